@@ -1,0 +1,79 @@
+"""One exception hierarchy for the whole library.
+
+Library code raises these and never exits the process; the CLI maps them to messages and
+exit codes (config errors exit 2, everything else 1).
+"""
+
+from __future__ import annotations
+
+
+class NewswatchError(Exception):
+    """Base of every error newswatch raises on purpose."""
+
+
+class ConfigError(NewswatchError):
+    """The configuration file is missing, unreadable or invalid.
+
+    ``problems`` holds one line per problem, each naming the file, the line where known, the
+    field path and what was expected.
+    """
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class FetchError(NewswatchError):
+    """A page could not be fetched; ``kind`` says why in one word for logs and the store."""
+
+    kind = "fetch"
+
+    def __init__(self, url: str, message: str, *, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(f"{url}: {message}")
+
+
+class NetworkError(FetchError):
+    """Connection refused, DNS failure, reset: the server could not be reached."""
+
+    kind = "network"
+
+
+class FetchTimeout(FetchError):
+    """The server did not answer within the configured time."""
+
+    kind = "timeout"
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with a status that carries no article (4xx/5xx)."""
+
+    kind = "http"
+
+
+class TooLargeError(FetchError):
+    """The body exceeded the configured size cap."""
+
+    kind = "too_large"
+
+
+class NotHTMLError(FetchError):
+    """The response is not an HTML page (image, PDF, JSON, ...)."""
+
+    kind = "not_html"
+
+
+class TooManyRedirects(FetchError):
+    """A redirect loop or an over-long redirect chain."""
+
+    kind = "redirects"
+
+
+class ExtractError(NewswatchError):
+    """A page parsed but holds no article (no title and no body)."""
+
+
+class StoreError(NewswatchError):
+    """The database cannot be opened or migrated."""

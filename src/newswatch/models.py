@@ -1,0 +1,219 @@
+"""Immutable records that flow between the modules.
+
+Every stage of the pipeline (fetch -> extract -> store -> diff -> alert) hands the next one
+one of these frozen dataclasses, never a loose dict, so that the contract between modules is
+checked by mypy and a record cannot be changed behind its producer's back. ``as_dict`` gives
+the JSON form of the design's contracts (times ISO 8601, normalised to UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+StampKind = Literal["published", "updated", "correction"]
+StampSource = Literal["jsonld", "meta", "time", "text"]
+Severity = Literal["minor", "major"]
+ParagraphOpKind = Literal["equal", "added", "removed", "modified"]
+WordOpKind = Literal["equal", "added", "removed"]
+Where = Literal["top", "bottom", "middle", "throughout"]
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with an explicit offset, normalised to UTC (the JSON contract)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: every instant must carry a zone")
+    return value.astimezone(UTC).isoformat()
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """Inverse of :func:`iso` for values read back from the store."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """One publish/update/correction stamp read from a page, with where it was read."""
+
+    kind: StampKind
+    text: str
+    at: datetime | None
+    source: StampSource
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "at": iso(self.at), "source": self.source}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Stamp:
+        return cls(
+            kind=data["kind"], text=data["text"], at=parse_iso(data["at"]), source=data["source"]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """What the extractor reads from one page: the article and its stamps."""
+
+    url: str
+    title: str
+    paragraphs: list[str]
+    published: datetime | None = None
+    updated: datetime | None = None
+    stamps: list[Stamp] = field(default_factory=list)
+    language: str | None = None
+    canonical_url: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "title": self.title,
+            "paragraphs": list(self.paragraphs),
+            "published": iso(self.published),
+            "updated": iso(self.updated),
+            "stamps": [s.as_dict() for s in self.stamps],
+            "language": self.language,
+        }
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    status: int
+    url: str
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """One completed HTTP exchange. ``not_modified`` is a 304: nothing to parse."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    text: str | None
+    charset: str | None
+    etag: str | None
+    last_modified: str | None
+    redirects: list[Redirect]
+    elapsed_ms: float
+    fetched_at: datetime
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+# --------------------------------------------------------------------------- diffing
+
+
+@dataclass(frozen=True, slots=True)
+class WordOp:
+    op: WordOpKind
+    text: str
+
+    def as_list(self) -> list[str]:
+        return [self.op, self.text]
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphOp:
+    """One step of the paragraph alignment between two versions.
+
+    ``old_index``/``new_index`` point into the paragraphs of each version (``None`` on the
+    side where the paragraph does not exist); ``words`` is the word-level diff of a modified
+    paragraph.
+    """
+
+    op: ParagraphOpKind
+    old_index: int | None
+    new_index: int | None
+    old: str | None
+    new: str | None
+    words: list[WordOp] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "op": self.op,
+            "old_index": self.old_index,
+            "new_index": self.new_index,
+            "old": self.old,
+            "new": self.new,
+        }
+        if self.words:
+            data["words"] = [w.as_list() for w in self.words]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """How one version differs from the one before it (the pure diff's verdict)."""
+
+    title_changed: bool
+    old_title: str
+    new_title: str
+    paragraphs_added: int
+    paragraphs_removed: int
+    paragraphs_modified: int
+    new_updated_stamp: datetime | None
+    silent: bool
+    severity: Severity
+    where: Where | None
+    words_added: list[str]
+    words_removed: list[str]
+    ops: list[ParagraphOp]
+
+    def summary(self) -> str:
+        """A short human line: 'title rewritten; +7 paragraphs (top); updated 18:17 UTC'."""
+        parts: list[str] = []
+        if self.title_changed:
+            parts.append("title rewritten")
+        if self.paragraphs_added:
+            where = f" ({self.where})" if self.where else ""
+            parts.append(f"+{self.paragraphs_added} paragraph(s){where}")
+        if self.paragraphs_removed:
+            parts.append(f"-{self.paragraphs_removed} paragraph(s)")
+        if self.paragraphs_modified:
+            parts.append(f"~{self.paragraphs_modified} paragraph(s) modified")
+        if self.new_updated_stamp is not None:
+            parts.append(f"update stamp {iso(self.new_updated_stamp)}")
+        if self.silent:
+            parts.append("silent edit")
+        return "; ".join(parts) or "no visible change"
+
+    def record(self) -> dict[str, Any]:
+        """The change fields of the ``history --json`` contract (without from/to/at)."""
+        return {
+            "title_changed": self.title_changed,
+            "paragraphs_added": self.paragraphs_added,
+            "paragraphs_removed": self.paragraphs_removed,
+            "paragraphs_modified": self.paragraphs_modified,
+            "new_updated_stamp": iso(self.new_updated_stamp),
+            "silent": self.silent,
+            "severity": self.severity,
+            "where": self.where,
+            "words": {"added": list(self.words_added), "removed": list(self.words_removed)},
+        }
+
+    def diff_dict(self) -> dict[str, Any]:
+        """The full diff (title and every paragraph op) as JSON-ready data."""
+        return {
+            "title": {"old": self.old_title, "new": self.new_title}
+            if self.title_changed
+            else None,
+            "paragraphs": [op.as_dict() for op in self.ops if op.op != "equal"],
+        }

@@ -1,0 +1,248 @@
+"""The store's interface and the records it reads and writes.
+
+The pipeline and the readers (CLI, web view, feeds) speak only to :class:`Store`. SQLite
+(:mod:`newswatch.store.sqlite`) is the embedded default; a server database shared by several
+hosts is another implementation of the same protocol, not a rewrite.
+
+Due times live here, not in the scheduler's memory: :meth:`Store.claim_due` leases due
+articles (a lease with a fencing token), and :meth:`Store.record_check` writes a check's
+whole result (fetch log, version or "last seen", change, alert deliveries, next due time) in
+one transaction, refusing a result whose lease was lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from newswatch.models import Article, Change, Redirect, Stamp
+
+FetchOutcome = Literal["new_version", "unchanged", "not_modified", "error"]
+DeliveryState = Literal["pending", "delivered", "failed"]
+ArticleState = Literal["active", "retired", "removed"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """What the store needs to know of a configured source."""
+
+    name: str
+    url: str
+    kind: str
+    interval_seconds: float
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class DueArticle:
+    """A claimed article: what a worker needs to check it, plus the lease it holds."""
+
+    article_id: int
+    source: str
+    url: str
+    timezone: str
+    interval_seconds: float
+    etag: str | None
+    last_modified: str | None
+    consecutive_failures: int
+    lease_token: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    article_id: int
+    n: int
+    hash: str
+    title: str
+    paragraphs: list[str]
+    published: datetime | None
+    updated: datetime | None
+    stamps: list[Stamp]
+    language: str | None
+    final_url: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    seen_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChange:
+    id: int
+    uid: str
+    article_id: int
+    source: str
+    url: str
+    title: str
+    from_n: int
+    to_n: int
+    at: datetime
+    title_changed: bool
+    paragraphs_added: int
+    paragraphs_removed: int
+    paragraphs_modified: int
+    new_updated_stamp: datetime | None
+    silent: bool
+    severity: str
+    summary: str
+    record: dict[str, Any]
+    diff: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The change record of the ``history --json`` contract."""
+        from newswatch.models import iso
+
+        return {
+            "id": self.uid,
+            "from": self.from_n,
+            "to": self.to_n,
+            "at": iso(self.at),
+            **self.record,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    id: int
+    source: str
+    url: str
+    canonical_url: str | None
+    title: str | None
+    state: ArticleState
+    first_seen_at: datetime
+    last_checked_at: datetime | None
+    next_check_at: datetime | None
+    consecutive_failures: int
+    last_error: str | None
+    versions: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    name: str
+    url: str
+    kind: str
+    interval_seconds: float
+    articles: int
+    due: int
+    failing: int
+    last_check_at: datetime | None
+    last_error: str | None
+    versions: int
+    changes: int
+    pending_deliveries: int
+    failed_deliveries: int
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """One fetch attempt, as the fetch log keeps it."""
+
+    url: str
+    started_at: datetime
+    outcome: FetchOutcome
+    status: int | None = None
+    elapsed_ms: float | None = None
+    bytes: int | None = None
+    final_url: str | None = None
+    redirects: list[Redirect] = field(default_factory=list)
+    error_kind: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Everything one check of one article produced, written by ``record_check`` at once.
+
+    ``article``/``content_hash`` are set when a page was extracted; ``change`` when its hash
+    differs from the latest stored version (the first version of an article has no change).
+    ``channels`` names the alert channels that get a delivery row for the change.
+    """
+
+    due: DueArticle
+    fetch: FetchRecord
+    checked_at: datetime
+    next_check_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    article: Article | None = None
+    content_hash: str | None = None
+    change: Change | None = None
+    channels: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What ``record_check`` did: the version number stored or seen again, the change id."""
+
+    version_n: int | None
+    new_version: bool
+    change_id: int | None
+    lease_lost: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    change_id: int
+    channel: str
+    key: str
+    attempts: int
+    state: DeliveryState
+    next_attempt_at: datetime
+    last_error: str | None
+
+
+class Store(Protocol):
+    """What newswatch needs from a database."""
+
+    # --- set-up
+    def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
+        """Insert or update sources; an ``article`` source gets its article row, due now."""
+
+    # --- the check cycle
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        sources: Sequence[str] | None = None,
+        force: bool = False,
+    ) -> list[DueArticle]:
+        """Lease up to ``limit`` active articles due by ``now`` (all of them with ``force``)."""
+
+    def latest_version(self, article_id: int) -> StoredVersion | None: ...
+
+    def record_check(self, result: CheckResult) -> Recorded:
+        """Write a check's whole result in one transaction (see the class docstring)."""
+
+    # --- alert deliveries (the outbox)
+    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]: ...
+
+    def mark_delivered(self, delivery_id: int, at: datetime) -> None: ...
+
+    def mark_retry(
+        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
+    ) -> None: ...
+
+    # --- readers
+    def find_article(self, url: str) -> ArticleRecord | None:
+        """By the URL it is watched at or by its canonical URL."""
+
+    def articles(self, source: str | None = None) -> list[ArticleRecord]: ...
+
+    def versions(self, article_id: int) -> list[StoredVersion]: ...
+
+    def version(self, article_id: int, n: int) -> StoredVersion | None: ...
+
+    def change(self, change_id: int) -> StoredChange | None: ...
+
+    def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
+        """Newest first; all articles when ``article_id`` is None."""
+
+    def source_states(self) -> list[SourceState]: ...
+
+    def fetches(self, article_id: int, limit: int = 20) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
