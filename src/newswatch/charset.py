@@ -73,10 +73,10 @@ def decode_html(content: bytes, content_type: str | None = None) -> tuple[str, s
     for bom, name in _BOMS:
         if content.startswith(bom):
             return content[len(bom) :].decode(name, errors="replace"), name
-    for name in (header_charset(content_type), declared_charset(content)):
-        if name:
+    for declared in (header_charset(content_type), declared_charset(content)):
+        if declared:
             try:
-                return content.decode(name), name
+                return content.decode(declared), declared
             except UnicodeDecodeError:
                 # a declaration that lies: keep going rather than replace half the page
                 continue
