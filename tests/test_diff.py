@@ -1,0 +1,296 @@
+"""The pure diff: the alhurra-1817 sequence from expected.json, then a table of small cases."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newswatch.diff import align_paragraphs, compare, diff_words
+from newswatch.models import Article, Change, Stamp, WordOp, parse_iso
+
+ALHURRA = Path(__file__).parent / "fixtures" / "alhurra-1817"
+EXPECTED: dict[str, Any] = json.loads((ALHURRA / "expected.json").read_text(encoding="utf-8"))
+
+
+def snapshot(name: str) -> Article:
+    """A page as expected.json says it extracts (the extractor is tested elsewhere)."""
+    page = EXPECTED["pages"][name]
+    stamps = [
+        Stamp(kind=s["kind"], text=s["text"], at=parse_iso(s["at"]), source="text")
+        for s in page.get("text_stamps", [])
+    ]
+    return Article(
+        url=EXPECTED["url"],
+        title=page["title"],
+        paragraphs=list(page["paragraphs"]),
+        published=parse_iso(page["published"]),
+        updated=parse_iso(page["updated"]),
+        stamps=stamps,
+    )
+
+
+@pytest.mark.parametrize("step", EXPECTED["sequence"], ids=lambda s: f"{s['from']}->{s['to']}")
+def test_fixture_sequence(step: dict[str, Any]) -> None:
+    change = compare(snapshot(step["from"]), snapshot(step["to"]))
+    want = step["change"]
+    if want is None:
+        assert change is None
+        return
+    assert change is not None
+    record = change.record()
+    for key, value in want.items():
+        assert record[key] == value, key
+
+
+def test_fixture_update_details() -> None:
+    change = compare(snapshot("v1-noise.html"), snapshot("v2.html"))
+    assert change is not None
+    assert change.severity == "major"
+    assert not change.silent
+    assert change.new_updated_stamp == datetime(2016, 7, 20, 18, 17, tzinfo=UTC)
+    assert [op.new_index for op in change.ops if op.op == "added"] == list(range(7))
+    assert [op.op for op in change.ops].count("equal") == 9
+
+
+def test_fixture_silent_edit_details() -> None:
+    change = compare(snapshot("v2.html"), snapshot("v3.html"))
+    assert change is not None
+    assert change.severity == "minor"
+    (modified,) = [op for op in change.ops if op.op == "modified"]
+    assert (modified.old_index, modified.new_index) == (1, 1)
+    assert WordOp("removed", "آشتون") in modified.words
+    assert WordOp("added", "كارتر") in modified.words
+    assert modified.words[0] == WordOp("equal", "وأضاف")
+
+
+def test_fixture_v2_variants_are_the_same_version() -> None:
+    assert compare(snapshot("v2.html"), snapshot("v2-cp1256.html")) is None
+    assert compare(snapshot("v2.html"), snapshot("v2-nometa.html")) is None
+
+
+# --------------------------------------------------------------------------- small cases
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+T1 = datetime(2024, 3, 1, 11, 30, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A minimal Snapshot: proves the Protocol needs nothing beyond the four fields."""
+
+    title: str
+    paragraphs: list[str]
+    updated: datetime | None = None
+    stamps: list[Stamp] = field(default_factory=list)
+
+
+A = "The minister said on Wednesday that the talks would resume next week in Geneva."
+B = "Officials from both sides confirmed the date but gave no further details."
+C = "The previous round ended without agreement in February."
+D = "Protesters gathered outside the venue on Thursday morning."
+AR = "قال وزير الدفاع الأميركي آشتون كارتر في مؤتمر صحافي الأربعاء"
+AR_MARKED = "قَالَ وزيـــر الدفاع الأميركيّ آشتون كارتر في مؤتمر صحافي الأربعاء"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    old: Snap
+    new: Snap
+    want: dict[str, Any] | None
+
+
+CASES = [
+    Case("identical", Snap("T", [A, B]), Snap("T", [A, B]), None),
+    Case(
+        "whitespace-noise",
+        Snap("The  title", [A, B]),
+        Snap(" The title\u200b", ["  " + A.replace(" ", "\u00a0 ", 2), B + "\n", "   "]),
+        None,
+    ),
+    Case("tatweel-diacritics", Snap(AR, [AR]), Snap(AR_MARKED, [AR_MARKED]), None),
+    Case(
+        "stamp-only-move",
+        Snap("T", [A], updated=T0),
+        Snap("T", [A], updated=T1),
+        None,
+    ),
+    Case(
+        "one-word",
+        Snap("T", [A, B]),
+        Snap("T", [A.replace("Geneva", "Vienna"), B]),
+        {
+            "paragraphs_modified": 1,
+            "paragraphs_added": 0,
+            "words": {"added": ["Vienna."], "removed": ["Geneva."]},
+            "silent": True,
+            "severity": "minor",
+            "where": None,
+        },
+    ),
+    Case(
+        "removed-at-bottom",
+        Snap("T", [A, B, C]),
+        Snap("T", [A, B]),
+        {"paragraphs_removed": 1, "paragraphs_added": 0, "severity": "major", "where": None},
+    ),
+    Case(
+        "added-in-middle",
+        Snap("T", [A, B, C]),
+        Snap("T", [A, D, B, C]),
+        {"paragraphs_added": 1, "where": "middle", "severity": "major"},
+    ),
+    Case(
+        "added-at-bottom",
+        Snap("T", [A, B]),
+        Snap("T", [A, B, C, D]),
+        {"paragraphs_added": 2, "where": "bottom"},
+    ),
+    Case(
+        "added-throughout",
+        Snap("T", [A, B]),
+        Snap("T", [C, A, D, B]),
+        {"paragraphs_added": 2, "where": "throughout"},
+    ),
+    Case(
+        "title-only",
+        Snap("Talks to resume", [A, B]),
+        Snap("Talks to resume in Geneva", [A, B]),
+        {
+            "title_changed": True,
+            "paragraphs_added": 0,
+            "paragraphs_removed": 0,
+            "paragraphs_modified": 0,
+            "severity": "major",
+            "silent": True,
+        },
+    ),
+    Case(
+        "reordered",
+        Snap("T", [A, B, C]),
+        Snap("T", [B, A, C]),
+        {"paragraphs_added": 1, "paragraphs_removed": 1, "paragraphs_modified": 0},
+    ),
+    Case(
+        "empty-old",
+        Snap("T", []),
+        Snap("T", [A, B]),
+        {"paragraphs_added": 2, "where": "throughout", "severity": "major"},
+    ),
+    Case(
+        "small-edit-is-minor",
+        Snap("T", [A]),
+        Snap("T", [A.replace("Wednesday", "Tuesday").replace("next week", "next month")]),
+        {"paragraphs_modified": 1, "severity": "minor"},
+    ),
+    Case(
+        "rewritten-paragraph-is-major",
+        Snap("T", [A]),
+        Snap(
+            "T",
+            [
+                "The minister said on Thursday that the talks would never resume,"
+                " not next month and not in Vienna."
+            ],
+        ),
+        {"paragraphs_modified": 1, "severity": "major"},
+    ),
+    Case(
+        "unrelated-replacement-is-add-and-remove",
+        Snap("T", [A, B]),
+        Snap("T", [A, D]),
+        {"paragraphs_added": 1, "paragraphs_removed": 1, "paragraphs_modified": 0},
+    ),
+    Case(
+        "updated-moved-with-text",
+        Snap("T", [A], updated=T0),
+        Snap("T", [A, B], updated=T1),
+        {"new_updated_stamp": T1.isoformat(), "silent": False},
+    ),
+    Case(
+        "new-text-stamp-counts-as-moved",
+        Snap("T", [A], stamps=[Stamp("updated", "Updated 9:00", T0, "text")]),
+        Snap(
+            "T",
+            [A, "Correction: an earlier version misnamed the city."],
+            stamps=[
+                Stamp("updated", "Updated 9:00", T0, "text"),
+                Stamp("correction", "Correction 11:30", T1, "text"),
+            ],
+        ),
+        {"new_updated_stamp": T1.isoformat(), "silent": False},
+    ),
+    Case(
+        "same-text-stamp-is-not-moved",
+        Snap("T", [A], stamps=[Stamp("updated", "Updated 9:00", T0, "text")]),
+        Snap("T", [A, B], stamps=[Stamp("updated", "Updated 9:00", T0, "text")]),
+        {"new_updated_stamp": None, "silent": True},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_cases(case: Case) -> None:
+    change = compare(case.old, case.new)
+    if case.want is None:
+        assert change is None
+        return
+    assert isinstance(change, Change)
+    record = change.record()
+    for key, value in case.want.items():
+        assert record[key] == value, key
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def test_diff_words_reports_original_tokens_as_runs() -> None:
+    ops = diff_words("the talks resume in Geneva today", "the talks will resume in “Vienna” today")
+    assert ops == [
+        WordOp("equal", "the talks"),
+        WordOp("added", "will"),
+        WordOp("equal", "resume in"),
+        WordOp("removed", "Geneva"),
+        WordOp("added", "“Vienna”"),
+        WordOp("equal", "today"),
+    ]
+
+
+def test_diff_words_ignores_noise_inside_words() -> None:
+    assert diff_words("كارتر  قال", "كارتـــر \u200b قَال") == [WordOp("equal", "كارتـــر قَال")]
+
+
+def test_align_paragraphs_keeps_equal_ops_and_indices() -> None:
+    ops = align_paragraphs([A, B, C], [A, B.replace("date", "day"), D, C])
+    assert [(op.op, op.old_index, op.new_index) for op in ops] == [
+        ("equal", 0, 0),
+        ("modified", 1, 1),
+        ("added", None, 2),
+        ("equal", 2, 3),
+    ]
+    assert ops[1].words[1:3] == [WordOp("removed", "date"), WordOp("added", "day")]
+
+
+def test_align_paragraphs_pairs_in_order_inside_a_replace_block() -> None:
+    old = [A, B]
+    new = [D, A.replace("Wednesday", "Tuesday"), B.replace("both", "all")]
+    ops = align_paragraphs(old, new)
+    assert [(op.op, op.old_index, op.new_index) for op in ops] == [
+        ("added", None, 0),
+        ("modified", 0, 1),
+        ("modified", 1, 2),
+    ]
+
+
+def test_align_paragraphs_skips_blank_paragraphs_but_keeps_indices() -> None:
+    ops = align_paragraphs([A, " ", B], [A, B, C])
+    assert [(op.op, op.old_index, op.new_index) for op in ops] == [
+        ("equal", 0, 0),
+        ("equal", 2, 1),
+        ("added", None, 2),
+    ]
