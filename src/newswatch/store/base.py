@@ -209,8 +209,15 @@ class Store(Protocol):
         lease_seconds: float,
         sources: Sequence[str] | None = None,
         force: bool = False,
+        urls: Sequence[str] | None = None,
     ) -> list[DueArticle]:
-        """Lease up to ``limit`` active articles due by ``now`` (all of them with ``force``)."""
+        """Lease up to ``limit`` active articles due by ``now`` (all of them with ``force``).
+
+        ``sources`` and ``urls`` (watched or canonical) narrow the claim.
+        """
+
+    def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
+        """Follow articles a feed, sitemap or index source found; returns how many are new."""
 
     def latest_version(self, article_id: int) -> StoredVersion | None: ...
 
@@ -225,6 +232,9 @@ class Store(Protocol):
     def mark_retry(
         self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
     ) -> None: ...
+
+    def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
+        """A delivery with the change it announces (what the alert dispatcher sends)."""
 
     # --- readers
     def find_article(self, url: str) -> ArticleRecord | None:

@@ -1,0 +1,255 @@
+"""The SQLite schema, built and upgraded by newswatch itself.
+
+The schema is an ordered list of migrations; ``schema_migrations`` records which ones a
+database has had, so opening an older file upgrades it in place and opening a file written
+by a newer newswatch is refused instead of being silently misread. Each migration runs in
+its own transaction together with its bookkeeping row, so a crash never leaves a half
+applied step. Table and column names are plain so the file reads well in Datasette: times
+are ISO 8601 UTC text, JSON columns hold JSON text, booleans are 0/1.
+
+Add a migration by appending a function to :data:`MIGRATIONS`; never edit a released one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from newswatch.errors import StoreError
+from newswatch.models import iso
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step: its version number, a name for the log, and what it does."""
+
+    version: int
+    name: str
+    apply: Callable[[Database], None]
+
+
+def _initial(db: Database) -> None:
+    """Version 1: sources, articles, versions, changes, fetches, deliveries."""
+    db.table("sources").create(
+        {
+            "id": int,
+            "name": str,
+            "url": str,
+            "kind": str,
+            "interval_seconds": float,
+            "timezone": str,
+            "enabled": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null=["name", "url", "kind", "interval_seconds", "timezone", "enabled"],
+        defaults={"enabled": 1, "timezone": "UTC"},
+    )
+    db.table("sources").create_index(["name"], unique=True)
+
+    db.table("articles").create(
+        {
+            "id": int,
+            "source_id": int,
+            "url": str,
+            "canonical_url": str,
+            "title": str,
+            "state": str,
+            "first_seen_at": str,
+            "last_checked_at": str,
+            "next_check_at": str,
+            "lease_until": str,
+            "lease_token": int,
+            "etag": str,
+            "last_modified": str,
+            "consecutive_failures": int,
+            "last_error": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+        not_null=["source_id", "url", "state", "first_seen_at", "lease_token"],
+        defaults={"state": "active", "lease_token": 0, "consecutive_failures": 0},
+    )
+    db.table("articles").create_index(["url"], unique=True)
+    db.table("articles").create_index(["canonical_url"])
+    db.table("articles").create_index(["state", "next_check_at"])
+    db.table("articles").create_index(["source_id"])
+
+    db.table("versions").create(
+        {
+            "id": int,
+            "article_id": int,
+            "n": int,
+            "hash": str,
+            "title": str,
+            "paragraphs": str,
+            "published": str,
+            "updated": str,
+            "stamps": str,
+            "language": str,
+            "final_url": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "seen_count": int,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null=[
+            "article_id",
+            "n",
+            "hash",
+            "title",
+            "paragraphs",
+            "stamps",
+            "first_seen_at",
+            "last_seen_at",
+            "seen_count",
+        ],
+        defaults={"seen_count": 1},
+    )
+    db.table("versions").create_index(["article_id", "n"], unique=True)
+
+    db.table("changes").create(
+        {
+            "id": int,
+            "uid": str,
+            "article_id": int,
+            "from_n": int,
+            "to_n": int,
+            "detected_at": str,
+            "title_changed": int,
+            "old_title": str,
+            "new_title": str,
+            "paragraphs_added": int,
+            "paragraphs_removed": int,
+            "paragraphs_modified": int,
+            "new_updated_stamp": str,
+            "silent": int,
+            "severity": str,
+            "position": str,
+            "summary": str,
+            "record_json": str,
+            "diff_json": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null=[
+            "uid",
+            "article_id",
+            "from_n",
+            "to_n",
+            "detected_at",
+            "title_changed",
+            "paragraphs_added",
+            "paragraphs_removed",
+            "paragraphs_modified",
+            "silent",
+            "severity",
+            "summary",
+            "record_json",
+            "diff_json",
+        ],
+    )
+    db.table("changes").create_index(["uid"], unique=True)
+    db.table("changes").create_index(["article_id", "id"])
+
+    db.table("fetches").create(
+        {
+            "id": int,
+            "article_id": int,
+            "url": str,
+            "started_at": str,
+            "outcome": str,
+            "status": int,
+            "elapsed_ms": float,
+            "bytes": int,
+            "final_url": str,
+            "redirects": str,
+            "error_kind": str,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null=["article_id", "url", "started_at", "outcome", "redirects"],
+    )
+    db.table("fetches").create_index(["article_id", "id"])
+
+    db.table("deliveries").create(
+        {
+            "id": int,
+            "change_id": int,
+            "channel": str,
+            "key": str,
+            "state": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "delivered_at": str,
+        },
+        pk="id",
+        foreign_keys=[("change_id", "changes", "id")],
+        not_null=["change_id", "channel", "key", "state", "attempts", "next_attempt_at"],
+        defaults={"state": "pending", "attempts": 0},
+    )
+    db.table("deliveries").create_index(["key"], unique=True)
+    db.table("deliveries").create_index(["state", "next_attempt_at"])
+    db.table("deliveries").create_index(["change_id"])
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial),)
+"""Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def _ensure_bookkeeping(db: Database) -> None:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+
+
+def current_version(db: Database) -> int:
+    """The highest migration applied to ``db`` (0 for an empty database)."""
+    if not db.table("schema_migrations").exists():
+        return 0
+    row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(
+    db: Database, now: datetime, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> list[int]:
+    """Apply the pending ``migrations`` to ``db``; return the versions applied.
+
+    Each step takes the write lock (``BEGIN IMMEDIATE``) and re-reads the version inside
+    its transaction, so two processes opening the same new file do not both apply it.
+    Raises :class:`StoreError` when the database is newer than ``migrations`` know.
+    """
+    latest = migrations[-1].version if migrations else 0
+    _ensure_bookkeeping(db)
+    found = current_version(db)
+    if found > latest:
+        raise StoreError(
+            f"database schema version {found} is newer than this newswatch supports "
+            f"({latest}); upgrade newswatch"
+        )
+    applied: list[int] = []
+    for step in migrations:
+        if step.version <= found:
+            continue
+        with db.conn:
+            db.execute("BEGIN IMMEDIATE")
+            if current_version(db) >= step.version:
+                continue  # another process got there first
+            step.apply(db)
+            db.table("schema_migrations").insert(
+                {"version": step.version, "name": step.name, "applied_at": iso(now)}
+            )
+        applied.append(step.version)
+    return applied

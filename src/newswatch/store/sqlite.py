@@ -1,0 +1,685 @@
+"""The embedded store: one SQLite file, spoken to through sqlite-utils.
+
+Threading model: a :class:`SqliteStore` owns ONE connection (opened with
+``check_same_thread=False``) and a re-entrant lock; every public method holds the lock for
+its whole duration, so a small worker pool can share one store object and no thread ever
+sees another thread's open transaction. Several *processes* (the daemon and a one-shot
+``newswatch check``) may open the same file: WAL lets readers run beside the writer, every
+write transaction starts with ``BEGIN IMMEDIATE`` so it takes the write lock before reading
+what it will change (the lease check in :meth:`record_check`, the claim in
+:meth:`claim_due`), and the busy timeout makes a second writer wait instead of failing.
+
+``synchronous=NORMAL`` in WAL mode keeps every committed transaction across a process crash
+(an OS crash may lose the last few, never corrupt the file); each check's result is one
+transaction, so a crash leaves either all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from sqlite_utils import Database
+
+from newswatch.clock import Clock, utc_now
+from newswatch.errors import StoreError
+from newswatch.models import Redirect, Stamp, iso, parse_iso
+from newswatch.normalize import content_hash
+from newswatch.store.base import (
+    ArticleRecord,
+    ArticleState,
+    CheckResult,
+    Delivery,
+    DeliveryState,
+    DueArticle,
+    Recorded,
+    SourceSpec,
+    SourceState,
+    StoredChange,
+    StoredVersion,
+)
+from newswatch.store.schema import migrate
+
+Row = dict[str, Any]
+
+_CHANGE_SELECT = """
+SELECT c.*, s.name AS source_name, a.url AS article_url, a.title AS article_title
+FROM changes c
+JOIN articles a ON a.id = c.article_id
+JOIN sources s ON s.id = a.source_id
+"""
+
+
+def change_uid(url: str, from_hash: str, to_hash: str, to_n: int) -> str:
+    """The stable id of a change (webhook ``id``, delivery keys): same inputs, same id."""
+    digest = hashlib.sha256(f"{url}\n{from_hash}\n{to_hash}\n{to_n}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _ts(value: datetime) -> str:
+    text = iso(value)
+    assert text is not None
+    return text
+
+
+def _insert(db: Database, table: str, record: dict[str, Any]) -> int:
+    """Insert one row through sqlite-utils and return its rowid."""
+    pk = db.table(table).insert(record).last_pk
+    if pk is None:
+        raise StoreError(f"insert into {table} returned no row id")
+    return int(pk)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _required_time(value: str | None) -> datetime:
+    parsed = parse_iso(value)
+    if parsed is None:
+        raise StoreError("a required timestamp is missing in the database")
+    return parsed
+
+
+def _url_variants(url: str) -> list[str]:
+    """The URL as given plus its form with/without a trailing slash."""
+    bare = url.rstrip("/") or url
+    return list(dict.fromkeys([url, bare, bare + "/"]))
+
+
+class SqliteStore:
+    """The :class:`~newswatch.store.base.Store` on one SQLite file (see module docstring)."""
+
+    def __init__(
+        self, path: str | Path, *, busy_timeout_ms: int = 10_000, clock: Clock = utc_now
+    ) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        try:
+            conn = sqlite3.connect(
+                str(self.path), timeout=busy_timeout_ms / 1000, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open database: {exc}") from exc
+        self._conn = conn
+        try:
+            self._db = Database(conn, execute_plugins=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self._db.enable_wal()
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(self._db, clock())
+        except StoreError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"{self.path}: cannot open or migrate database: {exc}") from exc
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Database]:
+        """One write transaction holding the thread lock and SQLite's write lock.
+
+        Any exception rolls the whole transaction back; SQLite's own errors (a lock still
+        held by another process after the busy timeout, a full disk) become StoreError.
+        """
+        with self._lock:
+            try:
+                with self._conn:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    yield self._db
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: {exc}") from exc
+
+    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        with self._lock:
+            cursor = self._conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _row(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # ------------------------------------------------------------------ set-up
+
+    def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
+        """Upsert configured sources by name; disable (but keep) the ones no longer listed.
+
+        An ``article`` source gets one article row for its URL, due now; when its URL
+        changed, the article at the old URL is retired. A shortened interval pulls every
+        article's next check forward so none waits longer than the new interval.
+        """
+        stamp = _ts(now)
+        with self._transaction() as db:
+            existing = {
+                row["name"]: row
+                for row in self._rows("SELECT id, name, url, kind, interval_seconds FROM sources")
+            }
+            for spec in sources:
+                fields = {
+                    "url": spec.url,
+                    "kind": spec.kind,
+                    "interval_seconds": float(spec.interval_seconds),
+                    "timezone": spec.timezone,
+                    "enabled": 1,
+                    "updated_at": stamp,
+                }
+                old = existing.get(spec.name)
+                if old is None:
+                    source_id = _insert(
+                        db, "sources", {"name": spec.name, "created_at": stamp, **fields}
+                    )
+                else:
+                    source_id = int(old["id"])
+                    db.table("sources").update(source_id, fields)
+                    if float(spec.interval_seconds) < float(old["interval_seconds"]):
+                        soonest = _ts(now + timedelta(seconds=spec.interval_seconds))
+                        db.execute(
+                            "UPDATE articles SET next_check_at = ? WHERE source_id = ?"
+                            " AND (next_check_at IS NULL OR next_check_at > ?)",
+                            [soonest, source_id, soonest],
+                        )
+                if spec.kind == "article":
+                    db.execute(
+                        "UPDATE articles SET state = 'retired', lease_until = NULL"
+                        " WHERE source_id = ? AND url != ? AND state = 'active'",
+                        [source_id, spec.url],
+                    )
+                    self._add_article(db, source_id, spec.url, stamp)
+            names = [spec.name for spec in sources]
+            keep = f" AND name NOT IN ({', '.join('?' for _ in names)})" if names else ""
+            db.execute(
+                f"UPDATE sources SET enabled = 0, updated_at = ? WHERE enabled = 1{keep}",
+                [stamp, *names],
+            )
+
+    def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
+        """Follow articles discovered by a feed/sitemap/index source; return how many are new.
+
+        URLs already watched (by any source) are left as they are; new ones are due now.
+        """
+        stamp = _ts(now)
+        with self._transaction() as db:
+            row = self._row("SELECT id FROM sources WHERE name = ?", [source])
+            if row is None:
+                raise StoreError(f"unknown source {source!r}")
+            return sum(self._add_article(db, int(row["id"]), url, stamp) for url in urls)
+
+    @staticmethod
+    def _add_article(db: Database, source_id: int, url: str, stamp: str) -> bool:
+        cursor = db.execute(
+            "INSERT INTO articles (source_id, url, state, first_seen_at, next_check_at,"
+            " lease_token, consecutive_failures) VALUES (?, ?, 'active', ?, ?, 0, 0)"
+            " ON CONFLICT (url) DO UPDATE SET state = 'active',"
+            " next_check_at = excluded.next_check_at"
+            " WHERE state = 'retired' AND source_id = excluded.source_id",
+            [source_id, url, stamp, stamp],
+        )
+        return cursor.rowcount > 0
+
+    # ------------------------------------------------------------------ the check cycle
+
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        sources: Sequence[str] | None = None,
+        force: bool = False,
+        urls: Sequence[str] | None = None,
+    ) -> list[DueArticle]:
+        """Lease up to ``limit`` due articles, oldest due first, bumping their fencing token.
+
+        Only active articles of enabled sources whose lease is free or expired are taken;
+        ``force`` ignores ``next_check_at`` (never a live lease). ``sources`` keeps those
+        sources' articles, ``urls`` the articles watched at (or canonically at) those URLs.
+        """
+        stamp = _ts(now)
+        where = [
+            "a.state = 'active'",
+            "s.enabled = 1",
+            "(a.lease_until IS NULL OR a.lease_until <= ?)",
+        ]
+        params: list[Any] = [stamp]
+        if not force:
+            where.append("a.next_check_at <= ?")
+            params.append(stamp)
+        if sources is not None:
+            where.append(f"s.name IN ({', '.join('?' for _ in sources) or 'NULL'})")
+            params.extend(sources)
+        if urls is not None:
+            variants = [v for url in urls for v in _url_variants(url)]
+            marks = ", ".join("?" for _ in variants) or "NULL"
+            where.append(f"(a.url IN ({marks}) OR a.canonical_url IN ({marks}))")
+            params.extend([*variants, *variants])
+        with self._transaction() as db:
+            rows = self._rows(
+                "SELECT a.id, s.name AS source, a.url, s.timezone, s.interval_seconds,"
+                " a.etag, a.last_modified, a.consecutive_failures, a.lease_token"
+                " FROM articles a JOIN sources s ON s.id = a.source_id"
+                f" WHERE {' AND '.join(where)}"
+                " ORDER BY a.next_check_at, a.id LIMIT ?",
+                [*params, int(limit)],
+            )
+            lease_until = _ts(now + timedelta(seconds=lease_seconds))
+            for row in rows:
+                db.execute(
+                    "UPDATE articles SET lease_until = ?, lease_token = lease_token + 1"
+                    " WHERE id = ?",
+                    [lease_until, row["id"]],
+                )
+        return [
+            DueArticle(
+                article_id=int(row["id"]),
+                source=row["source"],
+                url=row["url"],
+                timezone=row["timezone"],
+                interval_seconds=float(row["interval_seconds"]),
+                etag=row["etag"],
+                last_modified=row["last_modified"],
+                consecutive_failures=int(row["consecutive_failures"] or 0),
+                lease_token=int(row["lease_token"]) + 1,
+            )
+            for row in rows
+        ]
+
+    def record_check(self, result: CheckResult) -> Recorded:
+        """Write a check's whole result in ONE transaction, fenced by the lease token.
+
+        Refused (``lease_lost=True``, nothing written) when the article's token moved on or
+        the lease was already released by an earlier record of the same claim. A page whose
+        hash equals the latest version only bumps that version's ``last_seen_at`` and
+        ``seen_count`` (as does a 304); otherwise version n+1 is stored with its change and
+        one pending delivery per channel. A change is ignored for a first version.
+        """
+        due, fetch, article = result.due, result.fetch, result.article
+        checked = _ts(result.checked_at)
+        with self._transaction() as db:
+            row = self._row(
+                "SELECT url, lease_token, lease_until FROM articles WHERE id = ?",
+                [due.article_id],
+            )
+            if (
+                row is None
+                or int(row["lease_token"]) != due.lease_token
+                or row["lease_until"] is None
+            ):
+                return Recorded(version_n=None, new_version=False, change_id=None, lease_lost=True)
+            db.table("fetches").insert(
+                {
+                    "article_id": due.article_id,
+                    "url": fetch.url,
+                    "started_at": _ts(fetch.started_at),
+                    "outcome": fetch.outcome,
+                    "status": fetch.status,
+                    "elapsed_ms": fetch.elapsed_ms,
+                    "bytes": fetch.bytes,
+                    "final_url": fetch.final_url,
+                    "redirects": _json([_redirect_dict(r) for r in fetch.redirects]),
+                    "error_kind": fetch.error_kind,
+                    "error": fetch.error,
+                }
+            )
+            self._update_article(db, result, checked)
+            latest = self._row(
+                "SELECT id, n, hash FROM versions WHERE article_id = ? ORDER BY n DESC LIMIT 1",
+                [due.article_id],
+            )
+            if article is None:
+                if fetch.outcome == "not_modified" and latest is not None:
+                    self._seen_again(db, int(latest["id"]), checked)
+                    return Recorded(version_n=int(latest["n"]), new_version=False, change_id=None)
+                return Recorded(version_n=None, new_version=False, change_id=None)
+            digest = result.content_hash or content_hash(article.title, article.paragraphs)
+            if latest is not None and latest["hash"] == digest:
+                self._seen_again(db, int(latest["id"]), checked)
+                return Recorded(version_n=int(latest["n"]), new_version=False, change_id=None)
+            n = int(latest["n"]) + 1 if latest is not None else 1
+            db.table("versions").insert(
+                {
+                    "article_id": due.article_id,
+                    "n": n,
+                    "hash": digest,
+                    "title": article.title,
+                    "paragraphs": _json(list(article.paragraphs)),
+                    "published": iso(article.published),
+                    "updated": iso(article.updated),
+                    "stamps": _json([s.as_dict() for s in article.stamps]),
+                    "language": article.language,
+                    "final_url": fetch.final_url,
+                    "first_seen_at": checked,
+                    "last_seen_at": checked,
+                    "seen_count": 1,
+                }
+            )
+            change_id: int | None = None
+            if result.change is not None and latest is not None:
+                change = result.change
+                uid = change_uid(row["url"], latest["hash"], digest, n)
+                change_id = _insert(
+                    db,
+                    "changes",
+                    {
+                        "uid": uid,
+                        "article_id": due.article_id,
+                        "from_n": int(latest["n"]),
+                        "to_n": n,
+                        "detected_at": checked,
+                        "title_changed": int(change.title_changed),
+                        "old_title": change.old_title,
+                        "new_title": change.new_title,
+                        "paragraphs_added": change.paragraphs_added,
+                        "paragraphs_removed": change.paragraphs_removed,
+                        "paragraphs_modified": change.paragraphs_modified,
+                        "new_updated_stamp": iso(change.new_updated_stamp),
+                        "silent": int(change.silent),
+                        "severity": change.severity,
+                        "position": change.where,
+                        "summary": change.summary(),
+                        "record_json": _json(change.record()),
+                        "diff_json": _json(change.diff_dict()),
+                    },
+                )
+                for channel in dict.fromkeys(result.channels):
+                    db.execute(
+                        "INSERT OR IGNORE INTO deliveries (change_id, channel, key, state,"
+                        " attempts, next_attempt_at, created_at)"
+                        " VALUES (?, ?, ?, 'pending', 0, ?, ?)",
+                        [change_id, channel, f"{uid}:{channel}", checked, checked],
+                    )
+            return Recorded(version_n=n, new_version=True, change_id=change_id)
+
+    @staticmethod
+    def _seen_again(db: Database, version_id: int, checked: str) -> None:
+        db.execute(
+            "UPDATE versions SET last_seen_at = ?, seen_count = seen_count + 1 WHERE id = ?",
+            [checked, version_id],
+        )
+
+    @staticmethod
+    def _update_article(db: Database, result: CheckResult, checked: str) -> None:
+        sets = ["last_checked_at = :checked", "next_check_at = :next", "lease_until = NULL"]
+        params: dict[str, Any] = {
+            "id": result.due.article_id,
+            "checked": checked,
+            "next": _ts(result.next_check_at),
+        }
+        if result.etag is not None:
+            sets.append("etag = :etag")
+            params["etag"] = result.etag
+        if result.last_modified is not None:
+            sets.append("last_modified = :last_modified")
+            params["last_modified"] = result.last_modified
+        if result.fetch.outcome == "error":
+            sets.append("consecutive_failures = consecutive_failures + 1")
+            sets.append("last_error = :error")
+            params["error"] = result.fetch.error or result.fetch.error_kind or "error"
+        else:
+            sets.append("consecutive_failures = 0")
+            sets.append("last_error = NULL")
+        if result.article is not None:
+            sets.append("title = :title")
+            params["title"] = result.article.title
+            if result.article.canonical_url:
+                sets.append("canonical_url = :canonical")
+                params["canonical"] = result.article.canonical_url
+        db.execute(f"UPDATE articles SET {', '.join(sets)} WHERE id = :id", params)
+
+    # ------------------------------------------------------------------ deliveries
+
+    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+        rows = self._rows(
+            "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
+            " ORDER BY next_attempt_at, id LIMIT ?",
+            [_ts(now), int(limit)],
+        )
+        return [_delivery(row) for row in rows]
+
+    def mark_delivered(self, delivery_id: int, at: datetime) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
+                " delivered_at = ?, last_error = NULL WHERE id = ?",
+                [_ts(at), delivery_id],
+            )
+
+    def mark_retry(
+        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
+    ) -> None:
+        """Count a failed attempt; ``give_up`` marks the delivery failed for good."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
+                " next_attempt_at = ?, state = ? WHERE id = ? AND state = 'pending'",
+                [error, _ts(next_attempt_at), "failed" if give_up else "pending", delivery_id],
+            )
+
+    def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
+        with self._lock:
+            row = self._row("SELECT * FROM deliveries WHERE id = ?", [delivery_id])
+            if row is None:
+                return None
+            change = self.change(int(row["change_id"]))
+        if change is None:
+            return None
+        return _delivery(row), change
+
+    # ------------------------------------------------------------------ readers
+
+    def find_article(self, url: str) -> ArticleRecord | None:
+        """By watched URL first, then canonical URL; a trailing slash does not matter."""
+        variants = _url_variants(url)
+        marks = ", ".join("?" for _ in variants)
+        rows = self._article_rows(
+            f"a.url IN ({marks}) OR a.canonical_url IN ({marks})",
+            [*variants, *variants],
+            order=f"(a.url IN ({marks})) DESC, (a.url = ?) DESC, a.state = 'active' DESC, a.id",
+            order_params=[*variants, url],
+        )
+        return rows[0] if rows else None
+
+    def articles(self, source: str | None = None) -> list[ArticleRecord]:
+        if source is None:
+            return self._article_rows("1", [])
+        return self._article_rows("s.name = ?", [source])
+
+    def _article_rows(
+        self,
+        where: str,
+        params: list[Any],
+        order: str = "a.id",
+        order_params: Sequence[Any] = (),
+    ) -> list[ArticleRecord]:
+        rows = self._rows(
+            "SELECT a.*, s.name AS source_name,"
+            " (SELECT count(*) FROM versions v WHERE v.article_id = a.id) AS version_count"
+            " FROM articles a JOIN sources s ON s.id = a.source_id"
+            f" WHERE {where} ORDER BY {order}",
+            [*params, *order_params],
+        )
+        return [
+            ArticleRecord(
+                id=int(row["id"]),
+                source=row["source_name"],
+                url=row["url"],
+                canonical_url=row["canonical_url"],
+                title=row["title"],
+                state=cast(ArticleState, row["state"]),
+                first_seen_at=_required_time(row["first_seen_at"]),
+                last_checked_at=parse_iso(row["last_checked_at"]),
+                next_check_at=parse_iso(row["next_check_at"]),
+                consecutive_failures=int(row["consecutive_failures"] or 0),
+                last_error=row["last_error"],
+                versions=int(row["version_count"]),
+            )
+            for row in rows
+        ]
+
+    def latest_version(self, article_id: int) -> StoredVersion | None:
+        row = self._row(
+            "SELECT * FROM versions WHERE article_id = ? ORDER BY n DESC LIMIT 1", [article_id]
+        )
+        return _version(row) if row else None
+
+    def versions(self, article_id: int) -> list[StoredVersion]:
+        rows = self._rows("SELECT * FROM versions WHERE article_id = ? ORDER BY n", [article_id])
+        return [_version(row) for row in rows]
+
+    def version(self, article_id: int, n: int) -> StoredVersion | None:
+        row = self._row("SELECT * FROM versions WHERE article_id = ? AND n = ?", [article_id, n])
+        return _version(row) if row else None
+
+    def change(self, change_id: int) -> StoredChange | None:
+        row = self._row(_CHANGE_SELECT + " WHERE c.id = ?", [change_id])
+        return _change(row) if row else None
+
+    def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
+        """Newest first; all articles when ``article_id`` is None."""
+        if article_id is None:
+            rows = self._rows(_CHANGE_SELECT + " ORDER BY c.id DESC LIMIT ?", [int(limit)])
+        else:
+            rows = self._rows(
+                _CHANGE_SELECT + " WHERE c.article_id = ? ORDER BY c.id DESC LIMIT ?",
+                [article_id, int(limit)],
+            )
+        return [_change(row) for row in rows]
+
+    def source_states(self, now: datetime | None = None) -> list[SourceState]:
+        """Counts per enabled (configured) source; ``due`` is judged at ``now`` (default: the
+        real clock)."""
+        stamp = _ts(now if now is not None else utc_now())
+        rows = self._rows(
+            """
+            SELECT s.*,
+              (SELECT count(*) FROM articles a
+                 WHERE a.source_id = s.id AND a.state = 'active') AS n_articles,
+              (SELECT count(*) FROM articles a WHERE a.source_id = s.id
+                 AND a.state = 'active' AND a.next_check_at <= :now) AS n_due,
+              (SELECT count(*) FROM articles a WHERE a.source_id = s.id
+                 AND a.state = 'active' AND a.consecutive_failures > 0) AS n_failing,
+              (SELECT max(a.last_checked_at) FROM articles a
+                 WHERE a.source_id = s.id) AS last_check,
+              (SELECT a.last_error FROM articles a WHERE a.source_id = s.id
+                 AND a.consecutive_failures > 0
+                 ORDER BY a.last_checked_at DESC LIMIT 1) AS last_err,
+              (SELECT count(*) FROM versions v JOIN articles a ON a.id = v.article_id
+                 WHERE a.source_id = s.id) AS n_versions,
+              (SELECT count(*) FROM changes c JOIN articles a ON a.id = c.article_id
+                 WHERE a.source_id = s.id) AS n_changes,
+              (SELECT count(*) FROM deliveries d JOIN changes c ON c.id = d.change_id
+                 JOIN articles a ON a.id = c.article_id
+                 WHERE a.source_id = s.id AND d.state = 'pending') AS n_pending,
+              (SELECT count(*) FROM deliveries d JOIN changes c ON c.id = d.change_id
+                 JOIN articles a ON a.id = c.article_id
+                 WHERE a.source_id = s.id AND d.state = 'failed') AS n_failed
+            FROM sources s WHERE s.enabled = 1 ORDER BY s.name
+            """,
+            {"now": stamp},
+        )
+        return [
+            SourceState(
+                name=row["name"],
+                url=row["url"],
+                kind=row["kind"],
+                interval_seconds=float(row["interval_seconds"]),
+                articles=int(row["n_articles"]),
+                due=int(row["n_due"]),
+                failing=int(row["n_failing"]),
+                last_check_at=parse_iso(row["last_check"]),
+                last_error=row["last_err"],
+                versions=int(row["n_versions"]),
+                changes=int(row["n_changes"]),
+                pending_deliveries=int(row["n_pending"]),
+                failed_deliveries=int(row["n_failed"]),
+            )
+            for row in rows
+        ]
+
+    def fetches(self, article_id: int, limit: int = 20) -> list[dict[str, Any]]:
+        """The fetch log of one article, newest first, as plain dicts for display."""
+        rows = self._rows(
+            "SELECT id, url, started_at, outcome, status, elapsed_ms, bytes, final_url,"
+            " redirects, error_kind, error FROM fetches WHERE article_id = ?"
+            " ORDER BY id DESC LIMIT ?",
+            [article_id, int(limit)],
+        )
+        for row in rows:
+            row["redirects"] = json.loads(row["redirects"] or "[]")
+        return rows
+
+
+# ---------------------------------------------------------------------- row -> record
+
+
+def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
+    return {"status": redirect.status, "url": redirect.url, "location": redirect.location}
+
+
+def _version(row: Row) -> StoredVersion:
+    return StoredVersion(
+        article_id=int(row["article_id"]),
+        n=int(row["n"]),
+        hash=row["hash"],
+        title=row["title"],
+        paragraphs=list(json.loads(row["paragraphs"])),
+        published=parse_iso(row["published"]),
+        updated=parse_iso(row["updated"]),
+        stamps=[Stamp.from_dict(s) for s in json.loads(row["stamps"] or "[]")],
+        language=row["language"],
+        final_url=row["final_url"],
+        first_seen_at=_required_time(row["first_seen_at"]),
+        last_seen_at=_required_time(row["last_seen_at"]),
+        seen_count=int(row["seen_count"]),
+    )
+
+
+def _change(row: Row) -> StoredChange:
+    return StoredChange(
+        id=int(row["id"]),
+        uid=row["uid"],
+        article_id=int(row["article_id"]),
+        source=row["source_name"],
+        url=row["article_url"],
+        title=row["article_title"] or row["new_title"] or "",
+        from_n=int(row["from_n"]),
+        to_n=int(row["to_n"]),
+        at=_required_time(row["detected_at"]),
+        title_changed=bool(row["title_changed"]),
+        paragraphs_added=int(row["paragraphs_added"]),
+        paragraphs_removed=int(row["paragraphs_removed"]),
+        paragraphs_modified=int(row["paragraphs_modified"]),
+        new_updated_stamp=parse_iso(row["new_updated_stamp"]),
+        silent=bool(row["silent"]),
+        severity=row["severity"],
+        summary=row["summary"],
+        record=dict(json.loads(row["record_json"])),
+        diff=dict(json.loads(row["diff_json"])),
+    )
+
+
+def _delivery(row: Row) -> Delivery:
+    return Delivery(
+        id=int(row["id"]),
+        change_id=int(row["change_id"]),
+        channel=row["channel"],
+        key=row["key"],
+        attempts=int(row["attempts"]),
+        state=cast(DeliveryState, row["state"]),
+        next_attempt_at=_required_time(row["next_attempt_at"]),
+        last_error=row["last_error"],
+    )

@@ -1,0 +1,532 @@
+"""The SQLite store on real files: schema, claims and fencing, versions, outbox, readers."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from newswatch.errors import StoreError
+from newswatch.models import Article, Change, ParagraphOp, Stamp, WordOp
+from newswatch.normalize import content_hash
+from newswatch.store import (
+    CheckResult,
+    DueArticle,
+    FetchRecord,
+    SourceSpec,
+    SqliteStore,
+    change_uid,
+    open_store,
+)
+from newswatch.store.schema import LATEST_VERSION, MIGRATIONS, Migration, migrate
+
+T0 = datetime(2016, 7, 20, 13, 0, tzinfo=UTC)
+URL = "https://www.alhurra.com/a/carter-coalition-isis/312345.html"
+CANONICAL = "https://www.alhurra.com/a/312345.html"
+
+
+def spec(name: str = "alhurra", url: str = URL, interval: float = 600) -> SourceSpec:
+    return SourceSpec(name=name, url=url, kind="article", interval_seconds=interval, timezone="UTC")
+
+
+def article(title: str, paragraphs: list[str], updated: datetime | None = None) -> Article:
+    stamps = [Stamp("updated", "تحديث 18:17 تغ", updated, "text")] if updated else []
+    return Article(
+        url=URL,
+        title=title,
+        paragraphs=paragraphs,
+        published=T0,
+        updated=updated,
+        stamps=stamps,
+        language="ar",
+        canonical_url=CANONICAL,
+    )
+
+
+def change(old: Article, new: Article) -> Change:
+    return Change(
+        title_changed=old.title != new.title,
+        old_title=old.title,
+        new_title=new.title,
+        paragraphs_added=1,
+        paragraphs_removed=0,
+        paragraphs_modified=1,
+        new_updated_stamp=new.updated,
+        silent=new.updated is None,
+        severity="major",
+        where="top",
+        words_added=["كارتر"],
+        words_removed=[],
+        ops=[
+            ParagraphOp("added", None, 0, None, new.paragraphs[0]),
+            ParagraphOp(
+                "modified",
+                0,
+                1,
+                "a",
+                "b",
+                [WordOp("removed", "a"), WordOp("added", "b")],
+            ),
+        ],
+    )
+
+
+def fetch(outcome: str = "new_version", at: datetime = T0, error: str | None = None) -> FetchRecord:
+    return FetchRecord(
+        url=URL,
+        started_at=at,
+        outcome=outcome,  # type: ignore[arg-type]
+        status=None if outcome == "error" else 200,
+        elapsed_ms=12.5,
+        bytes=1000,
+        final_url=URL,
+        error_kind="network" if error else None,
+        error=error,
+    )
+
+
+def check(
+    due: DueArticle,
+    at: datetime,
+    art: Article | None = None,
+    chg: Change | None = None,
+    outcome: str = "new_version",
+    channels: tuple[str, ...] = (),
+    error: str | None = None,
+) -> CheckResult:
+    return CheckResult(
+        due=due,
+        fetch=fetch(outcome, at, error),
+        checked_at=at,
+        next_check_at=at + timedelta(minutes=10),
+        etag='"abc"' if art else None,
+        article=art,
+        content_hash=content_hash(art.title, art.paragraphs) if art else None,
+        change=chg,
+        channels=channels,
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    opened = open_store(tmp_path / "sub" / "newswatch.db")
+    assert isinstance(opened, SqliteStore)
+    yield opened
+    opened.close()
+
+
+def claim_one(store: SqliteStore, at: datetime) -> DueArticle:
+    claimed = store.claim_due(at, limit=10, lease_seconds=60)
+    assert len(claimed) == 1
+    return claimed[0]
+
+
+V1 = article("وزراء دفاع وخارجية التحالف", ["يلتقي عشرات من وزراء دفاع", "المصدر: وكالات"])
+V2 = article(
+    "كارتر: شركاؤنا لديهم ما يحتاجون لهزيمة داعش",
+    ["قال وزير الدفاع الأميركي", "يلتقي عشرات من وزراء دفاع", "المصدر: وكالات"],
+    updated=datetime(2016, 7, 20, 18, 17, tzinfo=UTC),
+)
+
+
+# ------------------------------------------------------------------ schema
+
+
+def test_migrates_empty_and_reopens_idempotently(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "dir" / "n.db"
+    first = open_store(path)
+    first.close()
+    second = open_store(path)
+    second.close()
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT version FROM schema_migrations").fetchall() == [(LATEST_VERSION,)]
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"sources", "articles", "versions", "changes", "fetches", "deliveries"} <= tables
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    unique = {r[1]: r[2] for r in db.execute("PRAGMA index_list(versions)")}
+    assert unique["idx_versions_article_id_n"] == 1
+
+
+def test_older_database_gets_only_the_new_steps(tmp_path: Path) -> None:
+    db = Database(tmp_path / "old.db")
+    assert migrate(db, T0) == [LATEST_VERSION]
+
+    def add_note(db: Database) -> None:
+        db.execute("ALTER TABLE articles ADD COLUMN note TEXT")
+
+    future = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "note", add_note))
+    assert migrate(db, T0, future) == [LATEST_VERSION + 1]
+    assert migrate(db, T0, future) == []
+    assert "note" in db.table("articles").columns_dict
+
+
+def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    open_store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01')")
+    with pytest.raises(StoreError, match="newer"):
+        open_store(path)
+
+
+def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError):
+        open_store(path)
+
+
+# ------------------------------------------------------------------ sources and claims
+
+
+def test_sync_claim_lease_expiry_and_fencing(store: SqliteStore) -> None:
+    store.sync_sources([spec()], T0)
+    store.sync_sources([spec()], T0)  # idempotent: still one article
+    first = claim_one(store, T0)
+    assert (first.url, first.source, first.interval_seconds) == (URL, "alhurra", 600)
+    assert store.claim_due(T0 + timedelta(seconds=30), 10, 60) == []  # leased
+    second = claim_one(store, T0 + timedelta(seconds=61))  # lease expired
+    assert second.lease_token == first.lease_token + 1
+
+    stale = store.record_check(check(first, T0 + timedelta(seconds=62), V1))
+    assert stale.lease_lost and stale.version_n is None
+    assert store.versions(first.article_id) == []
+    assert store.fetches(first.article_id) == []
+
+    fresh = store.record_check(check(second, T0 + timedelta(seconds=63), V1))
+    assert (fresh.version_n, fresh.new_version, fresh.lease_lost) == (1, True, False)
+    again = store.record_check(check(second, T0 + timedelta(seconds=64), V1))
+    assert again.lease_lost  # a claim is recorded once
+    # not due until next_check_at, unless forced
+    assert store.claim_due(T0 + timedelta(minutes=5), 10, 60) == []
+    assert len(store.claim_due(T0 + timedelta(minutes=5), 10, 60, force=True)) == 1
+
+
+def test_claim_order_limit_and_source_filter(store: SqliteStore) -> None:
+    store.sync_sources([spec("a", "https://a.example/1"), spec("b", "https://b.example/1")], T0)
+    assert store.add_articles("b", ["https://b.example/2", "https://b.example/1"], T0) == 1
+    assert [d.source for d in store.claim_due(T0, 10, 60, sources=["b"])] == ["b", "b"]
+    assert [d.url for d in store.claim_due(T0, 1, 60)] == ["https://a.example/1"]
+    by_url = store.claim_due(T0, 10, 60, force=True, urls=["https://b.example/2/"])
+    assert [d.url for d in by_url] == []  # still leased
+    later = T0 + timedelta(minutes=2)
+    by_url = store.claim_due(later, 10, 60, force=True, urls=["https://b.example/2/"])
+    assert [d.url for d in by_url] == ["https://b.example/2"]
+    with pytest.raises(StoreError):
+        store.add_articles("nope", ["https://x.example/"], T0)
+
+
+def test_removed_source_is_kept_but_not_claimed(store: SqliteStore) -> None:
+    store.sync_sources([spec("a", "https://a.example/1"), spec("b", "https://b.example/1")], T0)
+    store.sync_sources([spec("a", "https://a.example/1", interval=60)], T0)
+    assert [d.source for d in store.claim_due(T0, 10, 60)] == ["a"]
+    assert [s.name for s in store.source_states(T0)] == ["a"]
+    assert store.source_states(T0)[0].interval_seconds == 60
+    assert {a.source for a in store.articles()} == {"a", "b"}  # history kept
+    store.sync_sources([], T0)
+    assert store.claim_due(T0 + timedelta(hours=1), 10, 60) == []
+
+
+def test_worker_pool_claims_each_article_once(store: SqliteStore) -> None:
+    store.sync_sources([SourceSpec("feed", "https://f.example/rss", "feed", 600, "UTC")], T0)
+    urls = [f"https://f.example/{i}" for i in range(40)]
+    store.add_articles("feed", urls, T0)
+
+    def worker(_: int) -> list[str]:
+        got: list[str] = []
+        while batch := store.claim_due(T0, 3, 60):
+            got.extend(d.url for d in batch)
+        return got
+
+    with ThreadPoolExecutor(4) as pool:
+        claimed = [url for part in pool.map(worker, range(4)) for url in part]
+    assert sorted(claimed) == sorted(urls)
+
+
+def test_two_connections_share_claims_and_a_held_lock_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    one, two = SqliteStore(path), SqliteStore(path, busy_timeout_ms=50)
+    one.sync_sources([SourceSpec("feed", "https://f.example/rss", "feed", 600, "UTC")], T0)
+    one.add_articles("feed", [f"https://f.example/{i}" for i in range(6)], T0)
+    got = [d.url for _ in range(3) for s in (one, two) for d in s.claim_due(T0, 1, 60)]
+    assert len(got) == len(set(got)) == 6
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreError, match="locked"):
+        two.claim_due(T0 + timedelta(hours=1), 1, 60)
+    blocker.execute("ROLLBACK")
+    assert len(two.claim_due(T0 + timedelta(hours=1), 1, 60)) == 1
+    one.close()
+    two.close()
+
+
+# ------------------------------------------------------------------ versions and changes
+
+
+def test_first_version_then_same_hash_only_bumps_last_seen(store: SqliteStore) -> None:
+    store.sync_sources([spec()], T0)
+    due = claim_one(store, T0)
+    rec = store.record_check(check(due, T0, V1))
+    assert (rec.version_n, rec.new_version, rec.change_id) == (1, True, None)
+    v1 = store.latest_version(due.article_id)
+    assert v1 is not None and v1.paragraphs == V1.paragraphs and v1.seen_count == 1
+    assert v1.hash == content_hash(V1.title, V1.paragraphs)
+
+    later = T0 + timedelta(minutes=10)
+    due = claim_one(store, later)
+    assert due.etag == '"abc"'
+    # same text with a stray tatweel and different spacing: same version
+    same = article(
+        V1.title.replace("دفاع", "دفـاع"), ["يلتقي  عشرات من وزراء دفاع", V1.paragraphs[1]]
+    )
+    rec = store.record_check(check(due, later, same, outcome="unchanged"))
+    assert (rec.version_n, rec.new_version, rec.change_id) == (1, False, None)
+    versions = store.versions(due.article_id)
+    assert len(versions) == 1
+    assert versions[0].seen_count == 2 and versions[0].last_seen_at == later
+    assert versions[0].first_seen_at == T0
+    assert store.changes(due.article_id) == []
+
+    # a 304 also confirms the latest version is still live
+    due = claim_one(store, later + timedelta(minutes=10))
+    rec = store.record_check(check(due, later + timedelta(minutes=10), outcome="not_modified"))
+    assert rec.version_n == 1 and not rec.new_version
+    assert store.versions(due.article_id)[0].seen_count == 3
+    fetched = store.fetches(due.article_id)
+    assert [f["outcome"] for f in fetched] == ["not_modified", "unchanged", "new_version"]
+
+
+def test_new_version_change_and_deliveries_written_together(store: SqliteStore) -> None:
+    store.sync_sources([spec()], T0)
+    due = claim_one(store, T0)
+    store.record_check(check(due, T0, V1))
+    at = T0 + timedelta(hours=5, minutes=20)
+    due = claim_one(store, at)
+    chg = change(V1, V2)
+    rec = store.record_check(check(due, at, V2, chg, channels=("log", "webhook", "log")))
+    assert (rec.version_n, rec.new_version) == (2, True) and rec.change_id is not None
+
+    v2 = store.version(due.article_id, 2)
+    assert v2 is not None and v2.title == V2.title and v2.updated == V2.updated
+    assert v2.stamps == V2.stamps and v2.final_url == URL
+    stored = store.change(rec.change_id)
+    assert stored is not None
+    expected_uid = change_uid(URL, content_hash(V1.title, V1.paragraphs), v2.hash, 2)
+    assert stored.uid == expected_uid and len(stored.uid) == 32
+    assert (stored.from_n, stored.to_n, stored.at, stored.source) == (1, 2, at, "alhurra")
+    assert stored.title == V2.title and stored.summary == chg.summary()
+    assert stored.record == chg.record() and stored.diff == chg.diff_dict()
+    as_json = stored.as_dict()
+    assert as_json["id"] == expected_uid and as_json["from"] == 1 and as_json["to"] == 2
+    assert as_json["new_updated_stamp"] == "2016-07-20T18:17:00+00:00"
+    assert as_json["title_changed"] is True and as_json["silent"] is False
+
+    deliveries = store.due_deliveries(at, 10)
+    assert [d.key for d in deliveries] == [f"{expected_uid}:log", f"{expected_uid}:webhook"]
+    assert all(d.state == "pending" and d.attempts == 0 for d in deliveries)
+    context = store.delivery_context(deliveries[1].id)
+    assert context is not None and context[1] == stored and context[0] == deliveries[1]
+    assert store.delivery_context(9999) is None
+
+    record = store.find_article(URL)
+    assert record is not None and record.title == V2.title and record.versions == 2
+    assert record.canonical_url == CANONICAL
+    assert [c.to_n for c in store.changes()] == [2]
+
+
+def test_failure_mid_record_rolls_back_everything(store: SqliteStore) -> None:
+    store.sync_sources([spec()], T0)
+    store.record_check(check(claim_one(store, T0), T0, V1))
+    at = T0 + timedelta(hours=1)
+    due = claim_one(store, at)
+    broken = change(V1, V2)
+    object.__setattr__(broken, "new_updated_stamp", datetime(2016, 7, 20, 18, 17))  # naive
+    with pytest.raises(ValueError):
+        store.record_check(check(due, at, V2, broken, channels=("log",)))
+    assert len(store.versions(due.article_id)) == 1
+    assert len(store.fetches(due.article_id)) == 1
+    assert store.changes() == [] and store.due_deliveries(at, 10) == []
+    record = store.find_article(URL)
+    assert record is not None and record.title == V1.title and record.last_checked_at == T0
+    # the lease survived, so the same claim can still record its result
+    assert store.record_check(check(due, at, V2, change(V1, V2))).version_n == 2
+
+
+def test_delivery_retry_and_give_up(store: SqliteStore) -> None:
+    store.sync_sources([spec()], T0)
+    store.record_check(check(claim_one(store, T0), T0, V1))
+    at = T0 + timedelta(hours=1)
+    store.record_check(check(claim_one(store, at), at, V2, change(V1, V2), channels=("a", "b")))
+    a, b = store.due_deliveries(at, 10)
+    store.mark_delivered(a.id, at)
+    store.mark_retry(b.id, "HTTP 503", at + timedelta(minutes=1), give_up=False)
+    assert store.due_deliveries(at, 10) == []
+    (retry,) = store.due_deliveries(at + timedelta(minutes=1), 10)
+    assert (retry.id, retry.attempts, retry.last_error) == (b.id, 1, "HTTP 503")
+    store.mark_retry(b.id, "HTTP 500", at + timedelta(minutes=5), give_up=True)
+    assert store.due_deliveries(at + timedelta(days=1), 10) == []
+    context = store.delivery_context(b.id)
+    assert context is not None
+    assert (context[0].state, context[0].attempts) == ("failed", 2)
+    (state,) = store.source_states(at)
+    assert (state.pending_deliveries, state.failed_deliveries) == (0, 1)
+
+
+# ------------------------------------------------------------------ readers
+
+
+def test_find_article_by_canonical_and_trailing_slash(store: SqliteStore) -> None:
+    store.sync_sources([spec()], T0)
+    store.record_check(check(claim_one(store, T0), T0, V1))
+    for url in (URL, URL + "/", CANONICAL, CANONICAL + "/"):
+        found = store.find_article(url)
+        assert found is not None and found.url == URL, url
+    assert store.find_article("https://elsewhere.example/") is None
+
+
+def test_source_states_counts(store: SqliteStore) -> None:
+    store.sync_sources(
+        [spec(), SourceSpec("feed", "https://f.example/rss", "feed", 300, "Asia/Riyadh")], T0
+    )
+    store.add_articles("feed", ["https://f.example/1", "https://f.example/2"], T0)
+    claimed = {d.url: d for d in store.claim_due(T0, 10, 60)}
+    assert len(claimed) == 3
+    store.record_check(check(claimed[URL], T0, V1))
+    failed = check(claimed["https://f.example/1"], T0, outcome="error", error="connection refused")
+    store.record_check(failed)
+    states = {s.name: s for s in store.source_states(T0)}
+    alhurra, feed = states["alhurra"], states["feed"]
+    assert (alhurra.articles, alhurra.due, alhurra.failing, alhurra.versions) == (1, 0, 0, 1)
+    assert alhurra.last_check_at == T0 and alhurra.last_error is None
+    assert (feed.articles, feed.due, feed.failing, feed.versions) == (2, 1, 1, 0)
+    assert feed.last_error == "connection refused" and feed.kind == "feed"
+    failing = store.find_article("https://f.example/1")
+    assert failing is not None and failing.consecutive_failures == 1
+    later = T0 + timedelta(hours=1)
+    assert {s.name: s.due for s in store.source_states(later)} == {"alhurra": 1, "feed": 2}
+
+
+# ------------------------------------------------------------------ crash safety
+
+_WRITER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from datetime import UTC, datetime, timedelta
+    from newswatch.models import Article, Change
+    from newswatch.normalize import content_hash
+    from newswatch.store import CheckResult, FetchRecord, SourceSpec, open_store
+
+    store = open_store(sys.argv[1])
+    # "STATEMENT@I#K": SIGKILL ourselves just before the K-th statement of iteration I that
+    # contains STATEMENT runs, which lands inside record_check's transaction for sure
+    trigger, _, where = sys.argv[2].partition("@")
+    at_iteration, _, nth = where.partition("#")
+    i = seen = 0
+
+    def trace(sql):
+        global seen
+        if trigger and i == int(at_iteration) and trigger.lower() in sql.lower():
+            seen += 1
+            if seen == int(nth or 1):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    store._conn.set_trace_callback(trace)
+    url = "https://crash.example/a"
+    store.sync_sources([SourceSpec("crash", url, "article", 60, "UTC")], datetime.now(UTC))
+    while True:
+        i += 1
+        now = datetime.now(UTC)
+        (due,) = store.claim_due(now, 1, 0, force=True)
+        latest = store.latest_version(due.article_id)
+        if latest is not None and i % 3 == 0:
+            title, paras = latest.title, latest.paragraphs
+        else:
+            title, paras = "t " + os.urandom(4).hex(), ["p " + os.urandom(8).hex()] * (i % 5 + 1)
+        art = Article(url=url, title=title, paragraphs=paras)
+        change = Change(True, "", title, 1, 0, 0, None, True, "minor", None, [], [], [])
+        store.record_check(CheckResult(
+            due=due,
+            fetch=FetchRecord(url=url, started_at=now, outcome="new_version", status=200),
+            checked_at=now,
+            next_check_at=now + timedelta(seconds=60),
+            article=art,
+            content_hash=content_hash(title, paras),
+            change=change if latest is not None else None,
+            channels=("log", "webhook"),
+        ))
+        print(i, flush=True)
+    """
+)
+
+# (kill trigger, lines to read first): an external SIGKILL at whatever point the loop has
+# reached, or a self-inflicted one just before a given statement of record_check
+_ROUNDS = (
+    ("", 7),
+    ('INSERT INTO "changes"@5', 4),
+    ("", 23),
+    ("INSERT OR IGNORE INTO deliveries@4", 3),
+    ('INSERT INTO "versions"@2', 1),
+    ("COMMIT@8#2", 7),  # claim_due commits first, then record_check
+    ("UPDATE articles SET last_checked_at@6", 5),
+    ("", 15),
+)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_write_leaves_consistent_history(tmp_path: Path) -> None:
+    db_path = tmp_path / "crash.db"
+    script = tmp_path / "writer.py"
+    script.write_text(_WRITER)
+    printed = 0
+    for trigger, lines in _ROUNDS:
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(db_path), trigger],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        out, err = (proc.stdout, proc.stderr)
+        assert out is not None and err is not None
+        for _ in range(lines):
+            assert out.readline(), err.read()
+        if trigger:
+            assert out.readline() == "", "the writer should have killed itself"
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL, err.read()
+        printed += lines + len(out.read().splitlines())  # lines it wrote before dying
+        out.close()
+        err.close()
+
+    db = sqlite3.connect(db_path)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    fetches = db.execute("SELECT count(*) FROM fetches").fetchone()[0]
+    external = sum(1 for trigger, _ in _ROUNDS if not trigger)
+    # every check it reported is there; at most one unreported commit per external kill
+    assert printed <= fetches <= printed + external
+    ns = [r[0] for r in db.execute("SELECT n FROM versions ORDER BY n")]
+    assert len(ns) > 20 and ns == list(range(1, len(ns) + 1))
+    hashes = [r[0] for r in db.execute("SELECT hash FROM versions ORDER BY n")]
+    assert all(a != b for a, b in itertools.pairwise(hashes))
+    changes = db.execute("SELECT from_n, to_n, id FROM changes ORDER BY to_n").fetchall()
+    assert [(f, t) for f, t, _ in changes] == [(n - 1, n) for n in ns[1:]]
+    per_change = db.execute("SELECT change_id, count(*) FROM deliveries GROUP BY change_id")
+    assert dict(per_change.fetchall()) == {cid: 2 for _, _, cid in changes}
+    store = open_store(db_path)  # and the store still opens and reads it
+    (state,) = store.source_states()
+    assert state.versions == len(ns) and state.changes == len(changes)
+    history = json.dumps([c.as_dict() for c in store.changes(limit=5)])
+    assert '"from"' in history
+    store.close()
