@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Extraction accuracy and speed of newswatch next to trafilatura and htmldate.
+
+    python benchmarks/extraction.py [DATA_DIR=../shared/data] [--sets aeb,dates]
+                                    [--scorer PATH/score_extract.py] [--limit N]
+
+DATA_DIR holds ``aeb/`` (``ground-truth.json`` with ``articleBody`` per page id, pages in
+``html/<id>.html.gz``) and ``dates/`` (``expected.json``: one record per label, pointing at
+``html/<page>.html.gz``). Every tool sees the same decoded text of each page and is timed per
+page, after a warm-up call, on this process's clock. trafilatura and htmldate run when they
+are installed (they are not newswatch dependencies).
+
+Body metric (the article-extraction benchmark's): tokens are ``\\w+`` runs, shingles are
+4-token windows (a 1-3 token text is one shingle), per page tp/fp/fn are multiset overlaps
+normalised by tp+fp+fn; precision and recall are means over pages (an empty prediction is
+left out of precision), F1 is their harmonic mean. With ``--scorer`` the reference scorer's
+own ``body_metrics`` is used instead of this re-implementation. Dates: a ``published`` label
+is matched at day level; a page with no expected date counts as right iff none is predicted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import importlib.util
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from newswatch.charset import decode_html
+from newswatch.extract import extract
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
+_WORD = re.compile(r"\w+")
+_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+SHINGLE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One benchmark page: its text, and what it should extract to."""
+
+    id: str
+    url: str
+    html: str
+    body: str | None = None
+    published: list[str | None] = field(default_factory=list)
+    """Expected publication days of the page's ``published`` labels (None: no date)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """What a tool read from a page (missing values are empty/None)."""
+
+    body: str = ""
+    published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One tool over one set: its outputs and its time per page in milliseconds."""
+
+    tool: str
+    outputs: list[Output]
+    millis: list[float]
+    errors: int
+
+
+Tool = Callable[[str, str], Output]
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _read(path: Path) -> str:
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return decode_html(raw)[0]
+
+
+def load_aeb(root: Path, limit: int) -> list[Page]:
+    truth: dict[str, dict[str, Any]] = json.loads((root / "ground-truth.json").read_text("utf-8"))
+    keys = sorted(truth)[: limit or None]
+    return [
+        Page(
+            id=key,
+            url=truth[key].get("url", ""),
+            html=_read(root / "html" / f"{key}.html.gz"),
+            body=truth[key].get("articleBody", ""),
+        )
+        for key in keys
+    ]
+
+
+def load_dates(root: Path, limit: int) -> list[Page]:
+    records: list[dict[str, Any]] = json.loads((root / "expected.json").read_text("utf-8"))
+    by_page: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_page.setdefault(record["page_id"], []).append(record)
+    pages = []
+    for page_id, recs in list(by_page.items())[: limit or None]:
+        labels = [
+            r.get("expected_date")
+            for r in recs
+            if r["mode"] == "published" and not r.get("superseded_by_human")
+        ]
+        if not labels:
+            continue
+        pages.append(
+            Page(
+                id=page_id, url=recs[0]["url"], html=_read(root / recs[0]["file"]), published=labels
+            )
+        )
+    return pages
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def _day(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    match = _DAY.search(str(value))
+    if not match:
+        return None
+    try:
+        return date(*(int(g) for g in match.groups())).isoformat()
+    except ValueError:
+        return None
+
+
+def newswatch_tool() -> Tool:
+    def run(html: str, url: str) -> Output:
+        article = extract(html, url or "http://example.invalid/")
+        return Output("\n".join(article.paragraphs), _day(article.published))
+
+    return run
+
+
+def trafilatura_tool() -> Tool | None:
+    try:
+        import trafilatura
+    except ImportError:
+        return None
+
+    def run(html: str, url: str) -> Output:
+        doc = trafilatura.bare_extraction(
+            html, url=url or None, include_comments=False, with_metadata=True
+        )
+        if doc is None:
+            return Output()
+        text = getattr(doc, "text", None) or ""
+        return Output(text, _day(getattr(doc, "date", None)))
+
+    return run
+
+
+def htmldate_tool() -> Tool | None:
+    try:
+        from htmldate import find_date
+    except ImportError:
+        return None
+
+    def run(html: str, url: str) -> Output:
+        return Output("", _day(find_date(html, url=url or None, original_date=True)))
+
+    return run
+
+
+def run_tool(name: str, tool: Tool, pages: list[Page]) -> Run:
+    # warm-up: lazy imports are not charged to the first page (a failure shows again later)
+    with contextlib.suppress(Exception):
+        tool(
+            "<html><head><title>w</title></head><body><p>warm up text</p></body></html>",
+            "http://example.invalid/",
+        )
+    outputs, millis, errors = [], [], 0
+    for page in pages:
+        start = time.perf_counter()
+        try:
+            out = tool(page.html, page.url)
+        except Exception:
+            out, errors = Output(), errors + 1
+        millis.append((time.perf_counter() - start) * 1000.0)
+        outputs.append(out)
+    return Run(name, outputs, millis, errors)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def _shingles(text: str) -> Counter[tuple[str, ...]]:
+    tokens = _WORD.findall(text or "")
+    if not tokens:
+        return Counter()
+    if len(tokens) < SHINGLE:
+        return Counter([tuple(tokens)])
+    return Counter(tuple(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1))
+
+
+def body_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
+    """F1, precision, recall of (true, predicted) body texts (see the module docstring)."""
+    precisions, recalls = [], []
+    for true, pred in pairs:
+        t, p = _shingles(true), _shingles(pred)
+        tp, fp, fn = sum((t & p).values()), sum((p - t).values()), sum((t - p).values())
+        if tp + fp:
+            precisions.append(1.0 if fp == fn == 0 else tp / (tp + fp))
+        if tp + fn:
+            recalls.append(1.0 if fp == fn == 0 else tp / (tp + fn))
+    precision = statistics.mean(precisions) if precisions else 0.0
+    recall = statistics.mean(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"f1": f1, "precision": precision, "recall": recall}
+
+
+def load_scorer(path: Path | None) -> ModuleType | None:
+    if path is None or not path.exists():
+        return None
+    sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location("score_extract", path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def date_accuracy(pages: list[Page], run: Run) -> float:
+    right = total = 0
+    for page, out in zip(pages, run.outputs, strict=True):
+        for expected in page.published:
+            total += 1
+            right += expected == out.published
+    return right / total if total else 0.0
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _table(title: str, runs: list[Run], rows: list[tuple[str, Callable[[Run], str]]]) -> None:
+    width = max(12, *(len(r.tool) + 2 for r in runs))
+    print(f"\n{title}")
+    print(" " * 22 + "".join(f"{r.tool:>{width}}" for r in runs))
+    for label, cell in rows:
+        print(f"{label:<22}" + "".join(f"{cell(r):>{width}}" for r in runs))
+
+
+def _timing_rows() -> list[tuple[str, Callable[[Run], str]]]:
+    return [
+        ("median ms/page", lambda r: f"{statistics.median(r.millis):.2f}"),
+        ("p95 ms/page", lambda r: f"{_pct(r.millis, 0.95):.2f}"),
+        ("errors", lambda r: str(r.errors)),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--sets", default="aeb,dates")
+    parser.add_argument(
+        "--scorer", type=Path, default=None, help="score_extract.py whose body_metrics to use"
+    )
+    parser.add_argument("--limit", type=int, default=0, help="first N pages of each set")
+    args = parser.parse_args(argv)
+    sets = {s.strip() for s in args.sets.split(",") if s.strip()}
+    scorer = load_scorer(args.scorer)
+
+    tools: list[tuple[str, Tool]] = [("newswatch", newswatch_tool())]
+    for name, factory in (("trafilatura", trafilatura_tool), ("htmldate", htmldate_tool)):
+        made = factory()
+        if made is None:
+            print(f"({name} not installed: skipped)")
+        else:
+            tools.append((name, made))
+
+    if "aeb" in sets:
+        pages = load_aeb(args.data / "aeb", args.limit)
+        runs = [run_tool(n, t, pages) for n, t in tools if n != "htmldate"]
+
+        def metric(run: Run, key: str) -> str:
+            pairs = [(p.body or "", o.body) for p, o in zip(pages, run.outputs, strict=True)]
+            if scorer is not None:
+                return f"{scorer.body_metrics(pairs, 0)[0][key]:.3f}"
+            return f"{body_scores(pairs)[key]:.3f}"
+
+        _table(
+            f"aeb: {len(pages)} pages, body text" + (" (reference scorer)" if scorer else ""),
+            runs,
+            [
+                ("body F1", lambda r: metric(r, "f1")),
+                ("body precision", lambda r: metric(r, "precision")),
+                ("body recall", lambda r: metric(r, "recall")),
+                *_timing_rows(),
+            ],
+        )
+    if "dates" in sets:
+        pages = load_dates(args.data / "dates", args.limit)
+        runs = [run_tool(n, t, pages) for n, t in tools]
+        labels = sum(len(p.published) for p in pages)
+        _table(
+            f"dates: {len(pages)} pages, {labels} published labels",
+            runs,
+            [("published accuracy", lambda r: f"{date_accuracy(pages, r):.3f}"), *_timing_rows()],
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""The extractor: one page's HTML to an :class:`~newswatch.models.Article`.
+
+Only this package speaks to the HTML parser (selectolax/lexbor); the rest of newswatch sees
+frozen records.
+"""
+
+from newswatch.extract.extractor import extract, parse
+from newswatch.extract.rules import ExtractRules
+
+__all__ = ["ExtractRules", "extract", "parse"]

@@ -1,0 +1,217 @@
+"""Main-content detection: which block elements hold the article, and which of their
+blocks are its paragraphs.
+
+Every block element is scored by the prose it holds minus a share of the other text it
+drags along (menus, link lists, bylines, furniture), from lengths summed bottom-up once by
+the walk. The page wrapper holds all the prose and all the noise; a single paragraph's
+wrapper holds too little; the element that holds the article and little else wins. Class/id
+hints (``article-body``, ``itemprop=articleBody``) nudge the scores, furniture names sink them.
+The winner's siblings that also hold article text (stories split over several wrappers) are
+added. Inside the chosen elements, furniture (share bars, related lists, captions, link lists,
+stray labels, a trailing "Related" heading) is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from newswatch.extract.dom import Block, Elem, Page
+from newswatch.extract.hints import HEADING_TAGS, PROSE_TAGS
+
+_MIN_PROSE = 25
+_MAX_LINK_DENSITY = 0.5
+_NOISE_WEIGHT = 0.7
+# a paragraph is part of an article, not a place to look for one
+_NOT_CANDIDATES = PROSE_TAGS - {"td"}
+_FURNITURE_FACTOR = 0.3
+_HINT_FACTOR = {1: 1.1, 2: 1.3}
+_SENTENCE_END = (".", "!", "?", "؟", "。", ":", "»", '"', "”", "…", ")")
+_SHORT_STRAY = 40
+_PROBE = 40
+
+
+def _link_density(elem: Elem) -> float:
+    return elem.link_len / elem.text_len if elem.text_len else 0.0
+
+
+def _prose_len(block: Block) -> float:
+    """How much article-like prose a block is: not a link list, not a stray label.
+
+    List items count half: lists are more often tickers and teasers than article text.
+    """
+    if block.tag in HEADING_TAGS or block.link_len * 2 > block.length:
+        return 0.0
+    if block.length < _MIN_PROSE and block.tag != "p":
+        return 0.0
+    return block.length * 0.5 if block.tag == "li" else float(block.length)
+
+
+def score_elements(page: Page) -> list[int]:
+    """Score every block element by prose held minus the other text it drags along.
+
+    ``prose(E)`` sums the prose of E's own blocks and of its children, except children that
+    are furniture (their text counts as noise for E); ``score(E) = prose - w * noise``. The
+    page wrapper holds all the prose but also every menu and footer; a lone paragraph's
+    wrapper holds little: the element holding the article and little else scores best.
+    Furniture itself (a cookie banner, a footer blurb) is a poor candidate whatever it holds,
+    unless it wraps most of the page's prose (a story inside ``<header>``).
+    Returns the element indexes, best first (deeper first on ties).
+    """
+    elems = page.elems
+    if not elems:
+        return []
+    own = [0.0] * len(elems)
+    for block in page.blocks:
+        own[block.owner] += _prose_len(block)
+    total = list(own)
+    for elem in reversed(elems):
+        if elem.parent >= 0:
+            total[elem.parent] += total[elem.index]
+    half = total[0] / 2
+    furniture = [e.furniture and total[e.index] < half for e in elems]
+    prose = own
+    for elem in reversed(elems):
+        if elem.parent >= 0 and not furniture[elem.index]:
+            prose[elem.parent] += prose[elem.index]
+    inside = [False] * len(elems)
+    for elem in elems:
+        inside[elem.index] = furniture[elem.index] or (elem.parent >= 0 and inside[elem.parent])
+        good = prose[elem.index]
+        score = good - _NOISE_WEIGHT * max(elem.text_len - good, 0.0)
+        if score > 0:
+            if inside[elem.index]:
+                score *= _FURNITURE_FACTOR
+            elif elem.hint > 0:
+                score *= _HINT_FACTOR[elem.hint]
+        elem.score = score
+    return sorted(
+        (e.index for e in elems if prose[e.index] > 0 and e.tag not in _NOT_CANDIDATES),
+        key=lambda i: (elems[i].score, elems[i].depth),
+        reverse=True,
+    )
+
+
+def follow_declared_body(page: Page, ranked: list[int], declared: str) -> list[int]:
+    """Re-rank so the best candidate holds the start of the page's declared article body.
+
+    JSON-LD ``articleBody`` is the site's own statement of the text; when the best element
+    does not contain its first words, the best-scored element that does is preferred.
+    """
+    probe = " ".join(declared.split())[:_PROBE]
+    if len(probe) < _PROBE or not ranked:
+        return ranked
+    position = next((i for i, b in enumerate(page.blocks) if probe in b.text), None)
+    if position is None:
+        return ranked
+    elems = page.elems
+    holding = [i for i in ranked if elems[i].first <= position < elems[i].end]
+    if not holding or holding[0] == ranked[0]:
+        return ranked
+    return [holding[0], *(i for i in ranked if i != holding[0])]
+
+
+def _parent(elems: Sequence[Elem], elem: Elem) -> Elem | None:
+    return elems[elem.parent] if elem.parent >= 0 else None
+
+
+def pick_containers(page: Page, ranked: Sequence[int]) -> list[int]:
+    """The best element plus its siblings that also hold article text, in page order."""
+    if not ranked:
+        return [0] if page.elems else []
+    elems = page.elems
+    top = elems[ranked[0]]
+    parent = _parent(elems, top)
+    if parent is None:
+        return [top.index]
+    threshold = max(10.0, top.score * 0.2)
+    chosen: list[int] = []
+    for index in parent.children:
+        sibling = elems[index]
+        if index == top.index:
+            chosen.append(index)
+            continue
+        if sibling.furniture or not sibling.text_len:
+            continue
+        density = _link_density(sibling)
+        holds_article = sibling.score >= threshold and density < 0.5
+        lone_paragraph = sibling.tag == "p" and density < 0.25 and sibling.text_len > 80
+        if holds_article or lone_paragraph:
+            chosen.append(index)
+    return chosen
+
+
+def _furniture_inside(
+    elems: Sequence[Elem], owner: Elem, container: Elem, protected: set[int], strict: bool
+) -> bool:
+    """Whether a block's element sits in furniture strictly inside ``container``.
+
+    Furniture that holds the best-scored element or most of the container's text is a
+    misnamed wrapper (``article-header`` around the story, Blogger's ``widget Blog``), so it
+    is kept.
+    """
+    elem: Elem | None = owner
+    while elem is not None and elem.index != container.index:
+        marked = elem.furniture if strict else elem.tag_furniture
+        if marked and elem.index not in protected and elem.text_len * 2 < container.text_len:
+            return True
+        elem = _parent(elems, elem)
+    return False
+
+
+def _keep(block: Block, owner: Elem, strict: bool) -> bool:
+    if block.tag == "h1":
+        return False
+    if block.link_len > block.length * _MAX_LINK_DENSITY:
+        return False
+    return not (
+        strict
+        and owner.tag not in PROSE_TAGS
+        and block.length < _SHORT_STRAY
+        and not block.text.endswith(_SENTENCE_END)
+    )
+
+
+def _ancestors(elems: Sequence[Elem], index: int) -> set[int]:
+    chain: set[int] = set()
+    while index >= 0:
+        chain.add(index)
+        index = elems[index].parent
+    return chain
+
+
+def select_blocks(
+    page: Page, containers: Sequence[int], *, best: int | None = None, strict: bool = True
+) -> list[Block]:
+    """The article's blocks inside the chosen elements, furniture dropped."""
+    elems = page.elems
+    protected = _ancestors(elems, best) if best is not None else set()
+    kept: list[Block] = []
+    seen: set[int] = set()
+    for index in containers:
+        container = elems[index]
+        verdicts: dict[int, bool] = {}
+        for position in range(container.first, container.end):
+            if position in seen:
+                continue
+            seen.add(position)
+            block = page.blocks[position]
+            owner = elems[block.owner]
+            inside = verdicts.get(owner.index)
+            if inside is None:
+                inside = _furniture_inside(elems, owner, container, protected, strict)
+                verdicts[owner.index] = inside
+            if not inside and _keep(block, owner, strict):
+                kept.append(block)
+    return _drop_orphan_headings(kept)
+
+
+def _drop_orphan_headings(blocks: list[Block]) -> list[Block]:
+    """A heading with no text after it (before the next heading) heads furniture: drop it."""
+    out: list[Block] = []
+    for position, block in enumerate(blocks):
+        if block.tag in HEADING_TAGS:
+            following = blocks[position + 1] if position + 1 < len(blocks) else None
+            if following is None or following.tag in HEADING_TAGS:
+                continue
+        out.append(block)
+    return out

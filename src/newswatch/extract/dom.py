@@ -1,0 +1,195 @@
+"""One walk over the parsed page: text blocks and the block elements that hold them.
+
+The walk is the only pass over the body. It cuts the text into blocks at block-element
+boundaries (and at ``<br><br>``), and records for every block element its parent, its
+class/id hint and the range of blocks inside it. Blocks come out in document order, so the
+blocks of any subtree are one contiguous range and every later question ("how much text is
+in here, how much of it is links?") is answered from these numbers, computed bottom-up once,
+never by asking the parser for a subtree's text again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from newswatch.extract.hints import (
+    BLOCK_TAGS,
+    FURNITURE_TAGS,
+    NEGATIVE_ROLES,
+    SKIP_TAGS,
+    STRONG,
+    analyse,
+    hidden_style,
+)
+
+
+@dataclass(slots=True)
+class Elem:
+    """A block element of the page (internal working record of the walk)."""
+
+    index: int
+    tag: str
+    parent: int
+    depth: int
+    hint: int
+    furniture: bool
+    """Named or tagged as page furniture (nav, share bar, related list, caption, ...)."""
+    tag_furniture: bool
+    """Furniture by its tag or ARIA role alone (what still counts under a CSS body rule)."""
+    mem_id: int
+    first: int = 0
+    end: int = 0
+    text_len: int = 0
+    link_len: int = 0
+    score: float = 0.0
+    children: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Block:
+    """A run of text between two block boundaries (internal working record).
+
+    ``text`` has its white space collapsed only; :func:`newswatch.normalize.clean_text` is
+    applied to the few blocks that make it into the article.
+    """
+
+    text: str
+    owner: int
+    tag: str
+    length: int
+    link_len: int
+
+
+@dataclass(slots=True)
+class Page:
+    """The walk's result: blocks in document order and the elements around them."""
+
+    blocks: list[Block]
+    elems: list[Elem]
+
+
+class _Walker:
+    """The recursive walk; written for speed (it visits every node of every page)."""
+
+    def __init__(self, drop_ids: Set[int]) -> None:
+        self.blocks: list[Block] = []
+        self.elems: list[Elem] = []
+        self.drop_ids = drop_ids
+        self.parts: list[str] = []
+        self.link_len = 0
+        self.after_br = False
+
+    def flush(self, owner: int) -> None:
+        """Close the text run collected so far as one block of ``owner``."""
+        self.after_br = False
+        parts = self.parts
+        if not parts:
+            return
+        text = " ".join("".join(parts).split())
+        parts.clear()
+        link_len = self.link_len
+        self.link_len = 0
+        if text:
+            length = len(text)
+            self.blocks.append(
+                Block(text, owner, self.elems[owner].tag, length, min(link_len, length))
+            )
+
+    def walk(self, node: LexborNode, owner: int, in_link: bool) -> None:
+        parts = self.parts
+        elems = self.elems
+        for child in node.iter(include_text=True):
+            tag = child.tag or "-"
+            if tag == "-text":
+                text = child.text_content
+                if text:
+                    parts.append(text)
+                    if in_link:
+                        self.link_len += len(text.strip())
+                    if self.after_br and not text.isspace():
+                        self.after_br = False
+                continue
+            if tag in SKIP_TAGS or tag[0] == "-":
+                continue
+            if tag == "br":
+                if self.after_br:
+                    self.flush(owner)
+                else:
+                    parts.append("\n")
+                    self.after_br = True
+                continue
+            attrs = child.attributes
+            if attrs:
+                hint, hidden = analyse(attrs.get("class"), attrs.get("id"))
+                if (
+                    hidden
+                    or "hidden" in attrs
+                    or ("style" in attrs and hidden_style(attrs["style"] or ""))
+                ):
+                    continue
+                if self.drop_ids and child.mem_id in self.drop_ids:
+                    continue
+            else:
+                hint = 0
+            if tag in BLOCK_TAGS:
+                if parts:
+                    self.flush(owner)
+                tag_furniture = False
+                if attrs:
+                    tag_furniture = attrs.get("role") in NEGATIVE_ROLES
+                    if attrs.get("itemprop") == "articleBody":
+                        hint = STRONG
+                tag_furniture = tag_furniture or tag in FURNITURE_TAGS
+                if hint == 0 and (tag == "article" or tag == "main"):
+                    hint = 1
+                index = len(elems)
+                up = elems[owner]
+                up.children.append(index)
+                elem = Elem(
+                    index,
+                    tag,
+                    owner,
+                    up.depth + 1,
+                    hint,
+                    tag_furniture or hint < 0,
+                    tag_furniture,
+                    child.mem_id,
+                    len(self.blocks),
+                )
+                elems.append(elem)
+                self.walk(child, index, in_link)
+                if parts:
+                    self.flush(index)
+                self.after_br = False
+                elem.end = len(self.blocks)
+            else:
+                self.after_br = False
+                self.walk(child, owner, in_link or tag == "a")
+
+
+def walk_page(tree: LexborHTMLParser, drop_ids: Set[int] = frozenset()) -> Page:
+    """Cut the page's body into text blocks and sum their lengths up the element tree."""
+    walker = _Walker(drop_ids)
+    root = tree.body or tree.root
+    if root is None:
+        return Page([], [])
+    walker.elems.append(Elem(0, root.tag or "body", -1, 0, 0, False, False, root.mem_id, 0))
+    top = 0
+    walker.walk(root, top, False)
+    walker.flush(top)
+    walker.elems[top].end = len(walker.blocks)
+    elems, blocks = walker.elems, walker.blocks
+    for block in blocks:
+        elem = elems[block.owner]
+        elem.text_len += block.length
+        elem.link_len += block.link_len
+    # children always come after their parent: one reverse sweep sums subtrees
+    for elem in reversed(elems):
+        if elem.parent >= 0:
+            up = elems[elem.parent]
+            up.text_len += elem.text_len
+            up.link_len += elem.link_len
+    return Page(blocks, elems)

@@ -1,0 +1,138 @@
+"""``extract()``: one page's HTML in, one :class:`~newswatch.models.Article` out.
+
+Pure: no network, no database, no clock (``fetched_at`` is passed in for stamps that say
+"2 hours ago" or give a time without a date). The page is parsed once; the body is walked
+once (:mod:`newswatch.extract.dom`); everything else reads the numbers that walk produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+
+from newswatch.charset import decode_html
+from newswatch.errors import ExtractError
+from newswatch.extract.body import (
+    follow_declared_body,
+    pick_containers,
+    score_elements,
+    select_blocks,
+)
+from newswatch.extract.dom import Block, Elem, Page, walk_page
+from newswatch.extract.meta import read_meta
+from newswatch.extract.rules import ExtractRules
+from newswatch.extract.stamps import read_stamps
+from newswatch.extract.title import choose_language, choose_title
+from newswatch.models import Article
+from newswatch.normalize import clean_text
+
+
+def parse(html: str | bytes) -> LexborHTMLParser:
+    """Parse a page, decoding bytes by the page's declared or detected charset."""
+    text = decode_html(html)[0] if isinstance(html, bytes) else html
+    return LexborHTMLParser(text)
+
+
+def _select(tree: LexborHTMLParser, selector: str) -> list[LexborNode]:
+    try:
+        return list(tree.css(selector))
+    except (SelectolaxError, ValueError) as exc:
+        raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
+
+
+def _matches(tree: LexborHTMLParser, selectors: Sequence[str]) -> set[int]:
+    return {node.mem_id for selector in selectors for node in _select(tree, selector)}
+
+
+def _rule_containers(page: Page, body_ids: set[int]) -> list[int]:
+    """Elements matched by the body rule, outermost only (a nested match adds nothing)."""
+    chosen: list[int] = []
+    end = -1
+    for elem in page.elems:
+        if elem.mem_id in body_ids and elem.index > end:
+            chosen.append(elem.index)
+            end = _last_descendant(page.elems, elem.index)
+    return chosen
+
+
+def _last_descendant(elems: Sequence[Elem], index: int) -> int:
+    while elems[index].children:
+        index = elems[index].children[-1]
+    return index
+
+
+def _headings_near(page: Page, containers: Sequence[int]) -> list[str]:
+    """The page's h1 texts, those sharing the deepest ancestor with the article first."""
+    h1s: list[tuple[int, int, str]] = []
+    elems = page.elems
+    anchor = containers[0] if containers else 0
+    chain: dict[int, int] = {}
+    index = anchor
+    while index >= 0:
+        chain[index] = elems[index].depth
+        index = elems[index].parent
+    for position, block in enumerate(page.blocks):
+        if block.tag != "h1":
+            continue
+        index = block.owner
+        while index >= 0 and index not in chain:
+            index = elems[index].parent
+        shared = chain.get(index, 0)
+        h1s.append((-shared, position, clean_text(block.text)))
+    return [text for _, _, text in sorted(h1s)]
+
+
+def extract(
+    html: str | bytes,
+    url: str,
+    timezone: str = "UTC",
+    *,
+    fetched_at: datetime | None = None,
+    rules: ExtractRules | None = None,
+) -> Article:
+    """Read the article of one page: title, body paragraphs, stamps, language.
+
+    Raises :class:`~newswatch.errors.ExtractError` when the page holds neither a title nor
+    any body text, or when a CSS rule is not a valid selector.
+    """
+    tree = parse(html)
+    meta = read_meta(tree)
+    drop_ids = _matches(tree, rules.drop) if rules and rules.drop else set()
+    page = walk_page(tree, drop_ids)
+    containers: list[int] = []
+    best: int | None = None
+    if rules and rules.body:
+        containers = _rule_containers(page, _matches(tree, [rules.body]))
+    strict = not containers
+    if not containers:
+        ranked = score_elements(page)
+        if meta.jsonld_body:
+            ranked = follow_declared_body(page, ranked, meta.jsonld_body)
+        best = ranked[0] if ranked else None
+        containers = pick_containers(page, ranked)
+    blocks: list[Block] = select_blocks(page, containers, best=best, strict=strict)
+    paragraphs = [text for text in (clean_text(block.text) for block in blocks) if text]
+
+    title = ""
+    if rules and rules.title:
+        nodes = _select(tree, rules.title)
+        if nodes:
+            title = clean_text(nodes[0].text(deep=True))
+    if not title:
+        title = choose_title(_headings_near(page, containers), meta)
+    if not title and not paragraphs:
+        raise ExtractError(f"{url}: no article found (no title and no body text)")
+
+    found = read_stamps(tree, paragraphs, timezone=timezone, fetched_at=fetched_at)
+    return Article(
+        url=url,
+        title=title,
+        paragraphs=paragraphs,
+        published=found.published,
+        updated=found.updated,
+        stamps=list(found.stamps),
+        language=choose_language(meta),
+        canonical_url=meta.canonical_url,
+    )

@@ -1,0 +1,115 @@
+"""What the page says about itself in its head: meta tags, JSON-LD, canonical link, lang.
+
+Read with a few CSS queries (done in C by the parser), not by walking the body. JSON-LD is
+parsed leniently: CMSs emit lists, ``@graph`` wrappers and raw control characters in strings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser
+
+from newswatch.normalize import clean_text
+
+_ARTICLE_TYPES = ("article", "posting", "report", "story")
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    """Head metadata the title, language and body detection use."""
+
+    title_tag: str = ""
+    og_title: str = ""
+    site_name: str = ""
+    jsonld_headline: str = ""
+    jsonld_body: str = ""
+    jsonld_language: str = ""
+    html_lang: str = ""
+    og_locale: str = ""
+    canonical_url: str | None = None
+
+
+def _objects(data: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object, flattening lists and ``@graph``."""
+    if isinstance(data, list):
+        for item in data:
+            yield from _objects(item)
+    elif isinstance(data, dict):
+        yield data
+        graph = data.get("@graph")
+        if graph is not None:
+            yield from _objects(graph)
+
+
+def _is_article(obj: dict[str, Any]) -> bool:
+    kinds = obj.get("@type")
+    names = kinds if isinstance(kinds, list) else [kinds]
+    return any(isinstance(k, str) and k.lower().endswith(_ARTICLE_TYPES) for k in names)
+
+
+def _string(value: Any) -> str:
+    """A JSON-LD value as text: strings as is, ``{"name": ...}`` objects by their name."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for key in ("name", "alternateName", "@value"):
+            if isinstance(value.get(key), str):
+                return str(value[key])
+    if isinstance(value, list) and value:
+        return _string(value[0])
+    return ""
+
+
+def _jsonld_article(tree: LexborHTMLParser) -> dict[str, Any]:
+    """The first Article-like JSON-LD object of the page (empty if none)."""
+    for script in tree.css('script[type*="ld+json"]'):
+        raw = script.text(deep=True)
+        if not raw or "{" not in raw:
+            continue
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            continue
+        for obj in _objects(data):
+            if _is_article(obj):
+                return obj
+    return {}
+
+
+def read_meta(tree: LexborHTMLParser) -> PageMeta:
+    """Collect the head metadata of a parsed page."""
+    props: dict[str, str] = {}
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop")
+        content = attrs.get("content")
+        if key and content:
+            props.setdefault(key.strip().lower(), content)
+    title_node = tree.css_first("title")
+    title_tag = clean_text(title_node.text(deep=True)) if title_node is not None else ""
+    root = tree.root
+    html_lang = ""
+    if root is not None:
+        html_lang = root.attributes.get("lang") or root.attributes.get("xml:lang") or ""
+    canonical: str | None = None
+    link = tree.css_first('link[rel="canonical"][href]')
+    if link is not None:
+        canonical = (link.attributes.get("href") or "").strip() or None
+    if canonical is None and props.get("og:url"):
+        canonical = props["og:url"].strip() or None
+    article = _jsonld_article(tree)
+    return PageMeta(
+        title_tag=title_tag,
+        og_title=clean_text(props.get("og:title", "") or props.get("twitter:title", "")),
+        site_name=clean_text(props.get("og:site_name", "")),
+        jsonld_headline=clean_text(_string(article.get("headline") or article.get("name"))),
+        jsonld_body=_string(article.get("articleBody")),
+        jsonld_language=_string(article.get("inLanguage")),
+        html_lang=html_lang,
+        og_locale=props.get("og:locale", ""),
+        canonical_url=canonical,
+    )

@@ -1,0 +1,346 @@
+"""Visible stamp lines ("تحديث 18:17 تغ", "Mis à jour le 20 juillet 2016 à 18h17") read as stamps.
+
+Metadata often lags what readers see: a live story's metadata may still carry the first
+publication time while the text says "Updated 18:17 GMT". This module reads such lines in
+many languages. It is strict on purpose: a line counts only when it is short and *mostly* a
+stamp (keyword, date, clock, zone and filler words), so a paragraph that merely mentions a
+date is never taken for a stamp. Pure: the reference instants (the article's own date, the
+fetch time) are parameters, never the clock.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from newswatch.extract.dates import DateParts, combine, find_datetime, fold, zone_named
+from newswatch.models import StampKind
+
+MAX_LINE = 160  # characters: longer lines are prose, not stamps
+MAX_CORRECTION_LINE = 600
+MAX_OTHER_LETTERS = 6  # letters a stamp line may carry besides the stamp itself
+
+_B = r"(?<![\w])"  # word start
+_E = r"(?![\w])"  # word end
+
+# (pattern, kind, day-first dates?) -- folded text: lowercase, ASCII digits, no harakat
+_KEYWORDS: tuple[tuple[str, StampKind, bool], ...] = (
+    (r"(?:last\s+)?(?:updated|modified|update|revised|edited)", "updated", False),
+    (r"(?:derni[eè]re\s+)?mise?\s+[aà]\s+jour|actualis[ée]e?|modifi[ée]e?", "updated", True),
+    (r"(?:zuletzt\s+)?(?:aktualisiert|ge[äa]ndert)|aktualisierung|stand", "updated", True),
+    (r"actualizad[oa]|[úu]ltima\s+actualizaci[óo]n|actualizaci[óo]n", "updated", True),
+    (r"aggiornat[oa]|ultimo\s+aggiornamento|aggiornamento", "updated", True),
+    (r"atualizad[oa]|atualiza[çc][ãa]o", "updated", True),
+    (r"(?:laatst\s+)?bijgewerkt", "updated", True),
+    (r"обновлено|обновлен[оа]?|обновление|изменено", "updated", True),
+    (r"(?:son\s+)?g[üu]ncelle(?:me|ndi|nme)(?:\s+tarihi)?", "updated", True),
+    (r"zaktualizowano|aktualizacja", "updated", True),
+    (r"(?:آخر|اخر)\s+تحديث|تم\s+التحديث|تاريخ\s+التحديث|تحديث|محدث", "updated", True),
+    (r"(?:آخرین\s+)?(?:به\s*روز\s*رسانی|بروزرسانی|به\s*روز\s*شده)", "updated", True),
+    (r"corrections?|corrected|clarification", "correction", False),
+    (r"rectificatif|rectification|erratum|korrektur|berichtigung", "correction", True),
+    (r"correcci[óo]n|fe\s+de\s+erratas|correzione|corre[çc][ãa]o", "correction", True),
+    (r"поправка|исправлено|исправление|d[üu]zeltme", "correction", True),
+    (r"تصحيح|تصويب", "correction", True),
+    (r"(?:first\s+)?published|posted|publication\s+date|press\s+release", "published", False),
+    (r"publi[ée]e?|mis\s+en\s+ligne", "published", True),
+    (r"ver[öo]ffentlicht|erschienen|pressemitteilung|pressemeldung", "published", True),
+    (r"publicad[oa]|pubblicat[oa]|gepubliceerd", "published", True),
+    (r"опубликовано|опубликован[оа]?|дата\s+публикации", "published", True),
+    (r"yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]nland[ıi]|yay[ıi]n\s+tarihi", "published", True),
+    (r"opublikowano", "published", True),
+    (r"تاريخ\s+النشر|تم\s+النشر|تم\s+نشره|نشر|نشره|نشرت|منشور", "published", True),
+    (r"تاریخ\s+انتشار|منتشر\s+شده", "published", True),
+)
+_KEYWORD = re.compile(
+    "|".join(f"{_B}(?P<k{i}>{pattern}){_E}" for i, (pattern, _, _) in enumerate(_KEYWORDS))
+)
+
+_FILLER = re.compile(
+    _B + r"(?:on|at|the|of|by|am|um|uhr|le|les|à|a|el|de|del|las|la|il|alle|ore|em|às|op|om|"
+    r"в|г|года|saat|tarihinde|في|الساعة|الموافق|بتاريخ|يوم|على|الى|إلى|در|ساعت|تاریخ|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|"
+    r"thurs|fri|sat|sun|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|"
+    r"mittwoch|donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|miercoles|jueves|"
+    r"viernes|sábado|sabado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|"
+    r"понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|pazartesi|salı|çarşamba|"
+    r"perşembe|cuma|cumartesi|pazar|الاثنين|الإثنين|الثلاثاء|الأربعاء|الاربعاء|الخميس|"
+    r"الجمعة|السبت|الأحد|الاحد|شنبه|یکشنبه|دوشنبه|سه‌شنبه|چهارشنبه|پنجشنبه|جمعه)" + _E
+)
+
+# relative stamps: (pattern with a number group "n" and a unit group "u"); folded text
+_UNITS: dict[str, float] = {
+    "sec": 1,
+    "second": 1,
+    "seconde": 1,
+    "sekunde": 1,
+    "segundo": 1,
+    "secondo": 1,
+    "секунд": 1,
+    "saniye": 1,
+    "ثانية": 1,
+    "ثوان": 1,
+    "ثواني": 1,
+    "ثانیه": 1,
+    "min": 60,
+    "minute": 60,
+    "minuto": 60,
+    "minut": 60,
+    "минут": 60,
+    "dakika": 60,
+    "دقيقة": 60,
+    "دقائق": 60,
+    "دقيقتين": 120,
+    "دقیقه": 60,
+    "hour": 3600,
+    "hr": 3600,
+    "heure": 3600,
+    "h": 3600,
+    "stunde": 3600,
+    "std": 3600,
+    "hora": 3600,
+    "ora": 3600,
+    "ore": 3600,
+    "час": 3600,
+    "saat": 3600,
+    "ساعة": 3600,
+    "ساعات": 3600,
+    "ساعتين": 7200,
+    "ساعت": 3600,
+    "day": 86400,
+    "jour": 86400,
+    "tag": 86400,
+    "día": 86400,
+    "dia": 86400,
+    "giorno": 86400,
+    "giorni": 86400,
+    "день": 86400,
+    "дн": 86400,
+    "gün": 86400,
+    "يوم": 86400,
+    "أيام": 86400,
+    "ايام": 86400,
+    "يومين": 172800,
+    "روز": 86400,
+    "week": 604800,
+    "semaine": 604800,
+    "woche": 604800,
+    "semana": 604800,
+    "неделю": 604800,
+    "hafta": 604800,
+    "أسبوع": 604800,
+    "اسبوع": 604800,
+    "أسابيع": 604800,
+    "أسبوعين": 1209600,
+    "هفته": 604800,
+}
+_UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+_NUM = r"(?P<n>\d+|an?|one|une?|einer?|einem|una?|uma?)"
+_RELATIVE = re.compile(
+    "|".join(
+        (
+            rf"{_B}{_NUM}\s+(?P<u>{_UNIT_ALT})\w*\s+(?:ago|fa|назад|önce|once|پیش){_E}",
+            rf"{_B}(?:il\s+y\s+a|vor|hace|há|ha|منذ|قبل)\s+{_NUM}?\s*(?P<u2>{_UNIT_ALT})\w*",
+        )
+    ).replace("(?P<n>", "(?P<n1>", 1)
+)
+_JUST_NOW = re.compile(rf"{_B}(?:just\s+now|à\s+l'instant|gerade\s+eben|الآن|للتو){_E}")
+
+
+@dataclass(frozen=True, slots=True)
+class TextStamp:
+    """One stamp read from a visible line: its kind, the line it came from, its instant
+    (aware, in the zone the line is written in, so that its calendar day is the page's)."""
+
+    kind: StampKind
+    text: str
+    at: datetime | None
+
+
+def _kind_at(folded: str, start: int) -> tuple[StampKind, bool, tuple[int, int]] | None:
+    match = _KEYWORD.search(folded, start)
+    if match is None or match.lastgroup is None:
+        return None
+    _, kind, dayfirst = _KEYWORDS[int(match.lastgroup[1:])]
+    return kind, dayfirst, match.span()
+
+
+def _relative(
+    folded: str, fetched_at: datetime | None
+) -> tuple[datetime | None, tuple[int, int]] | None:
+    match = _RELATIVE.search(folded)
+    if match is not None:
+        raw_n = match["n1"] or match["n"]
+        unit = match["u"] or match["u2"]
+        count = int(raw_n) if raw_n and raw_n.isdigit() else 1
+        seconds = _UNITS[unit] * count
+        at = fetched_at - timedelta(seconds=seconds) if fetched_at is not None else None
+        return at, match.span()
+    match = _JUST_NOW.search(folded)
+    if match is not None:
+        return fetched_at, match.span()
+    return None
+
+
+def _other_letters(folded: str, spans: list[tuple[int, int]]) -> int:
+    """Letters of ``folded`` outside ``spans`` and filler words: what is not stamp."""
+    chars = list(folded)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    rest = _FILLER.sub(" ", "".join(chars))
+    return sum(1 for ch in rest if ch.isalpha())
+
+
+def _day_from(reference: datetime | None, zone: tzinfo) -> date | None:
+    return reference.astimezone(zone).date() if reference is not None else None
+
+
+def _resolve(
+    parts: DateParts,
+    kind: StampKind,
+    zone: tzinfo,
+    article_date: datetime | None,
+    fetched_at: datetime | None,
+) -> datetime | None:
+    """The instant of a stamp; a time-only stamp is dated from the article (or the fetch)."""
+    if parts.day is not None:
+        return combine(parts, zone)
+    if parts.clock is None:
+        return None
+    stamp_zone = parts.zone or zone
+    reference = article_date or fetched_at
+    day = _day_from(reference, stamp_zone)
+    if day is None or reference is None:
+        return None
+    at = datetime.combine(day, parts.clock, tzinfo=stamp_zone)
+    if (
+        article_date is not None
+        and kind != "published"
+        and at < article_date - timedelta(minutes=1)
+    ):
+        at += timedelta(days=1)  # an update after midnight in the stamp's zone
+    elif article_date is None and fetched_at is not None and at > fetched_at + timedelta(minutes=5):
+        at -= timedelta(days=1)  # the time was shown yesterday, before the fetch
+    return at
+
+
+def _zone(timezone: str | tzinfo) -> tzinfo:
+    if isinstance(timezone, str):
+        return zone_named(timezone) or UTC
+    return timezone
+
+
+def parse_stamp_line(
+    line: str,
+    *,
+    timezone: str | tzinfo = "UTC",
+    article_date: datetime | None = None,
+    fetched_at: datetime | None = None,
+    default_kind: StampKind | None = None,
+    max_other_letters: int = MAX_OTHER_LETTERS,
+) -> TextStamp | None:
+    """Read one line as a stamp, or None when it is not (mostly) a stamp.
+
+    ``timezone`` applies to stamps that name no zone; ``article_date`` dates time-only
+    stamps; ``fetched_at`` resolves relative stamps ("5 minutes ago"), which are otherwise
+    kept with no instant. ``default_kind`` accepts lines with a date but no keyword (a date
+    element next to the headline); without it a keyword is required.
+    """
+    stripped = line.strip()
+    if not stripped or len(stripped) > MAX_CORRECTION_LINE:
+        return None
+    folded = fold(stripped)
+    found = _kind_at(folded, 0)
+    if (
+        found is not None
+        and found[0] == "correction"
+        and found[2][0] <= 2
+        and _CORRECTION_HEAD.match(folded, found[2][1])
+    ):
+        return _correction(stripped, folded, found[2], _zone(timezone))
+    if len(stripped) > MAX_LINE:
+        return None
+    zone = _zone(timezone)
+    reference = article_date or fetched_at
+    dayfirst = found[1] if found is not None else True
+    parts = find_datetime(
+        folded, default_year=reference.year if reference else None, dayfirst=dayfirst
+    )
+    relative = None if parts.spans else _relative(folded, fetched_at)
+    if not parts.spans and relative is None:
+        return None
+    kind: StampKind
+    spans = list(parts.spans) if relative is None else [relative[1]]
+    if found is not None:
+        kind = found[0]
+        spans.append(found[2])
+    elif default_kind is not None:
+        kind = default_kind
+    elif relative is not None:
+        kind = "published"  # "منذ 5 دقائق" alone: the age of the article as shown
+    else:
+        return None
+    if _other_letters(folded, spans) > max_other_letters:
+        return None
+    at = (
+        relative[0]
+        if relative is not None
+        else _resolve(parts, kind, zone, article_date, fetched_at)
+    )
+    return TextStamp(kind, stripped, at)
+
+
+def _correction(line: str, folded: str, key_span: tuple[int, int], zone: tzinfo) -> TextStamp:
+    """A correction note: any length; dated when a date sits right after the keyword."""
+    head = folded[: key_span[1] + 60]
+    parts = find_datetime(head)
+    at = combine(parts, zone) if parts.day is not None else None
+    return TextStamp("correction", line, at)
+
+
+def stamps_in_lines(
+    lines: list[str],
+    *,
+    timezone: str | tzinfo = "UTC",
+    article_date: datetime | None = None,
+    fetched_at: datetime | None = None,
+) -> list[TextStamp]:
+    """Every stamp line among ``lines`` (body paragraphs), in order; lines may hold several
+    stamps separated by ``|``, ``•`` or ``·`` ("Published 20 July | Updated 21 July")."""
+    found: list[TextStamp] = []
+    for line in lines:
+        if len(line) > MAX_CORRECTION_LINE or not _maybe_stamp(line):
+            continue
+        for piece in _pieces(line):
+            stamp = parse_stamp_line(
+                piece, timezone=timezone, article_date=article_date, fetched_at=fetched_at
+            )
+            if stamp is not None:
+                found.append(stamp)
+    return found
+
+
+def _pieces(line: str) -> list[str]:
+    """A line cut at separators and at each further stamp keyword, so that "Published 20 July
+    2016, updated 21 July 2016" gives two stamps; one piece when the line is prose-long."""
+    if len(line) > MAX_LINE:
+        return [line]
+    pieces: list[str] = []
+    for part in _SPLIT.split(line):
+        folded = fold(part)
+        starts = [m.start() for m in _KEYWORD.finditer(folded)] if len(folded) == len(part) else []
+        cuts = [0, *starts[1:], len(part)] if len(starts) > 1 else [0, len(part)]
+        pieces.extend(part[a:b].strip(" ,;-") for a, b in itertools.pairwise(cuts))
+    return [p for p in pieces if p]
+
+
+_CORRECTION_HEAD = re.compile(r"\s*(?:[:\-,(]|\d|$)")
+_SPLIT = re.compile(r"\s*[|•·]\s*|\n")
+_QUICK = re.compile(r"\d|[٠-٩۰-۹]")
+
+
+def _maybe_stamp(line: str) -> bool:
+    """Cheap pre-filter: a stamp line has a digit, or is a dated-or-not correction note."""
+    return bool(_QUICK.search(line)) or _KEYWORD.search(fold(line[:40])) is not None
