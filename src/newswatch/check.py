@@ -1,0 +1,263 @@
+"""One check of one article: fetch, extract, compare, and record it all at once.
+
+This is the only place where the pure core (extract, diff) meets the edges (fetcher, store,
+clock); all three edges are injected. A check never raises for a bad page or a dead server:
+the failure is recorded in the fetch log and on the article, and the next check is scheduled
+with backoff, so one failing source cannot stop the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from newswatch.clock import Clock, utc_now
+from newswatch.diff import compare
+from newswatch.errors import ExtractError, FetchError
+from newswatch.extract import extract
+from newswatch.models import Article, Change, FetchResult
+from newswatch.normalize import content_hash
+from newswatch.store.base import CheckResult, DueArticle, FetchRecord, Store
+
+logger = logging.getLogger("newswatch.check")
+
+Outcome = Literal["first_version", "new_version", "unchanged", "not_modified", "error", "abandoned"]
+MAX_BACKOFF_SECONDS = 6 * 3600.0
+
+
+class PageFetcher(Protocol):
+    def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What one check did, for summaries and logs."""
+
+    source: str
+    url: str
+    outcome: Outcome
+    version: int | None = None
+    change_id: int | None = None
+    summary: str | None = None
+    error: str | None = None
+
+    def line(self) -> str:
+        detail = self.summary or self.error or ""
+        version = f" v{self.version}" if self.version else ""
+        return f"{self.outcome:<13} {self.source}{version} {self.url}" + (
+            f" - {detail}" if detail else ""
+        )
+
+
+def retry_delay(interval_seconds: float, failures: int) -> float:
+    """Backoff after ``failures`` consecutive failures: the interval doubled, capped."""
+    cap = max(interval_seconds, MAX_BACKOFF_SECONDS)
+    return float(min(interval_seconds * 2 ** min(failures, 20), cap))
+
+
+class Checker:
+    """Checks claimed articles and writes each result in one store transaction."""
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: PageFetcher,
+        *,
+        channels: Sequence[str] = (),
+        clock: Clock = utc_now,
+        lease_seconds: float = 300.0,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self._store = store
+        self._fetcher = fetcher
+        self._channels = tuple(channels)
+        self._clock = clock
+        self.lease_seconds = lease_seconds
+        self._should_stop = should_stop
+
+    # ------------------------------------------------------------------ one article
+
+    def check(self, due: DueArticle) -> CheckReport:
+        started = self._clock()
+        try:
+            fetched = self._fetcher.fetch(due.url, etag=due.etag, last_modified=due.last_modified)
+        except FetchError as exc:
+            return self._record_error(due, started, str(exc), exc.kind, exc.status)
+        if fetched.not_modified:
+            return self._record(
+                due,
+                FetchRecord(
+                    url=due.url,
+                    started_at=started,
+                    outcome="not_modified",
+                    status=fetched.status,
+                    elapsed_ms=fetched.elapsed_ms,
+                    bytes=0,
+                    final_url=fetched.final_url,
+                    redirects=list(fetched.redirects),
+                ),
+                fetched,
+                article=None,
+            )
+        try:
+            article = extract(
+                fetched.text if fetched.text is not None else fetched.content,
+                fetched.final_url,
+                due.timezone,
+                fetched_at=fetched.fetched_at,
+            )
+        except ExtractError as exc:
+            return self._record_error(due, started, str(exc), "extract", fetched.status)
+        except Exception as exc:  # a page that trips an extractor bug must not stall the source
+            logger.exception("extracting %s failed", due.url)
+            message = f"{due.url}: extraction failed ({type(exc).__name__}: {exc})"
+            return self._record_error(due, started, message, "extract", fetched.status)
+        if not article.title and not article.paragraphs:
+            return self._record_error(
+                due, started, f"{due.url}: no article found in the page", "extract", fetched.status
+            )
+        record = FetchRecord(
+            url=due.url,
+            started_at=started,
+            outcome="new_version",
+            status=fetched.status,
+            elapsed_ms=fetched.elapsed_ms,
+            bytes=len(fetched.content),
+            final_url=fetched.final_url,
+            redirects=list(fetched.redirects),
+        )
+        return self._record(due, record, fetched, article=article)
+
+    def _record(
+        self,
+        due: DueArticle,
+        record: FetchRecord,
+        fetched: FetchResult,
+        *,
+        article: Article | None,
+    ) -> CheckReport:
+        now = self._clock()
+        digest: str | None = None
+        change: Change | None = None
+        outcome: Outcome = "not_modified"
+        if article is not None:
+            digest = content_hash(article.title, article.paragraphs)
+            latest = self._store.latest_version(due.article_id)
+            if latest is None:
+                outcome = "first_version"
+            elif latest.hash == digest:
+                outcome = "unchanged"
+            else:
+                change = compare(latest, article)
+                if change is None:  # differs only in what comparison folds away
+                    digest, outcome = latest.hash, "unchanged"
+                else:
+                    outcome = "new_version"
+            if outcome == "unchanged":
+                record = replace(record, outcome="unchanged")
+        if self._should_stop():
+            return CheckReport(due.source, due.url, "abandoned")
+        recorded = self._store.record_check(
+            CheckResult(
+                due=due,
+                fetch=record,
+                checked_at=now,
+                next_check_at=now + timedelta(seconds=due.interval_seconds),
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                article=article,
+                content_hash=digest,
+                change=change,
+                channels=self._channels if change is not None else (),
+            )
+        )
+        if recorded.lease_lost:
+            logger.warning("%s: lease lost while checking; result dropped", due.url)
+            return CheckReport(due.source, due.url, "abandoned")
+        report = CheckReport(
+            due.source,
+            due.url,
+            outcome,
+            version=recorded.version_n,
+            change_id=recorded.change_id,
+            summary=change.summary() if change is not None else None,
+        )
+        if change is not None:
+            logger.info("change: %s", report.line())
+        return report
+
+    def _record_error(
+        self, due: DueArticle, started: datetime, message: str, kind: str, status: int | None
+    ) -> CheckReport:
+        now = self._clock()
+        delay = retry_delay(due.interval_seconds, due.consecutive_failures)
+        logger.warning("%s: %s", due.source, message)
+        if self._should_stop():
+            return CheckReport(due.source, due.url, "abandoned", error=message)
+        recorded = self._store.record_check(
+            CheckResult(
+                due=due,
+                fetch=FetchRecord(
+                    url=due.url,
+                    started_at=started,
+                    outcome="error",
+                    status=status,
+                    error_kind=kind,
+                    error=message,
+                ),
+                checked_at=now,
+                next_check_at=now + timedelta(seconds=delay),
+            )
+        )
+        outcome: Outcome = "abandoned" if recorded.lease_lost else "error"
+        return CheckReport(due.source, due.url, outcome, error=message)
+
+    # ------------------------------------------------------------------ a pass
+
+    def run_pass(
+        self,
+        *,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+        force: bool = False,
+        limit: int = 1000,
+        workers: int = 4,
+    ) -> list[CheckReport]:
+        """Claim what is due (everything with ``force``) and check it.
+
+        Articles of one source are checked one after another (politeness, and never two
+        checks of one source at once); different sources run in parallel.
+        """
+        claimed = self._store.claim_due(
+            self._clock(), limit, self.lease_seconds, sources=sources, force=force, urls=urls
+        )
+        return self.run_claimed(claimed, workers=workers)
+
+    def run_claimed(self, claimed: Sequence[DueArticle], *, workers: int = 4) -> list[CheckReport]:
+        by_source: dict[str, list[DueArticle]] = defaultdict(list)
+        for due in claimed:
+            by_source[due.source].append(due)
+        if not by_source:
+            return []
+
+        def run_source(items: list[DueArticle]) -> list[CheckReport]:
+            reports = []
+            for due in items:
+                if self._should_stop():
+                    reports.append(CheckReport(due.source, due.url, "abandoned"))
+                    continue
+                reports.append(self.check(due))
+            return reports
+
+        if workers <= 1 or len(by_source) == 1:
+            return [r for items in by_source.values() for r in run_source(items)]
+        with ThreadPoolExecutor(max_workers=min(workers, len(by_source))) as pool:
+            results = list(pool.map(run_source, by_source.values()))
+        return [r for chunk in results for r in chunk]

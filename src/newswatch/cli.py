@@ -1,0 +1,363 @@
+"""The ``newswatch`` command: a thin click layer over the library.
+
+Every command parses its options, calls library functions and prints. Library errors come
+back as exceptions; only here do they become messages and exit codes (2 for configuration
+errors, 1 for everything else).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from newswatch import __version__
+from newswatch.config import Config, default_config_path, load_config
+from newswatch.errors import ConfigError, NewswatchError
+from newswatch.history import article_history, resolve_versions
+from newswatch.runtime import Runtime, build_runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    """What the group options hand to every command."""
+
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = Path(config_path) if config_path else default_config_path()
+        self._config: Config | None = None
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"newswatch: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def errors_reported() -> Iterator[None]:
+    """Turn library exceptions into one clear message and an exit code."""
+    try:
+        yield
+    except ConfigError as exc:
+        click.echo(f"newswatch: invalid configuration in {exc.path}:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+    except NewswatchError as exc:
+        fail(str(exc))
+
+
+def setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+        stream=sys.stderr,
+    )
+    # the alert log channel must always be heard
+    logging.getLogger("newswatch.alerts").setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    help="Configuration file (default: $NEWSWATCH_CONFIG or ./config.yaml).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and alerts.")
+@click.version_option(__version__, prog_name="newswatch")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool) -> None:
+    """Watch news articles and catch every revision."""
+    setup_logging(verbose, quiet)
+    ctx.obj = State(config_path)
+
+
+# ---------------------------------------------------------------------------- run / check
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Check what is due and deliver alerts, then exit.")
+@click.option("--workers", default=4, show_default=True, help="Sources checked in parallel.")
+@pass_state
+def run(state: State, once: bool, workers: int) -> None:
+    """Run the daemon until SIGTERM or SIGINT."""
+    from newswatch.daemon import Daemon, DaemonSettings
+
+    stop = threading.Event()
+    with errors_reported():
+        config = state.config()
+        runtime = build_runtime(config, should_stop=stop.is_set)
+    with runtime:
+        if once:
+            reports = runtime.checker.run_pass(workers=workers)
+            runtime.dispatcher.run_once()
+            _print_reports(reports)
+            return
+        daemon = Daemon(
+            runtime.store,
+            runtime.checker,
+            runtime.dispatcher,
+            [s.name for s in config.sources],
+            settings=DaemonSettings(workers=workers),
+        )
+
+        def on_signal(signum: int, _frame: object) -> None:
+            logging.getLogger("newswatch").info(
+                "received %s, stopping", signal.Signals(signum).name
+            )
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        daemon.start()
+        while not stop.wait(0.5):
+            pass
+        daemon.stop()
+
+
+@main.command()
+@click.argument("urls", nargs=-1, metavar="[URL]...")
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source.")
+@pass_state
+def check(state: State, urls: tuple[str, ...], sources: tuple[str, ...]) -> None:
+    """Check every source (or the URLs / sources named) once now, then exit."""
+    with errors_reported():
+        config = state.config()
+        known = {s.name for s in config.sources}
+        unknown = [name for name in sources if name not in known]
+        if unknown:
+            fail(f"no source named {', '.join(unknown)} in {config.path}", 2)
+        runtime = build_runtime(config)
+    with runtime, errors_reported():
+        reports = runtime.checker.run_pass(
+            sources=list(sources) or None, urls=list(urls) or None, force=True
+        )
+        if urls and not reports:
+            fail("none of the URLs given is watched by a configured source", 2)
+        runtime.dispatcher.run_once()
+    _print_reports(reports)
+    if any(r.outcome == "error" for r in reports):
+        sys.exit(1)
+
+
+def _print_reports(reports: list[Any]) -> None:
+    for report in reports:
+        click.echo(report.line())
+    counts: dict[str, int] = {}
+    for report in reports:
+        counts[report.outcome] = counts.get(report.outcome, 0) + 1
+    summary = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in sorted(counts.items()))
+    click.echo(f"checked {len(reports)} article(s): {summary or 'nothing due'}")
+
+
+# ---------------------------------------------------------------------------- extract
+
+
+@main.command()
+@click.argument("target", metavar="FILE_OR_URL")
+@click.option("--url", help="The page's URL (when TARGET is a file).")
+@click.option("--timezone", default="UTC", show_default=True, help="Zone for stamps with none.")
+@click.option("--json", "as_json", is_flag=True, help="Print the design's JSON form.")
+def extract(target: str, url: str | None, timezone: str, as_json: bool) -> None:
+    """Show what the extractor reads from one page (a file or a URL)."""
+    from newswatch.extract import extract as extract_article
+    from newswatch.fetch import Fetcher
+
+    with errors_reported():
+        _check_timezone(timezone)
+        content: str | bytes
+        if target.startswith(("http://", "https://")):
+            with Fetcher() as fetcher:
+                result = fetcher.fetch(target)
+            content, page_url = result.content, url or result.final_url
+        else:
+            path = Path(target)
+            if not path.is_file():
+                fail(f"{target}: no such file", 2)
+            content, page_url = path.read_bytes(), url or path.resolve().as_uri()
+        article = extract_article(content, page_url, timezone)
+    if as_json:
+        click.echo(json.dumps(article.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(article.title)
+    click.echo("=" * min(len(article.title), 80))
+    for label, value in (("published", article.published), ("updated", article.updated)):
+        click.echo(f"{label}: {value.isoformat() if value else '-'}")
+    for stamp in article.stamps:
+        at = stamp.at.isoformat() if stamp.at else "?"
+        click.echo(f"  stamp {stamp.kind:<10} {at:<25} {stamp.source:<6} {stamp.text}")
+    click.echo(f"language: {article.language or '-'}; {len(article.paragraphs)} paragraph(s)\n")
+    for paragraph in article.paragraphs:
+        click.echo(f"{paragraph}\n")
+
+
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(f"--timezone: unknown time zone {name!r} (expected an IANA name like Asia/Riyadh)", 2)
+
+
+# ---------------------------------------------------------------------------- readers
+
+
+@contextmanager
+def reading(state: State) -> Iterator[Runtime]:
+    with errors_reported():
+        runtime = build_runtime(state.config())
+    with runtime, errors_reported():
+        yield runtime
+
+
+@main.command()
+@click.argument("url", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the design's JSON form.")
+@click.option("--limit", default=50, show_default=True, help="Changes to list without URL.")
+@pass_state
+def history(state: State, url: str | None, as_json: bool, limit: int) -> None:
+    """Versions and changes of an article (without URL: the latest changes)."""
+    with reading(state) as runtime:
+        store = runtime.store
+        if url is None:
+            changes = store.changes(limit=limit)
+            if as_json:
+                rows = [
+                    {"source": c.source, "url": c.url, "title": c.title, **c.as_dict()}
+                    for c in changes
+                ]
+                click.echo(json.dumps({"changes": rows}, ensure_ascii=False, indent=2))
+                return
+            if not changes:
+                click.echo("no changes recorded yet")
+            for c in changes:
+                click.echo(
+                    f"{c.at:%Y-%m-%d %H:%M:%S} [{c.source}] v{c.from_n}\u2192v{c.to_n} "
+                    f"{c.severity:<5} \u2068{c.title}\u2069 - {c.summary}\n    {c.url}"
+                )
+            return
+        found = article_history(store, url)
+        if found is None:
+            fail(f"{url} is not a watched article (see 'newswatch sources')", 1)
+        if as_json:
+            click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
+            return
+        click.echo(found.render())
+
+
+@main.command()
+@click.argument("url")
+@click.option("--from", "from_n", type=int, help="Older version number.")
+@click.option("--to", "to_n", type=int, help="Newer version number.")
+@click.option("--color/--no-color", default=None, help="Colour (default: when a terminal).")
+@click.option(
+    "--bidi",
+    type=click.Choice(["auto", "logical", "visual"]),
+    default="auto",
+    show_default=True,
+    help="Right-to-left display: logical for bidi-aware terminals, visual for others.",
+)
+@click.option("--context", default=1, show_default=True, help="Unchanged paragraphs around.")
+@click.option("--json", "as_json", is_flag=True, help="The change record and diff as JSON.")
+@pass_state
+def diff(
+    state: State,
+    url: str,
+    from_n: int | None,
+    to_n: int | None,
+    color: bool | None,
+    bidi: str,
+    context: int,
+    as_json: bool,
+) -> None:
+    """The word-level diff between two versions (default: the last change)."""
+    from newswatch.render import BidiMode, render_change
+
+    with reading(state) as runtime:
+        pair = resolve_versions(runtime.store, url, from_n, to_n)
+    old, new, change = pair
+    if as_json:
+        payload = {
+            "url": url,
+            "from": old.n,
+            "to": new.n,
+            "change": change.record() if change else None,
+            "diff": change.diff_dict() if change else None,
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{url}: v{old.n} ({old.first_seen_at:%Y-%m-%d %H:%M}) \u2192 v{new.n} "
+        f"({new.first_seen_at:%Y-%m-%d %H:%M})"
+    )
+    if change is None:
+        click.echo("no difference")
+        return
+    use_color = sys.stdout.isatty() if color is None else color
+    mode: BidiMode = "visual" if bidi == "visual" else "logical" if bidi == "logical" else "auto"
+    click.echo(render_change(change, color=use_color, context=context, bidi=mode))
+
+
+@main.command()
+@pass_state
+def sources(state: State) -> None:
+    """Configured sources with their state."""
+    with reading(state) as runtime:
+        states = {s.name: s for s in runtime.store.source_states()}
+        configured = runtime.config.sources
+    for source in configured:
+        s = states.get(source.name)
+        if s is None:
+            continue
+        last = f"{s.last_check_at:%Y-%m-%d %H:%M:%S}" if s.last_check_at else "never"
+        click.echo(f"{s.name} ({s.kind}, every {source.interval}) {s.url}")
+        click.echo(
+            f"    articles {s.articles}, due {s.due}, failing {s.failing}; "
+            f"versions {s.versions}, changes {s.changes}; last check {last}"
+        )
+        if s.pending_deliveries or s.failed_deliveries:
+            click.echo(f"    alerts pending {s.pending_deliveries}, failed {s.failed_deliveries}")
+        if s.last_error:
+            click.echo(f"    last error: {s.last_error}")
+
+
+# ---------------------------------------------------------------------------- demo
+
+
+@main.command()
+@click.option("--seconds", default=45, show_default=True, help="How long the demo runs.")
+@click.option("--step", default=6.0, show_default=True, help="Seconds between revisions.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Keep files here.")
+def demo(seconds: int, step: float, directory: str | None) -> None:
+    """Watch a simulated news site on 127.0.0.1 revise its stories, no network needed."""
+    from newswatch.demo import run_demo
+
+    with errors_reported():
+        run_demo(seconds=seconds, step=step, directory=Path(directory) if directory else None)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,73 @@
+"""Wiring: turn a validated :class:`~newswatch.config.Config` into the running parts.
+
+The CLI, the demo and the tests build their store, fetcher, checker and dispatcher here, so
+the daemon and ``newswatch check`` are wired the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from newswatch.alerts import Dispatcher, build_channels
+from newswatch.check import Checker
+from newswatch.clock import Clock, utc_now
+from newswatch.config import Config
+from newswatch.fetch import Fetcher, FetchSettings
+from newswatch.store import Store, open_store
+
+
+@dataclass
+class Runtime:
+    config: Config
+    store: Store
+    fetcher: Fetcher
+    checker: Checker
+    dispatcher: Dispatcher
+
+    def close(self) -> None:
+        self.fetcher.close()
+        self.store.close()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def fetch_settings(config: Config) -> FetchSettings:
+    settings = FetchSettings()
+    fetch = config.fetch
+    if fetch is None:
+        return settings
+    return FetchSettings(
+        timeout=fetch.timeout_seconds,
+        connect_timeout=min(settings.connect_timeout, fetch.timeout_seconds),
+        max_bytes=fetch.max_bytes,
+        max_redirects=settings.max_redirects,
+        user_agent=fetch.user_agent or settings.user_agent,
+    )
+
+
+def build_runtime(
+    config: Config, *, clock: Clock = utc_now, should_stop: Callable[[], bool] = lambda: False
+) -> Runtime:
+    """Open the database, sync the configured sources into it and wire the parts."""
+    store = open_store(config.database_path)
+    try:
+        store.sync_sources([source.spec() for source in config.sources], clock())
+    except BaseException:
+        store.close()
+        raise
+    fetcher = Fetcher(fetch_settings(config), clock=clock)
+    channels = config.channels()
+    checker = Checker(
+        store,
+        fetcher,
+        channels=[name for name, _ in channels],
+        clock=clock,
+        should_stop=should_stop,
+    )
+    dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
+    return Runtime(config, store, fetcher, checker, dispatcher)

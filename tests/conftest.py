@@ -1,0 +1,105 @@
+"""Shared test helpers: fixture pages, a page server that changes between checks, configs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ALHURRA = FIXTURES / "alhurra-1817"
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict[str, Any]:
+    return json.loads((ALHURRA / "expected.json").read_text(encoding="utf-8"))
+
+
+def page(name: str) -> bytes:
+    return (ALHURRA / name).read_bytes()
+
+
+class PageServer:
+    """Serves one article whose content the test swaps between checks, plus a webhook sink.
+
+    ``hits`` counts article requests; ``hooks`` keeps every webhook body received.
+    """
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.content = page("v1.html")
+        self.content_type = "text/html; charset=utf-8"
+        self.status = 200
+        self.hits = 0
+        self.hooks: list[dict[str, Any]] = []
+        self.hook_headers: list[dict[str, str]] = []
+        self.hook_status = 200
+        self.on_hit: Callable[[int], None] | None = None
+        self._lock = threading.Lock()
+        server.expect_request("/article").respond_with_handler(self._article)
+        server.expect_request("/hook", method="POST").respond_with_handler(self._hook)
+
+    @property
+    def url(self) -> str:
+        return self.server.url_for("/article")
+
+    @property
+    def hook_url(self) -> str:
+        return self.server.url_for("/hook")
+
+    def serve(self, name: str) -> None:
+        with self._lock:
+            self.content = page(name)
+
+    def _article(self, request: Request) -> Response:
+        with self._lock:
+            self.hits += 1
+            hits = self.hits
+            response = Response(self.content, status=self.status, content_type=self.content_type)
+        if self.on_hit is not None:
+            self.on_hit(hits)
+        return response
+
+    def _hook(self, request: Request) -> Response:
+        if self.hook_status == 200:
+            self.hooks.append(json.loads(request.get_data()))
+            self.hook_headers.append(dict(request.headers))
+        return Response("", status=self.hook_status)
+
+
+@pytest.fixture
+def site(httpserver: HTTPServer) -> PageServer:
+    return PageServer(httpserver)
+
+
+def write_config(
+    directory: Path,
+    url: str,
+    *,
+    hook_url: str | None = None,
+    interval: str = "1s",
+    extra: str = "",
+) -> Path:
+    alerts = "  - kind: log\n"
+    if hook_url:
+        alerts += f"  - kind: webhook\n    url: {hook_url}\n"
+    text = (
+        "database: watch.db\n"
+        f"{extra}"
+        "sources:\n"
+        "  - name: alhurra\n"
+        f"    url: {url}\n"
+        "    kind: article\n"
+        f"    interval: {interval}\n"
+        "    timezone: Asia/Riyadh\n"
+        f"alerts:\n{alerts}"
+    )
+    path = directory / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
