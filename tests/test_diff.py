@@ -294,3 +294,23 @@ def test_align_paragraphs_skips_blank_paragraphs_but_keeps_indices() -> None:
         ("equal", 2, 1),
         ("added", None, 2),
     ]
+
+
+def test_an_appended_correction_notice_is_not_a_silent_edit() -> None:
+    from newswatch.models import Article, Stamp
+
+    text = "Le conseil a voté douze kilomètres de pistes cyclables."
+    notice = "Correction : une version précédente indiquait vingt kilomètres."
+    old = Article(url="u", title="Plan vélo", paragraphs=[text])
+    new = Article(
+        url="u",
+        title="Plan vélo",
+        paragraphs=[text, notice],
+        stamps=[Stamp("correction", notice, None, "text")],
+    )
+    change = compare(old, new)
+    assert change is not None
+    assert change.correction == notice
+    assert change.silent is False and change.new_updated_stamp is None
+    assert "correction noted" in change.summary()
+    assert change.record()["correction"] == notice

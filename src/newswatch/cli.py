@@ -348,8 +348,8 @@ def sources(state: State) -> None:
 
 
 @main.command()
-@click.option("--seconds", default=45, show_default=True, help="How long the demo runs.")
-@click.option("--step", default=6.0, show_default=True, help="Seconds between revisions.")
+@click.option("--seconds", default=30, show_default=True, help="How long the demo runs.")
+@click.option("--step", default=5.0, show_default=True, help="Seconds between revisions.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Keep files here.")
 def demo(seconds: int, step: float, directory: str | None) -> None:
     """Watch a simulated news site on 127.0.0.1 revise its stories, no network needed."""

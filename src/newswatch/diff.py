@@ -222,6 +222,19 @@ def _moved_stamp(old: Snapshot, new: Snapshot) -> datetime | None:
     return max(fresh) if fresh else None
 
 
+def _new_correction(old: Snapshot, new: Snapshot) -> str | None:
+    """The text of a correction notice the new version carries and the old did not.
+
+    A correction appended to an article acknowledges the edit even when it carries no time,
+    so it is not a silent edit.
+    """
+    seen = {comparable(s.text) for s in old.stamps if s.kind == "correction"}
+    for stamp in new.stamps:
+        if stamp.kind == "correction" and comparable(stamp.text) not in seen:
+            return stamp.text
+    return None
+
+
 def _severity(title_changed: bool, ops: Sequence[ParagraphOp]) -> Severity:
     """Major: the title changed, a paragraph was added or removed, more than
     :data:`MAJOR_WORDS` words changed over all modified paragraphs, or more than
@@ -251,8 +264,9 @@ def compare(old: Snapshot, new: Snapshot) -> Change | None:
     ignored). A stamp that moved while the text stayed the same is *not* a change: it makes
     no new version, so this returns None for it too.
 
-    ``new_updated_stamp`` is set when a stamp moved (see :func:`_moved_stamp`); ``silent``
-    when the text changed and no stamp moved; ``severity`` follows :func:`_severity`.
+    ``new_updated_stamp`` is set when a stamp moved (see :func:`_moved_stamp`), ``correction``
+    when a correction notice appeared; ``silent`` when the text changed and neither did;
+    ``severity`` follows :func:`_severity`.
     """
     title_changed = comparable(old.title) != comparable(new.title)
     old_keys = [k for k in map(comparable, old.paragraphs) if k]
@@ -269,6 +283,7 @@ def compare(old: Snapshot, new: Snapshot) -> Change | None:
             elif w.op == "removed":
                 words_removed.extend(w.text.split())
     stamp = _moved_stamp(old, new)
+    correction = _new_correction(old, new)
     return Change(
         title_changed=title_changed,
         old_title=old.title,
@@ -277,10 +292,11 @@ def compare(old: Snapshot, new: Snapshot) -> Change | None:
         paragraphs_removed=sum(op.op == "removed" for op in ops),
         paragraphs_modified=sum(op.op == "modified" for op in ops),
         new_updated_stamp=stamp,
-        silent=stamp is None,
+        silent=stamp is None and correction is None,
         severity=_severity(title_changed, ops),
         where=_where(ops),
         words_added=words_added,
         words_removed=words_removed,
         ops=ops,
+        correction=correction,
     )

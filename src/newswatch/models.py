@@ -176,6 +176,7 @@ class Change:
     words_added: list[str]
     words_removed: list[str]
     ops: list[ParagraphOp]
+    correction: str | None = None  # the text of a correction notice this version added
 
     def summary(self) -> str:
         """A short human line: 'title rewritten; +7 paragraphs (top); updated 18:17 UTC'."""
@@ -191,6 +192,8 @@ class Change:
             parts.append(f"~{self.paragraphs_modified} paragraph(s) modified")
         if self.new_updated_stamp is not None:
             parts.append(f"update stamp {iso(self.new_updated_stamp)}")
+        if self.correction is not None:
+            parts.append("correction noted")
         if self.silent:
             parts.append("silent edit")
         return "; ".join(parts) or "no visible change"
@@ -206,6 +209,7 @@ class Change:
             "silent": self.silent,
             "severity": self.severity,
             "where": self.where,
+            "correction": self.correction,
             "words": {"added": list(self.words_added), "removed": list(self.words_removed)},
         }
 
