@@ -58,6 +58,12 @@ def errors_reported() -> Iterator[None]:
         click.echo(f"newswatch: invalid configuration in {exc.path}:", err=True)
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
+        if not Path(exc.path).exists():
+            click.echo(
+                "  (give one with --config FILE or $NEWSWATCH_CONFIG; "
+                "'newswatch demo' needs none)",
+                err=True,
+            )
         sys.exit(2)
     except NewswatchError as exc:
         fail(str(exc))
