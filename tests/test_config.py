@@ -131,12 +131,15 @@ BROKEN: list[tuple[str, list[str]]] = [
         ["config.yaml:5: alerts[0].url: required field missing"],
     ),
     (
-        GOOD_SOURCE + "alerts:\n  - kind: email\n",
-        ["config.yaml:5: alerts[0].kind: expected one of log, webhook, got 'email'"],
+        GOOD_SOURCE + "alerts:\n  - kind: sms\n",
+        ["config.yaml:5: alerts[0].kind: expected one of log, webhook, email, apprise, got 'sms'"],
     ),
     (
         GOOD_SOURCE + "alerts:\n  - name: x\n",
-        ["config.yaml:5: alerts[0].kind: required field missing (one of log, webhook)"],
+        [
+            "config.yaml:5: alerts[0].kind: required field missing"
+            " (one of log, webhook, email, apprise)"
+        ],
     ),
     (
         GOOD_SOURCE + "alerts:\n  - kind: webhook\n    url: https://h.org\n    urll: x\n",

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from newswatch.alerts.routing import Rule, route_change, route_events
 from newswatch.clock import Clock, utc_now
 from newswatch.diff import compare
 from newswatch.errors import ExtractError, FetchError
 from newswatch.extract import extract
 from newswatch.models import Article, Change, FetchResult
 from newswatch.normalize import content_hash
-from newswatch.store.base import CheckResult, DueArticle, FetchRecord, Store
+from newswatch.store.base import AlertRoute, CheckResult, DueArticle, FetchRecord, Store
 
 logger = logging.getLogger("newswatch.check")
 
@@ -71,6 +72,8 @@ class Checker:
         fetcher: PageFetcher,
         *,
         channels: Sequence[str] = (),
+        rules: Sequence[Rule] = (),
+        failing_after: Mapping[str, int] | None = None,
         clock: Clock = utc_now,
         lease_seconds: float = 300.0,
         should_stop: Callable[[], bool] = lambda: False,
@@ -78,9 +81,23 @@ class Checker:
         self._store = store
         self._fetcher = fetcher
         self._channels = tuple(channels)
+        self._rules = tuple(rules)
+        self._failing_after = dict(failing_after or {})
+        self._event_routes: dict[str, dict[str, list[str]]] = {}
         self._clock = clock
         self.lease_seconds = lease_seconds
         self._should_stop = should_stop
+
+    # ------------------------------------------------------------------ routing
+
+    def _routes(self, source: str, change: Change | None) -> list[AlertRoute]:
+        """The alert rules this change matches (decided now, recorded with the change)."""
+        return route_change(self._rules, source, change) if change is not None else []
+
+    def _events(self, source: str) -> dict[str, list[str]]:
+        if source not in self._event_routes:
+            self._event_routes[source] = route_events(self._rules, source)
+        return self._event_routes[source]
 
     # ------------------------------------------------------------------ one article
 
@@ -176,6 +193,9 @@ class Checker:
                 content_hash=digest,
                 change=change,
                 channels=self._channels if change is not None else (),
+                routes=self._routes(due.source, change),
+                event_routes=self._events(due.source),
+                failing_after=self._failing_after.get(due.source, 0),
             )
         )
         if recorded.lease_lost:
@@ -191,7 +211,14 @@ class Checker:
         )
         if change is not None:
             logger.info("change: %s", report.line())
+        self._log_events(due, recorded.events)
         return report
+
+    @staticmethod
+    def _log_events(due: DueArticle, events: Sequence[str]) -> None:
+        for event in events:
+            log = logger.info if event == "recovered" else logger.warning
+            log("%s: %s (%s)", due.source, event.replace("_", " "), due.url)
 
     def _record_error(
         self, due: DueArticle, started: datetime, message: str, kind: str, status: int | None
@@ -214,8 +241,11 @@ class Checker:
                 ),
                 checked_at=now,
                 next_check_at=now + timedelta(seconds=delay),
+                event_routes=self._events(due.source),
+                failing_after=self._failing_after.get(due.source, 0),
             )
         )
+        self._log_events(due, recorded.events)
         outcome: Outcome = "abandoned" if recorded.lease_lost else "error"
         return CheckReport(due.source, due.url, outcome, error=message)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newswatch.alerts import Dispatcher, build_channels
+from newswatch.alerts import Dispatcher, build_channels, rules_of
 from newswatch.check import Checker
 from newswatch.clock import Clock, utc_now
 from newswatch.config import Config
@@ -65,7 +65,8 @@ def build_runtime(
     checker = Checker(
         store,
         fetcher,
-        channels=[name for name, _ in channels],
+        rules=rules_of(config),
+        failing_after={source.name: source.failing_after for source in config.sources},
         clock=clock,
         should_stop=should_stop,
     )

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from newswatch.alerts.channels import Channel, DeliveryFailed
+from newswatch.alerts.channels import Channel, DeliveryFailed, PermanentFailure
+from newswatch.alerts.message import Alert
 from newswatch.clock import Clock, utc_now
 from newswatch.store.base import Store
 
@@ -57,31 +58,41 @@ class Dispatcher:
         self._policy = policy
 
     def run_once(self, limit: int = 100) -> DispatchReport:
+        """Form the digests that are due, then send every due delivery once."""
+        self._store.form_digests(self._clock())
         delivered = retried = failed = 0
         for delivery in self._store.due_deliveries(self._clock(), limit):
-            context = self._store.delivery_context(delivery.id)
+            subject = self._store.delivery_subject(delivery.id)
             channel = self._channels.get(delivery.channel)
-            if context is None:
+            if subject is None:
                 continue
-            _, change = context
             try:
                 if channel is None:
-                    raise DeliveryFailed(f"channel {delivery.channel!r} is no longer configured")
-                channel.send(change, delivery.key)
+                    raise PermanentFailure(f"channel {delivery.channel!r} is no longer configured")
+                channel.send(Alert.of(subject), delivery.key)
             except DeliveryFailed as exc:
                 attempts = delivery.attempts + 1
-                give_up = channel is None or attempts >= self._policy.max_attempts
+                give_up = isinstance(exc, PermanentFailure) or attempts >= self._policy.max_attempts
                 delay = timedelta(seconds=self._policy.delay(attempts))
                 self._store.mark_retry(delivery.id, str(exc), self._clock() + delay, give_up)
                 if give_up:
                     failed += 1
                     logger.error(
-                        "alert %s gave up after %d attempts: %s", delivery.key, attempts, exc
+                        "alert %s via %s FAILED for good after %d attempt(s): %s",
+                        delivery.key,
+                        delivery.channel,
+                        attempts,
+                        exc,
                     )
                 else:
                     retried += 1
                     logger.warning(
-                        "alert %s failed (attempt %d), retrying: %s", delivery.key, attempts, exc
+                        "alert %s via %s failed (attempt %d), retrying in %.0fs: %s",
+                        delivery.key,
+                        delivery.channel,
+                        attempts,
+                        delay.total_seconds(),
+                        exc,
                     )
                 continue
             self._store.mark_delivered(delivery.id, self._clock())

@@ -12,7 +12,7 @@ one transaction, refusing a result whose lease was lost.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -20,7 +20,10 @@ from typing import Any, Literal, Protocol
 from newswatch.models import Article, Change, Redirect, Stamp
 
 FetchOutcome = Literal["new_version", "unchanged", "not_modified", "error"]
-DeliveryState = Literal["pending", "delivered", "failed"]
+DeliveryState = Literal["pending", "delivered", "failed", "held", "digested"]
+DeliveryKind = Literal["change", "event", "digest"]
+#: source and article events that are alerted like changes (``fetch_failing`` and ``removed``)
+EventKind = Literal["source_failing", "extraction_broken", "recovered", "removed"]
 ArticleState = Literal["active", "retired", "removed"]
 
 
@@ -133,6 +136,10 @@ class SourceState:
     changes: int
     pending_deliveries: int
     failed_deliveries: int
+    held_deliveries: int = 0
+    health: str = "ok"  # ok | source_failing | extraction_broken
+    health_since: datetime | None = None
+    last_delivery_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +159,29 @@ class FetchRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertRoute:
+    """A channel a change goes to, and when its alerts for one source turn into digests.
+
+    With ``digest_after`` set, a change whose channel already had that many change alerts
+    for the same source within ``digest_seconds`` is held, and the held ones go out together
+    as one digest once the oldest has waited ``digest_seconds``.
+    """
+
+    channel: str
+    digest_after: int | None = None
+    digest_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     """Everything one check of one article produced, written by ``record_check`` at once.
 
     ``article``/``content_hash`` are set when a page was extracted; ``change`` when its hash
     differs from the latest stored version (the first version of an article has no change).
-    ``channels`` names the alert channels that get a delivery row for the change.
+    ``channels`` names the alert channels that get a delivery row for the change (``routes``
+    does the same with digest limits; both may be given). ``event_routes`` names, per event
+    kind, the channels that want it; ``failing_after`` consecutive failed checks of the
+    source's articles raise one ``source_failing``/``extraction_broken`` event (0: never).
     """
 
     due: DueArticle
@@ -170,6 +194,9 @@ class CheckResult:
     content_hash: str | None = None
     change: Change | None = None
     channels: Sequence[str] = ()
+    routes: Sequence[AlertRoute] = ()
+    event_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    failing_after: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,18 +207,46 @@ class Recorded:
     new_version: bool
     change_id: int | None
     lease_lost: bool = False
+    events: tuple[str, ...] = ()  # kinds of the source/article events this check raised
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
     id: int
-    change_id: int
+    change_id: int | None
     channel: str
     key: str
     attempts: int
     state: DeliveryState
     next_attempt_at: datetime
     last_error: str | None
+    kind: DeliveryKind = "change"
+    event_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """A source or article event: failing, extraction broken, recovered, removed."""
+
+    id: int
+    uid: str
+    source: str
+    kind: EventKind
+    message: str
+    at: datetime
+    url: str | None  # the article's, for ``removed``; the source's otherwise
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySubject:
+    """What one delivery announces: a change, an event, or (a digest) several changes."""
+
+    delivery: Delivery
+    source: str
+    change: StoredChange | None = None
+    event: StoredEvent | None = None
+    digest: tuple[StoredChange, ...] = ()
 
 
 class Store(Protocol):
@@ -235,6 +290,15 @@ class Store(Protocol):
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         """A delivery with the change it announces (what the alert dispatcher sends)."""
+
+    def delivery_subject(self, delivery_id: int) -> DeliverySubject | None:
+        """A delivery with whatever it announces: change, event or digest."""
+
+    def form_digests(self, now: datetime) -> int:
+        """Group held deliveries whose digest is due into one digest delivery each."""
+
+    def events(self, limit: int = 50) -> list[StoredEvent]:
+        """Source and article events, newest first."""
 
     # --- readers
     def find_article(self, url: str) -> ArticleRecord | None:

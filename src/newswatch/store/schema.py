@@ -201,7 +201,55 @@ def _initial(db: Database) -> None:
     db.table("deliveries").create_index(["change_id"])
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial),)
+def _alert_routing(db: Database) -> None:
+    """Version 2: source health, source/article events, event and digest deliveries.
+
+    A delivery now announces a change, an event or a digest of held changes, so
+    ``change_id`` becomes optional; ``source_id`` lets digests and ``newswatch sources``
+    group deliveries without joining through changes.
+    """
+    sources = db.table("sources")
+    sources.add_column("health", str, not_null_default="ok")
+    sources.add_column("failure_streak", int, not_null_default=0)
+    sources.add_column("extract_streak", int, not_null_default=0)
+    sources.add_column("health_since", str)
+    sources.add_column("health_error", str)
+
+    db.table("events").create(
+        {
+            "id": int,
+            "uid": str,
+            "source_id": int,
+            "article_id": int,
+            "kind": str,
+            "message": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id"), ("article_id", "articles", "id")],
+        not_null=["uid", "source_id", "kind", "message", "at"],
+    )
+    db.table("events").create_index(["uid"], unique=True)
+    db.table("events").create_index(["source_id", "id"])
+
+    deliveries = db.table("deliveries")
+    deliveries.transform(not_null={"change_id": False})
+    deliveries.add_column("kind", str, not_null_default="change")
+    deliveries.add_column("event_id", int)
+    deliveries.add_column("source_id", int)
+    deliveries.add_column("digest_id", int)
+    db.execute(
+        "UPDATE deliveries SET source_id = (SELECT a.source_id FROM changes c"
+        " JOIN articles a ON a.id = c.article_id WHERE c.id = deliveries.change_id)"
+    )
+    deliveries.create_index(["channel", "source_id", "created_at"])
+    deliveries.create_index(["digest_id"])
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _initial),
+    Migration(2, "alert routing: events, source health, digests", _alert_routing),
+)
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 
 LATEST_VERSION = MIGRATIONS[-1].version

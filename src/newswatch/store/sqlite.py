@@ -33,16 +33,20 @@ from newswatch.errors import StoreError
 from newswatch.models import Redirect, Stamp, iso, parse_iso
 from newswatch.normalize import content_hash
 from newswatch.store.base import (
+    AlertRoute,
     ArticleRecord,
     ArticleState,
     CheckResult,
     Delivery,
+    DeliveryKind,
     DeliveryState,
+    DeliverySubject,
     DueArticle,
     Recorded,
     SourceSpec,
     SourceState,
     StoredChange,
+    StoredEvent,
     StoredVersion,
 )
 from newswatch.store.schema import migrate
@@ -54,6 +58,15 @@ SELECT c.*, s.name AS source_name, a.url AS article_url, a.title AS article_titl
 FROM changes c
 JOIN articles a ON a.id = c.article_id
 JOIN sources s ON s.id = a.source_id
+"""
+
+
+_EVENT_SELECT = """
+SELECT e.*, s.name AS source_name, s.url AS source_url, a.url AS article_url,
+       a.title AS article_title
+FROM events e
+JOIN sources s ON s.id = e.source_id
+LEFT JOIN articles a ON a.id = e.article_id
 """
 
 
@@ -339,15 +352,20 @@ class SqliteStore:
                 "SELECT id, n, hash FROM versions WHERE article_id = ? ORDER BY n DESC LIMIT 1",
                 [due.article_id],
             )
+            events = self._raise_events(db, result, latest is not None, checked)
             if article is None:
                 if fetch.outcome == "not_modified" and latest is not None:
                     self._seen_again(db, int(latest["id"]), checked)
-                    return Recorded(version_n=int(latest["n"]), new_version=False, change_id=None)
-                return Recorded(version_n=None, new_version=False, change_id=None)
+                    return Recorded(
+                        version_n=int(latest["n"]), new_version=False, change_id=None, events=events
+                    )
+                return Recorded(version_n=None, new_version=False, change_id=None, events=events)
             digest = result.content_hash or content_hash(article.title, article.paragraphs)
             if latest is not None and latest["hash"] == digest:
                 self._seen_again(db, int(latest["id"]), checked)
-                return Recorded(version_n=int(latest["n"]), new_version=False, change_id=None)
+                return Recorded(
+                    version_n=int(latest["n"]), new_version=False, change_id=None, events=events
+                )
             n = int(latest["n"]) + 1 if latest is not None else 1
             db.table("versions").insert(
                 {
@@ -394,14 +412,157 @@ class SqliteStore:
                         "diff_json": _json(change.diff_dict()),
                     },
                 )
-                for channel in dict.fromkeys(result.channels):
-                    db.execute(
-                        "INSERT OR IGNORE INTO deliveries (change_id, channel, key, state,"
-                        " attempts, next_attempt_at, created_at)"
-                        " VALUES (?, ?, ?, 'pending', 0, ?, ?)",
-                        [change_id, channel, f"{uid}:{channel}", checked, checked],
-                    )
-            return Recorded(version_n=n, new_version=True, change_id=change_id)
+                routes = [AlertRoute(c) for c in result.channels] + list(result.routes)
+                self._queue_change(db, change_id, uid, due.article_id, routes, result.checked_at)
+            return Recorded(version_n=n, new_version=True, change_id=change_id, events=events)
+
+    def _queue_change(
+        self,
+        db: Database,
+        change_id: int,
+        uid: str,
+        article_id: int,
+        routes: Sequence[AlertRoute],
+        now: datetime,
+    ) -> None:
+        """One delivery per routed channel: pending, or held for a digest past the rate."""
+        checked = _ts(now)
+        source_id = self._source_of(article_id)
+        seen: set[str] = set()
+        for route in routes:
+            if route.channel in seen:
+                continue
+            seen.add(route.channel)
+            state: DeliveryState = "pending"
+            due_at = checked
+            if route.digest_after is not None:
+                since = _ts(now - timedelta(seconds=route.digest_seconds))
+                recent = self._row(
+                    "SELECT count(*) AS n FROM deliveries WHERE channel = ? AND source_id = ?"
+                    " AND kind = 'change' AND created_at > ?",
+                    [route.channel, source_id, since],
+                )
+                if recent is not None and int(recent["n"]) >= route.digest_after:
+                    state = "held"
+                    due_at = _ts(now + timedelta(seconds=route.digest_seconds))
+            self._insert_delivery(
+                db,
+                "change",
+                route.channel,
+                f"{uid}:{route.channel}",
+                source_id,
+                checked,
+                change_id=change_id,
+                state=state,
+                due_at=due_at,
+            )
+
+    @staticmethod
+    def _insert_delivery(
+        db: Database,
+        kind: DeliveryKind,
+        channel: str,
+        key: str,
+        source_id: int,
+        created: str,
+        *,
+        change_id: int | None = None,
+        event_id: int | None = None,
+        state: DeliveryState = "pending",
+        due_at: str | None = None,
+    ) -> int:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO deliveries (change_id, event_id, kind, channel, key, state,"
+            " attempts, next_attempt_at, created_at, source_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            [change_id, event_id, kind, channel, key, state, due_at or created, created, source_id],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _source_of(self, article_id: int) -> int:
+        row = self._row("SELECT source_id FROM articles WHERE id = ?", [article_id])
+        if row is None:
+            raise StoreError(f"article {article_id} vanished during a check")
+        return int(row["source_id"])
+
+    def _raise_events(
+        self, db: Database, result: CheckResult, has_version: bool, checked: str
+    ) -> tuple[str, ...]:
+        """Source health and article removal, decided in the check's own transaction.
+
+        The source counts consecutive failed checks over all its articles; the check that
+        reaches ``failing_after`` raises ONE ``source_failing`` (or ``extraction_broken``
+        when most of those failures were empty extractions) and the first success after
+        that raises ``recovered``. An article that had versions and now answers 404/410
+        raises ``removed`` once (on its first failure).
+        """
+        due, fetch = result.due, result.fetch
+        source = self._row(
+            "SELECT s.id, s.name, s.url, s.health, s.failure_streak, s.extract_streak"
+            " FROM sources s JOIN articles a ON a.source_id = s.id WHERE a.id = ?",
+            [due.article_id],
+        )
+        if source is None:
+            return ()
+        source_id = int(source["id"])
+        raised: list[tuple[str, str, int | None]] = []
+        failed = fetch.outcome == "error"
+        streak = int(source["failure_streak"]) + 1 if failed else 0
+        extract = int(source["extract_streak"]) + (fetch.error_kind == "extract") if failed else 0
+        health = str(source["health"])
+        sets: dict[str, Any] = {"failure_streak": streak, "extract_streak": extract}
+        if failed and health == "ok" and 0 < result.failing_after <= streak:
+            kind = "extraction_broken" if 2 * extract > streak else "source_failing"
+            what = "extracts no article" if kind == "extraction_broken" else "is failing"
+            raised.append(
+                (
+                    kind,
+                    f"{source['name']} {what}: {streak} checks in a row failed; last: "
+                    f"{fetch.error or fetch.error_kind}",
+                    None,
+                )
+            )
+            sets.update(health=kind, health_since=checked, health_error=fetch.error)
+        elif failed and health != "ok":
+            sets["health_error"] = fetch.error
+        elif not failed and health != "ok":
+            since = source.get("health_since") or checked
+            raised.append(
+                ("recovered", f"{source['name']} recovered ({health} since {since})", None)
+            )
+            sets.update(health="ok", health_since=checked, health_error=None)
+        if failed and fetch.status in (404, 410) and due.consecutive_failures == 0 and has_version:
+            raised.append(
+                ("removed", f"{due.url} was removed (HTTP {fetch.status})", due.article_id)
+            )
+        db.table("sources").update(source_id, sets)
+        for kind, message, article_id in raised:
+            uid = hashlib.sha256(
+                f"{source_id}\n{kind}\n{due.article_id}\n{checked}".encode()
+            ).hexdigest()[:32]
+            event_id = _insert(
+                db,
+                "events",
+                {
+                    "uid": uid,
+                    "source_id": source_id,
+                    "article_id": article_id,
+                    "kind": kind,
+                    "message": message,
+                    "at": checked,
+                },
+            )
+            for channel in dict.fromkeys(result.event_routes.get(kind, ())):
+                self._insert_delivery(
+                    db,
+                    "event",
+                    channel,
+                    f"{uid}:{channel}",
+                    source_id,
+                    checked,
+                    event_id=event_id,
+                )
+        return tuple(kind for kind, _, _ in raised)
 
     @staticmethod
     def _seen_again(db: Database, version_id: int, checked: str) -> None:
@@ -478,6 +639,74 @@ class SqliteStore:
         if change is None:
             return None
         return _delivery(row), change
+
+    def delivery_subject(self, delivery_id: int) -> DeliverySubject | None:
+        """A delivery with its change, its event, or the changes of its digest."""
+        with self._lock:
+            row = self._row(
+                "SELECT d.*, s.name AS source_name FROM deliveries d"
+                " LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = ?",
+                [delivery_id],
+            )
+            if row is None:
+                return None
+            delivery = _delivery(row)
+            source = row["source_name"] or ""
+            if delivery.kind == "event" and delivery.event_id is not None:
+                event = self._event(delivery.event_id)
+                return DeliverySubject(delivery, source, event=event) if event else None
+            if delivery.kind == "digest":
+                rows = self._rows(
+                    _CHANGE_SELECT
+                    + " WHERE c.id IN (SELECT change_id FROM deliveries WHERE digest_id = ?)"
+                    " ORDER BY c.id",
+                    [delivery_id],
+                )
+                return DeliverySubject(delivery, source, digest=tuple(map(_change, rows)))
+            change = self.change(delivery.change_id) if delivery.change_id else None
+            if change is None:
+                return None
+            return DeliverySubject(delivery, change.source, change=change)
+
+    def form_digests(self, now: datetime) -> int:
+        """Turn each (channel, source) group of held deliveries whose oldest is due into ONE
+        digest delivery; the members are marked ``digested`` in the same transaction, so a
+        crash can neither lose a held alert nor put it in two digests."""
+        stamp = _ts(now)
+        formed = 0
+        with self._transaction() as db:
+            groups = self._rows(
+                "SELECT channel, source_id, min(next_attempt_at) AS due, min(key) AS first"
+                " FROM deliveries WHERE state = 'held' GROUP BY channel, source_id"
+                " HAVING min(next_attempt_at) <= ?",
+                [stamp],
+            )
+            for group in groups:
+                digest_id = self._insert_delivery(
+                    db,
+                    "digest",
+                    group["channel"],
+                    f"digest-{group['first']}",
+                    int(group["source_id"]),
+                    stamp,
+                )
+                if not digest_id:
+                    continue
+                db.execute(
+                    "UPDATE deliveries SET state = 'digested', digest_id = ?"
+                    " WHERE state = 'held' AND channel = ? AND source_id = ?",
+                    [digest_id, group["channel"], group["source_id"]],
+                )
+                formed += 1
+        return formed
+
+    def events(self, limit: int = 50) -> list[StoredEvent]:
+        rows = self._rows(_EVENT_SELECT + " ORDER BY e.id DESC LIMIT ?", [int(limit)])
+        return [_event(row) for row in rows]
+
+    def _event(self, event_id: int) -> StoredEvent | None:
+        row = self._row(_EVENT_SELECT + " WHERE e.id = ?", [event_id])
+        return _event(row) if row else None
 
     # ------------------------------------------------------------------ readers
 
@@ -581,12 +810,15 @@ class SqliteStore:
                  WHERE a.source_id = s.id) AS n_versions,
               (SELECT count(*) FROM changes c JOIN articles a ON a.id = c.article_id
                  WHERE a.source_id = s.id) AS n_changes,
-              (SELECT count(*) FROM deliveries d JOIN changes c ON c.id = d.change_id
-                 JOIN articles a ON a.id = c.article_id
-                 WHERE a.source_id = s.id AND d.state = 'pending') AS n_pending,
-              (SELECT count(*) FROM deliveries d JOIN changes c ON c.id = d.change_id
-                 JOIN articles a ON a.id = c.article_id
-                 WHERE a.source_id = s.id AND d.state = 'failed') AS n_failed
+              (SELECT count(*) FROM deliveries d
+                 WHERE d.source_id = s.id AND d.state = 'pending') AS n_pending,
+              (SELECT count(*) FROM deliveries d
+                 WHERE d.source_id = s.id AND d.state = 'failed') AS n_failed,
+              (SELECT count(*) FROM deliveries d
+                 WHERE d.source_id = s.id AND d.state = 'held') AS n_held,
+              (SELECT d.channel || ': ' || d.last_error FROM deliveries d
+                 WHERE d.source_id = s.id AND d.state IN ('pending', 'failed')
+                 AND d.last_error IS NOT NULL ORDER BY d.id DESC LIMIT 1) AS delivery_err
             FROM sources s WHERE s.enabled = 1 ORDER BY s.name
             """,
             {"now": stamp},
@@ -606,6 +838,10 @@ class SqliteStore:
                 changes=int(row["n_changes"]),
                 pending_deliveries=int(row["n_pending"]),
                 failed_deliveries=int(row["n_failed"]),
+                held_deliveries=int(row["n_held"]),
+                health=row["health"],
+                health_since=parse_iso(row["health_since"]) if row["health"] != "ok" else None,
+                last_delivery_error=row["delivery_err"],
             )
             for row in rows
         ]
@@ -672,10 +908,25 @@ def _change(row: Row) -> StoredChange:
     )
 
 
+def _event(row: Row) -> StoredEvent:
+    return StoredEvent(
+        id=int(row["id"]),
+        uid=row["uid"],
+        source=row["source_name"],
+        kind=row["kind"],
+        message=row["message"],
+        at=_required_time(row["at"]),
+        url=row["article_url"] or row["source_url"],
+        title=row["article_title"],
+    )
+
+
 def _delivery(row: Row) -> Delivery:
     return Delivery(
         id=int(row["id"]),
-        change_id=int(row["change_id"]),
+        change_id=int(row["change_id"]) if row["change_id"] is not None else None,
+        kind=cast(DeliveryKind, row.get("kind") or "change"),
+        event_id=int(row["event_id"]) if row.get("event_id") is not None else None,
         channel=row["channel"],
         key=row["key"],
         attempts=int(row["attempts"]),

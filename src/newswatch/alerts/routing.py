@@ -1,0 +1,133 @@
+"""Which alert rules a change or an event goes to: pure functions of the record and the rule.
+
+Routing is decided when a change is recorded, in the same transaction (the checker passes
+the routes to the store), so what a change was routed to never depends on a later edit of
+the configuration, and a restart cannot route it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from fnmatch import fnmatchcase
+from typing import Protocol
+
+from newswatch.config import ALL_KINDS, AlertConfig, AppriseAlert, Config
+from newswatch.models import Change
+from newswatch.store.base import AlertRoute
+
+_SEVERITY_RANK = {"minor": 0, "major": 1}
+
+#: the ``on`` kind that admits each source/article event
+EVENT_KINDS: dict[str, str] = {
+    "source_failing": "fetch_failing",
+    "extraction_broken": "fetch_failing",
+    "recovered": "fetch_failing",
+    "removed": "removed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One configured alert rule, reduced to what routing needs."""
+
+    name: str
+    channels: tuple[str, ...]  # one per destination (an Apprise rule may have several)
+    sources: tuple[str, ...] = ("*",)
+    on: frozenset[str] = frozenset(ALL_KINDS)
+    min_severity: str = "minor"
+    digest_after: int | None = 5
+    digest_seconds: float = 600.0
+
+    def wants_source(self, source: str) -> bool:
+        return any(fnmatchcase(source, pattern) for pattern in self.sources)
+
+    def routes(self) -> list[AlertRoute]:
+        return [AlertRoute(c, self.digest_after, self.digest_seconds) for c in self.channels]
+
+
+class _Classified(Protocol):
+    """What kinds are read from: ``models.Change`` and ``StoredChange`` both fit."""
+
+    @property
+    def title_changed(self) -> bool: ...
+    @property
+    def paragraphs_added(self) -> int: ...
+    @property
+    def paragraphs_removed(self) -> int: ...
+    @property
+    def paragraphs_modified(self) -> int: ...
+    @property
+    def silent(self) -> bool: ...
+    @property
+    def new_updated_stamp(self) -> datetime | None: ...
+
+
+def change_kinds(change: _Classified) -> list[str]:
+    """The ``on`` kinds a change shows (several at once for a typical live update)."""
+    shown = {
+        "title_changed": change.title_changed,
+        "paragraphs_added": change.paragraphs_added > 0,
+        "paragraphs_removed": change.paragraphs_removed > 0,
+        "paragraphs_modified": change.paragraphs_modified > 0,
+        "silent_edit": change.silent,
+        "updated_stamp": change.new_updated_stamp is not None,
+    }
+    return [kind for kind, yes in shown.items() if yes]
+
+
+def matches(rule: Rule, source: str, kinds: Iterable[str], severity: str) -> bool:
+    """A rule fires when the source matches, one kind is wanted, and severity is enough."""
+    return (
+        rule.wants_source(source)
+        and not rule.on.isdisjoint(kinds)
+        and _SEVERITY_RANK.get(severity, 0) >= _SEVERITY_RANK[rule.min_severity]
+    )
+
+
+def route_change(rules: Sequence[Rule], source: str, change: Change) -> list[AlertRoute]:
+    """The channels (with their digest limits) that get a delivery for this change."""
+    kinds = change_kinds(change)
+    return [
+        r for rule in rules if matches(rule, source, kinds, change.severity) for r in rule.routes()
+    ]
+
+
+def route_events(rules: Sequence[Rule], source: str) -> dict[str, list[str]]:
+    """For each event kind, the channels that want it for ``source`` (events are major)."""
+    return {
+        event: [
+            channel
+            for rule in rules
+            if matches(rule, source, [kind], "major")
+            for channel in rule.channels
+        ]
+        for event, kind in EVENT_KINDS.items()
+    }
+
+
+def channel_names(name: str, alert: AlertConfig) -> tuple[str, ...]:
+    """An Apprise rule with several URLs gets one channel (one outbox row) per URL, so a
+    retry resends only to the service that failed."""
+    if isinstance(alert, AppriseAlert) and len(alert.urls) > 1:
+        return tuple(f"{name}#{i}" for i in range(1, len(alert.urls) + 1))
+    return (name,)
+
+
+def rules_of(config: Config) -> list[Rule]:
+    rules = []
+    for name, alert in config.channels():
+        digest = alert.digest
+        rules.append(
+            Rule(
+                name=name,
+                channels=channel_names(name, alert),
+                sources=alert.sources or ("*",),
+                on=frozenset(alert.on),
+                min_severity=alert.min_severity,
+                digest_after=digest.after if digest is not None else None,
+                digest_seconds=digest.per if digest is not None else 0.0,
+            )
+        )
+    return rules
