@@ -45,7 +45,7 @@ class AppriseChannel:
         sender = apprise.Apprise()
         if not sender.add(self.url):
             raise DeliveryFailed(f"apprise {_safe(self.url)}: URL not accepted")
-        with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:  # type: ignore[no-untyped-call]
             ok = sender.notify(body=self.wording.body(alert), title=self.wording.title(alert))
         if not ok:
             detail = " ".join(captured.getvalue().split())[-300:] or "notification failed"
