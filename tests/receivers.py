@@ -116,6 +116,7 @@ def smtp_sink(
     *,
     tls: bool = False,
     implicit_tls: bool = False,
+    port: int | None = None,
     user: str = "desk",
     password: str = "s3cret",
 ) -> Iterator[SmtpSink]:
@@ -140,7 +141,7 @@ def smtp_sink(
     if tls and context is not None:
         kwargs["tls_context"] = context
         kwargs["require_starttls"] = True
-    port = free_port()
+    port = port or free_port()
     controller = Controller(
         handler,
         hostname="127.0.0.1",

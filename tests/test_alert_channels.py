@@ -76,7 +76,7 @@ def test_webhook_without_secret_sends_no_signature(sink: HttpSink) -> None:
 def test_webhook_template_renders_the_documented_fields(sink: HttpSink) -> None:
     template = (
         '{"text": "{{ source }}: {{ change.old_title }} -> {{ change.new_title }}'
-        ' ({{ change.kinds | join(\',\') }}) {{ url }}"}'
+        " ({{ change.kinds | join(',') }}) {{ url }}\"}"
     )
     built = channels(
         f"  - kind: webhook\n    url: {sink.url('/slack')}\n    template: {json.dumps(template)}\n"
@@ -90,7 +90,9 @@ def test_webhook_template_renders_the_documented_fields(sink: HttpSink) -> None:
 
 
 def test_templates_run_sandboxed_and_fail_for_good() -> None:
-    built = channels("  - kind: log\n    template: \"{{ ''.__class__.__mro__[1].__subclasses__() }}\"\n")
+    built = channels(
+        "  - kind: log\n    template: \"{{ ''.__class__.__mro__[1].__subclasses__() }}\"\n"
+    )
     with pytest.raises(PermanentFailure, match="template failed"):
         built["log"].send(alert(), "k:log")
     typo = channels("  - kind: log\n    template: '{{ chnage.title }}'\n")
@@ -101,7 +103,9 @@ def test_templates_run_sandboxed_and_fail_for_good() -> None:
 def test_bad_template_syntax_is_a_config_error_with_its_line() -> None:
     with pytest.raises(ConfigError) as info:
         parse_config(SOURCE + "alerts:\n  - kind: log\n    template: '{{ oops'\n", environ={})
-    assert any("config.yaml:6: alerts[0].template: invalid template" in p for p in info.value.problems)
+    assert any(
+        "config.yaml:6: alerts[0].template: invalid template" in p for p in info.value.problems
+    )
 
 
 def test_apprise_json_url_gets_title_and_readable_body(sink: HttpSink) -> None:
@@ -124,7 +128,9 @@ def test_apprise_with_several_urls_gets_one_channel_each(sink: HttpSink) -> None
     assert sorted(built) == ["chat#1", "chat#2"]
     sink.status["/b"] = 500
     built["chat#1"].send(alert(), "k:chat#1")
-    with pytest.raises(DeliveryFailed, match="apprise json://localhost: Failed to send .*error=500"):
+    with pytest.raises(
+        DeliveryFailed, match="apprise json://localhost: Failed to send .*error=500"
+    ):
         built["chat#2"].send(alert(), "k:chat#2")
     assert len(sink.at("/a")) == 1 and sink.at("/b") == []
 

@@ -551,6 +551,26 @@ def _duplicate_keys(node: yaml.Node, loc: Loc = (), seen: set[int] | None = None
     return problems
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+def _keys_as_text(node: yaml.Node, seen: set[int] | None = None) -> None:
+    """Keep every mapping key as written: YAML 1.1 reads the key ``on`` (of an alert rule's
+    ``on: [title_changed]``) as the boolean true, and no key of this file is a boolean."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag == _BOOL_TAG:
+                key.tag = "tag:yaml.org,2002:str"
+            _keys_as_text(value, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _keys_as_text(item, seen)
+
+
 # --------------------------------------------------------------------------- environment
 
 _ENV = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -749,6 +769,7 @@ def parse_config(
         if root is None:
             raise ConfigError(path, [f"{path}: the file is empty; expected a 'sources' list"])
         problems = _duplicate_keys(root)
+        _keys_as_text(root)
         data = loader.construct_document(root)
     except yaml.YAMLError as exc:
         raise ConfigError(path, [_yaml_problem(path, exc)]) from None
