@@ -129,7 +129,7 @@ def test_apprise_with_several_urls_gets_one_channel_each(sink: HttpSink) -> None
     sink.status["/b"] = 500
     built["chat#1"].send(alert(), "k:chat#1")
     with pytest.raises(
-        DeliveryFailed, match="apprise json://localhost: Failed to send .*error=500"
+        DeliveryFailed, match=r"apprise json://localhost: Failed to send .*error=500"
     ):
         built["chat#2"].send(alert(), "k:chat#2")
     assert len(sink.at("/a")) == 1 and sink.at("/b") == []
@@ -186,7 +186,7 @@ def check_mail(sink: SmtpSink, key: str) -> None:
 def test_email_with_starttls_and_login(starttls: SmtpSink) -> None:
     built = channels(
         email_yaml(
-            "smtp://desk:${NW_SMTP_PASSWORD}@127.0.0.1:%d" % starttls.port, starttls.ca_file
+            f"smtp://desk:${{NW_SMTP_PASSWORD}}@127.0.0.1:{starttls.port}", starttls.ca_file
         ),
         {"NW_SMTP_PASSWORD": "s3cret"},
     )
@@ -218,7 +218,7 @@ def test_email_refuses_a_password_without_tls_but_sends_plain_without_one(
 
 def test_email_with_an_untrusted_certificate_fails(starttls: SmtpSink) -> None:
     built = channels(email_yaml(f"smtp://desk:s3cret@127.0.0.1:{starttls.port}"))
-    with pytest.raises(DeliveryFailed, match="CERTIFICATE_VERIFY_FAILED|certificate"):
+    with pytest.raises(DeliveryFailed, match=r"CERTIFICATE_VERIFY_FAILED|certificate"):
         built["mail"].send(alert(), "k:mail")
     assert starttls.messages == []
 
