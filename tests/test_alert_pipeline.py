@@ -171,7 +171,8 @@ alerts:
     singles = [m for m in messages if m["type"] == "change"]
     digests = [m for m in messages if m["type"] == "digest"]
     assert len(singles) == 5
-    assert 2 <= len(digests) <= 4
+    # 30 s apart, after 5 per 10 min: one digest per 10 min while the burst lasts, then the rest
+    assert [d["count"] for d in digests] == [21, 21, 3]
     covered = [m["id"] for m in singles] + [c["id"] for d in digests for c in d["changes"]]
     assert sorted(covered) == sorted(uids)  # every change exactly once
     assert all(d["count"] == len(d["changes"]) and d["source"] == "live" for d in digests)
@@ -211,6 +212,8 @@ alerts:
         clock.advance(60)
         cycle(rt)
         assert events() == ["source_failing", "recovered"]
+        recovered = sink.at("/ops")[1].json()["message"]
+        assert recovered == "live recovered (source_failing since 2016-07-20T18:03:00+00:00)"
         # then the page extracts empty: "extraction broken", once
         live.empty = True
         for _ in range(5):

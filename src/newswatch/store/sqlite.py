@@ -498,7 +498,8 @@ class SqliteStore:
         """
         due, fetch = result.due, result.fetch
         source = self._row(
-            "SELECT s.id, s.name, s.url, s.health, s.failure_streak, s.extract_streak"
+            "SELECT s.id, s.name, s.url, s.health, s.health_since, s.failure_streak,"
+            " s.extract_streak"
             " FROM sources s JOIN articles a ON a.source_id = s.id WHERE a.id = ?",
             [due.article_id],
         )
