@@ -150,7 +150,9 @@ def test_migrates_empty_and_reopens_idempotently(tmp_path: Path) -> None:
     second = open_store(path)
     second.close()
     db = sqlite3.connect(path)
-    assert db.execute("SELECT version FROM schema_migrations").fetchall() == [(LATEST_VERSION,)]
+    applied = db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    assert applied == [(m.version,) for m in MIGRATIONS]
+    assert applied[-1] == (LATEST_VERSION,)
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"sources", "articles", "versions", "changes", "fetches", "deliveries"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -161,7 +163,7 @@ def test_migrates_empty_and_reopens_idempotently(tmp_path: Path) -> None:
 
 def test_older_database_gets_only_the_new_steps(tmp_path: Path) -> None:
     db = Database(tmp_path / "old.db")
-    assert migrate(db, T0) == [LATEST_VERSION]
+    assert migrate(db, T0) == [m.version for m in MIGRATIONS]
 
     def add_note(db: Database) -> None:
         db.execute("ALTER TABLE articles ADD COLUMN note TEXT")

@@ -45,6 +45,7 @@ from newswatch.store.base import (
     StoredChange,
     StoredVersion,
 )
+from newswatch.store.queries import HistoryQueries
 from newswatch.store.schema import migrate
 
 Row = dict[str, Any]
@@ -94,7 +95,7 @@ def _url_variants(url: str) -> list[str]:
     return list(dict.fromkeys([url, bare, bare + "/"]))
 
 
-class SqliteStore:
+class SqliteStore(HistoryQueries):
     """The :class:`~newswatch.store.base.Store` on one SQLite file (see module docstring)."""
 
     def __init__(
@@ -683,3 +684,8 @@ def _delivery(row: Row) -> Delivery:
         next_attempt_at=_required_time(row["next_attempt_at"]),
         last_error=row["last_error"],
     )
+
+
+# the record builders, for the history queries (store/queries.py)
+version_record = _version
+change_record = _change
