@@ -92,7 +92,7 @@ def _filters(request: Request) -> tuple[ChangeFilter, dict[str, str]]:
     return filters, keep
 
 
-def create_app(reader: Store, *, token: str | None = None) -> Guard:
+def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE_SIZE) -> Guard:
     """The ASGI app over ``reader`` (a read-only store: the view only reads), behind the
     access token when one is set."""
 
@@ -105,7 +105,7 @@ def create_app(reader: Store, *, token: str | None = None) -> Guard:
             filters,
             before=_int(request, "before"),
             after=_int(request, "after"),
-            limit=PAGE_SIZE,
+            limit=page_size,
         )
 
         def query(**extra: int) -> str:
