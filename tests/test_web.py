@@ -44,7 +44,7 @@ def test_change_list_article_and_diff(client: TestClient) -> None:
     assert article.status_code == 200
     assert '<div class="text" dir="rtl" lang="ar">' in article.text
     assert article.text.count('<tr id="v') == 3
-    assert '“تحديث 18:17 تغ”</span> (updated 2016-07-20 18:17 UTC)' in article.text
+    assert "“تحديث 18:17 تغ”</span> (updated 2016-07-20 18:17 UTC)" in article.text
     first = client.get("/articles/1?v=1")
     assert "وزراء دفاع وخارجية التحالف الدولي ضد داعش يجتمعون قرب واشنطن" in first.text
 

@@ -215,6 +215,9 @@ def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE
         )
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
+    def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
@@ -233,6 +236,7 @@ def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE
         Route("/search", search),
         Route("/feed.atom", feed),
         Route("/sources/{name}/feed.atom", feed),
+        Route("/favicon.ico", no_icon),
         Mount("/static", app=static, name="static"),
     ]
     handlers: dict[Any, Callable[..., Any]] = {
