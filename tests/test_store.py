@@ -152,6 +152,7 @@ def test_migrates_empty_and_reopens_idempotently(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     applied = db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
     assert applied == [(m.version,) for m in MIGRATIONS]
+    assert applied[-1] == (LATEST_VERSION,)
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"sources", "articles", "versions", "changes", "fetches", "deliveries"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)

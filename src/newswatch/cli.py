@@ -14,16 +14,19 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 
 from newswatch import __version__
+from newswatch.cli_filters import change_filter, filter_options
 from newswatch.config import Config, default_config_path, load_config
 from newswatch.errors import ConfigError, NewswatchError
 from newswatch.history import article_history, resolve_versions
 from newswatch.runtime import Runtime, build_runtime
+from newswatch.store.base import ChangeFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -243,13 +246,25 @@ def reading(state: State) -> Iterator[Runtime]:
 @click.argument("url", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the design's JSON form.")
 @click.option("--limit", default=50, show_default=True, help="Changes to list without URL.")
+@filter_options
 @pass_state
-def history(state: State, url: str | None, as_json: bool, limit: int) -> None:
-    """Versions and changes of an article (without URL: the latest changes)."""
+def history(
+    state: State,
+    url: str | None,
+    as_json: bool,
+    limit: int,
+    source: str | None,
+    kinds: tuple[str, ...],
+    severity: str | None,
+    since: str | None,
+    until: str | None,
+) -> None:
+    """Versions and changes of an article (without URL: the latest changes, filtered)."""
     with reading(state) as runtime:
         store = runtime.store
+        filters = change_filter(source, kinds, severity, since, until)
         if url is None:
-            changes = store.changes(limit=limit)
+            changes = store.change_page(filters, limit=limit).changes
             if as_json:
                 rows = [
                     {"source": c.source, "url": c.url, "title": c.title, **c.as_dict()}
@@ -258,7 +273,7 @@ def history(state: State, url: str | None, as_json: bool, limit: int) -> None:
                 click.echo(json.dumps({"changes": rows}, ensure_ascii=False, indent=2))
                 return
             if not changes:
-                click.echo("no changes recorded yet")
+                click.echo("no changes recorded yet" if filters == ChangeFilter() else "no match")
             for c in changes:
                 click.echo(
                     f"{c.at:%Y-%m-%d %H:%M:%S} [{c.source}] v{c.from_n}\u2192v{c.to_n} "
@@ -268,10 +283,13 @@ def history(state: State, url: str | None, as_json: bool, limit: int) -> None:
         found = article_history(store, url)
         if found is None:
             fail(f"{url} is not a watched article (see 'newswatch sources')", 1)
-        if as_json:
-            click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
-            return
-        click.echo(found.render())
+        if filters != ChangeFilter():
+            kept = list(store.iter_changes(replace(filters, article_id=found.article.id)))
+            found = replace(found, changes=kept)
+    if as_json:
+        click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(found.render())
 
 
 @main.command()
@@ -287,7 +305,15 @@ def history(state: State, url: str | None, as_json: bool, limit: int) -> None:
     help="Right-to-left display: logical for bidi-aware terminals, visual for others.",
 )
 @click.option("--context", default=1, show_default=True, help="Unchanged paragraphs around.")
-@click.option("--json", "as_json", is_flag=True, help="The change record and diff as JSON.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="text for the terminal, json for programs, html for a self-contained page.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @pass_state
 def diff(
     state: State,
@@ -297,6 +323,7 @@ def diff(
     color: bool | None,
     bidi: str,
     context: int,
+    fmt: str,
     as_json: bool,
 ) -> None:
     """The word-level diff between two versions (default: the last change)."""
@@ -304,8 +331,14 @@ def diff(
 
     with reading(state) as runtime:
         pair = resolve_versions(runtime.store, url, from_n, to_n)
+        article = runtime.store.find_article(url)
     old, new, change = pair
-    if as_json:
+    if fmt == "html" and article is not None:
+        from newswatch.web.pages import diff_page
+
+        click.echo(diff_page(article, old, new, change, standalone=True, context=context))
+        return
+    if as_json or fmt == "json":
         payload = {
             "url": url,
             "from": old.n,
@@ -430,6 +463,11 @@ def demo(seconds: int, step: float, directory: str | None) -> None:
     with errors_reported():
         run_demo(seconds=seconds, step=step, directory=Path(directory) if directory else None)
 
+
+# show, export, serve: registered on ``main`` by importing their module
+from newswatch import cli_review  # noqa: E402
+
+__all__ = ["cli_review", "main"]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

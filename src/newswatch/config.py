@@ -377,6 +377,16 @@ class FetchConfig(BaseModel):
         return self.timeout
 
 
+class ServeConfig(BaseModel):
+    """The web view (``newswatch serve``): where it listens, and its optional access token."""
+
+    model_config = _FROZEN
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    token: str | None = Field(default=None, min_length=8)
+
+
 def _none_to_default(value: Any, default: Callable[[], Any]) -> Any:
     return default() if value is None else value
 
@@ -390,6 +400,7 @@ class Config(BaseModel):
     sources: tuple[SourceConfig, ...] = Field(min_length=1)
     alerts: tuple[AlertConfig, ...] = (LogAlert(),)
     fetch: FetchConfig = Field(default_factory=FetchConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
     _path: Path = PrivateAttr(default=Path("config.yaml"))
 
     @field_validator("alerts", mode="before")
@@ -401,6 +412,11 @@ class Config(BaseModel):
     @classmethod
     def _default_fetch(cls, value: Any) -> Any:
         return _none_to_default(value, FetchConfig)
+
+    @field_validator("serve", mode="before")
+    @classmethod
+    def _default_serve(cls, value: Any) -> Any:
+        return _none_to_default(value, ServeConfig)
 
     @field_validator("sources")
     @classmethod

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from newswatch.config import parse_duration
 from newswatch.diff import compare
 from newswatch.errors import NewswatchError
 from newswatch.models import Change, iso
@@ -97,3 +99,88 @@ def resolve_versions(
             raise NotFound(f"{url} has no version {n} (versions 1 to {last})")
     old, new = versions[from_n], versions[to_n]
     return old, new, compare(old, new)
+
+
+def parse_when(text: str, now: datetime, *, end: bool = False) -> datetime:
+    """A ``--since``/``--until`` value as an instant (UTC).
+
+    ``2016-07-20`` is that day (its start; with ``end``, the start of the next day, so an
+    ``--until`` day is included), ``2016-07-20T18:00`` or with an offset is that instant,
+    and a duration such as ``2h`` or ``7d`` is that long before ``now``.
+    """
+    value = text.strip()
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        pass
+    else:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return start + timedelta(days=1) if end else start
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    else:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        return now - timedelta(seconds=parse_duration(value))
+    except ValueError:
+        raise NewswatchError(
+            f"{text!r} is not a date (2016-07-20), a time (2016-07-20T18:00) "
+            "or a duration back from now (2h, 7d)"
+        ) from None
+
+
+def resolve_version(store: Store, url: str, n: int | None) -> tuple[ArticleRecord, StoredVersion]:
+    """One version of a watched article (default: the latest), for ``show``."""
+    article = store.find_article(url)
+    if article is None:
+        raise NotFound(f"{url} is not a watched article")
+    version = store.version(article.id, n) if n is not None else store.latest_version(article.id)
+    if version is None:
+        last = store.latest_version(article.id)
+        if last is None:
+            raise NotFound(f"{url} has no stored version yet")
+        raise NotFound(f"{url} has no version {n} (versions 1 to {last.n})")
+    return article, version
+
+
+def version_dict(article: ArticleRecord, v: StoredVersion) -> dict[str, Any]:
+    """``show --json``: one version's text and stamps."""
+    return {
+        "url": article.url,
+        "source": article.source,
+        "n": v.n,
+        "hash": v.hash,
+        "fetched_at": iso(v.first_seen_at),
+        "last_seen_at": iso(v.last_seen_at),
+        "seen_count": v.seen_count,
+        "title": v.title,
+        "published": iso(v.published),
+        "updated": iso(v.updated),
+        "stamps": [s.as_dict() for s in v.stamps],
+        "language": v.language,
+        "final_url": v.final_url,
+        "paragraphs": list(v.paragraphs),
+    }
+
+
+def render_version(article: ArticleRecord, v: StoredVersion) -> str:
+    """``show``: the version's headline, stamps and paragraphs (RTL text isolated)."""
+    lines = [
+        f"\u2068{v.title}\u2069",
+        f"{article.url}  [{article.source}]  v{v.n}",
+        f"first seen {v.first_seen_at:%Y-%m-%d %H:%M:%S}Z, last seen "
+        f"{v.last_seen_at:%Y-%m-%d %H:%M:%S}Z ({v.seen_count}x)",
+    ]
+    for label, value in (("published", v.published), ("updated", v.updated)):
+        lines.append(f"{label}: {iso(value) or '-'}")
+    for stamp in v.stamps:
+        lines.append(
+            f"  stamp {stamp.kind:<10} {iso(stamp.at) or '?':<25} {stamp.source:<6} "
+            f"\u2068{stamp.text}\u2069"
+        )
+    lines.append(f"language: {v.language or '-'}; {len(v.paragraphs)} paragraph(s)")
+    for paragraph in v.paragraphs:
+        lines.extend(["", f"\u2068{paragraph}\u2069"])
+    return "\n".join(lines)

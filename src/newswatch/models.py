@@ -216,8 +216,6 @@ class Change:
     def diff_dict(self) -> dict[str, Any]:
         """The full diff (title and every paragraph op) as JSON-ready data."""
         return {
-            "title": {"old": self.old_title, "new": self.new_title}
-            if self.title_changed
-            else None,
+            "title": {"old": self.old_title, "new": self.new_title} if self.title_changed else None,
             "paragraphs": [op.as_dict() for op in self.ops if op.op != "equal"],
         }

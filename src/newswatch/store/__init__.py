@@ -9,40 +9,63 @@ from __future__ import annotations
 from pathlib import Path
 
 from newswatch.store.base import (
+    CHANGE_KINDS,
+    MARK_END,
+    MARK_START,
     ArticleRecord,
     ArticleState,
+    ChangeFilter,
+    ChangeKind,
+    ChangePage,
     CheckResult,
     Delivery,
     DeliveryState,
     DueArticle,
     FetchOutcome,
     FetchRecord,
+    HistoryReader,
     Recorded,
+    SearchHit,
     SourceSpec,
     SourceState,
     Store,
     StoredChange,
     StoredVersion,
+    VersionRow,
+    VersionStub,
 )
+from newswatch.store.readonly import ReadOnlyStore
 from newswatch.store.sqlite import SqliteStore, change_uid
 
 __all__ = [
+    "CHANGE_KINDS",
+    "MARK_END",
+    "MARK_START",
     "ArticleRecord",
     "ArticleState",
+    "ChangeFilter",
+    "ChangeKind",
+    "ChangePage",
     "CheckResult",
     "Delivery",
     "DeliveryState",
     "DueArticle",
     "FetchOutcome",
     "FetchRecord",
+    "HistoryReader",
+    "ReadOnlyStore",
     "Recorded",
+    "SearchHit",
     "SourceSpec",
     "SourceState",
     "SqliteStore",
     "Store",
     "StoredChange",
     "StoredVersion",
+    "VersionRow",
+    "VersionStub",
     "change_uid",
+    "open_readonly",
     "open_store",
 ]
 
@@ -53,3 +76,8 @@ def open_store(path: str | Path) -> Store:
     if str(target) != ":memory:":
         target.parent.mkdir(parents=True, exist_ok=True)
     return SqliteStore(target)
+
+
+def open_readonly(path: str | Path) -> ReadOnlyStore:
+    """Open an existing store for reading only (the web view): SQLite refuses any write."""
+    return ReadOnlyStore(Path(path))

@@ -12,7 +12,7 @@ one transaction, refusing a result whose lease was lost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -249,7 +249,132 @@ class DeliverySubject:
     digest: tuple[StoredChange, ...] = ()
 
 
-class Store(Protocol):
+# ---------------------------------------------------------------------- history queries
+
+ChangeKind = Literal["title", "added", "removed", "modified", "stamped", "silent", "correction"]
+CHANGE_KINDS: tuple[ChangeKind, ...] = (
+    "title",
+    "added",
+    "removed",
+    "modified",
+    "stamped",
+    "silent",
+    "correction",
+)
+"""What a change did, for filtering: headline rewritten, paragraphs added / removed /
+modified, an update stamp moved, a silent edit, a correction notice appeared."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFilter:
+    """Which changes a reader wants; every field set narrows (``kinds``: all must hold).
+
+    ``since`` is inclusive and ``until`` exclusive, both compared with the detection time.
+    """
+
+    source: str | None = None
+    kinds: tuple[ChangeKind, ...] = ()
+    severity: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    article_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """One page of changes, newest first, with the keys of its neighbour pages.
+
+    ``older`` goes to ``before=``, ``newer`` to ``after=``; None when there is no such page.
+    Keyset pagination: a page costs the same on the first screen and the thousandth.
+    """
+
+    changes: list[StoredChange]
+    older: int | None
+    newer: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionStub:
+    """A version without its text: what a timeline shows."""
+
+    article_id: int
+    n: int
+    hash: str
+    title: str
+    published: datetime | None
+    updated: datetime | None
+    stamps: list[Stamp]
+    language: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    seen_count: int
+    paragraphs: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """An article some of whose versions match a full-text query.
+
+    ``first_n``/``last_n``/``matching`` say which versions matched (of ``versions`` in all);
+    ``snippet`` is from the latest matching version, the matched words between
+    :data:`MARK_START` and :data:`MARK_END` (private-use characters, so that a reader can
+    escape the text first and then turn the marks into highlights).
+    """
+
+    article_id: int
+    source: str
+    url: str
+    title: str
+    language: str | None
+    first_n: int
+    last_n: int
+    matching: int
+    versions: int
+    seen_at: datetime
+    snippet: str
+
+
+MARK_START, MARK_END = "\ue000", "\ue001"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    """A version with the article and source it belongs to (what ``export`` writes)."""
+
+    source: str
+    url: str
+    canonical_url: str | None
+    version: StoredVersion
+
+
+class HistoryReader(Protocol):
+    """The read side the history views (CLI, web, feeds, export) need, beyond :class:`Store`."""
+
+    def article(self, article_id: int) -> ArticleRecord | None: ...
+
+    def version_stubs(self, article_id: int) -> list[VersionStub]: ...
+
+    def change_page(
+        self,
+        filters: ChangeFilter,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        limit: int = 50,
+    ) -> ChangePage: ...
+
+    def change_by_uid(self, uid: str) -> StoredChange | None: ...
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]: ...
+
+    def iter_versions(self, source: str | None = None) -> Iterator[VersionRow]: ...
+
+    def iter_changes(self, filters: ChangeFilter) -> Iterator[StoredChange]: ...
+
+    def source_names(self) -> list[str]: ...
+
+
+class Store(HistoryReader, Protocol):
     """What newswatch needs from a database."""
 
     # --- set-up

@@ -246,9 +246,58 @@ def _alert_routing(db: Database) -> None:
     deliveries.create_index(["digest_id"])
 
 
+#: characters the full-text index drops so a search matches with or without them: Arabic
+#: tatweel and the common harakat (fathatan .. sukun, superscript alef). Fixed once written
+#: into a database's triggers; changing it needs a new migration that rebuilds the index.
+_FTS_DROPPED = "\u0640\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670"
+
+
+def _fts_fold(expr: str) -> str:
+    """SQL that removes :data:`_FTS_DROPPED` from ``expr`` (plain SQL: any SQLite tool that
+    inserts a version keeps the index right, no newswatch function needed)."""
+    for char in _FTS_DROPPED:
+        expr = f"replace({expr}, char({ord(char)}), '')"
+    return expr
+
+
+def _fts_body(column: str) -> str:
+    """The paragraphs JSON array of ``column`` as one text, a paragraph per line."""
+    return _fts_fold(f"(SELECT group_concat(value, char(10)) FROM json_each({column}))")
+
+
+def _search(db: Database) -> None:
+    """Version 3: full-text search over every version (FTS5), kept by triggers; an index
+    for date-range filters on changes.
+
+    ``versions_fts`` holds each version's title and body, its rowid being ``versions.id``;
+    the triggers keep it in step with any insert, update or delete on ``versions``.
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE versions_fts USING fts5("
+        " title, body, tokenize = \"unicode61 remove_diacritics 2 categories 'L* N* Co M*'\")"
+    )
+    insert = (
+        "INSERT INTO versions_fts (rowid, title, body) VALUES"
+        f" (new.id, {_fts_fold('new.title')}, {_fts_body('new.paragraphs')});"
+    )
+    delete = "DELETE FROM versions_fts WHERE rowid = old.id;"
+    db.execute(f"CREATE TRIGGER versions_fts_insert AFTER INSERT ON versions BEGIN {insert} END")
+    db.execute(f"CREATE TRIGGER versions_fts_delete AFTER DELETE ON versions BEGIN {delete} END")
+    db.execute(
+        "CREATE TRIGGER versions_fts_update AFTER UPDATE OF title, paragraphs ON versions"
+        f" BEGIN {delete} {insert} END"
+    )
+    db.execute(
+        "INSERT INTO versions_fts (rowid, title, body) SELECT id,"
+        f" {_fts_fold('title')}, {_fts_body('paragraphs')} FROM versions"
+    )
+    db.table("changes").create_index(["detected_at"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
+    Migration(3, "full-text search over versions", _search),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

@@ -49,6 +49,7 @@ from newswatch.store.base import (
     StoredEvent,
     StoredVersion,
 )
+from newswatch.store.queries import HistoryQueries
 from newswatch.store.schema import migrate
 
 Row = dict[str, Any]
@@ -107,7 +108,7 @@ def _url_variants(url: str) -> list[str]:
     return list(dict.fromkeys([url, bare, bare + "/"]))
 
 
-class SqliteStore:
+class SqliteStore(HistoryQueries):
     """The :class:`~newswatch.store.base.Store` on one SQLite file (see module docstring)."""
 
     def __init__(
@@ -935,3 +936,8 @@ def _delivery(row: Row) -> Delivery:
         next_attempt_at=_required_time(row["next_attempt_at"]),
         last_error=row["last_error"],
     )
+
+
+# the record builders, for the history queries (store/queries.py)
+version_record = _version
+change_record = _change

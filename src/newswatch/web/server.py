@@ -1,0 +1,91 @@
+"""Serving the web view with uvicorn: in the foreground (``newswatch serve``) or on a
+background thread (tests, benchmarks).
+
+The view reads through a :class:`~newswatch.store.ReadOnlyStore`. A database written by an
+older newswatch is upgraded first, through the ordinary writable store, once, before the
+read-only one opens; from then on nothing the view does can write.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+
+from newswatch.errors import NewswatchError
+from newswatch.store import open_readonly, open_store
+from newswatch.store.readonly import ReadOnlyStore, schema_version
+from newswatch.store.schema import LATEST_VERSION
+from newswatch.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+def open_for_view(database: Path) -> ReadOnlyStore:
+    """The read-only store over ``database``, upgrading an older schema first."""
+    if not database.is_file():
+        raise NewswatchError(f"{database}: no database yet (run 'newswatch check' first)")
+    if schema_version(database) < LATEST_VERSION:
+        log.info("upgrading %s to schema version %d before serving it", database, LATEST_VERSION)
+        open_store(database).close()
+    return open_readonly(database)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(database: Path, host: str, port: int, token: str | None) -> None:
+    """Run the view until interrupted (uvicorn handles SIGINT/SIGTERM)."""
+    store = open_for_view(database)
+    try:
+        app = create_app(store, token=token)
+        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    finally:
+        store.close()
+
+
+class BackgroundServer:
+    """The view on a real uvicorn server on a free port of 127.0.0.1, on a thread."""
+
+    def __init__(self, database: Path, *, token: str | None = None, host: str = "127.0.0.1"):
+        self.store = open_for_view(database)
+        config = uvicorn.Config(
+            create_app(self.store, token=token),
+            host=host,
+            port=0,
+            log_level="warning",
+            server_header=False,
+        )
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self.server.run, name="newswatch-view", daemon=True)
+        self.url = ""
+
+    def __enter__(self) -> BackgroundServer:
+        self._thread.start()
+        while not self.server.started:
+            if not self._thread.is_alive():
+                raise NewswatchError("the web view could not start")
+            self._thread.join(0.02)
+        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
+        self.url = f"http://{host}:{port}"
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.server.should_exit = True
+        self._thread.join(10)
+        self.store.close()
