@@ -73,6 +73,9 @@ class Article:
     stamps: list[Stamp] = field(default_factory=list)
     language: str | None = None
     canonical_url: str | None = None
+    published_local: datetime | None = None
+    """``published`` in the zone the page wrote it (aware): its calendar day is the one
+    readers see (22:00 EST on 24 Feb is a 24 Feb article, though 25 Feb in UTC)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -216,8 +219,6 @@ class Change:
     def diff_dict(self) -> dict[str, Any]:
         """The full diff (title and every paragraph op) as JSON-ready data."""
         return {
-            "title": {"old": self.old_title, "new": self.new_title}
-            if self.title_changed
-            else None,
+            "title": {"old": self.old_title, "new": self.new_title} if self.title_changed else None,
             "paragraphs": [op.as_dict() for op in self.ops if op.op != "equal"],
         }

@@ -25,6 +25,7 @@ from newswatch.extract.textstamps import (
     MAX_OTHER_LETTERS,
     TextStamp,
     parse_stamp_line,
+    read_stamp_line,
     stamps_in_lines,
 )
 from newswatch.models import Stamp, StampKind, StampSource
@@ -176,6 +177,7 @@ _URL_DATE = re.compile(
     r"/((?:19|20)\d{2})[/_-]([01]?\d)[/_-]([0-3]?\d)(?:[/_.-]|$)"
     r"|/((?:19|20)\d{2})([01]\d)([0-3]\d)(?:[/_.-]|$)"
 )
+_DIGIT = re.compile(r"\d")
 _JSON_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _JSON_CONTROL = re.compile(r"[\x00-\x1f]")
 _JSON_DATE_PAIR = re.compile(
@@ -289,7 +291,7 @@ def _meta(tree: LexborHTMLParser, zone: tzinfo) -> list[_Found]:
     for node in tree.css("meta[content]"):
         attrs = node.attributes
         content = attrs.get("content")
-        if not content or len(content) > 80 or not any(c.isdigit() for c in content):
+        if not content or len(content) > 80 or _DIGIT.search(content) is None:
             continue
         for attr in ("property", "name", "itemprop", "http-equiv"):
             key = (attrs.get(attr) or "").strip().lower()
@@ -452,16 +454,16 @@ def _near_title(
         hints = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         default: StampKind = "updated" if _UPDATE_HINT.search(hints) else "published"
         for piece in _PIECES.split(text):
-            stamp = parse_stamp_line(
+            read = read_stamp_line(
                 piece,
                 timezone=zone,
                 fetched_at=fetched_at,
                 default_kind=default,
                 max_other_letters=_HINTED_OTHER_LETTERS,
             )
-            if stamp is not None:
-                keyword = parse_stamp_line(piece, timezone=zone, fetched_at=fetched_at)
-                rank = R_TEXT_KEYWORD if keyword else R_TEXT_NEAR_TITLE
+            if read is not None:
+                stamp, strict = read
+                rank = R_TEXT_KEYWORD if strict else R_TEXT_NEAR_TITLE
                 found.append((_distance(node, around), stamp, rank))
     found.sort(key=lambda item: item[0])  # stable: the headline's neighbours first
     # a container repeats its date child with furniture around it (view counters): keep the child
@@ -522,8 +524,11 @@ def _scan_text(tree: LexborHTMLParser, zone: tzinfo) -> list[_Found]:
         if not node.is_text_node:
             seen_heading = seen_heading or node.tag == "h1"
             continue
-        text = (node.text_content or "").strip()
-        if not 6 <= len(text) <= 100 or not any(c.isdigit() for c in text):
+        raw = node.text_content
+        if not raw or len(raw) < 6 or _DIGIT.search(raw) is None:
+            continue
+        text = raw.strip()
+        if not 6 <= len(text) <= 100:
             continue
         parent = node.parent
         if parent is None or parent.tag in ("script", "style", "noscript", "option", "title"):
