@@ -77,10 +77,10 @@ class Checker:
         clock: Clock = utc_now,
         lease_seconds: float = 300.0,
         should_stop: Callable[[], bool] = lambda: False,
-        rules: Mapping[str, ExtractRules] | None = None,
+        extract_rules: Mapping[str, ExtractRules] | None = None,
     ) -> None:
-        """``rules``: per source name, CSS rules overriding detection for its articles."""
-        self._rules: Mapping[str, ExtractRules] = rules or {}
+        """``extract_rules``: per source name, CSS rules overriding detection for its articles."""
+        self._extract_rules: Mapping[str, ExtractRules] = extract_rules or {}
         self._store = store
         self._fetcher = fetcher
         self._channels = tuple(channels)
@@ -132,7 +132,7 @@ class Checker:
                 fetched.final_url,
                 due.timezone,
                 fetched_at=fetched.fetched_at,
-                rules=self._rules.get(due.source),
+                rules=self._extract_rules.get(due.source),
             )
         except ExtractError as exc:
             return self._record_error(due, started, str(exc), "extract", fetched.status)
