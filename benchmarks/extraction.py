@@ -146,7 +146,9 @@ def _day(value: object) -> str | None:
 def newswatch_tool() -> Tool:
     def run(html: str, url: str) -> Output:
         article = extract(html, url or "http://example.invalid/")
-        return Output("\n".join(article.paragraphs), _day(article.published))
+        # the day as the page shows it (the labels are the page's local day; ``published``
+        # itself is UTC)
+        return Output("\n".join(article.paragraphs), _day(article.published_local))
 
     return run
 

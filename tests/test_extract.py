@@ -317,3 +317,28 @@ def test_invalid_selector_is_an_extract_error() -> None:
 def test_page_without_article_is_an_extract_error() -> None:
     with pytest.raises(ExtractError):
         extract("<html><body><script>var x = 1;</script></body></html>", URL)
+
+
+def test_published_local_keeps_the_zone_the_page_wrote() -> None:
+    head = '<meta property="article:published_time" content="2020-02-24T22:00:00-05:00">'
+    article = extract(page(story(LONG), head), URL)
+    assert article.published is not None and article.published.date().isoformat() == "2020-02-25"
+    assert article.published_local is not None
+    assert article.published_local.date().isoformat() == "2020-02-24"
+    assert "published_local" not in article.as_dict()  # the JSON contract is unchanged
+
+
+def test_a_page_with_a_title_and_dates_but_no_body_is_an_article() -> None:
+    html = (
+        "<html><head><title>Live: storm updates</title>"
+        '<meta property="article:published_time" content="2020-02-24T10:00:00Z"></head>'
+        '<body><div id="root"></div><script>render()</script></body></html>'
+    )
+    article = extract(html, URL)
+    assert article.title == "Live: storm updates" and article.paragraphs == []
+    assert article.published is not None
+
+
+def test_the_address_dates_a_page_with_no_other_date() -> None:
+    article = extract(page(story(LONG)), "https://news.example.org/2024/05/17/story.html")
+    assert article.published is not None and article.published.date().isoformat() == "2024-05-17"

@@ -250,3 +250,36 @@ def test_only_an_update_date_stands_for_publication() -> None:
     body = ARTICLE.format('<p class="info">Aktualisiert: 30.12.2016</p>')
     reading = read_stamps(page("", body), [])
     assert reading.published == reading.updated == utc(0, day=30, month=12)
+
+
+def test_jsonld_date_arrays_and_nested_graph_items() -> None:
+    tree = page(
+        '<script type="application/ld+json">{"@context":"https://schema.org","@graph":[['
+        '{"@type":"Comment","datePublished":"2019-01-01T00:00:00Z"},'
+        '{"@type":["NewsArticle","Thing"],"datePublished":["2016-07-20T13:04:00Z"],'
+        '"dateModified":["2016-07-20T18:17:00Z","2016-07-20T15:00:00Z"]}]]}</script>'
+    )
+    reading = read_stamps(tree, [])
+    assert (reading.published, reading.updated) == (utc(13, 4), utc(18, 17))
+
+
+def test_itemprop_meta_tags_in_the_body() -> None:
+    body = ARTICLE.format(
+        '<meta itemprop="datePublished" content="2016-07-20T16:04:00+03:00">'
+        '<meta itemprop="dateModified" content="2016-07-20T21:17:00+03:00">'
+    )
+    reading = read_stamps(page("", body), [])
+    assert (reading.published, reading.updated) == (utc(13, 4), utc(18, 17))
+    assert reading.published_local is not None and reading.published_local.hour == 16
+
+
+def test_dublin_core_dc_date_alone() -> None:
+    tree = page('<meta name="DC.date" content="2016-07-20">')
+    assert read_stamps(tree, []).published == utc(0)
+
+
+def test_url_date_is_read_from_the_given_address() -> None:
+    reading = read_stamps(
+        page("", "<p>No date here.</p>"), [], url="https://x.example/2016/07/20/a"
+    )
+    assert reading.published == utc(0)

@@ -188,3 +188,51 @@ def test_zone_named() -> None:
     assert zone_named("CEST") == timezone(timedelta(hours=2))
     assert zone_named("Asia/Riyadh") is not None
     assert zone_named("Nowhere/Else") is None
+
+
+MORE_STAMP_LINES = [
+    # zones by abbreviation and 12-hour clocks in several scripts
+    ("Updated 19:17 BST", "updated", utc(18, 17)),
+    ("Last updated 21:17 MSK", "updated", utc(18, 17)),
+    ("Aktualisiert 20:17 CEST", "updated", utc(18, 17)),
+    ("آخر تحديث 9:17 مساءً بتوقيت مكة المكرمة", "updated", utc(18, 17)),
+    ("تحديث ٦:١٧ م ت.غ", "updated", utc(18, 17)),
+    ("Updated 11:17 a.m. PDT, July 20, 2016", "updated", utc(18, 17)),
+    # month names and digits of each language
+    ("Actualizado: 20 jul 2016 | 18:17 GMT", "updated", utc(18, 17)),
+    ("Son güncelleme 20 Temmuz 2016 21:17 TSİ", "updated", utc(18, 17)),
+    ("به‌روزرسانی ۲۰ ژوئیه ۲۰۱۶ ساعت ۱۸:۱۷ GMT", "updated", utc(18, 17)),
+    ("Yayınlanma tarihi: 20.07.2016 16:04", "published", utc(16, 4)),
+    ("Опубликовано: 20 июля 2016 в 16:04", "published", utc(16, 4)),
+]
+
+
+@pytest.mark.parametrize(("line", "kind", "at"), MORE_STAMP_LINES)
+def test_more_stamp_lines(line: str, kind: str, at: datetime) -> None:
+    stamp = parse_stamp_line(line, article_date=PUBLISHED)
+    assert stamp is not None
+    assert (stamp.kind, stamp.at) == (kind, at)
+
+
+def test_time_only_stamp_in_the_configured_zone_takes_the_article_day() -> None:
+    stamp = parse_stamp_line("Mis à jour à 20h17", timezone="Europe/Paris", article_date=PUBLISHED)
+    assert stamp is not None and stamp.at == utc(18, 17)
+
+
+def test_relative_stamp_without_digits() -> None:
+    stamp = parse_stamp_line("Updated an hour ago", fetched_at=FETCHED)
+    assert stamp is not None and stamp.at == FETCHED - timedelta(hours=1)
+    assert stamps_in_lines(["تحديث منذ ساعتين"], fetched_at=FETCHED)[0].at == FETCHED - timedelta(
+        hours=2
+    )
+
+
+def test_long_paragraphs_are_only_read_for_an_opening_correction() -> None:
+    prose = (
+        "Updated figures released on July 20, 2016 at 18:17 GMT show that the council spent "
+        "more than it planned on the bridge, the roads and the new library, officials said."
+    )
+    assert len(prose) > 160 and stamps_in_lines([prose]) == []
+    note = "Correction: " + prose
+    (stamp,) = stamps_in_lines([note])
+    assert stamp.kind == "correction" and stamp.text == note

@@ -20,7 +20,7 @@ from newswatch.alerts.routing import Rule, route_change, route_events
 from newswatch.clock import Clock, utc_now
 from newswatch.diff import compare
 from newswatch.errors import ExtractError, FetchError
-from newswatch.extract import extract
+from newswatch.extract import ExtractRules, extract
 from newswatch.models import Article, Change, FetchResult
 from newswatch.normalize import content_hash
 from newswatch.store.base import AlertRoute, CheckResult, DueArticle, FetchRecord, Store
@@ -77,7 +77,10 @@ class Checker:
         clock: Clock = utc_now,
         lease_seconds: float = 300.0,
         should_stop: Callable[[], bool] = lambda: False,
+        extract_rules: Mapping[str, ExtractRules] | None = None,
     ) -> None:
+        """``extract_rules``: per source name, CSS rules overriding detection for its articles."""
+        self._extract_rules: Mapping[str, ExtractRules] = extract_rules or {}
         self._store = store
         self._fetcher = fetcher
         self._channels = tuple(channels)
@@ -129,6 +132,7 @@ class Checker:
                 fetched.final_url,
                 due.timezone,
                 fetched_at=fetched.fetched_at,
+                rules=self._extract_rules.get(due.source),
             )
         except ExtractError as exc:
             return self._record_error(due, started, str(exc), "extract", fetched.status)

@@ -63,8 +63,7 @@ def errors_reported() -> Iterator[None]:
             click.echo(f"  {problem}", err=True)
         if not Path(exc.path).exists():
             click.echo(
-                "  (give one with --config FILE or $NEWSWATCH_CONFIG; "
-                "'newswatch demo' needs none)",
+                "  (give one with --config FILE or $NEWSWATCH_CONFIG; 'newswatch demo' needs none)",
                 err=True,
             )
         sys.exit(2)

@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from newswatch.errors import ConfigError
+from newswatch.extract.rules import ExtractRules, validate_selector
 from newswatch.store.base import SourceSpec
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "Config",
     "DigestConfig",
     "EmailAlert",
+    "ExtractConfig",
     "FetchConfig",
     "LogAlert",
     "SourceConfig",
@@ -153,7 +155,21 @@ def _plain_name(value: Any) -> Any:
     return value
 
 
+def _css_selector(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # pydantic's str check reports the wrong type
+    problem = validate_selector(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value.strip()
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
 Duration = Annotated[float, BeforeValidator(_positive_duration)]
+Selector = Annotated[str, BeforeValidator(_css_selector)]
 HttpURL = Annotated[str, BeforeValidator(_http_url)]
 Name = Annotated[str, BeforeValidator(_plain_name)]
 
@@ -174,6 +190,21 @@ def _duplicates(names: list[object]) -> Iterator[tuple[int, int]]:
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
+class ExtractConfig(BaseModel):
+    """CSS rules for a site generic detection gets wrong: ``body`` (the element(s) holding
+    the article), ``title`` (the headline element), ``drop`` (one selector or a list of
+    elements removed before anything is read). Each selector is checked when loading."""
+
+    model_config = _FROZEN
+
+    body: Selector | None = None
+    title: Selector | None = None
+    drop: Annotated[tuple[Selector, ...], BeforeValidator(_one_or_many)] = ()
+
+    def rules(self) -> ExtractRules:
+        return ExtractRules(body=self.body, title=self.title, drop=list(self.drop))
+
+
 class SourceConfig(BaseModel):
     """One watched source: an article, or a feed/sitemap/index page whose links are followed."""
 
@@ -186,6 +217,7 @@ class SourceConfig(BaseModel):
     timezone: str = "UTC"
     #: consecutive failed checks (any article) before one "source failing" alert
     failing_after: int = Field(default=3, ge=1)
+    extract: ExtractConfig | None = None
 
     @field_validator("interval", mode="before")
     @classmethod
@@ -211,6 +243,10 @@ class SourceConfig(BaseModel):
     @property
     def interval_seconds(self) -> float:
         return parse_duration(self.interval)
+
+    def extract_rules(self) -> ExtractRules | None:
+        """The CSS rules for this source's articles, or None to rely on detection."""
+        return self.extract.rules() if self.extract is not None else None
 
     def spec(self) -> SourceSpec:
         """What the store needs to know of this source."""

@@ -73,6 +73,9 @@ class Article:
     stamps: list[Stamp] = field(default_factory=list)
     language: str | None = None
     canonical_url: str | None = None
+    published_local: datetime | None = None
+    """``published`` in the zone the page wrote it (aware): its calendar day is the one
+    readers see (22:00 EST on 24 Feb is a 24 Feb article, though 25 Feb in UTC)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {

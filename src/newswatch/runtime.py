@@ -69,6 +69,11 @@ def build_runtime(
         failing_after={source.name: source.failing_after for source in config.sources},
         clock=clock,
         should_stop=should_stop,
+        extract_rules={
+            source.name: css
+            for source in config.sources
+            if (css := source.extract_rules()) is not None
+        },
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
     return Runtime(config, store, fetcher, checker, dispatcher)

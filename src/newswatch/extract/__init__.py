@@ -5,6 +5,6 @@ frozen records.
 """
 
 from newswatch.extract.extractor import extract, parse
-from newswatch.extract.rules import ExtractRules
+from newswatch.extract.rules import ExtractRules, validate_selector
 
-__all__ = ["ExtractRules", "extract", "parse"]
+__all__ = ["ExtractRules", "extract", "parse", "validate_selector"]

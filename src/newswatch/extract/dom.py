@@ -22,6 +22,7 @@ from newswatch.extract.hints import (
     SKIP_TAGS,
     STRONG,
     analyse,
+    hidden_class,
     hidden_style,
 )
 
@@ -81,6 +82,7 @@ class _Walker:
         self.parts: list[str] = []
         self.link_len = 0
         self.after_br = False
+        self.has_text = False
 
     def flush(self, owner: int) -> None:
         """Close the text run collected so far as one block of ``owner``."""
@@ -88,6 +90,11 @@ class _Walker:
         parts = self.parts
         if not parts:
             return
+        if not self.has_text:  # white space between tags: no block, nothing to join
+            parts.clear()
+            self.link_len = 0
+            return
+        self.has_text = False
         text = " ".join("".join(parts).split())
         parts.clear()
         link_len = self.link_len
@@ -107,10 +114,11 @@ class _Walker:
                 text = child.text_content
                 if text:
                     parts.append(text)
-                    if in_link:
-                        self.link_len += len(text.strip())
-                    if self.after_br and not text.isspace():
+                    if not text.isspace():
+                        self.has_text = True
                         self.after_br = False
+                        if in_link:
+                            self.link_len += len(text.strip())
                 continue
             if tag in SKIP_TAGS or tag[0] == "-":
                 continue
@@ -123,7 +131,16 @@ class _Walker:
                 continue
             attrs = child.attributes
             if attrs:
-                hint, hidden = analyse(attrs.get("class"), attrs.get("id"))
+                names = attrs.get("class"), attrs.get("id")
+                if tag not in BLOCK_TAGS:  # only block elements are scored: no hint needed
+                    hint = 0
+                    hidden = bool(names[0] or names[1]) and hidden_class(
+                        f"{names[0] or ''} {names[1] or ''}"
+                    )
+                elif names[0] or names[1]:
+                    hint, hidden = analyse(*names)
+                else:
+                    hint, hidden = 0, False
                 if (
                     hidden
                     or "hidden" in attrs
@@ -135,8 +152,12 @@ class _Walker:
             else:
                 hint = 0
             if tag in BLOCK_TAGS:
-                if parts:
+                if self.has_text:
                     self.flush(owner)
+                elif parts:  # white space only: no block
+                    parts.clear()
+                    self.link_len = 0
+                    self.after_br = False
                 tag_furniture = False
                 if attrs:
                     tag_furniture = attrs.get("role") in NEGATIVE_ROLES
@@ -161,8 +182,11 @@ class _Walker:
                 )
                 elems.append(elem)
                 self.walk(child, index, in_link)
-                if parts:
+                if self.has_text:
                     self.flush(index)
+                elif parts:
+                    parts.clear()
+                    self.link_len = 0
                 self.after_br = False
                 elem.end = len(self.blocks)
             else:

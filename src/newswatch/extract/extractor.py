@@ -94,8 +94,10 @@ def extract(
 ) -> Article:
     """Read the article of one page: title, body paragraphs, stamps, language.
 
-    Raises :class:`~newswatch.errors.ExtractError` when the page holds neither a title nor
-    any body text, or when a CSS rule is not a valid selector.
+    A page with no body text (a script-rendered shell, a redirect page) still gives its
+    title and dates; :class:`~newswatch.errors.ExtractError` is raised when the page holds
+    no title, no body text and no date at all, or when a CSS rule is not a valid selector.
+    ``url`` is the page's address (a date written in it is a last resort for ``published``).
     """
     tree = parse(html)
     meta = read_meta(tree)
@@ -122,10 +124,9 @@ def extract(
             title = clean_text(nodes[0].text(deep=True))
     if not title:
         title = choose_title(_headings_near(page, containers), meta)
-    if not title and not paragraphs:
-        raise ExtractError(f"{url}: no article found (no title and no body text)")
-
-    found = read_stamps(tree, paragraphs, timezone=timezone, fetched_at=fetched_at)
+    found = read_stamps(tree, paragraphs, timezone=timezone, fetched_at=fetched_at, url=url)
+    if not title and not paragraphs and found.published is None:
+        raise ExtractError(f"{url}: no article found (no title, no body text, no date)")
     return Article(
         url=url,
         title=title,
@@ -135,4 +136,5 @@ def extract(
         stamps=list(found.stamps),
         language=choose_language(meta),
         canonical_url=meta.canonical_url,
+        published_local=found.published_local,
     )

@@ -141,6 +141,15 @@ def class_hint(words: str) -> int:
     return 1 if _POSITIVE_ANYWHERE.search(words) or _POSITIVE_WORD.search(words) else 0
 
 
+def hidden_class(class_attr: str) -> bool:
+    """A class that hides the element (``sr-only``, ``d-none``); a substring test first, as
+    this runs on inline elements, whose names say nothing else of use."""
+    words = class_attr.lower()
+    if "hidden" in words or "sr-only" in words or "screen" in words or "d-none" in words:
+        return _HIDDEN_CLASS.search(words) is not None
+    return False
+
+
 def hidden_style(style: str) -> bool:
     """``display:none`` or ``visibility:hidden``: text a reader never sees."""
     return _HIDDEN_STYLE.search(style.lower()) is not None
@@ -174,6 +183,6 @@ _TAXONOMY = re.compile(r"(?:^|\s)(?:tag|category|author|format|status|type)-\S+"
 def names(class_attr: str | None, id_attr: str | None) -> str:
     """The lower-cased class and id of an element, CMS taxonomy classes left out."""
     words = f"{class_attr or ''} {id_attr or ''}".lower().strip()
-    if words and _POST_CLASS.search(words):
+    if ("post-" in words or "hentry" in words or "type-" in words) and _POST_CLASS.search(words):
         words = _TAXONOMY.sub(" ", words)
     return words

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
+_PROBE = LexborHTMLParser("<html><body><p>x</p></body></html>")
+
 
 @dataclass(frozen=True, slots=True)
 class ExtractRules:
@@ -16,3 +20,18 @@ class ExtractRules:
     body: str | None = None
     title: str | None = None
     drop: list[str] = field(default_factory=list)
+
+
+def validate_selector(selector: str) -> str | None:
+    """Why ``selector`` is not a CSS selector the extractor can use, or None when it is.
+
+    The parser itself is asked (on a one-line page), so configuration is checked against
+    exactly what extraction will accept, without the config module knowing the parser.
+    """
+    if not selector.strip():
+        return "expected a CSS selector, got an empty string"
+    try:
+        _PROBE.css(selector)
+    except (SelectolaxError, ValueError) as exc:
+        return f"invalid CSS selector {selector!r}: {exc}"
+    return None

@@ -248,20 +248,45 @@ def parse_stamp_line(
     kept with no instant. ``default_kind`` accepts lines with a date but no keyword (a date
     element next to the headline); without it a keyword is required.
     """
+    read = read_stamp_line(
+        line,
+        timezone=timezone,
+        article_date=article_date,
+        fetched_at=fetched_at,
+        default_kind=default_kind,
+        max_other_letters=max_other_letters,
+    )
+    return read[0] if read is not None else None
+
+
+def read_stamp_line(
+    line: str,
+    *,
+    timezone: str | tzinfo = "UTC",
+    article_date: datetime | None = None,
+    fetched_at: datetime | None = None,
+    default_kind: StampKind | None = None,
+    max_other_letters: int = MAX_OTHER_LETTERS,
+) -> tuple[TextStamp, bool] | None:
+    """:func:`parse_stamp_line`, and whether the line is a stamp by the strict rule too (a
+    keyword such as "Updated" and at most ``MAX_OTHER_LETTERS`` other letters), so that a
+    caller reading with a ``default_kind`` learns both verdicts from one parse."""
     stripped = line.strip()
     if not stripped or len(stripped) > MAX_CORRECTION_LINE:
         return None
-    folded = fold(stripped)
-    found = _kind_at(folded, 0)
-    if (
-        found is not None
-        and found[0] == "correction"
-        and found[2][0] <= 2
-        and _CORRECTION_HEAD.match(folded, found[2][1])
-    ):
-        return _correction(stripped, folded, found[2], _zone(timezone))
     if len(stripped) > MAX_LINE:
-        return None
+        # prose-long: only a correction note opening with its keyword is a stamp; the
+        # keyword search runs on the head alone, never over the whole paragraph
+        head = fold(stripped[:_CORRECTION_PROBE])
+        opening = _correction_opening(head, _kind_at(head, 0))
+        return None if opening is None else (_correction(stripped, head, opening, timezone), True)
+    folded = fold(stripped)
+    if not _QUICK.search(folded) and _NO_DIGIT_STAMP.search(folded) is None:
+        return None  # no digit, no relative words, no keyword: cannot be a stamp
+    found = _kind_at(folded, 0)
+    opening = _correction_opening(folded, found)
+    if opening is not None:
+        return _correction(stripped, folded, opening, timezone), True
     zone = _zone(timezone)
     reference = article_date or fetched_at
     dayfirst = found[1] if found is not None else True
@@ -282,21 +307,33 @@ def parse_stamp_line(
         kind = "published"  # "منذ 5 دقائق" alone: the age of the article as shown
     else:
         return None
-    if _other_letters(folded, spans) > max_other_letters:
+    other = _other_letters(folded, spans)
+    if other > max_other_letters:
         return None
     at = (
         relative[0]
         if relative is not None
         else _resolve(parts, kind, zone, article_date, fetched_at)
     )
-    return TextStamp(kind, stripped, at)
+    return TextStamp(kind, stripped, at), found is not None and other <= MAX_OTHER_LETTERS
 
 
-def _correction(line: str, folded: str, key_span: tuple[int, int], zone: tzinfo) -> TextStamp:
+def _correction_opening(
+    folded: str, found: tuple[StampKind, bool, tuple[int, int]] | None
+) -> tuple[int, int] | None:
+    """The span of the correction keyword a line opens with ("Correction:", "تصحيح -")."""
+    if found is None or found[0] != "correction" or found[2][0] > 2:
+        return None
+    return found[2] if _CORRECTION_HEAD.match(folded, found[2][1]) else None
+
+
+def _correction(
+    line: str, folded: str, key_span: tuple[int, int], timezone: str | tzinfo
+) -> TextStamp:
     """A correction note: any length; dated when a date sits right after the keyword."""
-    head = folded[: key_span[1] + 60]
+    head = folded[: key_span[1] + _CORRECTION_DATE]
     parts = find_datetime(head)
-    at = combine(parts, zone) if parts.day is not None else None
+    at = combine(parts, _zone(timezone)) if parts.day is not None else None
     return TextStamp("correction", line, at)
 
 
@@ -337,10 +374,31 @@ def _pieces(line: str) -> list[str]:
 
 
 _CORRECTION_HEAD = re.compile(r"\s*(?:[:\-,(]|\d|$)")
+_CORRECTION_DATE = 60  # characters after a correction keyword where its date may sit
+_CORRECTION_PROBE = 100  # head of a long line searched for a correction keyword
 _SPLIT = re.compile(r"\s*[|•·]\s*|\n")
 _QUICK = re.compile(r"\d|[٠-٩۰-۹]")
+# what a stamp without any digit can be: a relative age ("an hour ago", "منذ ساعتين", "just
+# now") or a correction note opening with its keyword
+_NO_DIGIT_STAMP = re.compile(
+    "|".join(
+        (
+            _RELATIVE.pattern,
+            _JUST_NOW.pattern,
+            r"^.{0,2}?"
+            + _B
+            + "(?:"
+            + "|".join(p for p, kind, _ in _KEYWORDS if kind == "correction")
+            + ")"
+            + _E,
+        )
+    )
+)
 
 
 def _maybe_stamp(line: str) -> bool:
-    """Cheap pre-filter: a stamp line has a digit, or is a dated-or-not correction note."""
-    return bool(_QUICK.search(line)) or _KEYWORD.search(fold(line[:40])) is not None
+    """Cheap pre-filter: a stamp line has a digit or words of a stamp without digits
+    ("an hour ago", "منذ ساعتين", a correction note)."""
+    if _QUICK.search(line):
+        return True
+    return _NO_DIGIT_STAMP.search(fold(line[:_CORRECTION_PROBE])) is not None

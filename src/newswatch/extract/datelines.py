@@ -1,0 +1,158 @@
+"""Visible date lines in the page's own markup: the dateline under the headline (byline,
+date elements near the ``<h1>``), and, as a last resort, the best short date line anywhere.
+
+Lines inside the body paragraphs are read by :mod:`newswatch.extract.textstamps`; these are
+the lines around them that the body extractor leaves out.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from newswatch.extract.candidates import (
+    R_TEXT_KEYWORD,
+    R_TEXT_NEAR_TITLE,
+    R_TEXT_SCAN,
+    Found,
+    text_found,
+)
+from newswatch.extract.regions import UPDATE_HINT, date_hinted, excluded
+from newswatch.extract.textstamps import (
+    MAX_OTHER_LETTERS,
+    TextStamp,
+    parse_stamp_line,
+    read_stamp_line,
+)
+from newswatch.models import StampKind
+
+_NEAR_TITLE = (
+    "[class*=date],[class*=time],[class*=publish],[class*=posted],[class*=updat],"
+    "[class*=modif],[class*=byline],[class*=dateline],[class*=stamp],[class*=meta],"
+    "[class*=Date],[class*=Time],[class*=Publish],[class*=Byline],[class*=Meta],"
+    "[class*=datum],[class*=fecha],[class*=submitted],[class*=info],"
+    "[id*=date],[id*=time],[id*=publish],[id*=byline],[id*=Date]"
+)
+_PIECES = re.compile(r"\s*(?:[|•·]|//)\s*|\n|\s[(]")
+_HINTED_OTHER_LETTERS = 16  # a byline ("By Jane Doe, 8 January 2020") in a date element
+_SCAN_MAX_NODES = 4000  # text nodes read by the last-resort scan
+_NEAR_TITLE_MAX = 40  # candidate elements examined around the headline
+DIGIT = re.compile(r"\d")
+
+
+def near_title_stamps(
+    scope: LexborNode | None, zone: tzinfo, fetched_at: datetime | None
+) -> list[tuple[TextStamp, int]]:
+    """Date lines in the article header (byline, dateline, date elements) as text stamps."""
+    if scope is None:
+        return []
+    found: list[tuple[int, TextStamp, int]] = []
+    seen: set[str] = set()
+    around = _heading_ancestors(scope)
+    for node in scope.css(_NEAR_TITLE)[:_NEAR_TITLE_MAX]:
+        if node.tag in ("script", "style", "meta", "link", "body", "html", "time"):
+            continue
+        text = node.text(separator=" ", strip=True)
+        if not text or len(text) > 200 or text in seen or excluded(node):
+            continue
+        seen.add(text)
+        attrs = node.attributes
+        hints = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+        default: StampKind = "updated" if UPDATE_HINT.search(hints) else "published"
+        for piece in _PIECES.split(text):
+            read = read_stamp_line(
+                piece,
+                timezone=zone,
+                fetched_at=fetched_at,
+                default_kind=default,
+                max_other_letters=_HINTED_OTHER_LETTERS,
+            )
+            if read is not None:
+                stamp, strict = read
+                rank = R_TEXT_KEYWORD if strict else R_TEXT_NEAR_TITLE
+                found.append((_distance(node, around), stamp, rank))
+    found.sort(key=lambda item: item[0])  # stable: the headline's neighbours first
+    # a container repeats its date child with furniture around it (view counters): keep the child
+    texts = [s.text for _, s, _ in found]
+    return [(s, r) for _, s, r in found if not any(t != s.text and t in s.text for t in texts)]
+
+
+def _heading_ancestors(scope: LexborNode) -> list[int]:
+    """The headline's parent, grandparent... up to the scope, nearest first (by mem_id)."""
+    heading = scope.css_first("h1")
+    ancestors: list[int] = []
+    node = heading.parent if heading is not None else None
+    while node is not None and len(ancestors) < 6:
+        ancestors.append(node.mem_id)
+        if node.mem_id == scope.mem_id:
+            break
+        node = node.parent
+    return ancestors
+
+
+def _distance(node: LexborNode, around: list[int]) -> int:
+    """How many levels above the headline the node joins it (len(around) when it does not)."""
+    chain: set[int] = set()
+    parent: LexborNode | None = node
+    for _ in range(12):
+        if parent is None:
+            break
+        chain.add(parent.mem_id)
+        parent = parent.parent
+    return next((level for level, mem in enumerate(around) if mem in chain), len(around))
+
+
+def scan_text_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
+    """Last resort: the best short date line anywhere in the page (dated blog posts, forum
+    threads, press releases with no metadata): date-hinted elements first, then the first
+    line after the headline, then the first line at all."""
+    body = tree.body
+    if body is None:
+        return []
+    best: tuple[int, int, TextStamp] | None = None
+    seen_heading = False
+    for index, node in enumerate(body.traverse(include_text=True, skip_empty=True)):
+        if index > _SCAN_MAX_NODES:
+            break
+        if not node.is_text_node:
+            seen_heading = seen_heading or node.tag == "h1"
+            continue
+        raw = node.text_content
+        if not raw or len(raw) < 6 or DIGIT.search(raw) is None:
+            continue
+        text = raw.strip()
+        if not 6 <= len(text) <= 100:
+            continue
+        parent = node.parent
+        if parent is None or parent.tag in ("script", "style", "noscript", "option", "title"):
+            continue
+        hinted = date_hinted(parent)
+        stamp = next(
+            (
+                found
+                for piece in _PIECES.split(text)
+                if (
+                    found := parse_stamp_line(
+                        piece,
+                        timezone=zone,
+                        default_kind="published",
+                        max_other_letters=_HINTED_OTHER_LETTERS if hinted else MAX_OTHER_LETTERS,
+                    )
+                )
+                is not None
+            ),
+            None,
+        )
+        if stamp is None or stamp.at is None or excluded(parent):
+            continue
+        score = 2 * hinted + seen_heading
+        if best is None or score > best[0]:
+            best = (score, index, stamp)
+        if score == 3:
+            break
+    if best is None:
+        return []
+    chosen = text_found(best[2], R_TEXT_SCAN, "scan")
+    return [chosen] if chosen is not None else []

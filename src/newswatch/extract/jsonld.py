@@ -1,0 +1,120 @@
+"""Stamps in JSON-LD: ``datePublished``/``dateModified`` of the page's article, read leniently.
+
+CMSs publish JSON-LD with comments, CDATA wrappers, trailing commas, raw newlines in strings
+and several objects in one script; dates sit in ``@graph`` lists, arrays and nested objects.
+Dates of comments, reviews, offers and the like are not the article's and are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import tzinfo
+
+from selectolax.lexbor import LexborHTMLParser
+
+from newswatch.extract.candidates import R_JSONLD_ARTICLE, R_JSONLD_OTHER, Found
+from newswatch.extract.dates import parse_machine
+from newswatch.models import StampKind
+
+_ARTICLE_TYPES = re.compile(
+    r"article|posting|report|blog|story|news|liveblog|video|podcast|episode|recipe|howto|"
+    r"creativework|medicalwebpage|scholarly",
+    re.I,
+)
+_SKIP_TYPES = re.compile(
+    r"^(?:comment|review|rating|offer|event|person|organization|organisation|place|product|"
+    r"imageobject|answer|question|breadcrumblist|listitem|searchaction|website)$",
+    re.I,
+)
+_JSONLD_KEYS: dict[str, StampKind] = {
+    "datepublished": "published",
+    "datecreated": "published",
+    "uploaddate": "published",
+    "datemodified": "updated",
+}
+_JSON_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_JSON_CONTROL = re.compile(r"[\x00-\x1f]")
+_JSON_DATE_PAIR = re.compile(
+    r'"(datePublished|dateCreated|uploadDate|dateModified)"\s*:\s*"([^"]{6,40})"', re.I
+)
+
+
+def _load_json(raw: str) -> list[object]:
+    """JSON-LD as published: comments, CDATA, trailing commas, raw newlines, several objects."""
+    text = raw.strip()
+    for junk in ("<!--", "-->", "//<![CDATA[", "//]]>", "<![CDATA[", "]]>"):
+        text = text.replace(junk, "")
+    text = text.strip().rstrip(";")
+    for attempt in (text, _JSON_CONTROL.sub(" ", _JSON_TRAILING_COMMA.sub(r"\1", text))):
+        try:
+            return [json.loads(attempt)]
+        except ValueError:
+            pass
+    decoder = json.JSONDecoder()
+    values: list[object] = []
+    text = _JSON_CONTROL.sub(" ", _JSON_TRAILING_COMMA.sub(r"\1", text))
+    index = 0
+    while index < len(text):
+        while index < len(text) and text[index] not in "{[":
+            index += 1
+        if index >= len(text):
+            break
+        try:
+            value, index = decoder.raw_decode(text, index)
+        except ValueError:
+            break
+        values.append(value)
+    return values
+
+
+def _types(node: dict[str, object]) -> list[str]:
+    kind = node.get("@type")
+    if isinstance(kind, str):
+        return [kind]
+    if isinstance(kind, list):
+        return [k for k in kind if isinstance(k, str)]
+    return []
+
+
+def _walk_jsonld(value: object, depth: int = 0) -> Iterator[tuple[str, str, int]]:
+    """(key, value, rank) of every date in a JSON-LD tree, skipping comments, reviews..."""
+    if depth > 12:
+        return
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk_jsonld(item, depth + 1)
+        return
+    if not isinstance(value, dict):
+        return
+    types = _types(value)
+    if any(_SKIP_TYPES.match(t.split(":")[-1]) for t in types):
+        return
+    rank = R_JSONLD_ARTICLE if any(_ARTICLE_TYPES.search(t) for t in types) else R_JSONLD_OTHER
+    for key, item in value.items():
+        lowered = key.lower() if isinstance(key, str) else ""
+        if lowered in _JSONLD_KEYS:
+            first = item[0] if isinstance(item, list) and item else item
+            if isinstance(first, str):
+                yield key, first, rank + (1 if lowered in ("datecreated", "uploaddate") else 0)
+        elif isinstance(item, dict | list):
+            yield from _walk_jsonld(item, depth + 1)
+
+
+def jsonld_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
+    found: list[Found] = []
+    for script in tree.css("script[type*=ld]"):
+        raw = script.text(deep=True)
+        if not raw or "date" not in raw.lower():
+            continue
+        values = _load_json(raw)
+        pairs = list(_walk_jsonld(values)) if values else []
+        if not pairs:  # unreadable JSON: still take its date fields
+            pairs = [(m[1], m[2], R_JSONLD_OTHER) for m in _JSON_DATE_PAIR.finditer(raw)]
+        for key, text, rank in pairs:
+            at = parse_machine(text, zone)
+            if at is not None:
+                kind = _JSONLD_KEYS[key.lower()]
+                found.append(Found(kind, text, at, "jsonld", rank, "jsonld"))
+    return found
