@@ -402,12 +402,15 @@ class SqliteStore(HistoryQueries):
             change = result.change
             events = self._raise_events(db, result, latest is not None, checked)
             if article is None:
-                if change is not None and change.kind == "removed" and latest is not None:
+                if change is not None and change.kind != "edit" and latest is not None:
+                    # gone (404/410, moved to a section), or back unchanged behind a 304
                     n = int(latest["n"])
-                    uid = change_uid(row["url"], latest["hash"], f"removed {checked}", n)
-                    removed_id = self._insert_change(db, result, uid, n, n, checked)
+                    if change.kind == "restored":
+                        self._seen_again(db, int(latest["id"]), checked)
+                    uid = change_uid(row["url"], latest["hash"], f"{change.kind} {checked}", n)
+                    event_id = self._insert_change(db, result, uid, n, n, checked)
                     return Recorded(
-                        version_n=n, new_version=False, change_id=removed_id, events=events
+                        version_n=n, new_version=False, change_id=event_id, events=events
                     )
                 if fetch.outcome == "not_modified" and latest is not None:
                     self._seen_again(db, int(latest["id"]), checked)
@@ -423,9 +426,7 @@ class SqliteStore(HistoryQueries):
                 if change is not None and change.kind == "restored":
                     uid = change_uid(row["url"], latest["hash"], f"restored {checked}", n)
                     change_id = self._insert_change(db, result, uid, n, n, checked)
-                return Recorded(
-                    version_n=n, new_version=False, change_id=change_id, events=events
-                )
+                return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
             n = int(latest["n"]) + 1 if latest is not None else 1
             db.table("versions").insert(
                 {
@@ -624,8 +625,7 @@ class SqliteStore(HistoryQueries):
         )
 
     def _insert_change(
-        self,
-        db: Database, result: CheckResult, uid: str, from_n: int, to_n: int, checked: str
+        self, db: Database, result: CheckResult, uid: str, from_n: int, to_n: int, checked: str
     ) -> int:
         """The change row and one pending delivery per channel (the outbox)."""
         change = result.change
@@ -692,9 +692,10 @@ class SqliteStore(HistoryQueries):
             sets.append("removed_at = coalesce(removed_at, :checked)")
             sets.append("removed_reason = :reason")
             params["reason"] = change.reason
-        if result.article is not None:
+        if result.article is not None or (change is not None and change.kind == "restored"):
             sets.append("removed_at = NULL")
             sets.append("removed_reason = NULL")
+        if result.article is not None:
             sets.append("title = :title")
             params["title"] = result.article.title
             if result.article.canonical_url:
