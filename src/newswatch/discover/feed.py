@@ -17,7 +17,9 @@ from newswatch.urls import canonicalize
 def _when(entry: Any) -> datetime | None:
     """The item's ``updated`` (else ``published``) as feedparser normalised it (UTC)."""
     for key in ("updated_parsed", "published_parsed"):
-        value = entry.get(key)
+        # dict.get, not entry.get: feedparser maps a missing ``updated`` to ``published``
+        # with a deprecation warning; we ask for each on purpose
+        value = dict.get(entry, key)
         if isinstance(value, time.struct_time):
             return datetime(*value[:6], tzinfo=UTC)
     return None
