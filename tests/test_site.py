@@ -49,11 +49,16 @@ class World:
             con.close()
 
     def hook_kinds(self) -> list[tuple[str, str]]:
+        """(article file name, kind) per alert: an edit, or the removed/restored event."""
         out = []
         for hook in self.site.hooks:
-            change = hook["change"]
-            assert isinstance(change, dict)
-            out.append((str(hook["url"]).rsplit("/", 1)[-1], str(change["kind"])))
+            if hook["type"] == "event":
+                kind = str(hook["event"])
+            else:
+                change = hook["change"]
+                assert isinstance(change, dict)
+                kind = str(change["kind"])
+            out.append((str(hook["url"]).rsplit("/", 1)[-1], kind))
         return out
 
 
@@ -197,9 +202,7 @@ def test_404_is_removed_then_restored(world: World) -> None:
     lines = world.pass_(force=True)
     assert any(line.startswith("removed") and "a2.html" in line for line in lines), lines
     assert world.hook_kinds() == [("a2.html", "removed")]
-    change = world.site.hooks[0]["change"]
-    assert isinstance(change, dict)
-    assert change["reason"] == "HTTP 404 Not Found" and change["from"] == change["to"] == 1
+    assert "(HTTP 404 Not Found)" in str(world.site.hooks[0]["message"])
 
     # still gone: no second alert; the last good version is kept
     world.site.stories["a2"].status = 410
@@ -230,6 +233,8 @@ def test_404_is_removed_then_restored(world: World) -> None:
     )
     data = json.loads(history.output)
     assert [c["kind"] for c in data["changes"]] == ["removed", "restored"]
+    assert data["changes"][0]["reason"] == "HTTP 404 Not Found"
+    assert [(c["from"], c["to"]) for c in data["changes"]] == [(1, 1), (1, 1)]
     assert len(data["versions"]) == 1
 
 
@@ -240,9 +245,14 @@ def test_restored_with_new_text_is_one_change_with_the_diff(world: World) -> Non
     world.site.stories["a2"].status = 200
     world.site.stories["a2"].title = "Budget vote delayed again"
     world.pass_(force=True)
-    assert world.hook_kinds() == [("a2.html", "removed"), ("a2.html", "restored")]
-    restored = world.site.hooks[1]
-    change = restored["change"]
+    # the return is announced, and the new headline alerted like any edit
+    assert world.hook_kinds() == [
+        ("a2.html", "removed"),
+        ("a2.html", "restored"),
+        ("a2.html", "restored"),
+    ]
+    edit = next(h for h in world.site.hooks if h["type"] == "change")
+    change = edit["change"]
     assert isinstance(change, dict) and change["title_changed"] is True
     assert (change["from"], change["to"]) == (1, 2)
 
@@ -254,11 +264,9 @@ def test_redirect_to_home_or_section_is_removed_but_a_move_is_not(world: World) 
     world.site.stories["a1"].redirect = "/news/2024/storm-hits-the-coast.html"  # a move
     lines = world.pass_(force=True)
     assert sorted(world.hook_kinds()) == [("a3.html", "removed"), ("a4.html", "removed")], lines
-    reasons = {
-        str(h["url"]).rsplit("/", 1)[-1]: h["change"]["reason"]  # type: ignore[index]
-        for h in world.site.hooks
-    }
-    assert reasons["a4.html"].startswith("redirected to http") and reasons["a4.html"].endswith("/")
+    reasons = {str(h["url"]).rsplit("/", 1)[-1]: str(h["message"]) for h in world.site.hooks}
+    assert "(redirected to http" in reasons["a4.html"] and reasons["a4.html"].endswith("/)")
+    assert reasons["a3.html"].endswith("/news/)")
     moved = world.runtime.store.find_article(world.url("a1"))
     assert moved is not None and moved.removed_at is None
     assert moved.canonical_url is not None and moved.canonical_url.endswith(

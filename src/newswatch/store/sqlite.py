@@ -904,29 +904,30 @@ class SqliteStore(HistoryQueries):
         rows = self._rows(
             """
             WITH mine AS (
-              SELECT x.source_id, a.* FROM article_sources x JOIN articles a ON a.id = x.article_id
+              SELECT x.source_id AS found_by, a.*
+              FROM article_sources x JOIN articles a ON a.id = x.article_id
               WHERE a.merged_into IS NULL
             )
             SELECT s.*,
               (SELECT count(*) FROM mine a
-                 WHERE a.source_id = s.id AND a.state = 'active') AS n_articles,
-              (SELECT count(*) FROM mine a WHERE a.source_id = s.id
+                 WHERE a.found_by = s.id AND a.state = 'active') AS n_articles,
+              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
                  AND a.state = 'active' AND a.next_check_at <= :now) AS n_due,
-              (SELECT count(*) FROM mine a WHERE a.source_id = s.id
+              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
                  AND a.state = 'active' AND a.consecutive_failures > 0) AS n_failing,
-              (SELECT count(*) FROM mine a WHERE a.source_id = s.id
+              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
                  AND a.state = 'retired') AS n_retired,
-              (SELECT count(*) FROM mine a WHERE a.source_id = s.id
+              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
                  AND a.state = 'active' AND a.removed_at IS NOT NULL) AS n_removed,
               (SELECT max(a.last_checked_at) FROM mine a
-                 WHERE a.source_id = s.id) AS last_check,
-              (SELECT a.last_error FROM mine a WHERE a.source_id = s.id
+                 WHERE a.found_by = s.id) AS last_check,
+              (SELECT a.last_error FROM mine a WHERE a.found_by = s.id
                  AND a.consecutive_failures > 0
                  ORDER BY a.last_checked_at DESC LIMIT 1) AS last_err,
               (SELECT count(*) FROM versions v JOIN mine a ON a.id = v.article_id
-                 WHERE a.source_id = s.id) AS n_versions,
+                 WHERE a.found_by = s.id) AS n_versions,
               (SELECT count(*) FROM changes c JOIN mine a ON a.id = c.article_id
-                 WHERE a.source_id = s.id) AS n_changes,
+                 WHERE a.found_by = s.id) AS n_changes,
               (SELECT count(*) FROM deliveries d
                  WHERE d.source_id = s.id AND d.state = 'pending') AS n_pending,
               (SELECT count(*) FROM deliveries d
@@ -959,6 +960,11 @@ class SqliteStore(HistoryQueries):
                 health=row["health"],
                 health_since=parse_iso(row["health_since"]) if row["health"] != "ok" else None,
                 last_delivery_error=row["delivery_err"],
+                retired=int(row["n_retired"]),
+                removed=int(row["n_removed"]),
+                last_discovery_at=parse_iso(row["last_discovery_at"]),
+                last_discovery_error=row["last_discovery_error"],
+                last_discovered=row["last_discovered"],
             )
             for row in rows
         ]
