@@ -19,15 +19,34 @@ from typing import Literal, Protocol
 from newswatch.alerts.routing import Rule, route_change, route_events
 from newswatch.clock import Clock, utc_now
 from newswatch.diff import compare
-from newswatch.errors import ExtractError, FetchError
+from newswatch.errors import ExtractError, FetchError, HTTPStatusError
 from newswatch.extract import ExtractRules, extract
 from newswatch.models import Article, Change, FetchResult
 from newswatch.normalize import content_hash
-from newswatch.store.base import AlertRoute, CheckResult, DueArticle, FetchRecord, Store
+from newswatch.presence import gone_status, moved_to_section, removed_change, restored_change
+from newswatch.store.base import (
+    AlertRoute,
+    CheckResult,
+    DueArticle,
+    FetchRecord,
+    Store,
+    StoredVersion,
+)
+from newswatch.urls import canonicalize, is_section_url
 
 logger = logging.getLogger("newswatch.check")
 
-Outcome = Literal["first_version", "new_version", "unchanged", "not_modified", "error", "abandoned"]
+Outcome = Literal[
+    "first_version",
+    "new_version",
+    "unchanged",
+    "not_modified",
+    "error",
+    "abandoned",
+    "removed",
+    "restored",
+    "merged",
+]
 MAX_BACKOFF_SECONDS = 6 * 3600.0
 
 
@@ -55,6 +74,20 @@ class CheckReport:
         return f"{self.outcome:<13} {self.source}{version} {self.url}" + (
             f" - {detail}" if detail else ""
         )
+
+
+def refined_canonical(url: str, fetched: FetchResult, article: Article) -> str | None:
+    """The article's canonical URL: its ``<link rel=canonical>`` (resolved, canonicalised),
+    else where redirects led. A canonical link naming the home or a section page (a common
+    template mistake) is ignored, or every article of the site would look like one."""
+    if article.canonical_url:
+        declared = canonicalize(article.canonical_url, fetched.final_url)
+        if declared is not None and not is_section_url(fetched.final_url, declared):
+            return declared
+    final = canonicalize(fetched.final_url)
+    if final is not None and final != canonicalize(url):
+        return final
+    return None
 
 
 def retry_delay(interval_seconds: float, failures: int) -> float:
@@ -109,7 +142,14 @@ class Checker:
         try:
             fetched = self._fetcher.fetch(due.url, etag=due.etag, last_modified=due.last_modified)
         except FetchError as exc:
+            reason = gone_status(exc.status) if isinstance(exc, HTTPStatusError) else None
+            if reason is not None:
+                gone = self._record_removed(due, started, reason, exc.status, None)
+                if gone is not None:
+                    return gone
             return self._record_error(due, started, str(exc), exc.kind, exc.status)
+        # a redirect may be the publisher taking the article down (to a home/section page)
+        last = self._store.latest_version(due.article_id) if fetched.redirects else None
         if fetched.not_modified:
             return self._record(
                 due,
@@ -135,6 +175,14 @@ class Checker:
                 rules=self._extract_rules.get(due.source),
             )
         except ExtractError as exc:
+            moved = moved_to_section(due.url, fetched, None, last)
+            gone = (
+                self._record_removed(due, started, moved, fetched.status, fetched)
+                if moved
+                else None
+            )
+            if gone is not None:
+                return gone
             return self._record_error(due, started, str(exc), "extract", fetched.status)
         except Exception as exc:  # a page that trips an extractor bug must not stall the source
             logger.exception("extracting %s failed", due.url)
@@ -144,6 +192,11 @@ class Checker:
             return self._record_error(
                 due, started, f"{due.url}: no article found in the page", "extract", fetched.status
             )
+        moved = moved_to_section(due.url, fetched, article, last)
+        gone = self._record_removed(due, started, moved, fetched.status, fetched) if moved else None
+        if gone is not None:
+            return gone
+        article = replace(article, canonical_url=refined_canonical(due.url, fetched, article))
         record = FetchRecord(
             url=due.url,
             started_at=started,
@@ -168,6 +221,7 @@ class Checker:
         digest: str | None = None
         change: Change | None = None
         outcome: Outcome = "not_modified"
+        latest: StoredVersion | None = None
         if article is not None:
             digest = content_hash(article.title, article.paragraphs)
             latest = self._store.latest_version(due.article_id)
@@ -183,6 +237,11 @@ class Checker:
                     outcome = "new_version"
             if outcome == "unchanged":
                 record = replace(record, outcome="unchanged")
+        if due.removed_at is not None:  # it was gone: this check found it again
+            latest = latest if latest is not None else self._store.latest_version(due.article_id)
+            if latest is not None:
+                change = restored_change(latest, change, fetched.status)
+                outcome = "restored"
         if self._should_stop():
             return CheckReport(due.source, due.url, "abandoned")
         recorded = self._store.record_check(
@@ -205,6 +264,11 @@ class Checker:
         if recorded.lease_lost:
             logger.warning("%s: lease lost while checking; result dropped", due.url)
             return CheckReport(due.source, due.url, "abandoned")
+        if recorded.merged_into is not None:
+            canonical = article.canonical_url if article is not None else None
+            return CheckReport(
+                due.source, due.url, "merged", summary=f"already watched as {canonical}"
+            )
         report = CheckReport(
             due.source,
             due.url,
@@ -223,6 +287,64 @@ class Checker:
         for event in events:
             log = logger.info if event == "recovered" else logger.warning
             log("%s: %s (%s)", due.source, event.replace("_", " "), due.url)
+
+    def _record_removed(
+        self,
+        due: DueArticle,
+        started: datetime,
+        reason: str,
+        status: int | None,
+        fetched: FetchResult | None,
+    ) -> CheckReport | None:
+        """Record the page as gone, keeping its last good version; None when it never had
+        one (then it is an ordinary error). Only the first check that finds it gone makes a
+        ``removed`` change; later ones only log the fetch."""
+        last = self._store.latest_version(due.article_id)
+        if last is None:
+            return None
+        change = removed_change(last, reason) if due.removed_at is None else None
+        now = self._clock()
+        if self._should_stop():
+            return CheckReport(due.source, due.url, "abandoned")
+        record = FetchRecord(
+            url=due.url,
+            started_at=started,
+            outcome="removed",
+            status=status,
+            elapsed_ms=fetched.elapsed_ms if fetched else None,
+            bytes=len(fetched.content) if fetched else None,
+            final_url=fetched.final_url if fetched else None,
+            redirects=list(fetched.redirects) if fetched else [],
+            error_kind="removed",
+            error=reason,
+        )
+        recorded = self._store.record_check(
+            CheckResult(
+                due=due,
+                fetch=record,
+                checked_at=now,
+                next_check_at=now + timedelta(seconds=due.interval_seconds),
+                change=change,
+                # alerted as the "removed" event (rules with ``on: [removed]``), in the
+                # same transaction; the change keeps it in the article's history
+                event_routes=self._events(due.source),
+                failing_after=self._failing_after.get(due.source, 0),
+            )
+        )
+        if recorded.lease_lost:
+            return CheckReport(due.source, due.url, "abandoned")
+        self._log_events(due, recorded.events)
+        summary = change.summary() if change is not None else f"still gone ({reason})"
+        if change is not None:
+            logger.info("removed: %s %s (%s)", due.source, due.url, reason)
+        return CheckReport(
+            due.source,
+            due.url,
+            "removed",
+            version=recorded.version_n,
+            change_id=recorded.change_id,
+            summary=summary,
+        )
 
     def _record_error(
         self, due: DueArticle, started: datetime, message: str, kind: str, status: int | None

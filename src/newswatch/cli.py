@@ -119,9 +119,12 @@ def run(state: State, once: bool, workers: int) -> None:
         runtime = build_runtime(config, should_stop=stop.is_set)
     with runtime:
         if once:
-            reports = runtime.checker.run_pass(workers=workers)
+            from newswatch.oneshot import run_due
+
+            done = run_due(runtime, workers=workers)
             runtime.dispatcher.run_once()
-            _print_reports(reports)
+            _print_discoveries(done.discoveries)
+            _print_reports(done.checks)
             return
         daemon = Daemon(
             runtime.store,
@@ -129,6 +132,7 @@ def run(state: State, once: bool, workers: int) -> None:
             runtime.dispatcher,
             [s.name for s in config.sources],
             settings=DaemonSettings(workers=workers),
+            discovery=runtime.discovery,
         )
 
         def on_signal(signum: int, _frame: object) -> None:
@@ -148,9 +152,16 @@ def run(state: State, once: bool, workers: int) -> None:
 @main.command()
 @click.argument("urls", nargs=-1, metavar="[URL]...")
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source.")
+@click.option("--force", is_flag=True, help="Also check discovered articles that are not due yet.")
 @pass_state
-def check(state: State, urls: tuple[str, ...], sources: tuple[str, ...]) -> None:
-    """Check every source (or the URLs / sources named) once now, then exit."""
+def check(state: State, urls: tuple[str, ...], sources: tuple[str, ...], force: bool) -> None:
+    """Check every source (or the URLs / sources named) once now, then exit.
+
+    Feed, sitemap and index sources are discovered first; the articles they follow are
+    checked when due (all of them with --force).
+    """
+    from newswatch.oneshot import check_now
+
     with errors_reported():
         config = state.config()
         known = {s.name for s in config.sources}
@@ -159,15 +170,22 @@ def check(state: State, urls: tuple[str, ...], sources: tuple[str, ...]) -> None
             fail(f"no source named {', '.join(unknown)} in {config.path}", 2)
         runtime = build_runtime(config)
     with runtime, errors_reported():
-        reports = runtime.checker.run_pass(
-            sources=list(sources) or None, urls=list(urls) or None, force=True
+        done = check_now(
+            runtime, sources=list(sources) or None, urls=list(urls) or None, force=force
         )
+        reports = done.checks
         if urls and not reports:
             fail("none of the URLs given is watched by a configured source", 2)
         runtime.dispatcher.run_once()
+    _print_discoveries(done.discoveries)
     _print_reports(reports)
-    if any(r.outcome == "error" for r in reports):
+    if any(r.outcome == "error" for r in reports) or any(d.error for d in done.discoveries):
         sys.exit(1)
+
+
+def _print_discoveries(discoveries: list[Any]) -> None:
+    for discovery in discoveries:
+        click.echo(discovery.line())
 
 
 def _print_reports(reports: list[Any]) -> None:
@@ -373,9 +391,15 @@ def sources(state: State) -> None:
         last = f"{s.last_check_at:%Y-%m-%d %H:%M:%S}" if s.last_check_at else "never"
         click.echo(f"{s.name} ({s.kind}, every {source.interval}) {s.url}")
         click.echo(
-            f"    articles {s.articles}, due {s.due}, failing {s.failing}; "
-            f"versions {s.versions}, changes {s.changes}; last check {last}"
+            f"    articles {s.articles}, due {s.due}, retired {s.retired}, removed {s.removed}, "
+            f"failing {s.failing}; versions {s.versions}, changes {s.changes}; last check {last}"
         )
+        if source.discovers:
+            when = f"{s.last_discovery_at:%Y-%m-%d %H:%M:%S}" if s.last_discovery_at else "never"
+            listed = (
+                f", {s.last_discovered} link(s) listed" if s.last_discovered is not None else ""
+            )
+            click.echo(f"    last discovery {when}{listed}")
         if s.pending_deliveries or s.failed_deliveries or s.held_deliveries:
             click.echo(
                 f"    alerts pending {s.pending_deliveries}, failed {s.failed_deliveries}, "

@@ -62,6 +62,8 @@ __all__ = [
 
 ENV_CONFIG = "NEWSWATCH_CONFIG"
 SourceKind = Literal["article", "feed", "sitemap", "index"]
+DEFAULT_MAX_ARTICLES = 200
+DEFAULT_FOLLOW_FOR = "2d"
 Loc = tuple[int | str, ...]
 
 # --------------------------------------------------------------------------- scalar parsers
@@ -218,6 +220,11 @@ class SourceConfig(BaseModel):
     #: consecutive failed checks (any article) before one "source failing" alert
     failing_after: int = Field(default=3, ge=1)
     extract: ExtractConfig | None = None
+    # discovery (feed, sitemap, index): which links, how many, how recent
+    select: str | None = None  # index: CSS selector of the article links (or their boxes)
+    pattern: str | None = None  # index (and feed/sitemap): regex the article URL must match
+    max_articles: Annotated[int, Field(gt=0)] | None = None  # newest first; default 200
+    follow_for: str | None = None  # ignore items the publisher dated longer ago; default 2d
 
     @field_validator("interval", mode="before")
     @classmethod
@@ -240,6 +247,43 @@ class SourceConfig(BaseModel):
             ) from None
         return value
 
+    @field_validator("select")
+    @classmethod
+    def _check_select(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if info.data.get("kind") not in ("index", None):
+            raise ValueError("'select' applies to index sources (kind: index) only")
+        from newswatch.extract.links import check_selector
+
+        problem = check_selector(value)
+        if problem is not None or not value.strip():
+            raise ValueError(f"expected a CSS selector like 'article h2 a', got {_show(value)}")
+        return value
+
+    @field_validator("pattern")
+    @classmethod
+    def _check_pattern(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if info.data.get("kind") == "article":
+            raise ValueError("'pattern' applies to feed, sitemap and index sources only")
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"expected a regular expression, got {_show(value)} ({exc})") from None
+        return value
+
+    @field_validator("max_articles", "follow_for", mode="before")
+    @classmethod
+    def _discovery_only(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("kind") == "article":
+            raise ValueError(f"'{info.field_name}' applies to feed, sitemap and index sources only")
+        if info.field_name == "follow_for" and value is not None:
+            _positive_duration(value)
+            return value.strip() if isinstance(value, str) else f"{value:g}s"
+        return value
+
     @property
     def interval_seconds(self) -> float:
         return parse_duration(self.interval)
@@ -247,6 +291,19 @@ class SourceConfig(BaseModel):
     def extract_rules(self) -> ExtractRules | None:
         """The CSS rules for this source's articles, or None to rely on detection."""
         return self.extract.rules() if self.extract is not None else None
+
+    @property
+    def discovers(self) -> bool:
+        """Whether this source finds articles (feed, sitemap, index) rather than being one."""
+        return self.kind != "article"
+
+    @property
+    def max_articles_or_default(self) -> int:
+        return self.max_articles if self.max_articles is not None else DEFAULT_MAX_ARTICLES
+
+    @property
+    def follow_for_seconds(self) -> float:
+        return parse_duration(self.follow_for or DEFAULT_FOLLOW_FOR)
 
     def spec(self) -> SourceSpec:
         """What the store needs to know of this source."""
@@ -732,6 +789,10 @@ def _from_pydantic(err: Mapping[str, Any]) -> _Problem | None:
     if kind == "union_tag_not_found":
         options = ", ".join(str(m.model_fields["kind"].default) for m in _ALERTS)
         return _Problem((*loc, "kind"), f"required field missing (one of {options})")
+    if kind in ("greater_than", "greater_than_equal"):
+        bound = ctx.get("gt", ctx.get("ge"))
+        relation = "greater than" if kind == "greater_than" else "at least"
+        return _Problem(loc, f"expected a number {relation} {bound}, got {got}")
     if kind == "too_short" and err.get("input"):
         return None  # some items were invalid: each is reported on its own
     if kind == "too_short" and loc == ("sources",):

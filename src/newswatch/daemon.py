@@ -1,9 +1,11 @@
 """The daemon: APScheduler keeps time, the store says what is due, daemon threads do the work.
 
 APScheduler (3.x) runs two cheap jobs: *claim* (every tick: lease the due articles of every
-source not already being checked and queue them) and *dispatch* (wake the alert sender). No
-job per article: due times live in the store, so a restart resumes where it stopped and the
-same model scales to many hosts. Checks run on daemon threads, so a stop never waits on a
+source not already being checked and queue them) and *dispatch* (wake the alert sender),
+plus one *discover* job per feed, sitemap or index source at that source's interval (its new
+articles are due at once, so the next claim picks them up). No job per article: due times
+live in the store, so a restart resumes where it stopped and the same model scales to many
+hosts. Checks run on daemon threads, so a stop never waits on a
 slow server: in-flight work gets ``grace_seconds`` to finish, then is abandoned; since a check
 is written in one transaction (and its lease expires), abandoning it loses nothing.
 """
@@ -22,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from newswatch.alerts import Dispatcher
 from newswatch.check import Checker
 from newswatch.clock import Clock, utc_now
+from newswatch.discover import DiscoveryRunner
 from newswatch.store.base import DueArticle, Store
 
 logger = logging.getLogger("newswatch.daemon")
@@ -48,7 +51,9 @@ class Daemon:
         *,
         settings: DaemonSettings = DaemonSettings(),
         clock: Clock = utc_now,
+        discovery: DiscoveryRunner | None = None,
     ) -> None:
+        self._discovery = discovery
         self._store = store
         self._checker = checker
         self._dispatcher = dispatcher
@@ -88,6 +93,17 @@ class Daemon:
             next_run_time=self._clock(),
             **job,
         )
+        if self._discovery is not None:
+            for source in self._discovery.sources:
+                self._scheduler.add_job(
+                    self._discover,
+                    "interval",
+                    args=[source.name],
+                    seconds=source.interval_seconds,
+                    id=f"discover:{source.name}",
+                    next_run_time=self._clock(),
+                    **job,
+                )
         self._scheduler.start()
         logger.info("newswatch running: %d source(s)", len(self._sources))
 
@@ -138,6 +154,14 @@ class Daemon:
             with self._idle:
                 self._in_flight.add(source)
             self._work.put(items)
+
+    def _discover(self, name: str) -> None:
+        if self._stopping.is_set() or self._discovery is None:
+            return
+        try:
+            self._discovery.run(name)
+        except Exception:  # a bug in one discovery must not end the job
+            logger.exception("discovery of %s failed unexpectedly", name)
 
     def _worker(self) -> None:
         while True:

@@ -75,5 +75,9 @@ class ExtractError(NewswatchError):
     """A page parsed but holds no article (no title and no body)."""
 
 
+class DiscoveryError(NewswatchError):
+    """A feed, sitemap or index page could not be read as one (after it was fetched)."""
+
+
 class StoreError(NewswatchError):
     """The database cannot be opened or migrated."""

@@ -18,6 +18,7 @@ Severity = Literal["minor", "major"]
 ParagraphOpKind = Literal["equal", "added", "removed", "modified"]
 WordOpKind = Literal["equal", "added", "removed"]
 Where = Literal["top", "bottom", "middle", "throughout"]
+ChangeKind = Literal["edit", "removed", "restored"]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -180,10 +181,16 @@ class Change:
     words_removed: list[str]
     ops: list[ParagraphOp]
     correction: str | None = None  # the text of a correction notice this version added
+    # "removed": the page is gone (404/410, or redirected to a home or section page) and the
+    # last good version is kept; "restored": it came back. ``reason`` says what was seen.
+    kind: ChangeKind = "edit"
+    reason: str | None = None
 
     def summary(self) -> str:
         """A short human line: 'title rewritten; +7 paragraphs (top); updated 18:17 UTC'."""
         parts: list[str] = []
+        if self.kind != "edit":
+            parts.append(f"{self.kind} ({self.reason})" if self.reason else self.kind)
         if self.title_changed:
             parts.append("title rewritten")
         if self.paragraphs_added:
@@ -204,6 +211,8 @@ class Change:
     def record(self) -> dict[str, Any]:
         """The change fields of the ``history --json`` contract (without from/to/at)."""
         return {
+            "kind": self.kind,
+            "reason": self.reason,
             "title_changed": self.title_changed,
             "paragraphs_added": self.paragraphs_added,
             "paragraphs_removed": self.paragraphs_removed,

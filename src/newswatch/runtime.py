@@ -13,6 +13,7 @@ from newswatch.alerts import Dispatcher, build_channels, rules_of
 from newswatch.check import Checker
 from newswatch.clock import Clock, utc_now
 from newswatch.config import Config
+from newswatch.discover import DiscoveryRunner
 from newswatch.fetch import Fetcher, FetchSettings
 from newswatch.store import Store, open_store
 
@@ -24,6 +25,7 @@ class Runtime:
     fetcher: Fetcher
     checker: Checker
     dispatcher: Dispatcher
+    discovery: DiscoveryRunner | None = None  # feed, sitemap and index sources
 
     def close(self) -> None:
         self.fetcher.close()
@@ -76,4 +78,5 @@ def build_runtime(
         },
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
-    return Runtime(config, store, fetcher, checker, dispatcher)
+    discovery = DiscoveryRunner(store, fetcher, config.sources, clock=clock)
+    return Runtime(config, store, fetcher, checker, dispatcher, discovery)

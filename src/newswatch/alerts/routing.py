@@ -25,6 +25,7 @@ EVENT_KINDS: dict[str, str] = {
     "extraction_broken": "fetch_failing",
     "recovered": "fetch_failing",
     "removed": "removed",
+    "restored": "removed",  # an unpublished article came back: wanted with "removed"
 }
 
 

@@ -19,11 +19,11 @@ from typing import Any, Literal, Protocol
 
 from newswatch.models import Article, Change, Redirect, Stamp
 
-FetchOutcome = Literal["new_version", "unchanged", "not_modified", "error"]
+FetchOutcome = Literal["new_version", "unchanged", "not_modified", "error", "removed", "merged"]
 DeliveryState = Literal["pending", "delivered", "failed", "held", "digested"]
 DeliveryKind = Literal["change", "event", "digest"]
 #: source and article events that are alerted like changes (``fetch_failing`` and ``removed``)
-EventKind = Literal["source_failing", "extraction_broken", "recovered", "removed"]
+EventKind = Literal["source_failing", "extraction_broken", "recovered", "removed", "restored"]
 ArticleState = Literal["active", "retired", "removed"]
 
 
@@ -51,6 +51,7 @@ class DueArticle:
     last_modified: str | None
     consecutive_failures: int
     lease_token: int
+    removed_at: datetime | None = None  # set while the page is gone (see ArticleRecord)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ class StoredChange:
     summary: str
     record: dict[str, Any]
     diff: dict[str, Any]
+    kind: str = "edit"  # edit | removed | restored
 
     def as_dict(self) -> dict[str, Any]:
         """The change record of the ``history --json`` contract."""
@@ -102,6 +104,7 @@ class StoredChange:
             "to": self.to_n,
             "at": iso(self.at),
             **self.record,
+            "kind": self.kind,
         }
 
 
@@ -119,6 +122,9 @@ class ArticleRecord:
     consecutive_failures: int
     last_error: str | None
     versions: int
+    removed_at: datetime | None = None  # the page is gone since (404/410, moved to a section)
+    removed_reason: str | None = None
+    merged_into: int | None = None  # a duplicate of that article (same canonical URL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +146,11 @@ class SourceState:
     health: str = "ok"  # ok | source_failing | extraction_broken
     health_since: datetime | None = None
     last_delivery_error: str | None = None
+    retired: int = 0
+    removed: int = 0
+    last_discovery_at: datetime | None = None
+    last_discovery_error: str | None = None
+    last_discovered: int | None = None  # links the last discovery listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +219,7 @@ class Recorded:
     change_id: int | None
     lease_lost: bool = False
     events: tuple[str, ...] = ()  # kinds of the source/article events this check raised
+    merged_into: int | None = None  # the checked article was a duplicate of this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,7 +409,23 @@ class Store(HistoryReader, Protocol):
         """
 
     def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
-        """Follow articles a feed, sitemap or index source found; returns how many are new."""
+        """Follow articles a feed, sitemap or index source found; returns how many are new.
+
+        A URL already watched (as such or as a canonical URL, by any source) is not added
+        again; the source is recorded as one more that found it.
+        """
+
+    def note_publisher_updates(
+        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
+    ) -> int:
+        """Record feed ``updated``/sitemap ``lastmod`` dates; returns how many articles got
+        their next check pulled forward to ``now`` (a date newer than the one seen before,
+        or newer than our last check)."""
+
+    def record_discovery(
+        self, source: str, now: datetime, found: int | None, error: str | None
+    ) -> None:
+        """Remember a source's last discovery: how many links it listed, or why it failed."""
 
     def latest_version(self, article_id: int) -> StoredVersion | None: ...
 

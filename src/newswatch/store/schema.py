@@ -294,10 +294,44 @@ def _search(db: Database) -> None:
     db.table("changes").create_index(["detected_at"])
 
 
+def _discovery(db: Database) -> None:
+    """Version 4: which sources found each article, unpublish state, publisher dates, kinds.
+
+    ``article_sources`` records every source that found an article (one article row however
+    many feeds list it); ``articles.merged_into`` points a duplicate found under another URL
+    (same canonical URL) at the row that is watched. ``removed_at``/``removed_reason`` mark
+    an article whose page is gone (it is still re-checked, to see it return);
+    ``publisher_updated`` is the newest feed ``updated``/sitemap ``lastmod`` seen for it.
+    Changes get a ``kind`` (edit, removed, restored); sources their last discovery.
+    """
+    db.table("article_sources").create(
+        {"article_id": int, "source_id": int, "first_seen_at": str, "last_seen_at": str},
+        pk=("article_id", "source_id"),
+        foreign_keys=[("article_id", "articles", "id"), ("source_id", "sources", "id")],
+        not_null=["article_id", "source_id", "first_seen_at", "last_seen_at"],
+    )
+    db.table("article_sources").create_index(["source_id", "article_id"])
+    db.execute(
+        "INSERT INTO article_sources (article_id, source_id, first_seen_at, last_seen_at)"
+        " SELECT id, source_id, first_seen_at, first_seen_at FROM articles"
+    )
+    articles = db.table("articles")
+    articles.add_column("removed_at", str)
+    articles.add_column("removed_reason", str)
+    articles.add_column("publisher_updated", str)
+    articles.add_column("merged_into", int)
+    db.table("changes").add_column("kind", str, not_null_default="edit")
+    sources = db.table("sources")
+    sources.add_column("last_discovery_at", str)
+    sources.add_column("last_discovery_error", str)
+    sources.add_column("last_discovered", int)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
     Migration(3, "full-text search over versions", _search),
+    Migration(4, "discovery, dedup and unpublish state", _discovery),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

@@ -22,6 +22,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -32,6 +33,7 @@ from newswatch.clock import Clock, utc_now
 from newswatch.errors import StoreError
 from newswatch.models import Redirect, Stamp, iso, parse_iso
 from newswatch.normalize import content_hash
+from newswatch.store import follow
 from newswatch.store.base import (
     AlertRoute,
     ArticleRecord,
@@ -42,6 +44,7 @@ from newswatch.store.base import (
     DeliveryState,
     DeliverySubject,
     DueArticle,
+    FetchRecord,
     Recorded,
     SourceSpec,
     SourceState,
@@ -51,6 +54,7 @@ from newswatch.store.base import (
 )
 from newswatch.store.queries import HistoryQueries
 from newswatch.store.schema import migrate
+from newswatch.urls import canonicalize
 
 Row = dict[str, Any]
 
@@ -103,9 +107,11 @@ def _required_time(value: str | None) -> datetime:
 
 
 def _url_variants(url: str) -> list[str]:
-    """The URL as given plus its form with/without a trailing slash."""
+    """The URL as given plus its form with/without a trailing slash, and its canonical form
+    (as discovery stores it: no tracking parameters, no fragment)."""
     bare = url.rstrip("/") or url
-    return list(dict.fromkeys([url, bare, bare + "/"]))
+    canonical = canonicalize(url)
+    return list(dict.fromkeys([url, bare, bare + "/", *([canonical] if canonical else [])]))
 
 
 class SqliteStore(HistoryQueries):
@@ -213,7 +219,7 @@ class SqliteStore(HistoryQueries):
                         " WHERE source_id = ? AND url != ? AND state = 'active'",
                         [source_id, spec.url],
                     )
-                    self._add_article(db, source_id, spec.url, stamp)
+                    self._follow(db, source_id, spec.url, stamp)
             names = [spec.name for spec in sources]
             keep = f" AND name NOT IN ({', '.join('?' for _ in names)})" if names else ""
             db.execute(
@@ -224,14 +230,50 @@ class SqliteStore(HistoryQueries):
     def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
         """Follow articles discovered by a feed/sitemap/index source; return how many are new.
 
-        URLs already watched (by any source) are left as they are; new ones are due now.
+        URLs already watched (by any source, as their URL or canonical URL) are left as they
+        are and only gain this source in ``article_sources``; new ones are due now.
         """
         stamp = _ts(now)
         with self._transaction() as db:
-            row = self._row("SELECT id FROM sources WHERE name = ?", [source])
-            if row is None:
-                raise StoreError(f"unknown source {source!r}")
-            return sum(self._add_article(db, int(row["id"]), url, stamp) for url in urls)
+            source_id = self._source_id(source)
+            return sum(self._follow(db, source_id, url, stamp) for url in urls)
+
+    def note_publisher_updates(
+        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
+    ) -> int:
+        """Record feed ``updated``/sitemap ``lastmod`` dates; return how many articles were
+        pulled forward (see :func:`newswatch.store.follow.note_update`)."""
+        with self._transaction() as db:
+            source_id = self._source_id(source)
+            return sum(follow.note_update(db, source_id, url, at, now) for url, at in updates)
+
+    def record_discovery(
+        self, source: str, now: datetime, found: int | None, error: str | None
+    ) -> None:
+        """Remember the source's last discovery (links listed, or the error)."""
+        with self._transaction() as db:
+            fields: dict[str, Any] = {"last_discovery_at": _ts(now), "last_discovery_error": error}
+            if found is not None:
+                fields["last_discovered"] = found
+            db.table("sources").update(self._source_id(source), fields)
+
+    def _source_id(self, name: str) -> int:
+        row = self._row("SELECT id FROM sources WHERE name = ?", [name])
+        if row is None:
+            raise StoreError(f"unknown source {name!r}")
+        return int(row["id"])
+
+    def _follow(self, db: Database, source_id: int, url: str, stamp: str) -> bool:
+        """Watch ``url`` for ``source_id`` unless it is already watched; True if new."""
+        target = follow.resolve(db, url)
+        exact = self._row("SELECT id FROM articles WHERE url = ?", [url])
+        new = False
+        if target is None or exact is not None:
+            new = self._add_article(db, source_id, url, stamp)
+            target = follow.resolve(db, url)
+        if target is not None:
+            follow.link_source(db, int(target["id"]), source_id, stamp)
+        return new
 
     @staticmethod
     def _add_article(db: Database, source_id: int, url: str, stamp: str) -> bool:
@@ -240,7 +282,8 @@ class SqliteStore(HistoryQueries):
             " lease_token, consecutive_failures) VALUES (?, ?, 'active', ?, ?, 0, 0)"
             " ON CONFLICT (url) DO UPDATE SET state = 'active',"
             " next_check_at = excluded.next_check_at"
-            " WHERE state = 'retired' AND source_id = excluded.source_id",
+            " WHERE state = 'retired' AND source_id = excluded.source_id"
+            " AND merged_into IS NULL",
             [source_id, url, stamp, stamp],
         )
         return cursor.rowcount > 0
@@ -283,7 +326,8 @@ class SqliteStore(HistoryQueries):
         with self._transaction() as db:
             rows = self._rows(
                 "SELECT a.id, s.name AS source, a.url, s.timezone, s.interval_seconds,"
-                " a.etag, a.last_modified, a.consecutive_failures, a.lease_token"
+                " a.etag, a.last_modified, a.consecutive_failures, a.lease_token,"
+                " a.removed_at"
                 " FROM articles a JOIN sources s ON s.id = a.source_id"
                 f" WHERE {' AND '.join(where)}"
                 " ORDER BY a.next_check_at, a.id LIMIT ?",
@@ -307,6 +351,7 @@ class SqliteStore(HistoryQueries):
                 last_modified=row["last_modified"],
                 consecutive_failures=int(row["consecutive_failures"] or 0),
                 lease_token=int(row["lease_token"]) + 1,
+                removed_at=parse_iso(row["removed_at"]),
             )
             for row in rows
         ]
@@ -319,9 +364,16 @@ class SqliteStore(HistoryQueries):
         hash equals the latest version only bumps that version's ``last_seen_at`` and
         ``seen_count`` (as does a 304); otherwise version n+1 is stored with its change and
         one pending delivery per channel. A change is ignored for a first version.
+
+        Three more outcomes: a page whose (canonical) URL is already watched under another
+        row, before it has any version, is merged into that row (``merged_into``; nothing
+        stored, nothing alerted); a ``removed`` change (no article) marks the page gone and
+        keeps the last good version; a ``restored`` change clears that mark, with a new
+        version only if the text differs from the last good one.
         """
         due, fetch, article = result.due, result.fetch, result.article
         checked = _ts(result.checked_at)
+        change_id: int | None = None
         with self._transaction() as db:
             row = self._row(
                 "SELECT url, lease_token, lease_until FROM articles WHERE id = ?",
@@ -333,28 +385,33 @@ class SqliteStore(HistoryQueries):
                 or row["lease_until"] is None
             ):
                 return Recorded(version_n=None, new_version=False, change_id=None, lease_lost=True)
-            db.table("fetches").insert(
-                {
-                    "article_id": due.article_id,
-                    "url": fetch.url,
-                    "started_at": _ts(fetch.started_at),
-                    "outcome": fetch.outcome,
-                    "status": fetch.status,
-                    "elapsed_ms": fetch.elapsed_ms,
-                    "bytes": fetch.bytes,
-                    "final_url": fetch.final_url,
-                    "redirects": _json([_redirect_dict(r) for r in fetch.redirects]),
-                    "error_kind": fetch.error_kind,
-                    "error": fetch.error,
-                }
-            )
+            if article is not None and article.canonical_url:
+                survivor = follow.duplicate_of(db, due.article_id, article.canonical_url)
+                if survivor is not None:
+                    self._insert_fetch(db, due.article_id, replace(fetch, outcome="merged"))
+                    follow.merge_into(db, due.article_id, survivor, article.canonical_url, checked)
+                    return Recorded(
+                        version_n=None, new_version=False, change_id=None, merged_into=survivor
+                    )
+            self._insert_fetch(db, due.article_id, fetch)
             self._update_article(db, result, checked)
             latest = self._row(
                 "SELECT id, n, hash FROM versions WHERE article_id = ? ORDER BY n DESC LIMIT 1",
                 [due.article_id],
             )
+            change = result.change
             events = self._raise_events(db, result, latest is not None, checked)
             if article is None:
+                if change is not None and change.kind != "edit" and latest is not None:
+                    # gone (404/410, moved to a section), or back unchanged behind a 304
+                    n = int(latest["n"])
+                    if change.kind == "restored":
+                        self._seen_again(db, int(latest["id"]), checked)
+                    uid = change_uid(row["url"], latest["hash"], f"{change.kind} {checked}", n)
+                    event_id = self._insert_change(db, result, uid, n, n, checked)
+                    return Recorded(
+                        version_n=n, new_version=False, change_id=event_id, events=events
+                    )
                 if fetch.outcome == "not_modified" and latest is not None:
                     self._seen_again(db, int(latest["id"]), checked)
                     return Recorded(
@@ -364,9 +421,12 @@ class SqliteStore(HistoryQueries):
             digest = result.content_hash or content_hash(article.title, article.paragraphs)
             if latest is not None and latest["hash"] == digest:
                 self._seen_again(db, int(latest["id"]), checked)
-                return Recorded(
-                    version_n=int(latest["n"]), new_version=False, change_id=None, events=events
-                )
+                n = int(latest["n"])
+                change_id = None
+                if change is not None and change.kind == "restored":
+                    uid = change_uid(row["url"], latest["hash"], f"restored {checked}", n)
+                    change_id = self._insert_change(db, result, uid, n, n, checked)
+                return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
             n = int(latest["n"]) + 1 if latest is not None else 1
             db.table("versions").insert(
                 {
@@ -385,36 +445,10 @@ class SqliteStore(HistoryQueries):
                     "seen_count": 1,
                 }
             )
-            change_id: int | None = None
-            if result.change is not None and latest is not None:
-                change = result.change
+            change_id = None  # a first version has no change
+            if change is not None and latest is not None:
                 uid = change_uid(row["url"], latest["hash"], digest, n)
-                change_id = _insert(
-                    db,
-                    "changes",
-                    {
-                        "uid": uid,
-                        "article_id": due.article_id,
-                        "from_n": int(latest["n"]),
-                        "to_n": n,
-                        "detected_at": checked,
-                        "title_changed": int(change.title_changed),
-                        "old_title": change.old_title,
-                        "new_title": change.new_title,
-                        "paragraphs_added": change.paragraphs_added,
-                        "paragraphs_removed": change.paragraphs_removed,
-                        "paragraphs_modified": change.paragraphs_modified,
-                        "new_updated_stamp": iso(change.new_updated_stamp),
-                        "silent": int(change.silent),
-                        "severity": change.severity,
-                        "position": change.where,
-                        "summary": change.summary(),
-                        "record_json": _json(change.record()),
-                        "diff_json": _json(change.diff_dict()),
-                    },
-                )
-                routes = [AlertRoute(c) for c in result.channels] + list(result.routes)
-                self._queue_change(db, change_id, uid, due.article_id, routes, result.checked_at)
+                change_id = self._insert_change(db, result, uid, int(latest["n"]), n, checked)
             return Recorded(version_n=n, new_version=True, change_id=change_id, events=events)
 
     def _queue_change(
@@ -537,6 +571,12 @@ class SqliteStore(HistoryQueries):
             raised.append(
                 ("removed", f"{due.url} was removed (HTTP {fetch.status})", due.article_id)
             )
+        change = result.change
+        if change is not None and change.kind in ("removed", "restored") and has_version:
+            # the checker's unpublish/return decision (404/410, moved to a section page)
+            raised.append(
+                (change.kind, f"{due.url} was {change.kind} ({change.reason})", due.article_id)
+            )
         db.table("sources").update(source_id, sets)
         for kind, message, article_id in raised:
             uid = hashlib.sha256(
@@ -567,6 +607,59 @@ class SqliteStore(HistoryQueries):
         return tuple(kind for kind, _, _ in raised)
 
     @staticmethod
+    def _insert_fetch(db: Database, article_id: int, fetch: FetchRecord) -> None:
+        db.table("fetches").insert(
+            {
+                "article_id": article_id,
+                "url": fetch.url,
+                "started_at": _ts(fetch.started_at),
+                "outcome": fetch.outcome,
+                "status": fetch.status,
+                "elapsed_ms": fetch.elapsed_ms,
+                "bytes": fetch.bytes,
+                "final_url": fetch.final_url,
+                "redirects": _json([_redirect_dict(r) for r in fetch.redirects]),
+                "error_kind": fetch.error_kind,
+                "error": fetch.error,
+            }
+        )
+
+    def _insert_change(
+        self, db: Database, result: CheckResult, uid: str, from_n: int, to_n: int, checked: str
+    ) -> int:
+        """The change row and one pending delivery per channel (the outbox)."""
+        change = result.change
+        assert change is not None
+        change_id = _insert(
+            db,
+            "changes",
+            {
+                "uid": uid,
+                "article_id": result.due.article_id,
+                "from_n": from_n,
+                "to_n": to_n,
+                "detected_at": checked,
+                "title_changed": int(change.title_changed),
+                "old_title": change.old_title,
+                "new_title": change.new_title,
+                "paragraphs_added": change.paragraphs_added,
+                "paragraphs_removed": change.paragraphs_removed,
+                "paragraphs_modified": change.paragraphs_modified,
+                "new_updated_stamp": iso(change.new_updated_stamp),
+                "silent": int(change.silent),
+                "severity": change.severity,
+                "position": change.where,
+                "summary": change.summary(),
+                "record_json": _json(change.record()),
+                "diff_json": _json(change.diff_dict()),
+                "kind": change.kind,
+            },
+        )
+        routes = [AlertRoute(c) for c in result.channels] + list(result.routes)
+        self._queue_change(db, change_id, uid, result.due.article_id, routes, result.checked_at)
+        return change_id
+
+    @staticmethod
     def _seen_again(db: Database, version_id: int, checked: str) -> None:
         db.execute(
             "UPDATE versions SET last_seen_at = ?, seen_count = seen_count + 1 WHERE id = ?",
@@ -594,6 +687,14 @@ class SqliteStore(HistoryQueries):
         else:
             sets.append("consecutive_failures = 0")
             sets.append("last_error = NULL")
+        change = result.change
+        if change is not None and change.kind == "removed":
+            sets.append("removed_at = coalesce(removed_at, :checked)")
+            sets.append("removed_reason = :reason")
+            params["reason"] = change.reason
+        if result.article is not None or (change is not None and change.kind == "restored"):
+            sets.append("removed_at = NULL")
+            sets.append("removed_reason = NULL")
         if result.article is not None:
             sets.append("title = :title")
             params["title"] = result.article.title
@@ -722,6 +823,8 @@ class SqliteStore(HistoryQueries):
             order=f"(a.url IN ({marks})) DESC, (a.url = ?) DESC, a.state = 'active' DESC, a.id",
             order_params=[*variants, url],
         )
+        if rows and rows[0].merged_into is not None:  # a duplicate: show the watched one
+            rows = self._article_rows("a.id = ?", [rows[0].merged_into]) or rows
         return rows[0] if rows else None
 
     def articles(self, source: str | None = None) -> list[ArticleRecord]:
@@ -757,6 +860,9 @@ class SqliteStore(HistoryQueries):
                 consecutive_failures=int(row["consecutive_failures"] or 0),
                 last_error=row["last_error"],
                 versions=int(row["version_count"]),
+                removed_at=parse_iso(row["removed_at"]),
+                removed_reason=row["removed_reason"],
+                merged_into=row["merged_into"],
             )
             for row in rows
         ]
@@ -792,26 +898,36 @@ class SqliteStore(HistoryQueries):
 
     def source_states(self, now: datetime | None = None) -> list[SourceState]:
         """Counts per enabled (configured) source; ``due`` is judged at ``now`` (default: the
-        real clock)."""
+        real clock). An article counts for every source that found it (``article_sources``);
+        a duplicate merged into another article counts for none."""
         stamp = _ts(now if now is not None else utc_now())
         rows = self._rows(
             """
+            WITH mine AS (
+              SELECT x.source_id AS found_by, a.*
+              FROM article_sources x JOIN articles a ON a.id = x.article_id
+              WHERE a.merged_into IS NULL
+            )
             SELECT s.*,
-              (SELECT count(*) FROM articles a
-                 WHERE a.source_id = s.id AND a.state = 'active') AS n_articles,
-              (SELECT count(*) FROM articles a WHERE a.source_id = s.id
+              (SELECT count(*) FROM mine a
+                 WHERE a.found_by = s.id AND a.state = 'active') AS n_articles,
+              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
                  AND a.state = 'active' AND a.next_check_at <= :now) AS n_due,
-              (SELECT count(*) FROM articles a WHERE a.source_id = s.id
+              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
                  AND a.state = 'active' AND a.consecutive_failures > 0) AS n_failing,
-              (SELECT max(a.last_checked_at) FROM articles a
-                 WHERE a.source_id = s.id) AS last_check,
-              (SELECT a.last_error FROM articles a WHERE a.source_id = s.id
+              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
+                 AND a.state = 'retired') AS n_retired,
+              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
+                 AND a.state = 'active' AND a.removed_at IS NOT NULL) AS n_removed,
+              (SELECT max(a.last_checked_at) FROM mine a
+                 WHERE a.found_by = s.id) AS last_check,
+              (SELECT a.last_error FROM mine a WHERE a.found_by = s.id
                  AND a.consecutive_failures > 0
                  ORDER BY a.last_checked_at DESC LIMIT 1) AS last_err,
-              (SELECT count(*) FROM versions v JOIN articles a ON a.id = v.article_id
-                 WHERE a.source_id = s.id) AS n_versions,
-              (SELECT count(*) FROM changes c JOIN articles a ON a.id = c.article_id
-                 WHERE a.source_id = s.id) AS n_changes,
+              (SELECT count(*) FROM versions v JOIN mine a ON a.id = v.article_id
+                 WHERE a.found_by = s.id) AS n_versions,
+              (SELECT count(*) FROM changes c JOIN mine a ON a.id = c.article_id
+                 WHERE a.found_by = s.id) AS n_changes,
               (SELECT count(*) FROM deliveries d
                  WHERE d.source_id = s.id AND d.state = 'pending') AS n_pending,
               (SELECT count(*) FROM deliveries d
@@ -835,7 +951,7 @@ class SqliteStore(HistoryQueries):
                 due=int(row["n_due"]),
                 failing=int(row["n_failing"]),
                 last_check_at=parse_iso(row["last_check"]),
-                last_error=row["last_err"],
+                last_error=row["last_discovery_error"] or row["last_err"],
                 versions=int(row["n_versions"]),
                 changes=int(row["n_changes"]),
                 pending_deliveries=int(row["n_pending"]),
@@ -844,6 +960,11 @@ class SqliteStore(HistoryQueries):
                 health=row["health"],
                 health_since=parse_iso(row["health_since"]) if row["health"] != "ok" else None,
                 last_delivery_error=row["delivery_err"],
+                retired=int(row["n_retired"]),
+                removed=int(row["n_removed"]),
+                last_discovery_at=parse_iso(row["last_discovery_at"]),
+                last_discovery_error=row["last_discovery_error"],
+                last_discovered=row["last_discovered"],
             )
             for row in rows
         ]
@@ -907,6 +1028,7 @@ def _change(row: Row) -> StoredChange:
         summary=row["summary"],
         record=dict(json.loads(row["record_json"])),
         diff=dict(json.loads(row["diff_json"])),
+        kind=row.get("kind") or "edit",
     )
 
 

@@ -1,0 +1,32 @@
+"""Section and home pages: article links chosen by the source's ``select``/``pattern``."""
+
+from __future__ import annotations
+
+import re
+
+from newswatch.discover.base import Discovered, DocumentFetcher
+from newswatch.errors import DiscoveryError, ExtractError
+from newswatch.extract.links import extract_links
+from newswatch.urls import canonicalize
+
+
+def discover_index(
+    fetcher: DocumentFetcher,
+    url: str,
+    *,
+    select: str | None = None,
+    pattern: str | re.Pattern[str] | None = None,
+) -> list[Discovered]:
+    """The article links of the page at ``url`` (no dates: pages do not carry them)."""
+    result = fetcher.fetch(url)
+    try:
+        links = extract_links(
+            result.text if result.text is not None else result.content,
+            result.final_url,
+            select=select,
+            pattern=pattern,
+        )
+    except ExtractError as exc:
+        raise DiscoveryError(f"{url}: {exc}") from exc
+    page = canonicalize(result.final_url)
+    return [Discovered(link) for link in links if link != page]

@@ -1,0 +1,128 @@
+"""SQL for following discovered articles: dedup across sources, publisher dates, merges.
+
+Kept apart from :mod:`newswatch.store.sqlite` (which calls these inside its transactions)
+so that module stays about the check cycle. Every function takes the open
+:class:`sqlite_utils.Database` of a running write transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from newswatch.models import iso, parse_iso
+
+
+def _ts(value: datetime) -> str:
+    text = iso(value)
+    assert text is not None
+    return text
+
+
+def _one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    cursor = db.execute(sql, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+def link_source(db: Database, article_id: int, source_id: int, stamp: str) -> None:
+    """Record that ``source_id`` lists ``article_id`` (first and last time it was seen)."""
+    db.execute(
+        "INSERT INTO article_sources (article_id, source_id, first_seen_at, last_seen_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (article_id, source_id)"
+        " DO UPDATE SET last_seen_at = excluded.last_seen_at",
+        [article_id, source_id, stamp, stamp],
+    )
+
+
+def resolve(db: Database, url: str) -> dict[str, Any] | None:
+    """The watched article for ``url``: by URL, else by canonical URL; a duplicate resolves
+    to the article it was merged into."""
+    row = _one(db, "SELECT id, merged_into FROM articles WHERE url = ?", [url])
+    if row is None:
+        row = _one(
+            db,
+            "SELECT id, merged_into FROM articles WHERE canonical_url = ?"
+            " AND merged_into IS NULL ORDER BY id LIMIT 1",
+            [url],
+        )
+    if row is None:
+        return None
+    target = int(row["merged_into"] or row["id"])
+    return _one(
+        db,
+        "SELECT id, source_id, state, next_check_at, last_checked_at, publisher_updated"
+        " FROM articles WHERE id = ?",
+        [target],
+    )
+
+
+def note_update(db: Database, source_id: int, url: str, updated: datetime, now: datetime) -> bool:
+    """Keep the newest publisher date of an article; True when it pulled the next check in.
+
+    A date is news when it is newer than the one seen before, or (the first date we hear
+    of) newer than our last check: then the article is due now. Retired articles are only
+    annotated; the schedule policy decides whether they wake up.
+    """
+    row = resolve(db, url)
+    if row is None:
+        return False
+    seen = parse_iso(row["publisher_updated"])
+    if seen is not None and updated <= seen:
+        return False
+    checked = parse_iso(row["last_checked_at"])
+    news = seen is not None or (checked is not None and updated > checked)
+    stamp = _ts(now)
+    db.execute("UPDATE articles SET publisher_updated = ? WHERE id = ?", [_ts(updated), row["id"]])
+    link_source(db, int(row["id"]), source_id, stamp)
+    if not news or row["state"] != "active":
+        return False
+    due = parse_iso(row["next_check_at"])
+    if due is not None and due <= now:
+        return False
+    db.execute("UPDATE articles SET next_check_at = ? WHERE id = ?", [stamp, row["id"]])
+    return True
+
+
+def duplicate_of(db: Database, article_id: int, canonical: str) -> int | None:
+    """Another watched article already at ``canonical`` (as URL or canonical URL), if any.
+
+    Only an article with no version yet is merged away, so no history is ever split and
+    no change is alerted twice.
+    """
+    has_versions = _one(
+        db, "SELECT 1 AS x FROM versions WHERE article_id = ? LIMIT 1", [article_id]
+    )
+    if has_versions is not None:
+        return None
+    other = _one(
+        db,
+        "SELECT id FROM articles WHERE id != ? AND merged_into IS NULL"
+        " AND (url = ? OR canonical_url = ?) ORDER BY state = 'active' DESC, id LIMIT 1",
+        [article_id, canonical, canonical],
+    )
+    return int(other["id"]) if other is not None else None
+
+
+def merge_into(db: Database, article_id: int, survivor: int, canonical: str, stamp: str) -> None:
+    """Retire ``article_id`` as a duplicate of ``survivor``, which inherits its sources."""
+    db.execute(
+        "UPDATE articles SET state = 'retired', merged_into = ?, canonical_url = ?,"
+        " lease_until = NULL, last_checked_at = ?, next_check_at = NULL WHERE id = ?",
+        [survivor, canonical, stamp, article_id],
+    )
+    db.execute(
+        "INSERT INTO article_sources (article_id, source_id, first_seen_at, last_seen_at)"
+        " SELECT ?, source_id, first_seen_at, last_seen_at FROM article_sources"
+        " WHERE article_id = ? ON CONFLICT (article_id, source_id) DO NOTHING",
+        [survivor, article_id],
+    )
+    db.execute(
+        "UPDATE articles SET publisher_updated = (SELECT max(p) FROM (SELECT publisher_updated"
+        " AS p FROM articles WHERE id IN (?, ?))) WHERE id = ?",
+        [survivor, article_id, survivor],
+    )
