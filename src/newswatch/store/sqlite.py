@@ -45,6 +45,7 @@ from newswatch.store.base import (
     DeliverySubject,
     DueArticle,
     FetchRecord,
+    Quarantined,
     Recorded,
     SourceSpec,
     SourceState,
@@ -393,7 +394,7 @@ class SqliteStore(HistoryQueries):
                     return Recorded(
                         version_n=None, new_version=False, change_id=None, merged_into=survivor
                     )
-            self._insert_fetch(db, due.article_id, fetch)
+            fetch_id = self._insert_fetch(db, due.article_id, fetch)
             self._update_article(db, result, checked)
             latest = self._row(
                 "SELECT id, n, hash FROM versions WHERE article_id = ? ORDER BY n DESC LIMIT 1",
@@ -401,6 +402,22 @@ class SqliteStore(HistoryQueries):
             )
             change = result.change
             events = self._raise_events(db, result, latest is not None, checked)
+            if result.quarantine is not None and article is not None:
+                db.table("quarantine").insert(
+                    {
+                        "article_id": due.article_id,
+                        "fetch_id": fetch_id,
+                        "at": checked,
+                        "reason": result.quarantine,
+                        "hash": result.content_hash
+                        or content_hash(article.title, article.paragraphs),
+                        "title": article.title,
+                        "paragraphs": _json(list(article.paragraphs)),
+                        "words": sum(len(p.split()) for p in article.paragraphs),
+                        "after_n": int(latest["n"]) if latest is not None else None,
+                    }
+                )
+                return Recorded(version_n=None, new_version=False, change_id=None, events=events)
             if article is None:
                 if change is not None and change.kind != "edit" and latest is not None:
                     # gone (404/410, moved to a section), or back unchanged behind a 304
@@ -542,9 +559,11 @@ class SqliteStore(HistoryQueries):
             return ()
         source_id = int(source["id"])
         raised: list[tuple[str, str, int | None]] = []
-        failed = fetch.outcome == "error"
+        # a quarantined page is a failure to get the article, of the extraction kind
+        failed = fetch.outcome in ("error", "quarantined")
         streak = int(source["failure_streak"]) + 1 if failed else 0
-        extract = int(source["extract_streak"]) + (fetch.error_kind == "extract") if failed else 0
+        extracting = fetch.error_kind in ("extract", "quarantine")
+        extract = int(source["extract_streak"]) + extracting if failed else 0
         health = str(source["health"])
         sets: dict[str, Any] = {"failure_streak": streak, "extract_streak": extract}
         if failed and health == "ok" and 0 < result.failing_after <= streak:
@@ -607,8 +626,10 @@ class SqliteStore(HistoryQueries):
         return tuple(kind for kind, _, _ in raised)
 
     @staticmethod
-    def _insert_fetch(db: Database, article_id: int, fetch: FetchRecord) -> None:
-        db.table("fetches").insert(
+    def _insert_fetch(db: Database, article_id: int, fetch: FetchRecord) -> int:
+        return _insert(
+            db,
+            "fetches",
             {
                 "article_id": article_id,
                 "url": fetch.url,
@@ -621,7 +642,7 @@ class SqliteStore(HistoryQueries):
                 "redirects": _json([_redirect_dict(r) for r in fetch.redirects]),
                 "error_kind": fetch.error_kind,
                 "error": fetch.error,
-            }
+            },
         )
 
     def _insert_change(
@@ -684,6 +705,13 @@ class SqliteStore(HistoryQueries):
             sets.append("consecutive_failures = consecutive_failures + 1")
             sets.append("last_error = :error")
             params["error"] = result.fetch.error or result.fetch.error_kind or "error"
+        elif result.quarantine is not None:
+            # the page answered but is no article: shown as failing, the title kept
+            sets.append("consecutive_failures = consecutive_failures + 1")
+            sets.append("last_error = :error")
+            params["error"] = f"quarantined: {result.quarantine}"
+            db.execute(f"UPDATE articles SET {', '.join(sets)} WHERE id = :id", params)
+            return
         else:
             sets.append("consecutive_failures = 0")
             sets.append("last_error = NULL")
@@ -702,6 +730,43 @@ class SqliteStore(HistoryQueries):
                 sets.append("canonical_url = :canonical")
                 params["canonical"] = result.article.canonical_url
         db.execute(f"UPDATE articles SET {', '.join(sets)} WHERE id = :id", params)
+
+    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
+        """Latest fetches in a row (errors skipped) quarantined with this very content."""
+        rows = self._rows(
+            "SELECT f.outcome, q.hash FROM fetches f LEFT JOIN quarantine q ON q.fetch_id = f.id"
+            " WHERE f.article_id = ? AND f.outcome != 'error' ORDER BY f.id DESC LIMIT 50",
+            [article_id],
+        )
+        streak = 0
+        for row in rows:
+            if row["outcome"] != "quarantined" or row["hash"] != content_hash:
+                break
+            streak += 1
+        return streak
+
+    def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
+        where, params = ("WHERE q.article_id = ?", [article_id]) if article_id else ("", [])
+        rows = self._rows(
+            "SELECT q.*, a.url AS article_url FROM quarantine q"
+            f" JOIN articles a ON a.id = q.article_id {where} ORDER BY q.id DESC LIMIT ?",
+            [*params, int(limit)],
+        )
+        return [
+            Quarantined(
+                id=int(row["id"]),
+                article_id=int(row["article_id"]),
+                url=row["article_url"],
+                at=_required_time(row["at"]),
+                reason=row["reason"],
+                hash=row["hash"],
+                title=row["title"],
+                paragraphs=list(json.loads(row["paragraphs"])),
+                words=int(row["words"] or 0),
+                after_n=None if row["after_n"] is None else int(row["after_n"]),
+            )
+            for row in rows
+        ]
 
     # ------------------------------------------------------------------ deliveries
 
