@@ -10,6 +10,8 @@ keeps the last good version as the truth.
 Rules, in order:
 
 * **no body**: the page has no paragraphs at all.
+* **unreadable**: over :data:`UNREADABLE_SHARE` of the text is U+FFFD or control
+  characters (binary data or a wrong encoding got through).
 * **wall**: the text is short (under :data:`WALL_MAX_WORDS`) and reads like a consent or
   cookie wall, a robot check, a paywall or an error page (:data:`_WALL_PATTERNS`, several
   languages), and it is not an article we already had at about that length.
@@ -33,6 +35,8 @@ WALL_MAX_WORDS = 150
 SHRINK_RATIO = 0.3
 #: the shrink rule needs a last good version at least this long to be meaningful
 SHRINK_MIN_WORDS = 40
+#: share of replacement/control characters above which text is not text
+UNREADABLE_SHARE = 0.05
 #: the same shrunken content seen this many checks in a row is believed
 PERSIST_TO_ACCEPT = 3
 
@@ -60,6 +64,7 @@ _WALL_PATTERNS: tuple[tuple[str, str], ...] = (
         r"|لم يتم العثور|something went wrong|an error occurred|internal server error",
     ),
 )
+_UNREADABLE = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
 _WALLS = tuple((label, re.compile(pattern, re.I)) for label, pattern in _WALL_PATTERNS)
 
 
@@ -94,6 +99,10 @@ def judge(article: Text, previous: Text | None) -> str | None:
             f" (last good version: {word_count(previous.paragraphs)} words)" if previous else ""
         )
         return f"no body text{before}"
+    text = "".join(article.paragraphs)
+    bad = len(_UNREADABLE.findall(text))
+    if bad > len(text) * UNREADABLE_SHARE:
+        return f"unreadable text ({bad} of {len(text)} characters are not text)"
     old_words = word_count(previous.paragraphs) if previous is not None else 0
     if words < WALL_MAX_WORDS and (previous is None or words < 0.6 * old_words):
         label = wall_kind(article.title, article.paragraphs)
