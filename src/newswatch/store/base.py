@@ -228,6 +228,25 @@ class Recorded:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Totals for metrics and health, read in one go at scrape time.
+
+    Everything is counted from the database itself, so figures survive restarts and agree
+    between processes sharing the file.
+    """
+
+    fetches: dict[str, int]  # by outcome
+    changes: dict[str, int]  # by kind (one change may count under several kinds)
+    deliveries: dict[tuple[str, str], int]  # by (channel, state)
+    quarantined: int
+    articles: int  # active
+    failing: int  # active articles whose last check failed or was quarantined
+    check_lag_seconds: float  # how long the most overdue active, unleased article has waited
+    last_check_at: datetime | None
+    database_bytes: int  # the file and its WAL
+
+
+@dataclass(frozen=True, slots=True)
 class Quarantined:
     """An extraction refused as the article's new truth, and why."""
 
@@ -452,6 +471,9 @@ class Store(HistoryReader, Protocol):
 
     def record_check(self, result: CheckResult) -> Recorded:
         """Write a check's whole result in one transaction (see the class docstring)."""
+
+    def stats(self, now: datetime) -> StoreStats:
+        """Counts for ``/metrics`` and health checks, judged at ``now``."""
 
     def quarantine_streak(self, article_id: int, content_hash: str) -> int:
         """How many of the article's latest fetches in a row (errors skipped) were

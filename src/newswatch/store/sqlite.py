@@ -52,6 +52,7 @@ from newswatch.store.base import (
     StoredChange,
     StoredEvent,
     StoredVersion,
+    StoreStats,
 )
 from newswatch.store.queries import HistoryQueries
 from newswatch.store.schema import migrate
@@ -730,6 +731,57 @@ class SqliteStore(HistoryQueries):
                 sets.append("canonical_url = :canonical")
                 params["canonical"] = result.article.canonical_url
         db.execute(f"UPDATE articles SET {', '.join(sets)} WHERE id = :id", params)
+
+    def stats(self, now: datetime) -> StoreStats:
+        """Counts for metrics and health, read under one lock (one consistent snapshot)."""
+        stamp = _ts(now)
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN")  # one read snapshot for all the counts
+            fetches = {
+                r["outcome"]: int(r["n"])
+                for r in self._rows("SELECT outcome, count(*) AS n FROM fetches GROUP BY outcome")
+            }
+            c = self._row(
+                "SELECT count(*) AS total, sum(title_changed) AS title,"
+                " sum(paragraphs_added > 0) AS added, sum(paragraphs_removed > 0) AS removed,"
+                " sum(paragraphs_modified > 0) AS modified, sum(silent) AS silent,"
+                " sum(new_updated_stamp IS NOT NULL) AS stamped,"
+                " sum(severity = 'major') AS major FROM changes"
+            )
+            deliveries = {
+                (r["channel"], r["state"]): int(r["n"])
+                for r in self._rows(
+                    "SELECT channel, state, count(*) AS n FROM deliveries GROUP BY channel, state"
+                )
+            }
+            a = self._row(
+                "SELECT count(*) AS n, sum(a.consecutive_failures > 0) AS failing,"
+                " min(CASE WHEN a.next_check_at <= :now AND (a.lease_until IS NULL"
+                " OR a.lease_until <= :now) THEN a.next_check_at END) AS oldest_due,"
+                " max(a.last_checked_at) AS last_check"
+                " FROM articles a JOIN sources s ON s.id = a.source_id"
+                " WHERE a.state = 'active' AND s.enabled = 1",
+                {"now": stamp},
+            )
+            quarantined = self._row("SELECT count(*) AS n FROM quarantine")
+        assert c is not None and a is not None and quarantined is not None
+        oldest = parse_iso(a["oldest_due"])
+        size = 0
+        for suffix in ("", "-wal"):
+            file = Path(f"{self.path}{suffix}")
+            size += file.stat().st_size if file.exists() else 0
+        kinds = ("title", "added", "removed", "modified", "silent", "stamped", "major")
+        return StoreStats(
+            fetches=fetches,
+            changes={"all": int(c["total"]), **{k: int(c[k] or 0) for k in kinds}},
+            deliveries=deliveries,
+            quarantined=int(quarantined["n"]),
+            articles=int(a["n"]),
+            failing=int(a["failing"] or 0),
+            check_lag_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+            last_check_at=parse_iso(a["last_check"]),
+            database_bytes=size,
+        )
 
     def quarantine_streak(self, article_id: int, content_hash: str) -> int:
         """Latest fetches in a row (errors skipped) quarantined with this very content."""
