@@ -51,7 +51,7 @@ BROKEN: list[tuple[str, str, int, str]] = [
     ),
     ("missing url", "sources:\n  - name: a\n", 2, "sources[0].url: required field missing"),
     ("unknown kind", OK + "    kind: rss\n", 4, "sources[0].kind"),
-    ("unknown alert kind", OK + "alerts:\n  - kind: email\n", 5, "alerts[0].kind"),
+    ("unknown alert kind", OK + "alerts:\n  - kind: pager\n", 5, "alerts[0].kind"),
     ("bad size", OK + "fetch:\n  max_bytes: lots\n", 5, "fetch.max_bytes"),
     ("bad lease", OK + "daemon:\n  lease: 0.1s\n", 5, "daemon.lease"),
     ("bad metrics address", OK + "metrics: localhost\n", 4, "metrics: expected host:port"),

@@ -78,6 +78,7 @@ class Site:
 
     def _hook(self, request: Request) -> Response:
         body = request.get_json()
+        assert body["type"] == "change", body  # no source-health event is expected here
         with self._lock:
             self.hooks.append((body["id"], request.headers["Idempotency-Key"]))
         return Response("", status=204)
@@ -147,7 +148,9 @@ def test_kill_9_during_busy_cycles_loses_nothing(tmp_path: Path, httpserver: HTT
         "fetch:\n  timeout: 2s\n"
         "daemon:\n  lease: 3s\n"
         f"sources:\n{sources}"
-        f"alerts:\n  - kind: log\n  - kind: webhook\n    url: {httpserver.url_for('/hook')}\n",
+        # every change alerted alone (no digest), so each must arrive exactly once
+        "alerts:\n  - kind: log\n    digest: null\n"
+        f"  - kind: webhook\n    url: {httpserver.url_for('/hook')}\n    digest: null\n",
         encoding="utf-8",
     )
     db_path = tmp_path / "crash.db"
