@@ -33,6 +33,7 @@ def test_only_the_named_modules_speak_their_library() -> None:
         "sqlite_utils": {"store"},
         "feedparser": {"discover"},
         "defusedxml": {"discover"},
+        "prometheus_client": {"metrics.py"},
     }
     src = ROOT / "src" / "newswatch"
     for path in src.rglob("*.py"):

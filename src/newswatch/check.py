@@ -24,6 +24,7 @@ from newswatch.extract import ExtractRules, extract
 from newswatch.models import Article, Change, FetchResult
 from newswatch.normalize import content_hash
 from newswatch.presence import gone_status, moved_to_section, removed_change, restored_change
+from newswatch.quarantine import accept_after, judge
 from newswatch.store.base import (
     AlertRoute,
     CheckResult,
@@ -42,6 +43,7 @@ Outcome = Literal[
     "unchanged",
     "not_modified",
     "error",
+    "quarantined",
     "abandoned",
     "removed",
     "restored",
@@ -225,6 +227,14 @@ class Checker:
         if article is not None:
             digest = content_hash(article.title, article.paragraphs)
             latest = self._store.latest_version(due.article_id)
+            reason = (
+                None if latest is not None and latest.hash == digest else judge(article, latest)
+            )
+            if reason is not None:
+                streak = self._store.quarantine_streak(due.article_id, digest)
+                if not accept_after(reason, streak):
+                    return self._record_quarantine(due, record, article, digest, reason)
+                logger.info("%s: accepted after %d sightings: %s", due.url, streak + 1, reason)
             if latest is None:
                 outcome = "first_version"
             elif latest.hash == digest:
@@ -287,6 +297,35 @@ class Checker:
         for event in events:
             log = logger.info if event == "recovered" else logger.warning
             log("%s: %s (%s)", due.source, event.replace("_", " "), due.url)
+
+    def _record_quarantine(
+        self, due: DueArticle, record: FetchRecord, article: Article, digest: str, reason: str
+    ) -> CheckReport:
+        """Keep an implausible extraction aside; the latest version stays the truth.
+
+        The validators (ETag, Last-Modified) are not kept: a 304 must never confirm a wall.
+        """
+        now = self._clock()
+        logger.warning("%s: quarantined %s: %s", due.source, due.url, reason)
+        if self._should_stop():
+            return CheckReport(due.source, due.url, "abandoned", error=reason)
+        recorded = self._store.record_check(
+            CheckResult(
+                due=due,
+                fetch=replace(record, outcome="quarantined", error_kind="quarantine", error=reason),
+                checked_at=now,
+                next_check_at=now + timedelta(seconds=due.interval_seconds),
+                article=article,
+                content_hash=digest,
+                quarantine=reason,
+                event_routes=self._events(due.source),
+                failing_after=self._failing_after.get(due.source, 0),
+            )
+        )
+        self._log_events(due, recorded.events)
+        if recorded.lease_lost:
+            return CheckReport(due.source, due.url, "abandoned", error=reason)
+        return CheckReport(due.source, due.url, "quarantined", error=f"quarantined: {reason}")
 
     def _record_removed(
         self,

@@ -25,6 +25,7 @@ from newswatch.cli_filters import change_filter, filter_options
 from newswatch.config import Config, default_config_path, load_config
 from newswatch.errors import ConfigError, NewswatchError
 from newswatch.history import article_history, resolve_versions
+from newswatch.logs import setup_logging
 from newswatch.runtime import Runtime, build_runtime
 from newswatch.store.base import ChangeFilter
 
@@ -71,20 +72,6 @@ def errors_reported() -> Iterator[None]:
         fail(str(exc))
 
 
-def setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-        stream=sys.stderr,
-    )
-    # the alert log channel must always be heard
-    logging.getLogger("newswatch.alerts").setLevel(logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -94,11 +81,21 @@ def setup_logging(verbose: int, quiet: bool) -> None:
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and alerts.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="NEWSWATCH_LOG_FORMAT",
+    help="json: one JSON object per log line (journald, Docker, Loki).",
+)
 @click.version_option(__version__, prog_name="newswatch")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool) -> None:
+def main(
+    ctx: click.Context, config_path: str | None, verbose: int, quiet: bool, log_format: str
+) -> None:
     """Watch news articles and catch every revision."""
-    setup_logging(verbose, quiet)
+    setup_logging(verbose, quiet, "json" if log_format == "json" else "text")
     ctx.obj = State(config_path)
 
 
@@ -106,26 +103,56 @@ def main(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool)
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Check what is due and deliver alerts, then exit.")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Check what is due, deliver pending alerts, then exit (for cron): exit 1 if a check"
+    " or a discovery failed or an alert could not be delivered.",
+)
 @click.option("--workers", default=4, show_default=True, help="Sources checked in parallel.")
+@click.option(
+    "--metrics",
+    "metrics_at",
+    metavar="HOST:PORT",
+    help="Serve /metrics and /health here (overrides 'metrics:' in the config).",
+)
 @pass_state
-def run(state: State, once: bool, workers: int) -> None:
+def run(state: State, once: bool, workers: int, metrics_at: str | None) -> None:
     """Run the daemon until SIGTERM or SIGINT."""
+    from newswatch.config import parse_listen
     from newswatch.daemon import Daemon, DaemonSettings
 
     stop = threading.Event()
     with errors_reported():
         config = state.config()
+        listen = metrics_at or config.metrics
+        try:
+            address = parse_listen(listen) if listen and not once else None
+        except ValueError as exc:
+            fail(f"--metrics: {exc}", 2)
         runtime = build_runtime(config, should_stop=stop.is_set)
     with runtime:
         if once:
             from newswatch.oneshot import run_due
 
-            done = run_due(runtime, workers=workers)
-            runtime.dispatcher.run_once()
+            with errors_reported():
+                done = run_due(runtime, workers=workers)
+                sent = runtime.dispatcher.run_once()
             _print_discoveries(done.discoveries)
             _print_reports(done.checks)
+            if sent.retried or sent.failed:
+                click.echo(
+                    f"alerts: {sent.delivered} delivered, {sent.retried} to retry,"
+                    f" {sent.failed} failed",
+                    err=True,
+                )
+            failed = any(r.outcome == "error" for r in done.checks) or any(
+                d.error for d in done.discoveries
+            )
+            if failed or sent.retried or sent.failed:
+                sys.exit(1)
             return
+        server = _start_metrics(runtime, address)
         daemon = Daemon(
             runtime.store,
             runtime.checker,
@@ -147,6 +174,57 @@ def run(state: State, once: bool, workers: int) -> None:
         while not stop.wait(0.5):
             pass
         daemon.stop()
+        if server is not None:
+            server.stop()
+
+
+def _start_metrics(runtime: Runtime, address: tuple[str, int] | None) -> Any:
+    """The /metrics + /health server, started; None when not asked for."""
+    if address is None:
+        return None
+    from newswatch.metrics import MetricsServer
+
+    try:
+        server = MetricsServer(runtime.store, *address)
+    except OSError as exc:
+        fail(f"cannot serve metrics on {address[0]}:{address[1]}: {exc}", 1)
+    server.start()
+    return server
+
+
+@main.command()
+@click.option(
+    "--max-lag",
+    default="5m",
+    show_default=True,
+    help="Unhealthy when a due check has waited longer than this.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@pass_state
+def health(state: State, max_lag: str, as_json: bool) -> None:
+    """Exit 0 when the database answers and checks are not overdue, else 1 (HEALTHCHECK)."""
+    from newswatch.clock import utc_now
+    from newswatch.config import parse_duration
+    from newswatch.health import judge
+    from newswatch.store import open_readonly
+
+    with errors_reported():
+        config = state.config()
+        try:
+            limit = parse_duration(max_lag)
+        except ValueError as exc:
+            fail(f"--max-lag: {exc}", 2)
+        path = config.database_path
+        if not path.exists():  # never create it: the daemon does, and may not have yet
+            fail(f"unhealthy: no database at {path} (has newswatch run started?)", 1)
+        store = open_readonly(path)  # a health probe never writes
+        try:
+            verdict = judge(store.stats(utc_now()), limit)
+        finally:
+            store.close()
+    click.echo(json.dumps(verdict.as_dict()) if as_json else verdict.line())
+    if not verdict.healthy:
+        sys.exit(1)
 
 
 @main.command()

@@ -46,6 +46,7 @@ __all__ = [
     "AppriseAlert",
     "ChangeKind",
     "Config",
+    "DaemonConfig",
     "DigestConfig",
     "EmailAlert",
     "ExtractConfig",
@@ -57,6 +58,7 @@ __all__ = [
     "load_config",
     "parse_config",
     "parse_duration",
+    "parse_listen",
     "parse_size",
 ]
 
@@ -172,6 +174,26 @@ def _one_or_many(value: Any) -> Any:
 
 Duration = Annotated[float, BeforeValidator(_positive_duration)]
 Selector = Annotated[str, BeforeValidator(_css_selector)]
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:9108`` for IPv6) as a (host, port) pair; ValueError if not."""
+    hint = "expected host:port like 127.0.0.1:9108"
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{hint}, got {_show(value)}")
+    return host, int(port)
+
+
+def _listen(value: Any) -> Any:
+    if isinstance(value, str):
+        parse_listen(value)
+        return value.strip()
+    return value  # pydantic's str check reports the wrong type
+
+
+Listen = Annotated[str, BeforeValidator(_listen)]
 HttpURL = Annotated[str, BeforeValidator(_http_url)]
 Name = Annotated[str, BeforeValidator(_plain_name)]
 
@@ -480,6 +502,25 @@ class ServeConfig(BaseModel):
     token: str | None = Field(default=None, min_length=8)
 
 
+class DaemonConfig(BaseModel):
+    """How the daemon holds its work: ``lease`` is how long a claimed check is reserved.
+
+    A check abandoned by a killed daemon is redone once its lease expires, so the lease
+    bounds the delay after a crash; it must outlast the slowest check (the fetch timeout).
+    """
+
+    model_config = _FROZEN
+
+    lease: Duration = 300.0
+
+    @field_validator("lease")
+    @classmethod
+    def _check_lease(cls, value: float) -> float:
+        if value < 1:
+            raise ValueError(f"expected a duration of at least 1s, got {value:g}s")
+        return value
+
+
 def _none_to_default(value: Any, default: Callable[[], Any]) -> Any:
     return default() if value is None else value
 
@@ -494,6 +535,9 @@ class Config(BaseModel):
     alerts: tuple[AlertConfig, ...] = (LogAlert(),)
     fetch: FetchConfig = Field(default_factory=FetchConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    # where `newswatch run` serves /metrics and /health (host:port); off when unset
+    metrics: Listen | None = None
     _path: Path = PrivateAttr(default=Path("config.yaml"))
 
     @field_validator("alerts", mode="before")
@@ -510,6 +554,11 @@ class Config(BaseModel):
     @classmethod
     def _default_serve(cls, value: Any) -> Any:
         return _none_to_default(value, ServeConfig)
+
+    @field_validator("daemon", mode="before")
+    @classmethod
+    def _default_daemon(cls, value: Any) -> Any:
+        return _none_to_default(value, DaemonConfig)
 
     @field_validator("sources")
     @classmethod

@@ -301,6 +301,10 @@ class Fetcher:
             raise NotHTMLError(
                 url, f"{_NOT_WANTED[expect]} ({media or 'no Content-Type'}){at}", status=status
             )
+        if expect != "any" and _looks_binary(content):
+            raise NotHTMLError(
+                url, f"binary data labelled {media or 'as nothing'}{at}", status=status
+            )
         text: str | None = None
         charset: str | None = None
         if _is_textual(media, content):
@@ -445,6 +449,24 @@ def _accepts(media: str, content: bytes, expect: Expect) -> bool:
     if expect == "html":
         return media in _HTML_TYPES or _sniff(content, _HTML_MARKERS)
     return _is_xml_type(media) or _sniff(content, _XML_MARKERS)
+
+
+# bytes no text encoding newswatch decodes puts in a page (tab, LF, FF, CR, ESC are fine)
+_CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32)])
+
+
+def _looks_binary(content: bytes) -> bool:
+    """Whether a body said to be HTML/XML is really binary (an image, an archive, noise).
+
+    Text in any ASCII-compatible encoding has next to no C0 control bytes (a stray one
+    happens); random or compressed data has about one in ten. UTF-16, announced by its BOM,
+    is the one text form full of NULs.
+    """
+    head = content[:8192]
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > len(head) * 0.02
 
 
 def _is_textual(media: str, content: bytes) -> bool:

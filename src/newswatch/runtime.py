@@ -70,6 +70,7 @@ def build_runtime(
         rules=rules_of(config),
         failing_after={source.name: source.failing_after for source in config.sources},
         clock=clock,
+        lease_seconds=config.daemon.lease,
         should_stop=should_stop,
         extract_rules={
             source.name: css

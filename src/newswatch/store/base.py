@@ -19,7 +19,9 @@ from typing import Any, Literal, Protocol
 
 from newswatch.models import Article, Change, Redirect, Stamp
 
-FetchOutcome = Literal["new_version", "unchanged", "not_modified", "error", "removed", "merged"]
+FetchOutcome = Literal[
+    "new_version", "unchanged", "not_modified", "error", "removed", "merged", "quarantined"
+]
 DeliveryState = Literal["pending", "delivered", "failed", "held", "digested"]
 DeliveryKind = Literal["change", "event", "digest"]
 #: source and article events that are alerted like changes (``fetch_failing`` and ``removed``)
@@ -208,6 +210,9 @@ class CheckResult:
     routes: Sequence[AlertRoute] = ()
     event_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     failing_after: int = 0
+    # why ``article`` is not a plausible version (see newswatch.quarantine): it is kept in
+    # the quarantine table, and the latest version stays the truth
+    quarantine: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +225,41 @@ class Recorded:
     lease_lost: bool = False
     events: tuple[str, ...] = ()  # kinds of the source/article events this check raised
     merged_into: int | None = None  # the checked article was a duplicate of this one
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Totals for metrics and health, read in one go at scrape time.
+
+    Everything is counted from the database itself, so figures survive restarts and agree
+    between processes sharing the file.
+    """
+
+    fetches: dict[str, int]  # by outcome
+    changes: dict[str, int]  # by kind (one change may count under several kinds)
+    deliveries: dict[tuple[str, str], int]  # by (channel, state)
+    quarantined: int
+    articles: int  # active
+    failing: int  # active articles whose last check failed or was quarantined
+    check_lag_seconds: float  # how long the most overdue active, unleased article has waited
+    last_check_at: datetime | None
+    database_bytes: int  # the file and its WAL
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """An extraction refused as the article's new truth, and why."""
+
+    id: int
+    article_id: int
+    url: str
+    at: datetime
+    reason: str
+    hash: str
+    title: str
+    paragraphs: list[str]
+    words: int
+    after_n: int | None  # the version that stayed the truth
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +471,16 @@ class Store(HistoryReader, Protocol):
 
     def record_check(self, result: CheckResult) -> Recorded:
         """Write a check's whole result in one transaction (see the class docstring)."""
+
+    def stats(self, now: datetime) -> StoreStats:
+        """Counts for ``/metrics`` and health checks, judged at ``now``."""
+
+    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
+        """How many of the article's latest fetches in a row (errors skipped) were
+        quarantined with exactly this content."""
+
+    def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
+        """Quarantined extractions, newest first; all articles when ``article_id`` is None."""
 
     # --- alert deliveries (the outbox)
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]: ...

@@ -327,11 +327,35 @@ def _discovery(db: Database) -> None:
     sources.add_column("last_discovered", int)
 
 
+def _quarantine(db: Database) -> None:
+    """Version 5: extractions refused as a new version (consent walls, soft 404s, ...)."""
+    db.table("quarantine").create(
+        {
+            "id": int,
+            "article_id": int,
+            "fetch_id": int,
+            "at": str,
+            "reason": str,
+            "hash": str,
+            "title": str,
+            "paragraphs": str,
+            "words": int,
+            "after_n": int,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("fetch_id", "fetches", "id")],
+        not_null=["article_id", "fetch_id", "at", "reason", "hash", "title", "paragraphs"],
+    )
+    db.table("quarantine").create_index(["article_id", "id"])
+    db.table("quarantine").create_index(["fetch_id"], unique=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
     Migration(3, "full-text search over versions", _search),
     Migration(4, "discovery, dedup and unpublish state", _discovery),
+    Migration(5, "quarantine", _quarantine),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

@@ -45,12 +45,14 @@ from newswatch.store.base import (
     DeliverySubject,
     DueArticle,
     FetchRecord,
+    Quarantined,
     Recorded,
     SourceSpec,
     SourceState,
     StoredChange,
     StoredEvent,
     StoredVersion,
+    StoreStats,
 )
 from newswatch.store.queries import HistoryQueries
 from newswatch.store.schema import migrate
@@ -393,7 +395,7 @@ class SqliteStore(HistoryQueries):
                     return Recorded(
                         version_n=None, new_version=False, change_id=None, merged_into=survivor
                     )
-            self._insert_fetch(db, due.article_id, fetch)
+            fetch_id = self._insert_fetch(db, due.article_id, fetch)
             self._update_article(db, result, checked)
             latest = self._row(
                 "SELECT id, n, hash FROM versions WHERE article_id = ? ORDER BY n DESC LIMIT 1",
@@ -401,6 +403,22 @@ class SqliteStore(HistoryQueries):
             )
             change = result.change
             events = self._raise_events(db, result, latest is not None, checked)
+            if result.quarantine is not None and article is not None:
+                db.table("quarantine").insert(
+                    {
+                        "article_id": due.article_id,
+                        "fetch_id": fetch_id,
+                        "at": checked,
+                        "reason": result.quarantine,
+                        "hash": result.content_hash
+                        or content_hash(article.title, article.paragraphs),
+                        "title": article.title,
+                        "paragraphs": _json(list(article.paragraphs)),
+                        "words": sum(len(p.split()) for p in article.paragraphs),
+                        "after_n": int(latest["n"]) if latest is not None else None,
+                    }
+                )
+                return Recorded(version_n=None, new_version=False, change_id=None, events=events)
             if article is None:
                 if change is not None and change.kind != "edit" and latest is not None:
                     # gone (404/410, moved to a section), or back unchanged behind a 304
@@ -542,9 +560,11 @@ class SqliteStore(HistoryQueries):
             return ()
         source_id = int(source["id"])
         raised: list[tuple[str, str, int | None]] = []
-        failed = fetch.outcome == "error"
+        # a quarantined page is a failure to get the article, of the extraction kind
+        failed = fetch.outcome in ("error", "quarantined")
         streak = int(source["failure_streak"]) + 1 if failed else 0
-        extract = int(source["extract_streak"]) + (fetch.error_kind == "extract") if failed else 0
+        extracting = fetch.error_kind in ("extract", "quarantine")
+        extract = int(source["extract_streak"]) + extracting if failed else 0
         health = str(source["health"])
         sets: dict[str, Any] = {"failure_streak": streak, "extract_streak": extract}
         if failed and health == "ok" and 0 < result.failing_after <= streak:
@@ -607,8 +627,10 @@ class SqliteStore(HistoryQueries):
         return tuple(kind for kind, _, _ in raised)
 
     @staticmethod
-    def _insert_fetch(db: Database, article_id: int, fetch: FetchRecord) -> None:
-        db.table("fetches").insert(
+    def _insert_fetch(db: Database, article_id: int, fetch: FetchRecord) -> int:
+        return _insert(
+            db,
+            "fetches",
             {
                 "article_id": article_id,
                 "url": fetch.url,
@@ -621,7 +643,7 @@ class SqliteStore(HistoryQueries):
                 "redirects": _json([_redirect_dict(r) for r in fetch.redirects]),
                 "error_kind": fetch.error_kind,
                 "error": fetch.error,
-            }
+            },
         )
 
     def _insert_change(
@@ -684,6 +706,13 @@ class SqliteStore(HistoryQueries):
             sets.append("consecutive_failures = consecutive_failures + 1")
             sets.append("last_error = :error")
             params["error"] = result.fetch.error or result.fetch.error_kind or "error"
+        elif result.quarantine is not None:
+            # the page answered but is no article: shown as failing, the title kept
+            sets.append("consecutive_failures = consecutive_failures + 1")
+            sets.append("last_error = :error")
+            params["error"] = f"quarantined: {result.quarantine}"
+            db.execute(f"UPDATE articles SET {', '.join(sets)} WHERE id = :id", params)
+            return
         else:
             sets.append("consecutive_failures = 0")
             sets.append("last_error = NULL")
@@ -702,6 +731,94 @@ class SqliteStore(HistoryQueries):
                 sets.append("canonical_url = :canonical")
                 params["canonical"] = result.article.canonical_url
         db.execute(f"UPDATE articles SET {', '.join(sets)} WHERE id = :id", params)
+
+    def stats(self, now: datetime) -> StoreStats:
+        """Counts for metrics and health, read under one lock (one consistent snapshot)."""
+        stamp = _ts(now)
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN")  # one read snapshot for all the counts
+            fetches = {
+                r["outcome"]: int(r["n"])
+                for r in self._rows("SELECT outcome, count(*) AS n FROM fetches GROUP BY outcome")
+            }
+            c = self._row(
+                "SELECT count(*) AS total, sum(title_changed) AS title,"
+                " sum(paragraphs_added > 0) AS added, sum(paragraphs_removed > 0) AS removed,"
+                " sum(paragraphs_modified > 0) AS modified, sum(silent) AS silent,"
+                " sum(new_updated_stamp IS NOT NULL) AS stamped,"
+                " sum(severity = 'major') AS major FROM changes"
+            )
+            deliveries = {
+                (r["channel"], r["state"]): int(r["n"])
+                for r in self._rows(
+                    "SELECT channel, state, count(*) AS n FROM deliveries GROUP BY channel, state"
+                )
+            }
+            a = self._row(
+                "SELECT count(*) AS n, sum(a.consecutive_failures > 0) AS failing,"
+                " min(CASE WHEN a.next_check_at <= :now AND (a.lease_until IS NULL"
+                " OR a.lease_until <= :now) THEN a.next_check_at END) AS oldest_due,"
+                " max(a.last_checked_at) AS last_check"
+                " FROM articles a JOIN sources s ON s.id = a.source_id"
+                " WHERE a.state = 'active' AND s.enabled = 1",
+                {"now": stamp},
+            )
+            quarantined = self._row("SELECT count(*) AS n FROM quarantine")
+        assert c is not None and a is not None and quarantined is not None
+        oldest = parse_iso(a["oldest_due"])
+        size = 0
+        for suffix in ("", "-wal"):
+            file = Path(f"{self.path}{suffix}")
+            size += file.stat().st_size if file.exists() else 0
+        kinds = ("title", "added", "removed", "modified", "silent", "stamped", "major")
+        return StoreStats(
+            fetches=fetches,
+            changes={"all": int(c["total"]), **{k: int(c[k] or 0) for k in kinds}},
+            deliveries=deliveries,
+            quarantined=int(quarantined["n"]),
+            articles=int(a["n"]),
+            failing=int(a["failing"] or 0),
+            check_lag_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+            last_check_at=parse_iso(a["last_check"]),
+            database_bytes=size,
+        )
+
+    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
+        """Latest fetches in a row (errors skipped) quarantined with this very content."""
+        rows = self._rows(
+            "SELECT f.outcome, q.hash FROM fetches f LEFT JOIN quarantine q ON q.fetch_id = f.id"
+            " WHERE f.article_id = ? AND f.outcome != 'error' ORDER BY f.id DESC LIMIT 50",
+            [article_id],
+        )
+        streak = 0
+        for row in rows:
+            if row["outcome"] != "quarantined" or row["hash"] != content_hash:
+                break
+            streak += 1
+        return streak
+
+    def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
+        where, params = ("WHERE q.article_id = ?", [article_id]) if article_id else ("", [])
+        rows = self._rows(
+            "SELECT q.*, a.url AS article_url FROM quarantine q"
+            f" JOIN articles a ON a.id = q.article_id {where} ORDER BY q.id DESC LIMIT ?",
+            [*params, int(limit)],
+        )
+        return [
+            Quarantined(
+                id=int(row["id"]),
+                article_id=int(row["article_id"]),
+                url=row["article_url"],
+                at=_required_time(row["at"]),
+                reason=row["reason"],
+                hash=row["hash"],
+                title=row["title"],
+                paragraphs=list(json.loads(row["paragraphs"])),
+                words=int(row["words"] or 0),
+                after_n=None if row["after_n"] is None else int(row["after_n"]),
+            )
+            for row in rows
+        ]
 
     # ------------------------------------------------------------------ deliveries
 

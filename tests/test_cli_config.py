@@ -1,0 +1,92 @@
+"""Broken configurations through the real command line: exit 2, file:line and field, nothing
+written (no database, no WAL file) for every one of them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newswatch.cli import main
+
+OK = "sources:\n  - name: a\n    url: http://127.0.0.1:9/a\n"
+HOOK = "alerts:\n  - kind: webhook\n    url: http://127.0.0.1:9/hook\n"
+
+# (what is wrong, config text, line, text the message must hold)
+BROKEN: list[tuple[str, str, int, str]] = [
+    ("bad YAML: mapping in a scalar", "sources:\n  - name: a: b\n", 2, "invalid YAML"),
+    ("bad YAML: unclosed flow list", "database: x.db\nsources: [a,\n", 3, "invalid YAML"),
+    ("bad YAML: tab indentation", "sources:\n\t- name: a\n", 2, "invalid YAML"),
+    ("unknown top-level key", OK + "databse: x.db\n", 4, "databse: unknown key"),
+    ("unknown source key", OK + "    intervall: 10m\n", 4, "sources[0].intervall: unknown key"),
+    ("unknown fetch key", OK + "fetch:\n  retries: 3\n", 5, "fetch.retries: unknown key"),
+    ("unknown daemon key", OK + "daemon:\n  leese: 5m\n", 5, "daemon.leese: unknown key"),
+    ("wrong type: database", "database: 5\n" + OK, 1, "database: expected a string"),
+    ("wrong type: sources", "sources:\n  name: a\n", 2, "sources: expected a list"),
+    ("wrong type: name", "sources:\n  - name: 12\n    url: http://e.org\n", 2, "a string"),
+    ("wrong type: alerts", OK + "alerts: log\n", 4, "alerts: expected a list"),
+    ("bad interval: words", OK + "    interval: 10 minutes\n", 4, "sources[0].interval"),
+    ("bad interval: zero", OK + "    interval: 0s\n", 4, "sources[0].interval"),
+    ("bad interval: months", OK + "    interval: 10M\n", 4, "sources[0].interval"),
+    ("bad URL: no scheme", "sources:\n  - name: a\n    url: e.org/a\n", 3, "sources[0].url"),
+    ("bad URL: ftp", "sources:\n  - name: a\n    url: ftp://e.org/a\n", 3, "http(s) URL"),
+    ("bad webhook URL", OK + "alerts:\n  - kind: webhook\n    url: x\n", 6, "alerts[0].url"),
+    ("unknown time zone", OK + "    timezone: Asia/Riyad\n", 4, "Asia/Riyadh"),
+    ("time zone as offset", OK + "    timezone: GMT+3:00\n", 4, "sources[0].timezone"),
+    (
+        "duplicate source name",
+        OK + "  - name: a\n    url: http://127.0.0.1:9/b\n",
+        4,
+        "duplicate name 'a'",
+    ),
+    ("duplicate key", OK + "    url: http://127.0.0.1:9/c\n", 4, "duplicate key"),
+    (
+        "missing secret",
+        OK + HOOK + "    headers: {Authorization: 'Bearer ${NW_CLI_TEST_TOKEN}'}\n",
+        7,
+        "NW_CLI_TEST_TOKEN is not set",
+    ),
+    ("missing url", "sources:\n  - name: a\n", 2, "sources[0].url: required field missing"),
+    ("unknown kind", OK + "    kind: rss\n", 4, "sources[0].kind"),
+    ("unknown alert kind", OK + "alerts:\n  - kind: pager\n", 5, "alerts[0].kind"),
+    ("bad size", OK + "fetch:\n  max_bytes: lots\n", 5, "fetch.max_bytes"),
+    ("bad lease", OK + "daemon:\n  lease: 0.1s\n", 5, "daemon.lease"),
+    ("bad metrics address", OK + "metrics: localhost\n", 4, "metrics: expected host:port"),
+    ("no sources", "sources: []\n", 1, "sources: expected at least one source"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"), [c[1:] for c in BROKEN], ids=[c[0] for c in BROKEN]
+)
+def test_broken_config_exits_2_and_writes_nothing(
+    tmp_path: Path, text: str, line: int, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NW_CLI_TEST_TOKEN", raising=False)
+    config = tmp_path / "config.yaml"
+    config.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "check"])
+    assert result.exit_code == 2, result.output
+    problems = [p.strip() for p in result.stderr.splitlines()[1:]]
+    assert any(p.startswith(f"{config}:{line}") and message in p for p in problems), problems
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"], "something was written"
+
+
+def test_the_real_process_exits_2(tmp_path: Path) -> None:
+    """Exit status and stderr as a shell or systemd sees them, not only through click."""
+    config = tmp_path / "config.yaml"
+    config.write_text(OK + "    interval: soon\n", encoding="utf-8")
+    for command in (["check"], ["run", "--once"], ["health"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "newswatch.cli", "--config", str(config), *command],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 2, (command, done.stderr)
+        assert f"{config}:4: sources[0].interval:" in done.stderr
+        assert done.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]
