@@ -54,8 +54,14 @@ _KEYWORDS: tuple[tuple[str, StampKind, bool], ...] = (
     (r"تاريخ\s+النشر|تم\s+النشر|تم\s+نشره|نشر|نشره|نشرت|منشور", "published", True),
     (r"تاریخ\s+انتشار|منتشر\s+شده", "published", True),
 )
+# the word-start test is hoisted out of the alternation: tested once per position instead of
+# once per alternative, the search runs several times faster (same matches)
 _KEYWORD = re.compile(
-    "|".join(f"{_B}(?P<k{i}>{pattern}){_E}" for i, (pattern, _, _) in enumerate(_KEYWORDS))
+    _B
+    + "(?:"
+    + "|".join(f"(?P<k{i}>{pattern})" for i, (pattern, _, _) in enumerate(_KEYWORDS))
+    + ")"
+    + _E
 )
 
 _FILLER = re.compile(
@@ -139,12 +145,15 @@ _UNITS: dict[str, float] = {
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 _NUM = r"(?P<n>\d+|an?|one|une?|einer?|einem|una?|uma?)"
 _RELATIVE = re.compile(
-    "|".join(
+    _B
+    + "(?:"
+    + "|".join(
         (
-            rf"{_B}{_NUM}\s+(?P<u>{_UNIT_ALT})\w*\s+(?:ago|fa|назад|önce|once|پیش){_E}",
-            rf"{_B}(?:il\s+y\s+a|vor|hace|há|ha|منذ|قبل)\s+{_NUM}?\s*(?P<u2>{_UNIT_ALT})\w*",
+            rf"{_NUM}\s+(?P<u>{_UNIT_ALT})\w*\s+(?:ago|fa|назад|önce|once|پیش){_E}",
+            rf"(?:il\s+y\s+a|vor|hace|há|ha|منذ|قبل)\s+{_NUM}?\s*(?P<u2>{_UNIT_ALT})\w*",
         )
     ).replace("(?P<n>", "(?P<n1>", 1)
+    + ")"
 )
 _JUST_NOW = re.compile(rf"{_B}(?:just\s+now|à\s+l'instant|gerade\s+eben|الآن|للتو){_E}")
 
@@ -287,6 +296,9 @@ def read_stamp_line(
     opening = _correction_opening(folded, found)
     if opening is not None:
         return _correction(stripped, folded, opening, timezone), True
+    if found is None and default_kind is None and _RELATIVE.search(folded) is None:
+        if _JUST_NOW.search(folded) is None:
+            return None  # no keyword, no age ("5 minutes ago"): whatever date it holds
     zone = _zone(timezone)
     reference = article_date or fetched_at
     dayfirst = found[1] if found is not None else True
