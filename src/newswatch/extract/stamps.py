@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from newswatch.extract.candidates import R_TEXT_KEYWORD, WEIGHTS, Found, text_found
 from newswatch.extract.datelines import near_title_stamps, scan_text_stamps
@@ -85,16 +85,19 @@ def read_stamps(
     timezone: str = "UTC",
     fetched_at: datetime | None = None,
     url: str | None = None,
+    scope: LexborNode | None = None,
 ) -> StampReading:
     """Every stamp of the page and the chosen ``published``/``updated`` instants (UTC).
 
     ``paragraphs`` are the extracted body paragraphs (in-text stamp lines are among them);
     ``timezone`` (IANA name or abbreviation) reads stamps that name no zone; ``fetched_at``
     resolves relative stamps and rejects dates after the fetch; ``url`` is a last resort
-    for a date written in the article's address.
+    for a date written in the article's address; ``scope`` is the article's container when
+    the caller found it already (:func:`~newswatch.extract.regions.article_scope`).
     """
     zone = zone_named(timezone) or UTC
-    scope = article_scope(tree)
+    if scope is None:
+        scope = article_scope(tree)
     found = jsonld_stamps(tree, zone) + meta_stamps(tree, zone) + itemprop_stamps(tree, zone)
     found += time_stamps(tree, zone, scope)
     for stamp, rank in near_title_stamps(scope, zone, fetched_at):

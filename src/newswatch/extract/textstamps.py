@@ -296,9 +296,13 @@ def read_stamp_line(
     opening = _correction_opening(folded, found)
     if opening is not None:
         return _correction(stripped, folded, opening, timezone), True
-    if found is None and default_kind is None and _RELATIVE.search(folded) is None:
-        if _JUST_NOW.search(folded) is None:
-            return None  # no keyword, no age ("5 minutes ago"): whatever date it holds
+    if (
+        found is None
+        and default_kind is None
+        and _RELATIVE.search(folded) is None
+        and _JUST_NOW.search(folded) is None
+    ):
+        return None  # no keyword, no age ("5 minutes ago"): whatever date it holds
     zone = _zone(timezone)
     reference = article_date or fetched_at
     dayfirst = found[1] if found is not None else True
@@ -360,7 +364,7 @@ def stamps_in_lines(
     stamps separated by ``|``, ``•`` or ``·`` ("Published 20 July | Updated 21 July")."""
     found: list[TextStamp] = []
     for line in lines:
-        if len(line) > MAX_CORRECTION_LINE or not _maybe_stamp(line):
+        if len(line) > MAX_CORRECTION_LINE or not maybe_stamp(line):
             continue
         for piece in _pieces(line):
             stamp = parse_stamp_line(
@@ -408,7 +412,7 @@ _NO_DIGIT_STAMP = re.compile(
 )
 
 
-def _maybe_stamp(line: str) -> bool:
+def maybe_stamp(line: str) -> bool:
     """Cheap pre-filter: a stamp line has a digit or words of a stamp without digits
     ("an hour ago", "منذ ساعتين", a correction note)."""
     if _QUICK.search(line):
