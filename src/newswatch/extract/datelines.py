@@ -19,6 +19,7 @@ from newswatch.extract.candidates import (
     Found,
     text_found,
 )
+from newswatch.extract.dates import fold
 from newswatch.extract.regions import UPDATE_HINT, date_hinted, excluded
 from newswatch.extract.textstamps import (
     MAX_OTHER_LETTERS,
@@ -40,6 +41,9 @@ _HINTED_OTHER_LETTERS = 16  # a byline ("By Jane Doe, 8 January 2020") in a date
 _SCAN_MAX_NODES = 4000  # text nodes read by the last-resort scan
 _NEAR_TITLE_MAX = 40  # candidate elements examined around the headline
 DIGIT = re.compile(r"\d")
+# every date :func:`~newswatch.extract.dates.find_datetime` reads with no default year holds
+# one: four digits, or a day/month/year triple with a two-digit year
+_YEAR = re.compile(r"\d{4}|\d\s*([-/.])\s*\d{1,2}\s*\1\s*\d\d")
 
 
 def near_title_stamps(
@@ -123,8 +127,8 @@ def scan_text_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
         if not raw or len(raw) < 6 or DIGIT.search(raw) is None:
             continue
         text = raw.strip()
-        if not 6 <= len(text) <= 100:
-            continue
+        if not 6 <= len(text) <= 100 or _YEAR.search(fold(text)) is None:
+            continue  # with no reference date, only a date with its year is a date
         parent = node.parent
         if parent is None or parent.tag in ("script", "style", "noscript", "option", "title"):
             continue

@@ -11,6 +11,7 @@ dates set it gives the same ``published`` and ``updated`` as ``extract()`` on ev
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -28,7 +29,9 @@ from newswatch.extract.hints import (
 )
 from newswatch.extract.regions import CLASS_DEPTH, article_scope
 from newswatch.extract.stamps import StampReading, read_stamps
-from newswatch.extract.textstamps import MAX_CORRECTION_LINE, maybe_stamp
+from newswatch.extract.textstamps import MAX_CORRECTION_LINE, maybe_stamp, stamps_in_lines
+
+_DIGIT = re.compile(r"\d|[٠-٩۰-۹]")
 
 
 def extract_dates(
@@ -46,13 +49,16 @@ def extract_dates(
     """
     tree = parse(html)
     scope = article_scope(tree)
-    lines = stamp_lines(tree, scope)
+    lines = stamp_lines(tree, scope, relative=fetched_at is not None)
     return read_stamps(tree, lines, timezone=timezone, fetched_at=fetched_at, url=url, scope=scope)
 
 
-def stamp_lines(tree: LexborHTMLParser, scope: LexborNode | None) -> list[str]:
-    """Texts of the article's blocks that may be stamp lines (a digit, or the words of a
-    stamp without one), white space collapsed, in page order."""
+def stamp_lines(
+    tree: LexborHTMLParser, scope: LexborNode | None, *, relative: bool = True
+) -> list[str]:
+    """Texts of the article's blocks that read as stamp lines, white space collapsed, in page
+    order. Without ``relative``, only lines with a digit are read: a stamp without one ("an
+    hour ago", an undated correction note) has no instant unless a fetch time is known."""
     root = scope if scope is not None else tree.body
     if root is None:
         return []
@@ -63,7 +69,7 @@ def stamp_lines(tree: LexborHTMLParser, scope: LexborNode | None) -> list[str]:
         if not node.is_text_node:
             continue
         raw = node.text_content
-        if not raw or not maybe_stamp(raw):
+        if not raw or not (_DIGIT.search(raw) or (relative and maybe_stamp(raw))):
             continue
         block = node.parent
         while block is not None and block.tag not in BLOCK_TAGS and block.tag not in SKIP_TAGS:
@@ -71,7 +77,7 @@ def stamp_lines(tree: LexborHTMLParser, scope: LexborNode | None) -> list[str]:
         if block is None or block.mem_id in seen:
             continue
         seen.add(block.mem_id)
-        if block.tag == "h1" or _dropped(block, stop):
+        if block.tag == "h1":
             continue
         text = " ".join(block.text().split())
         if len(text) > MAX_CORRECTION_LINE:
@@ -82,7 +88,9 @@ def stamp_lines(tree: LexborHTMLParser, scope: LexborNode | None) -> list[str]:
             and not text.endswith(SENTENCE_END)
         ):
             continue  # a stray label the body extractor leaves out
-        lines.append(text)
+        # the cheap test first: few blocks read as stamps, fewer sit in furniture
+        if stamps_in_lines([text]) and not _dropped(block, stop):
+            lines.append(text)
     return lines
 
 
