@@ -29,7 +29,7 @@ from newswatch.extract.hints import (
 )
 from newswatch.extract.regions import CLASS_DEPTH, article_scope
 from newswatch.extract.stamps import StampReading, read_stamps
-from newswatch.extract.textstamps import MAX_CORRECTION_LINE, maybe_stamp, stamps_in_lines
+from newswatch.extract.textstamps import MAX_CORRECTION_LINE, may_be_stamp_line, maybe_stamp
 
 _DIGIT = re.compile(r"\d|[٠-٩۰-۹]")
 
@@ -89,7 +89,7 @@ def stamp_lines(
         ):
             continue  # a stray label the body extractor leaves out
         # the cheap test first: few blocks read as stamps, fewer sit in furniture
-        if stamps_in_lines([text]) and not _dropped(block, stop):
+        if may_be_stamp_line(text, relative=relative) and not _dropped(block, stop):
             lines.append(text)
     return lines
 

@@ -375,6 +375,18 @@ def stamps_in_lines(
     return found
 
 
+def may_be_stamp_line(line: str, *, relative: bool = True) -> bool:
+    """Whether :func:`stamps_in_lines` could read a stamp in ``line``: it holds a stamp
+    keyword (in its head, when it is prose-long) or, with ``relative``, an age ("5 minutes
+    ago"). One search, where reading the line is several."""
+    folded = fold(line[:_CORRECTION_PROBE] if len(line) > MAX_LINE else line)
+    if _KEYWORD.search(folded) is not None:
+        return True
+    return relative and (
+        _RELATIVE.search(folded) is not None or _JUST_NOW.search(folded) is not None
+    )
+
+
 def _pieces(line: str) -> list[str]:
     """A line cut at separators and at each further stamp keyword, so that "Published 20 July
     2016, updated 21 July 2016" gives two stamps; one piece when the line is prose-long."""
