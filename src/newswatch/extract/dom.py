@@ -72,6 +72,24 @@ class Page:
     elems: list[Elem]
 
 
+def _tag_ids(names: Set[str]) -> dict[int, str]:
+    """The parser's numeric ids of standard tag names (fixed by lexbor, the same in every
+    document; unknown tags get ids of their own and are none of these)."""
+    maker = LexborHTMLParser("")
+    return {maker.create_node(name).tag_id: name for name in names}
+
+
+_BLOCK_NAMES = _tag_ids(BLOCK_TAGS)
+_BLOCK_IDS = frozenset(_BLOCK_NAMES)
+_SKIP_IDS = frozenset(_tag_ids(SKIP_TAGS))
+_TEXT = LexborHTMLParser("<p>x</p>").css_first("p").first_child.tag_id  # type: ignore[union-attr]
+_BR = next(iter(_tag_ids({"br"})))
+_A = next(iter(_tag_ids({"a"})))
+# lexbor numbers the standard tags alphabetically from "a"; the ids below are the text,
+# comment, doctype and document nodes
+_FIRST_ELEMENT = _A
+
+
 class _Walker:
     """The recursive walk; written for speed (it visits every node of every page)."""
 
@@ -109,8 +127,8 @@ class _Walker:
         parts = self.parts
         elems = self.elems
         for child in node.iter(include_text=True):
-            tag = child.tag or "-"
-            if tag == "-text":
+            tid = child.tag_id  # an int: cheaper than the tag's name, asked of every node
+            if tid == _TEXT:
                 text = child.text_content
                 if text:
                     parts.append(text)
@@ -120,19 +138,20 @@ class _Walker:
                         if in_link:
                             self.link_len += len(text.strip())
                 continue
-            if tag in SKIP_TAGS or tag[0] == "-":
+            if tid in _SKIP_IDS or tid < _FIRST_ELEMENT:  # code, media, comments
                 continue
-            if tag == "br":
+            if tid == _BR:
                 if self.after_br:
                     self.flush(owner)
                 else:
                     parts.append("\n")
                     self.after_br = True
                 continue
+            block = tid in _BLOCK_IDS
             attrs = child.attributes
             if attrs:
                 names = attrs.get("class"), attrs.get("id")
-                if tag not in BLOCK_TAGS:  # only block elements are scored: no hint needed
+                if not block:  # only block elements are scored: no hint needed
                     hint = 0
                     hidden = bool(names[0] or names[1]) and hidden_class(
                         f"{names[0] or ''} {names[1] or ''}"
@@ -151,7 +170,8 @@ class _Walker:
                     continue
             else:
                 hint = 0
-            if tag in BLOCK_TAGS:
+            if block:
+                tag = _BLOCK_NAMES[tid]
                 if self.has_text:
                     self.flush(owner)
                 elif parts:  # white space only: no block
@@ -191,7 +211,7 @@ class _Walker:
                 elem.end = len(self.blocks)
             else:
                 self.after_br = False
-                self.walk(child, owner, in_link or tag == "a")
+                self.walk(child, owner, in_link or tid == _A)
 
 
 def walk_page(tree: LexborHTMLParser, drop_ids: Set[int] = frozenset()) -> Page:

@@ -364,7 +364,11 @@ def stamps_in_lines(
     stamps separated by ``|``, ``•`` or ``·`` ("Published 20 July | Updated 21 July")."""
     found: list[TextStamp] = []
     for line in lines:
-        if len(line) > MAX_CORRECTION_LINE or not maybe_stamp(line):
+        if (
+            len(line) > MAX_CORRECTION_LINE
+            or not maybe_stamp(line)
+            or not may_be_stamp_line(line, relative=True)
+        ):
             continue
         for piece in _pieces(line):
             stamp = parse_stamp_line(
