@@ -176,6 +176,17 @@ def _kind_at(folded: str, start: int) -> tuple[StampKind, bool, tuple[int, int]]
     return kind, dayfirst, match.span()
 
 
+def _opening_kind(folded: str) -> tuple[StampKind, bool, tuple[int, int]] | None:
+    """:func:`_kind_at` for a keyword that opens the line (starts in its first three
+    characters): three anchored tries instead of a search through a paragraph."""
+    for start in range(_OPENING):
+        match = _KEYWORD.match(folded, start)
+        if match is not None and match.lastgroup is not None:
+            _, kind, dayfirst = _KEYWORDS[int(match.lastgroup[1:])]
+            return kind, dayfirst, match.span()
+    return None
+
+
 def _relative(
     folded: str, fetched_at: datetime | None
 ) -> tuple[datetime | None, tuple[int, int]] | None:
@@ -287,7 +298,7 @@ def read_stamp_line(
         # prose-long: only a correction note opening with its keyword is a stamp; the
         # keyword search runs on the head alone, never over the whole paragraph
         head = fold(stripped[:_CORRECTION_PROBE])
-        opening = _correction_opening(head, _kind_at(head, 0))
+        opening = _correction_opening(head, _opening_kind(head))
         return None if opening is None else (_correction(stripped, head, opening, timezone), True)
     folded = fold(stripped)
     if not _QUICK.search(folded) and _NO_DIGIT_STAMP.search(folded) is None:
@@ -338,7 +349,7 @@ def _correction_opening(
     folded: str, found: tuple[StampKind, bool, tuple[int, int]] | None
 ) -> tuple[int, int] | None:
     """The span of the correction keyword a line opens with ("Correction:", "تصحيح -")."""
-    if found is None or found[0] != "correction" or found[2][0] > 2:
+    if found is None or found[0] != "correction" or found[2][0] >= _OPENING:
         return None
     return found[2] if _CORRECTION_HEAD.match(folded, found[2][1]) else None
 
@@ -364,11 +375,12 @@ def stamps_in_lines(
     stamps separated by ``|``, ``•`` or ``·`` ("Published 20 July | Updated 21 July")."""
     found: list[TextStamp] = []
     for line in lines:
-        if (
-            len(line) > MAX_CORRECTION_LINE
-            or not maybe_stamp(line)
-            or not may_be_stamp_line(line, relative=True)
-        ):
+        if len(line) > MAX_CORRECTION_LINE:
+            continue
+        if len(line) > MAX_LINE:
+            if not may_be_stamp_line(line):  # a correction note's opening: three tries
+                continue
+        elif not maybe_stamp(line) or not may_be_stamp_line(line):
             continue
         for piece in _pieces(line):
             stamp = parse_stamp_line(
@@ -383,7 +395,9 @@ def may_be_stamp_line(line: str, *, relative: bool = True) -> bool:
     """Whether :func:`stamps_in_lines` could read a stamp in ``line``: it holds a stamp
     keyword (in its head, when it is prose-long) or, with ``relative``, an age ("5 minutes
     ago"). One search, where reading the line is several."""
-    folded = fold(line[:_CORRECTION_PROBE] if len(line) > MAX_LINE else line)
+    if len(line) > MAX_LINE:  # prose-long: only a correction note opening with its keyword
+        return _opening_kind(fold(line[:_CORRECTION_PROBE])) is not None
+    folded = fold(line)
     if _KEYWORD.search(folded) is not None:
         return True
     return relative and (
@@ -409,7 +423,8 @@ _CORRECTION_HEAD = re.compile(r"\s*(?:[:\-,(]|\d|$)")
 _CORRECTION_DATE = 60  # characters after a correction keyword where its date may sit
 _CORRECTION_PROBE = 100  # head of a long line searched for a correction keyword
 _SPLIT = re.compile(r"\s*[|•·]\s*|\n")
-_QUICK = re.compile(r"\d|[٠-٩۰-۹]")
+_QUICK = re.compile(r"\d")  # any Unicode digit: Arabic-Indic and Persian ones too
+_OPENING = 3  # a correction note's keyword starts in the first characters of its line
 # what a stamp without any digit can be: a relative age ("an hour ago", "منذ ساعتين", "just
 # now") or a correction note opening with its keyword
 _NO_DIGIT_STAMP = re.compile(
