@@ -59,24 +59,33 @@ def near_title_stamps(
         if node.tag in ("script", "style", "meta", "link", "body", "html", "time"):
             continue
         text = node.text(separator=" ", strip=True)
-        if not text or len(text) > 200 or text in seen or excluded(node):
+        if not text or len(text) > 200 or text in seen:
             continue
-        seen.add(text)
         attrs = node.attributes
         hints = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         default: StampKind = "updated" if UPDATE_HINT.search(hints) else "published"
-        for piece in _PIECES.split(text):
-            read = read_stamp_line(
-                piece,
-                timezone=zone,
-                fetched_at=fetched_at,
-                default_kind=default,
-                max_other_letters=_HINTED_OTHER_LETTERS,
+        reads = [
+            read
+            for piece in _PIECES.split(text)
+            if (
+                read := read_stamp_line(
+                    piece,
+                    timezone=zone,
+                    fetched_at=fetched_at,
+                    default_kind=default,
+                    max_other_letters=_HINTED_OTHER_LETTERS,
+                )
             )
-            if read is not None:
-                stamp, strict = read
-                rank = R_TEXT_KEYWORD if strict else R_TEXT_NEAR_TITLE
-                found.append((_distance(node, around), stamp, rank))
+            is not None
+        ]
+        # whether a text reads as stamps does not depend on its node: the region test (a
+        # walk up the tree) is left for the few that do
+        if not reads or excluded(node):
+            continue
+        seen.add(text)
+        distance = _distance(node, around)
+        for stamp, strict in reads:
+            found.append((distance, stamp, R_TEXT_KEYWORD if strict else R_TEXT_NEAR_TITLE))
     found.sort(key=lambda item: item[0])  # stable: the headline's neighbours first
     # a container repeats its date child with furniture around it (view counters): keep the child
     texts = [s.text for _, s, _ in found]
