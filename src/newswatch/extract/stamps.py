@@ -27,6 +27,7 @@ from newswatch.extract.datelines import near_title_stamps, scan_text_stamps
 from newswatch.extract.dates import zone_named
 from newswatch.extract.jsonld import jsonld_stamps
 from newswatch.extract.markup import itemprop_stamps, meta_stamps, time_stamps, url_stamps
+from newswatch.extract.meta import MetaNodes, meta_nodes
 from newswatch.extract.regions import article_scope
 from newswatch.extract.textstamps import TextStamp, stamps_in_lines
 from newswatch.models import Stamp, StampKind
@@ -86,6 +87,7 @@ def read_stamps(
     fetched_at: datetime | None = None,
     url: str | None = None,
     scope: LexborNode | None = None,
+    nodes: MetaNodes | None = None,
 ) -> StampReading:
     """Every stamp of the page and the chosen ``published``/``updated`` instants (UTC).
 
@@ -93,12 +95,16 @@ def read_stamps(
     ``timezone`` (IANA name or abbreviation) reads stamps that name no zone; ``fetched_at``
     resolves relative stamps and rejects dates after the fetch; ``url`` is a last resort
     for a date written in the article's address; ``scope`` is the article's container when
-    the caller found it already (:func:`~newswatch.extract.regions.article_scope`).
+    the caller found it already (:func:`~newswatch.extract.regions.article_scope`), ``nodes``
+    its meta tags and JSON-LD scripts (:func:`~newswatch.extract.meta.meta_nodes`).
     """
     zone = zone_named(timezone) or UTC
     if scope is None:
         scope = article_scope(tree)
-    found = jsonld_stamps(tree, zone) + meta_stamps(tree, zone) + itemprop_stamps(tree, zone)
+    if nodes is None:
+        nodes = meta_nodes(tree)
+    found = jsonld_stamps(nodes.scripts, zone) + meta_stamps(nodes.metas, zone)
+    found += itemprop_stamps(tree, zone)
     found += time_stamps(tree, zone, scope)
     for stamp, rank in near_title_stamps(scope, zone, fetched_at):
         near = text_found(stamp, rank, "near")
