@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
@@ -63,6 +64,15 @@ _KEYWORD = re.compile(
     + ")"
     + _E
 )
+# the first two letters (folded) of every keyword above: a keyword can only start where one
+# of these opens a word (tests check that they cover every pattern of _KEYWORDS)
+KEYWORD_STARTS = (
+    "ac", "ag", "ak", "at", "be", "bi", "cl", "co", "de", "du", "dü", "ed", "er", "fe", "fi",
+    "ge", "gu", "gü", "ko", "la", "mi", "mo", "op", "po", "pr", "pu", "re", "so", "st", "ul",
+    "up", "ve", "ya", "za", "zu", "úl", "да", "из", "ис", "об", "оп", "по", "آخ", "اخ", "بر",
+    "به", "تا", "تح", "تص", "تم", "مح", "من", "نش",
+)  # fmt: skip
+_KEYWORD_START = re.compile(_B + "(?:" + "|".join(KEYWORD_STARTS) + ")")
 
 _FILLER = re.compile(
     _B + r"(?:on|at|the|of|by|am|um|uhr|le|les|à|a|el|de|del|las|la|il|alle|ore|em|às|op|om|"
@@ -168,8 +178,25 @@ class TextStamp:
     at: datetime | None
 
 
+def _keywords(folded: str, start: int = 0) -> Iterator[re.Match[str]]:
+    """The keywords of ``folded`` from ``start``, as ``_KEYWORD.finditer`` finds them.
+
+    The whole pattern (dozens of alternatives, in many scripts) is only tried where a word
+    opens with the first two letters of a keyword: a scan for those is several times faster
+    than a search with the whole pattern, and most lines hold no keyword at all."""
+    end = start
+    for candidate in _KEYWORD_START.finditer(folded, start):
+        at = candidate.start()
+        if at < end:
+            continue
+        match = _KEYWORD.match(folded, at)
+        if match is not None:
+            end = match.end()
+            yield match
+
+
 def _kind_at(folded: str, start: int) -> tuple[StampKind, bool, tuple[int, int]] | None:
-    match = _KEYWORD.search(folded, start)
+    match = next(_keywords(folded, start), None)
     if match is None or match.lastgroup is None:
         return None
     _, kind, dayfirst = _KEYWORDS[int(match.lastgroup[1:])]
@@ -180,6 +207,8 @@ def _opening_kind(folded: str) -> tuple[StampKind, bool, tuple[int, int]] | None
     """:func:`_kind_at` for a keyword that opens the line (starts in its first three
     characters): three anchored tries instead of a search through a paragraph."""
     for start in range(_OPENING):
+        if _KEYWORD_START.match(folded, start) is None:
+            continue
         match = _KEYWORD.match(folded, start)
         if match is not None and match.lastgroup is not None:
             _, kind, dayfirst = _KEYWORDS[int(match.lastgroup[1:])]
@@ -398,7 +427,7 @@ def may_be_stamp_line(line: str, *, relative: bool = True) -> bool:
     if len(line) > MAX_LINE:  # prose-long: only a correction note opening with its keyword
         return _opening_kind(fold(line[:_CORRECTION_PROBE])) is not None
     folded = fold(line)
-    if _KEYWORD.search(folded) is not None:
+    if next(_keywords(folded), None) is not None:
         return True
     return relative and (
         _RELATIVE.search(folded) is not None or _JUST_NOW.search(folded) is not None
@@ -413,7 +442,7 @@ def _pieces(line: str) -> list[str]:
     pieces: list[str] = []
     for part in _SPLIT.split(line):
         folded = fold(part)
-        starts = [m.start() for m in _KEYWORD.finditer(folded)] if len(folded) == len(part) else []
+        starts = [m.start() for m in _keywords(folded)] if len(folded) == len(part) else []
         cuts = [0, *starts[1:], len(part)] if len(starts) > 1 else [0, len(part)]
         pieces.extend(part[a:b].strip(" ,;-") for a, b in itertools.pairwise(cuts))
     return [p for p in pieces if p]
