@@ -99,6 +99,7 @@ def read_stamps(
     its meta tags and JSON-LD scripts (:func:`~newswatch.extract.meta.meta_nodes`).
     """
     zone = zone_named(timezone) or UTC
+    scan = _Scan(tree, zone)
     if scope is None:
         scope = article_scope(tree)
     if nodes is None:
@@ -112,7 +113,7 @@ def read_stamps(
             found.append(near)
     published = _vote(found, "published", fetched_at)
     if published is None:
-        found += url_stamps(tree, url) or scan_text_stamps(tree, zone)
+        found += url_stamps(tree, url) or scan.found()
         published = _vote(found, "published", fetched_at)
 
     article_date = published.local if published is not None else None
@@ -141,13 +142,25 @@ def read_stamps(
         published=published.local.astimezone(UTC) if published is not None else None,
         updated=updated.local.astimezone(UTC) if updated is not None else None,
         stamps=stamps,
-        published_local=_as_shown(published, found, tree, zone) if published is not None else None,
+        published_local=_as_shown(published, found, scan) if published is not None else None,
     )
 
 
-def _as_shown(
-    published: Found, found: list[Found], tree: LexborHTMLParser, zone: tzinfo
-) -> datetime:
+class _Scan:
+    """The last-resort date scan of a page, run at most once (it walks the whole body) and
+    only when asked for."""
+
+    def __init__(self, tree: LexborHTMLParser, zone: tzinfo) -> None:
+        self.tree, self.zone = tree, zone
+        self.result: list[Found] | None = None
+
+    def found(self) -> list[Found]:
+        if self.result is None:
+            self.result = scan_text_stamps(self.tree, self.zone)
+        return self.result
+
+
+def _as_shown(published: Found, found: list[Found], scan: _Scan) -> datetime:
     """``published`` in the page's own zone when its metadata speaks UTC.
 
     Sites often write metadata in UTC ("...T01:49:09Z") but show local time to readers
@@ -164,7 +177,7 @@ def _as_shown(
         key=lambda f: f.rank,
     )
     if not visible:
-        visible = [f for f in scan_text_stamps(tree, zone) if f.kind == "published"]
+        visible = [f for f in scan.found() if f.kind == "published"]
     for shown in visible[:1]:  # the article's own visible date, not any date on the page
         if shown.local.utcoffset() != timedelta(0):
             if shown.local == instant and shown.local.tzinfo is not None:
