@@ -5,8 +5,11 @@ htmldate), scoring every block of the page to find the article is wasted work. T
 same places :func:`~newswatch.extract.extract` reads (metadata, ``<time>``, the date lines
 near the headline) and takes the in-text stamp lines ("Updated 18:17 GMT") from the article's
 container directly, skipping what the body extractor would drop as furniture: the lines of
-headers, bylines, sidebars and related lists, hidden text, short stray labels. On the shared
-dates set it gives the same ``published`` and ``updated`` as ``extract()`` on every page.
+headers, bylines, sidebars and related lists, hidden text, short stray labels. That is the
+body extractor's choice approximated without scoring: on the shared dates set (548 pages) it
+gives the same ``published`` and ``updated`` as ``extract()`` on every page, on the article
+set on 82 of 83 (the other has an "Updated" line in a header block that the body extractor
+leaves out and this reads).
 """
 
 from __future__ import annotations
