@@ -24,6 +24,7 @@ from newswatch.extract.hints import (
     analyse,
     hidden_class,
     hidden_style,
+    known,
 )
 
 
@@ -149,17 +150,19 @@ class _Walker:
                 continue
             block = tid in _BLOCK_IDS
             attrs = child.attributes
+            named = False
             if attrs:
                 names = attrs.get("class"), attrs.get("id")
-                if not block:  # only block elements are scored: no hint needed
-                    hint = 0
-                    hidden = bool(names[0] or names[1]) and hidden_class(
-                        f"{names[0] or ''} {names[1] or ''}"
-                    )
-                elif names[0] or names[1]:
-                    hint, hidden = analyse(*names)
+                named = bool(names[0] or names[1])
+                # a substring test first: few names hide anything; a block's own verdict
+                # leaves CMS taxonomy classes out (see hints.names)
+                verdict = known(names) if block and named else None
+                if verdict is not None:
+                    hidden = verdict[1]
                 else:
-                    hint, hidden = 0, False
+                    hidden = named and hidden_class(f"{names[0] or ''} {names[1] or ''}")
+                    if hidden and block:
+                        hidden = analyse(*names)[1]
                 if (
                     hidden
                     or "hidden" in attrs
@@ -168,8 +171,6 @@ class _Walker:
                     continue
                 if self.drop_ids and child.mem_id in self.drop_ids:
                     continue
-            else:
-                hint = 0
             if block:
                 tag = _BLOCK_NAMES[tid]
                 if self.has_text:
@@ -178,14 +179,11 @@ class _Walker:
                     parts.clear()
                     self.link_len = 0
                     self.after_br = False
-                tag_furniture = False
+                tag_furniture = strong = False
                 if attrs:
                     tag_furniture = attrs.get("role") in NEGATIVE_ROLES
-                    if attrs.get("itemprop") == "articleBody":
-                        hint = STRONG
+                    strong = attrs.get("itemprop") == "articleBody"
                 tag_furniture = tag_furniture or tag in FURNITURE_TAGS
-                if hint == 0 and (tag == "article" or tag == "main"):
-                    hint = 1
                 index = len(elems)
                 up = elems[owner]
                 up.children.append(index)
@@ -194,8 +192,8 @@ class _Walker:
                     tag,
                     owner,
                     up.depth + 1,
-                    hint,
-                    tag_furniture or hint < 0,
+                    0,
+                    tag_furniture,
                     tag_furniture,
                     child.mem_id,
                     len(self.blocks),
@@ -209,6 +207,14 @@ class _Walker:
                     self.link_len = 0
                 self.after_br = False
                 elem.end = len(self.blocks)
+                if elem.end > elem.first:  # class hints only matter to elements holding text
+                    hint = analyse(*names)[0] if named else 0
+                    if strong:
+                        hint = STRONG
+                    elif hint == 0 and (tag == "article" or tag == "main"):
+                        hint = 1
+                    elem.hint = hint
+                    elem.furniture = tag_furniture or hint < 0
             else:
                 self.after_br = False
                 self.walk(child, owner, in_link or tid == _A)
