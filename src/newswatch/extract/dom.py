@@ -94,6 +94,8 @@ _FIRST_ELEMENT = _A
 class _Walker:
     """The recursive walk; written for speed (it visits every node of every page)."""
 
+    __slots__ = ("after_br", "blocks", "drop_ids", "elems", "has_text", "link_len", "parts")
+
     def __init__(self, drop_ids: Set[int]) -> None:
         self.blocks: list[Block] = []
         self.elems: list[Elem] = []
@@ -127,9 +129,11 @@ class _Walker:
     def walk(self, node: LexborNode, owner: int, in_link: bool) -> None:
         parts = self.parts
         elems = self.elems
+        text_id, br_id, first_element = _TEXT, _BR, _FIRST_ELEMENT
+        skip_ids, block_ids = _SKIP_IDS, _BLOCK_IDS
         for child in node.iter(include_text=True):
             tid = child.tag_id  # an int: cheaper than the tag's name, asked of every node
-            if tid == _TEXT:
+            if tid == text_id:
                 text = child.text_content
                 if text:
                     parts.append(text)
@@ -139,16 +143,16 @@ class _Walker:
                         if in_link:
                             self.link_len += len(text.strip())
                 continue
-            if tid in _SKIP_IDS or tid < _FIRST_ELEMENT:  # code, media, comments
+            if tid in skip_ids or tid < first_element:  # code, media, comments
                 continue
-            if tid == _BR:
+            if tid == br_id:
                 if self.after_br:
                     self.flush(owner)
                 else:
                     parts.append("\n")
                     self.after_br = True
                 continue
-            block = tid in _BLOCK_IDS
+            block = tid in block_ids
             attrs = child.attributes
             named = False
             if attrs:
