@@ -37,8 +37,11 @@ class Elem:
     parent: int
     depth: int
     hint: int
+    """The class/id hint (see :func:`~newswatch.extract.hints.analyse`), read once the
+    element's subtree is walked and only when it holds text: elsewhere it decides nothing."""
     furniture: bool
-    """Named or tagged as page furniture (nav, share bar, related list, caption, ...)."""
+    """Named or tagged as page furniture (nav, share bar, related list, caption, ...); by its
+    name only when it holds text, like ``hint``."""
     tag_furniture: bool
     """Furniture by its tag or ARIA role alone (what still counts under a CSS body rule)."""
     mem_id: int
