@@ -74,22 +74,19 @@ def stamp_lines(
         raw = node.text_content
         if not raw or not (_DIGIT.search(raw) or (relative and maybe_stamp(raw))):
             continue
-        block = node.parent
-        while block is not None and block.tag not in BLOCK_TAGS and block.tag not in SKIP_TAGS:
+        block, tag = node.parent, ""
+        while block is not None:
+            tag = block.tag or ""
+            if tag in BLOCK_TAGS or tag in SKIP_TAGS:
+                break
             block = block.parent
-        if block is None or block.mem_id in seen:
-            continue
+        if block is None or tag in SKIP_TAGS or tag == "h1" or block.mem_id in seen:
+            continue  # code (a script's numbers), the headline, a block read already
         seen.add(block.mem_id)
-        if block.tag == "h1":
-            continue
         text = " ".join(block.text().split())
         if len(text) > MAX_CORRECTION_LINE:
             continue
-        if (
-            block.tag not in PROSE_TAGS
-            and len(text) < SHORT_STRAY
-            and not text.endswith(SENTENCE_END)
-        ):
+        if tag not in PROSE_TAGS and len(text) < SHORT_STRAY and not text.endswith(SENTENCE_END):
             continue  # a stray label the body extractor leaves out
         # the cheap test first: few blocks read as stamps, fewer sit in furniture
         if may_be_stamp_line(text, relative=relative) and not _dropped(block, stop):
