@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
 
 import pytest
 
+from newswatch.extract import textstamps
 from newswatch.extract.dates import find_datetime, parse_machine, zone_named
 from newswatch.extract.textstamps import parse_stamp_line, stamps_in_lines
 
@@ -236,3 +238,59 @@ def test_long_paragraphs_are_only_read_for_an_opening_correction() -> None:
     note = "Correction: " + prose
     (stamp,) = stamps_in_lines([note])
     assert stamp.kind == "correction" and stamp.text == note
+
+
+def _starts(items: Any, size: int) -> set[str] | None:
+    """Every string of up to ``size`` characters a parsed pattern can begin with (None when
+    the pattern holds something other than literals, classes, groups and repeats there)."""
+    from re import _constants as c  # type: ignore[attr-defined]  # the parser's opcodes
+
+    found = {""}
+    for op, arg in items:
+        short = {s for s in found if len(s) < size}
+        if not short:
+            break
+        need = size - min(len(s) for s in short)
+        heads: set[str] | None
+        if op is c.LITERAL:
+            heads = {chr(arg)}
+        elif op is c.IN and all(o in (c.LITERAL, c.RANGE) for o, _ in arg):
+            heads = set()
+            for o, a in arg:
+                heads |= {chr(a)} if o is c.LITERAL else {chr(x) for x in range(a[0], a[1] + 1)}
+        elif op is c.BRANCH:
+            parts = [_starts(branch, need) for branch in arg[1]]
+            heads = None if any(p is None for p in parts) else set().union(*parts)  # type: ignore[arg-type]
+        elif op is c.SUBPATTERN:
+            heads = _starts(arg[3], need)
+        elif op is c.MAX_REPEAT:
+            low, high, inner = arg
+            once = _starts(inner, need)
+            if once is None:
+                return None
+            heads, current = ({""} if low == 0 else set()), {""}
+            for count in range(1, min(high, need) + 1):
+                current = {(a + b)[:need] for a in current for b in once}
+                if count >= low:
+                    heads |= current
+        else:
+            return None
+        if heads is None:
+            return None
+        found = {s for s in found if len(s) >= size} | {
+            (s + h)[:size] for s in short for h in heads
+        }
+    return found
+
+
+def test_keyword_starts_cover_every_keyword() -> None:
+    """The fast scan finds a keyword only where one of KEYWORD_STARTS opens a word: every
+    keyword of every language must begin with one of them."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    for pattern, _, _ in textstamps._KEYWORDS:
+        starts = _starts(_parser.parse(pattern), 2)
+        assert starts is not None, pattern
+        assert all(len(s) == 2 for s in starts), pattern
+        missing = starts - set(textstamps.KEYWORD_STARTS)
+        assert not missing, (pattern, missing)

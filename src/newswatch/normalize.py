@@ -41,7 +41,7 @@ def clean_text(text: str) -> str:
     """What we store: NFC, invisible controls dropped, white space collapsed and trimmed."""
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() and re's \s agree on what white space is
 
 
 def comparable(text: str) -> str:

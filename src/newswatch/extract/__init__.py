@@ -5,6 +5,8 @@ frozen records.
 """
 
 from newswatch.extract.extractor import extract, parse
+from newswatch.extract.pagedates import extract_dates
 from newswatch.extract.rules import ExtractRules, validate_selector
+from newswatch.extract.stamps import StampReading
 
-__all__ = ["ExtractRules", "extract", "parse", "validate_selector"]
+__all__ = ["ExtractRules", "StampReading", "extract", "extract_dates", "parse", "validate_selector"]

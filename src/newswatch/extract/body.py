@@ -25,8 +25,8 @@ _NOISE_WEIGHT = 0.7
 _NOT_CANDIDATES = PROSE_TAGS - {"td"}
 _FURNITURE_FACTOR = 0.3
 _HINT_FACTOR = {1: 1.1, 2: 1.3}
-_SENTENCE_END = (".", "!", "?", "؟", "。", ":", "»", '"', "”", "…", ")")
-_SHORT_STRAY = 40
+SENTENCE_END = (".", "!", "?", "؟", "。", ":", "»", '"', "”", "…", ")")
+SHORT_STRAY = 40
 _PROBE = 40
 
 
@@ -166,8 +166,8 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
     return not (
         strict
         and owner.tag not in PROSE_TAGS
-        and block.length < _SHORT_STRAY
-        and not block.text.endswith(_SENTENCE_END)
+        and block.length < SHORT_STRAY
+        and not block.text.endswith(SENTENCE_END)
     )
 
 

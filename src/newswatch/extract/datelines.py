@@ -19,6 +19,7 @@ from newswatch.extract.candidates import (
     Found,
     text_found,
 )
+from newswatch.extract.dates import fold
 from newswatch.extract.regions import UPDATE_HINT, date_hinted, excluded
 from newswatch.extract.textstamps import (
     MAX_OTHER_LETTERS,
@@ -40,6 +41,9 @@ _HINTED_OTHER_LETTERS = 16  # a byline ("By Jane Doe, 8 January 2020") in a date
 _SCAN_MAX_NODES = 4000  # text nodes read by the last-resort scan
 _NEAR_TITLE_MAX = 40  # candidate elements examined around the headline
 DIGIT = re.compile(r"\d")
+# every date :func:`~newswatch.extract.dates.find_datetime` reads with no default year holds
+# one: four digits, or a day/month/year triple with a two-digit year
+_YEAR = re.compile(r"\d{4}|\d\s*([-/.])\s*\d{1,2}\s*\1\s*\d\d")
 
 
 def near_title_stamps(
@@ -55,24 +59,33 @@ def near_title_stamps(
         if node.tag in ("script", "style", "meta", "link", "body", "html", "time"):
             continue
         text = node.text(separator=" ", strip=True)
-        if not text or len(text) > 200 or text in seen or excluded(node):
+        if not text or len(text) > 200 or text in seen:
             continue
-        seen.add(text)
         attrs = node.attributes
         hints = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         default: StampKind = "updated" if UPDATE_HINT.search(hints) else "published"
-        for piece in _PIECES.split(text):
-            read = read_stamp_line(
-                piece,
-                timezone=zone,
-                fetched_at=fetched_at,
-                default_kind=default,
-                max_other_letters=_HINTED_OTHER_LETTERS,
+        reads = [
+            read
+            for piece in _PIECES.split(text)
+            if (
+                read := read_stamp_line(
+                    piece,
+                    timezone=zone,
+                    fetched_at=fetched_at,
+                    default_kind=default,
+                    max_other_letters=_HINTED_OTHER_LETTERS,
+                )
             )
-            if read is not None:
-                stamp, strict = read
-                rank = R_TEXT_KEYWORD if strict else R_TEXT_NEAR_TITLE
-                found.append((_distance(node, around), stamp, rank))
+            is not None
+        ]
+        # whether a text reads as stamps does not depend on its node: the region test (a
+        # walk up the tree) is left for the few that do
+        if not reads or excluded(node):
+            continue
+        seen.add(text)
+        distance = _distance(node, around)
+        for stamp, strict in reads:
+            found.append((distance, stamp, R_TEXT_KEYWORD if strict else R_TEXT_NEAR_TITLE))
     found.sort(key=lambda item: item[0])  # stable: the headline's neighbours first
     # a container repeats its date child with furniture around it (view counters): keep the child
     texts = [s.text for _, s, _ in found]
@@ -123,8 +136,8 @@ def scan_text_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
         if not raw or len(raw) < 6 or DIGIT.search(raw) is None:
             continue
         text = raw.strip()
-        if not 6 <= len(text) <= 100:
-            continue
+        if not 6 <= len(text) <= 100 or _YEAR.search(fold(text)) is None:
+            continue  # with no reference date, only a date with its year is a date
         parent = node.parent
         if parent is None or parent.tag in ("script", "style", "noscript", "option", "title"):
             continue

@@ -38,6 +38,10 @@ _DIGITS = str.maketrans(
     }
 )
 
+# the characters _DIGITS maps (all outside ASCII): str.translate looks every character of a
+# text up in a dict, a character-class search is one C loop
+_FOLDED = re.compile("[" + re.escape("".join(chr(code) for code in _DIGITS)) + "]")
+
 MIN_YEAR = 1990
 MAX_YEAR = 2100
 
@@ -48,6 +52,8 @@ def fold(text: str) -> str:
     Spans reported by :func:`find_datetime` index into ``fold(text)``; ``fold`` is
     idempotent, so callers fold once and pass the folded text around.
     """
+    if text.isascii() or _FOLDED.search(text) is None:  # nothing to map: skip translate
+        return text.lower()
     return text.translate(_DIGITS).lower()
 
 

@@ -24,6 +24,7 @@ from newswatch.extract.hints import (
     analyse,
     hidden_class,
     hidden_style,
+    known,
 )
 
 
@@ -36,8 +37,11 @@ class Elem:
     parent: int
     depth: int
     hint: int
+    """The class/id hint (see :func:`~newswatch.extract.hints.analyse`), read once the
+    element's subtree is walked and only when it holds text: elsewhere it decides nothing."""
     furniture: bool
-    """Named or tagged as page furniture (nav, share bar, related list, caption, ...)."""
+    """Named or tagged as page furniture (nav, share bar, related list, caption, ...); by its
+    name only when it holds text, like ``hint``."""
     tag_furniture: bool
     """Furniture by its tag or ARIA role alone (what still counts under a CSS body rule)."""
     mem_id: int
@@ -72,8 +76,28 @@ class Page:
     elems: list[Elem]
 
 
+def _tag_ids(names: Set[str]) -> dict[int, str]:
+    """The parser's numeric ids of standard tag names (fixed by lexbor, the same in every
+    document; unknown tags get ids of their own and are none of these)."""
+    maker = LexborHTMLParser("")
+    return {maker.create_node(name).tag_id: name for name in names}
+
+
+_BLOCK_NAMES = _tag_ids(BLOCK_TAGS)
+_BLOCK_IDS = frozenset(_BLOCK_NAMES)
+_SKIP_IDS = frozenset(_tag_ids(SKIP_TAGS))
+_TEXT = LexborHTMLParser("<p>x</p>").css_first("p").first_child.tag_id  # type: ignore[union-attr]
+_BR = next(iter(_tag_ids({"br"})))
+_A = next(iter(_tag_ids({"a"})))
+# lexbor numbers the standard tags alphabetically from "a"; the ids below are the text,
+# comment, doctype and document nodes
+_FIRST_ELEMENT = _A
+
+
 class _Walker:
     """The recursive walk; written for speed (it visits every node of every page)."""
+
+    __slots__ = ("after_br", "blocks", "drop_ids", "elems", "has_text", "link_len", "parts")
 
     def __init__(self, drop_ids: Set[int]) -> None:
         self.blocks: list[Block] = []
@@ -108,9 +132,11 @@ class _Walker:
     def walk(self, node: LexborNode, owner: int, in_link: bool) -> None:
         parts = self.parts
         elems = self.elems
+        text_id, br_id, first_element = _TEXT, _BR, _FIRST_ELEMENT
+        skip_ids, block_ids = _SKIP_IDS, _BLOCK_IDS
         for child in node.iter(include_text=True):
-            tag = child.tag or "-"
-            if tag == "-text":
+            tid = child.tag_id  # an int: cheaper than the tag's name, asked of every node
+            if tid == text_id:
                 text = child.text_content
                 if text:
                     parts.append(text)
@@ -120,27 +146,30 @@ class _Walker:
                         if in_link:
                             self.link_len += len(text.strip())
                 continue
-            if tag in SKIP_TAGS or tag[0] == "-":
+            if tid in skip_ids or tid < first_element:  # code, media, comments
                 continue
-            if tag == "br":
+            if tid == br_id:
                 if self.after_br:
                     self.flush(owner)
                 else:
                     parts.append("\n")
                     self.after_br = True
                 continue
+            block = tid in block_ids
             attrs = child.attributes
+            named = False
             if attrs:
                 names = attrs.get("class"), attrs.get("id")
-                if tag not in BLOCK_TAGS:  # only block elements are scored: no hint needed
-                    hint = 0
-                    hidden = bool(names[0] or names[1]) and hidden_class(
-                        f"{names[0] or ''} {names[1] or ''}"
-                    )
-                elif names[0] or names[1]:
-                    hint, hidden = analyse(*names)
+                named = bool(names[0] or names[1])
+                # a substring test first: few names hide anything; a block's own verdict
+                # leaves CMS taxonomy classes out (see hints.names)
+                verdict = known(names) if block and named else None
+                if verdict is not None:
+                    hidden = verdict[1]
                 else:
-                    hint, hidden = 0, False
+                    hidden = named and hidden_class(f"{names[0] or ''} {names[1] or ''}")
+                    if hidden and block:
+                        hidden = analyse(*names)[1]
                 if (
                     hidden
                     or "hidden" in attrs
@@ -149,23 +178,19 @@ class _Walker:
                     continue
                 if self.drop_ids and child.mem_id in self.drop_ids:
                     continue
-            else:
-                hint = 0
-            if tag in BLOCK_TAGS:
+            if block:
+                tag = _BLOCK_NAMES[tid]
                 if self.has_text:
                     self.flush(owner)
                 elif parts:  # white space only: no block
                     parts.clear()
                     self.link_len = 0
                     self.after_br = False
-                tag_furniture = False
+                tag_furniture = strong = False
                 if attrs:
                     tag_furniture = attrs.get("role") in NEGATIVE_ROLES
-                    if attrs.get("itemprop") == "articleBody":
-                        hint = STRONG
+                    strong = attrs.get("itemprop") == "articleBody"
                 tag_furniture = tag_furniture or tag in FURNITURE_TAGS
-                if hint == 0 and (tag == "article" or tag == "main"):
-                    hint = 1
                 index = len(elems)
                 up = elems[owner]
                 up.children.append(index)
@@ -174,8 +199,8 @@ class _Walker:
                     tag,
                     owner,
                     up.depth + 1,
-                    hint,
-                    tag_furniture or hint < 0,
+                    0,
+                    tag_furniture,
                     tag_furniture,
                     child.mem_id,
                     len(self.blocks),
@@ -189,9 +214,17 @@ class _Walker:
                     self.link_len = 0
                 self.after_br = False
                 elem.end = len(self.blocks)
+                if elem.end > elem.first:  # class hints only matter to elements holding text
+                    hint = analyse(*names)[0] if named else 0
+                    if strong:
+                        hint = STRONG
+                    elif hint == 0 and (tag == "article" or tag == "main"):
+                        hint = 1
+                    elem.hint = hint
+                    elem.furniture = tag_furniture or hint < 0
             else:
                 self.after_br = False
-                self.walk(child, owner, in_link or tag == "a")
+                self.walk(child, owner, in_link or tid == _A)
 
 
 def walk_page(tree: LexborHTMLParser, drop_ids: Set[int] = frozenset()) -> Page:

@@ -21,7 +21,7 @@ from newswatch.extract.body import (
     select_blocks,
 )
 from newswatch.extract.dom import Block, Elem, Page, walk_page
-from newswatch.extract.meta import read_meta
+from newswatch.extract.meta import meta_nodes, read_meta
 from newswatch.extract.rules import ExtractRules
 from newswatch.extract.stamps import read_stamps
 from newswatch.extract.title import choose_language, choose_title
@@ -100,7 +100,8 @@ def extract(
     ``url`` is the page's address (a date written in it is a last resort for ``published``).
     """
     tree = parse(html)
-    meta = read_meta(tree)
+    nodes = meta_nodes(tree)  # read once: for the title and language, and for the stamps
+    meta = read_meta(tree, nodes)
     drop_ids = _matches(tree, rules.drop) if rules and rules.drop else set()
     page = walk_page(tree, drop_ids)
     containers: list[int] = []
@@ -119,12 +120,14 @@ def extract(
 
     title = ""
     if rules and rules.title:
-        nodes = _select(tree, rules.title)
-        if nodes:
-            title = clean_text(nodes[0].text(deep=True))
+        headings = _select(tree, rules.title)
+        if headings:
+            title = clean_text(headings[0].text(deep=True))
     if not title:
         title = choose_title(_headings_near(page, containers), meta)
-    found = read_stamps(tree, paragraphs, timezone=timezone, fetched_at=fetched_at, url=url)
+    found = read_stamps(
+        tree, paragraphs, timezone=timezone, fetched_at=fetched_at, url=url, nodes=nodes
+    )
     if not title and not paragraphs and found.published is None:
         raise ExtractError(f"{url}: no article found (no title, no body text, no date)")
     return Article(

@@ -134,7 +134,11 @@ def class_hint(words: str) -> int:
     """-1 furniture, 2 the article body itself, 1 an article-ish container, 0 no idea."""
     if not words:
         return 0
-    if _STRONG_POSITIVE.search(words):
+    # every strong name holds one of these words: a substring test spares most names the
+    # pattern (this runs on every new class attribute of every page)
+    if (
+        "body" in words or "content" in words or "text" in words or "wsw" in words
+    ) and _STRONG_POSITIVE.search(words):
         return STRONG
     if _NEGATIVE_ANYWHERE.search(words) or _NEGATIVE_WORD.search(words):
         return -1
@@ -157,6 +161,11 @@ def hidden_style(style: str) -> bool:
 
 _CACHE: dict[tuple[str | None, str | None], tuple[int, bool]] = {}
 _CACHE_MAX = 20_000
+
+
+known = _CACHE.get
+"""``known((class, id))``: :func:`analyse`'s verdict when already made, else None (no call
+into the patterns: the walk asks this of every named block element)."""
 
 
 def analyse(class_attr: str | None, id_attr: str | None) -> tuple[int, bool]:

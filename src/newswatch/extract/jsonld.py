@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterator
 from datetime import tzinfo
 
-from selectolax.lexbor import LexborHTMLParser
-
 from newswatch.extract.candidates import R_JSONLD_ARTICLE, R_JSONLD_OTHER, Found
 from newswatch.extract.dates import parse_machine
 from newswatch.models import StampKind
@@ -102,10 +100,11 @@ def _walk_jsonld(value: object, depth: int = 0) -> Iterator[tuple[str, str, int]
             yield from _walk_jsonld(item, depth + 1)
 
 
-def jsonld_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
+def jsonld_stamps(scripts: list[tuple[str, str]], zone: tzinfo) -> list[Found]:
+    """Stamps of the page's JSON-LD scripts (``(type, text)`` pairs, see
+    :class:`~newswatch.extract.meta.MetaNodes`)."""
     found: list[Found] = []
-    for script in tree.css("script[type*=ld]"):
-        raw = script.text(deep=True)
+    for _, raw in scripts:
         if not raw or "date" not in raw.lower():
             continue
         values = _load_json(raw)

@@ -88,10 +88,10 @@ def _meta_kind(attr: str, key: str) -> tuple[StampKind, int] | None:
     return None
 
 
-def meta_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
+def meta_stamps(metas: list[dict[str, str | None]], zone: tzinfo) -> list[Found]:
+    """Stamps of ``<meta content>`` tags (their attributes, in page order)."""
     found: list[Found] = []
-    for node in tree.css("meta[content]"):
-        attrs = node.attributes
+    for attrs in metas:
         content = attrs.get("content")
         if not content or len(content) > 80 or DIGIT.search(content) is None:
             continue

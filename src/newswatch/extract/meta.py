@@ -19,6 +19,27 @@ _ARTICLE_TYPES = ("article", "posting", "report", "story")
 
 
 @dataclass(frozen=True, slots=True)
+class MetaNodes:
+    """The page's ``<meta content>`` tags and JSON-LD scripts, found once (each CSS query is
+    a walk over the whole tree) for both the head metadata and the stamp readers."""
+
+    metas: list[dict[str, str | None]]
+    """The attributes of every ``meta[content]``, in page order."""
+    scripts: list[tuple[str, str]]
+    """``(type, text)`` of every ``script[type*=ld]`` (JSON-LD), in page order."""
+
+
+def meta_nodes(tree: LexborHTMLParser) -> MetaNodes:
+    return MetaNodes(
+        [node.attributes for node in tree.css("meta[content]")],
+        [
+            (script.attributes.get("type") or "", script.text(deep=True))
+            for script in tree.css("script[type*=ld]")
+        ],
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class PageMeta:
     """Head metadata the title, language and body detection use."""
 
@@ -64,11 +85,10 @@ def _string(value: Any) -> str:
     return ""
 
 
-def _jsonld_article(tree: LexborHTMLParser) -> dict[str, Any]:
+def _jsonld_article(scripts: list[tuple[str, str]]) -> dict[str, Any]:
     """The first Article-like JSON-LD object of the page (empty if none)."""
-    for script in tree.css('script[type*="ld+json"]'):
-        raw = script.text(deep=True)
-        if not raw or "{" not in raw:
+    for kind, raw in scripts:
+        if "ld+json" not in kind.lower() or not raw or "{" not in raw:
             continue
         try:
             data = json.loads(raw, strict=False)
@@ -80,11 +100,12 @@ def _jsonld_article(tree: LexborHTMLParser) -> dict[str, Any]:
     return {}
 
 
-def read_meta(tree: LexborHTMLParser) -> PageMeta:
-    """Collect the head metadata of a parsed page."""
+def read_meta(tree: LexborHTMLParser, nodes: MetaNodes | None = None) -> PageMeta:
+    """Collect the head metadata of a parsed page (``nodes``: found already by the caller)."""
+    if nodes is None:
+        nodes = meta_nodes(tree)
     props: dict[str, str] = {}
-    for node in tree.css("meta[content]"):
-        attrs = node.attributes
+    for attrs in nodes.metas:
         key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop")
         content = attrs.get("content")
         if key and content:
@@ -101,7 +122,7 @@ def read_meta(tree: LexborHTMLParser) -> PageMeta:
         canonical = (link.attributes.get("href") or "").strip() or None
     if canonical is None and props.get("og:url"):
         canonical = props["og:url"].strip() or None
-    article = _jsonld_article(tree)
+    article = _jsonld_article(nodes.scripts)
     return PageMeta(
         title_tag=title_tag,
         og_title=clean_text(props.get("og:title", "") or props.get("twitter:title", "")),

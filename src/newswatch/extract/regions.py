@@ -22,7 +22,7 @@ _ELSEWHERE = re.compile(
     r"more[-_].*|recommended|most[-_].*|popular|trending)$",
     re.I,
 )
-_CLASS_DEPTH = 5  # ancestors whose class/id may mark a node as not the article's
+CLASS_DEPTH = 5  # ancestors whose class/id may mark a node as not the article's
 _SCOPES = ("article", "main", "[role=main]", "[itemtype*=Article]")
 
 
@@ -40,7 +40,7 @@ def excluded(node: LexborNode) -> bool:
             return False
         if tag in ("nav", "footer") or (tag == "aside" and not _aside_meta(parent)):
             return True
-        if depth < _CLASS_DEPTH:
+        if depth < CLASS_DEPTH:
             if tag == "li" and _teaser(parent):
                 return True
             attrs = parent.attributes

@@ -20,13 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from newswatch.extract.candidates import R_TEXT_KEYWORD, WEIGHTS, Found, text_found
 from newswatch.extract.datelines import near_title_stamps, scan_text_stamps
 from newswatch.extract.dates import zone_named
 from newswatch.extract.jsonld import jsonld_stamps
 from newswatch.extract.markup import itemprop_stamps, meta_stamps, time_stamps, url_stamps
+from newswatch.extract.meta import MetaNodes, meta_nodes
 from newswatch.extract.regions import article_scope
 from newswatch.extract.textstamps import TextStamp, stamps_in_lines
 from newswatch.models import Stamp, StampKind
@@ -85,17 +86,26 @@ def read_stamps(
     timezone: str = "UTC",
     fetched_at: datetime | None = None,
     url: str | None = None,
+    scope: LexborNode | None = None,
+    nodes: MetaNodes | None = None,
 ) -> StampReading:
     """Every stamp of the page and the chosen ``published``/``updated`` instants (UTC).
 
     ``paragraphs`` are the extracted body paragraphs (in-text stamp lines are among them);
     ``timezone`` (IANA name or abbreviation) reads stamps that name no zone; ``fetched_at``
     resolves relative stamps and rejects dates after the fetch; ``url`` is a last resort
-    for a date written in the article's address.
+    for a date written in the article's address; ``scope`` is the article's container when
+    the caller found it already (:func:`~newswatch.extract.regions.article_scope`), ``nodes``
+    its meta tags and JSON-LD scripts (:func:`~newswatch.extract.meta.meta_nodes`).
     """
     zone = zone_named(timezone) or UTC
-    scope = article_scope(tree)
-    found = jsonld_stamps(tree, zone) + meta_stamps(tree, zone) + itemprop_stamps(tree, zone)
+    scan = _Scan(tree, zone)
+    if scope is None:
+        scope = article_scope(tree)
+    if nodes is None:
+        nodes = meta_nodes(tree)
+    found = jsonld_stamps(nodes.scripts, zone) + meta_stamps(nodes.metas, zone)
+    found += itemprop_stamps(tree, zone)
     found += time_stamps(tree, zone, scope)
     for stamp, rank in near_title_stamps(scope, zone, fetched_at):
         near = text_found(stamp, rank, "near")
@@ -103,7 +113,7 @@ def read_stamps(
             found.append(near)
     published = _vote(found, "published", fetched_at)
     if published is None:
-        found += url_stamps(tree, url) or scan_text_stamps(tree, zone)
+        found += url_stamps(tree, url) or scan.found()
         published = _vote(found, "published", fetched_at)
 
     article_date = published.local if published is not None else None
@@ -132,13 +142,25 @@ def read_stamps(
         published=published.local.astimezone(UTC) if published is not None else None,
         updated=updated.local.astimezone(UTC) if updated is not None else None,
         stamps=stamps,
-        published_local=_as_shown(published, found, tree, zone) if published is not None else None,
+        published_local=_as_shown(published, found, scan) if published is not None else None,
     )
 
 
-def _as_shown(
-    published: Found, found: list[Found], tree: LexborHTMLParser, zone: tzinfo
-) -> datetime:
+class _Scan:
+    """The last-resort date scan of a page, run at most once (it walks the whole body) and
+    only when asked for."""
+
+    def __init__(self, tree: LexborHTMLParser, zone: tzinfo) -> None:
+        self.tree, self.zone = tree, zone
+        self.result: list[Found] | None = None
+
+    def found(self) -> list[Found]:
+        if self.result is None:
+            self.result = scan_text_stamps(self.tree, self.zone)
+        return self.result
+
+
+def _as_shown(published: Found, found: list[Found], scan: _Scan) -> datetime:
     """``published`` in the page's own zone when its metadata speaks UTC.
 
     Sites often write metadata in UTC ("...T01:49:09Z") but show local time to readers
@@ -155,7 +177,7 @@ def _as_shown(
         key=lambda f: f.rank,
     )
     if not visible:
-        visible = [f for f in scan_text_stamps(tree, zone) if f.kind == "published"]
+        visible = [f for f in scan.found() if f.kind == "published"]
     for shown in visible[:1]:  # the article's own visible date, not any date on the page
         if shown.local.utcoffset() != timedelta(0):
             if shown.local == instant and shown.local.tzinfo is not None:
