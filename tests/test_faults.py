@@ -231,6 +231,7 @@ def test_quarantine_keeps_no_validators(faults: FaultServer, tmp_path: Path) -> 
 
 def test_daemon_carries_on_beside_every_fault(faults: FaultServer, tmp_path: Path) -> None:
     """All faults at once under the daemon: the healthy source is checked all along."""
+
     # the fault pages are built from the same fixture and so claim the same canonical URL:
     # give the healthy article its own, or it is (rightly) merged with whichever came first
     def healthy_page(name: str) -> bytes:
