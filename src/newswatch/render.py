@@ -27,6 +27,7 @@ from typing import Any, Literal
 from bidi import algorithm as _bidi  # type: ignore[import-untyped]
 
 from newswatch.models import Change, ParagraphOp
+from newswatch.textdir import strong_direction
 
 BidiMode = Literal["auto", "logical", "visual"]
 Style = Literal["plain", "removed", "added", "gone", "new", "header", "faint"]
@@ -148,22 +149,6 @@ def _cells(text: str) -> int:
     return total
 
 
-def _direction(text: str) -> Literal["rtl", "ltr", "mixed", "none"]:
-    """RTL when most strong characters are right-to-left; mixed when some are."""
-    rtl = ltr = 0
-    for ch in text:
-        kind = unicodedata.bidirectional(ch)
-        if kind in ("R", "AL"):
-            rtl += 1
-        elif kind == "L":
-            ltr += 1
-    if rtl > ltr:
-        return "rtl"
-    if rtl:
-        return "mixed"
-    return "ltr" if ltr else "none"
-
-
 class _Output:
     """Collects rendered lines; knows colour, bidi mode and width."""
 
@@ -178,7 +163,7 @@ class _Output:
 
     def paragraph(self, prefix: str, prefix_style: Style, words: Sequence[_Word]) -> None:
         """One paragraph, wrapped, each line laid out for the bidi mode."""
-        direction = _direction(" ".join(word.text for word in words))
+        direction = strong_direction(" ".join(word.text for word in words))
         base = 1 if direction == "rtl" else 0
         if direction == "mixed":
             base = int(_bidi.get_base_level(" ".join(word.text for word in words)))

@@ -28,10 +28,10 @@ from newswatch.store.base import (
     Store,
     StoredChange,
 )
+from newswatch.textdir import direction
 from newswatch.web.feed import atom_feed
 from newswatch.web.pages import diff_page, environment, render, safe_href
 from newswatch.web.security import Guard
-from newswatch.web.textdir import direction
 
 PAGE_SIZE = 50
 SEARCH_PAGE = 20

@@ -19,8 +19,8 @@ from markupsafe import Markup, escape
 
 from newswatch.models import Change
 from newswatch.store.base import MARK_END, MARK_START, ArticleRecord, StoredVersion
+from newswatch.textdir import direction
 from newswatch.web.diffview import diff_view
-from newswatch.web.textdir import direction
 
 
 def when(value: datetime | None) -> str:
