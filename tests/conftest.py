@@ -73,6 +73,16 @@ class PageServer:
         return Response("", status=self.hook_status)
 
 
+@pytest.fixture(autouse=True)
+def no_robots_txt(request: pytest.FixtureRequest) -> None:
+    """The test server has no robots.txt: a 404, not pytest-httpserver's 500 for unknown
+    paths (which RFC 9309, and so the fetcher, reads as "disallow everything"). Tests that
+    serve their own robots.txt are marked ``own_robots``."""
+    if request.node.get_closest_marker("own_robots") is None:
+        server: HTTPServer = request.getfixturevalue("httpserver")
+        server.expect_request("/robots.txt").respond_with_data("", status=404)
+
+
 @pytest.fixture
 def site(httpserver: HTTPServer) -> PageServer:
     return PageServer(httpserver)

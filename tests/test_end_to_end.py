@@ -119,7 +119,7 @@ def test_receiver_down_gets_the_alert_later_exactly_once(tmp_path: Path, site: P
 def test_failures_give_clear_messages_and_store_no_version(
     tmp_path: Path, site: PageServer
 ) -> None:
-    config = write_config(tmp_path, site.url, extra="fetch:\n  timeout: 1s\n")
+    config = write_config(tmp_path, site.url, extra="fetch:\n  timeout: 1s\n  retries: 0\n")
     cases = {
         "HTTP 500": lambda: setattr(site, "status", 500),
         "not an HTML page": lambda: (
@@ -168,7 +168,9 @@ def test_bad_config_exits_2_and_writes_nothing(tmp_path: Path) -> None:
 def test_daemon_catches_v2_then_stops_cleanly_on_sigterm(tmp_path: Path, site: PageServer) -> None:
     # a second source whose server is dead must not hold the first one up
     dead = "  - name: dead\n    url: http://127.0.0.1:9/gone\n    interval: 1s\n"
-    config = write_config(tmp_path, site.url, hook_url=site.hook_url)
+    # the fixture article was published in 2016: the adaptive schedule would wait a day
+    fixed = "schedule:\n  adaptive: false\n"
+    config = write_config(tmp_path, site.url, hook_url=site.hook_url, extra=fixed)
     config.write_text(config.read_text().replace("alerts:\n", dead + "alerts:\n"))
     site.on_hit = lambda n: site.serve("v2.html") if n >= 2 else None
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
