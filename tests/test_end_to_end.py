@@ -168,9 +168,7 @@ def test_bad_config_exits_2_and_writes_nothing(tmp_path: Path) -> None:
 def test_daemon_catches_v2_then_stops_cleanly_on_sigterm(tmp_path: Path, site: PageServer) -> None:
     # a second source whose server is dead must not hold the first one up
     dead = "  - name: dead\n    url: http://127.0.0.1:9/gone\n    interval: 1s\n"
-    # the fixture article was published in 2016: the adaptive schedule would wait a day
-    fixed = "schedule:\n  adaptive: false\n"
-    config = write_config(tmp_path, site.url, hook_url=site.hook_url, extra=fixed)
+    config = write_config(tmp_path, site.url, hook_url=site.hook_url)
     config.write_text(config.read_text().replace("alerts:\n", dead + "alerts:\n"))
     site.on_hit = lambda n: site.serve("v2.html") if n >= 2 else None
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

@@ -138,6 +138,7 @@ def faults() -> Iterator[FaultServer]:
 def _config(directory: Path, sources: dict[str, str], interval: str = "1h") -> Path:
     lines = [
         "database: faults.db",
+        "schedule: {adaptive: false}",  # `interval` as a fixed period (fixture from 2016)
         "fetch:",
         f"  timeout: {TIMEOUT:g}s",
         f"  max_bytes: {MAX_BYTES}",

@@ -196,16 +196,22 @@ class Fetcher:
                 )
             if not rules.allowed(url, self.settings.user_agent):
                 raise RobotsDisallowed(url, "disallowed by robots.txt")
+        # retries live within the same deadline as one fetch: ``timeout`` bounds it all
+        deadline = time.monotonic() + self.settings.timeout
         attempt = 0
         while True:
             try:
                 with polite.slot(url):
-                    return self._fetch_once(url, etag, last_modified, expect)
+                    return self._fetch_once(url, etag, last_modified, expect, deadline)
             except (HTTPStatusError, NetworkError, FetchTimeout) as exc:
                 if isinstance(exc, HTTPStatusError) and exc.status not in RETRY_STATUSES:
                     raise
                 wait = polite.retry_wait(attempt, exc.retry_after)
-                if attempt >= polite.settings.retries or wait > polite.settings.max_wait:
+                if (
+                    attempt >= polite.settings.retries
+                    or wait > polite.settings.max_wait
+                    or time.monotonic() + wait >= deadline
+                ):
                     if exc.retry_after is not None:
                         polite.defer(url, exc.retry_after)
                     raise
@@ -228,7 +234,12 @@ class Fetcher:
         return RobotsRules.from_response(result.status, text)
 
     def _fetch_once(
-        self, url: str, etag: str | None, last_modified: str | None, expect: Expect
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        expect: Expect,
+        deadline: float | None = None,
     ) -> FetchResult:
         headers = {"Accept": _ACCEPT[expect]}
         # a validator that cannot go back on the wire is dropped: a full GET still works
@@ -237,7 +248,8 @@ class Fetcher:
         if last_modified and _header_safe(last_modified):
             headers["If-Modified-Since"] = last_modified
         started = time.perf_counter()
-        deadline = time.monotonic() + self.settings.timeout
+        if deadline is None:
+            deadline = time.monotonic() + self.settings.timeout
         try:
             return self._fetch(url, headers, etag, last_modified, expect, started, deadline)
         except FetchError:
