@@ -142,6 +142,9 @@ def _config(directory: Path, sources: dict[str, str], interval: str = "1h") -> P
         "fetch:",
         f"  timeout: {TIMEOUT:g}s",
         f"  max_bytes: {MAX_BYTES}",
+        # one local server stands in for many sites: no shared per-host budget between them
+        "  per_host: 64",
+        "  host_delay: 0s",
     ]
     lines.append("sources:")
     for name, url in sources.items():

@@ -196,12 +196,15 @@ class Fetcher:
                 )
             if not rules.allowed(url, self.settings.user_agent):
                 raise RobotsDisallowed(url, "disallowed by robots.txt")
-        # retries live within the same deadline as one fetch: ``timeout`` bounds it all
-        deadline = time.monotonic() + self.settings.timeout
+        # retries live within the same deadline as one fetch (``timeout`` bounds them all),
+        # counted from the first request, not from waiting for the host's turn
+        deadline: float | None = None
         attempt = 0
         while True:
             try:
                 with polite.slot(url):
+                    if deadline is None:
+                        deadline = time.monotonic() + self.settings.timeout
                     return self._fetch_once(url, etag, last_modified, expect, deadline)
             except (HTTPStatusError, NetworkError, FetchTimeout) as exc:
                 if isinstance(exc, HTTPStatusError) and exc.status not in RETRY_STATUSES:
@@ -210,6 +213,7 @@ class Fetcher:
                 if (
                     attempt >= polite.settings.retries
                     or wait > polite.settings.max_wait
+                    or deadline is None
                     or time.monotonic() + wait >= deadline
                 ):
                     if exc.retry_after is not None:
