@@ -61,6 +61,8 @@ def test_kill_9_before_delivery_ends_with_exactly_one_delivery(
     config = tmp_path / "config.yaml"
     config.write_text(
         "database: watch.db\n"
+        # the fixture article dates from 2016: the adaptive schedule would wait a day
+        "schedule: {adaptive: false}\n"
         f"sources:\n  - {{name: alhurra, url: '{site.url}', interval: 1s}}\n"
         f"alerts:\n  - {{name: desk, kind: webhook, url: '{sink.url('/desk')}'}}\n",
         encoding="utf-8",

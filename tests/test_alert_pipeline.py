@@ -46,6 +46,8 @@ def sink(httpserver: HTTPServer) -> HttpSink:
 
 
 def runtime(tmp_path: Path, text: str, clock: FakeClock) -> Runtime:
+    # the clock is simulated: no real pauses between requests or before retries
+    text = "fetch: {host_delay: 0s, retries: 0}\n" + text
     config = parse_config(text, str(tmp_path / "config.yaml"), environ={})
     return build_runtime(config, clock=clock)
 

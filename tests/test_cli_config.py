@@ -22,7 +22,7 @@ BROKEN: list[tuple[str, str, int, str]] = [
     ("bad YAML: tab indentation", "sources:\n\t- name: a\n", 2, "invalid YAML"),
     ("unknown top-level key", OK + "databse: x.db\n", 4, "databse: unknown key"),
     ("unknown source key", OK + "    intervall: 10m\n", 4, "sources[0].intervall: unknown key"),
-    ("unknown fetch key", OK + "fetch:\n  retries: 3\n", 5, "fetch.retries: unknown key"),
+    ("unknown fetch key", OK + "fetch:\n  retrys: 3\n", 5, "fetch.retrys: unknown key"),
     ("unknown daemon key", OK + "daemon:\n  leese: 5m\n", 5, "daemon.leese: unknown key"),
     ("wrong type: database", "database: 5\n" + OK, 1, "database: expected a string"),
     ("wrong type: sources", "sources:\n  name: a\n", 2, "sources: expected a list"),

@@ -168,7 +168,7 @@ BROKEN: list[tuple[str, list[str]]] = [
         GOOD_SOURCE + "fetch:\n  timeout: 0\n",
         ["config.yaml:5: fetch.timeout: expected a duration greater than 0s"],
     ),
-    (GOOD_SOURCE + "fetch:\n  retries: 3\n", ["config.yaml:5: fetch.retries: unknown key"]),
+    (GOOD_SOURCE + "fetch:\n  retrys: 3\n", ["config.yaml:5: fetch.retrys: unknown key"]),
     (GOOD_SOURCE + "fetch: []\n", ["config.yaml:4: fetch: expected a mapping, got an empty list"]),
 ]
 

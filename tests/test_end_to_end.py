@@ -119,7 +119,7 @@ def test_receiver_down_gets_the_alert_later_exactly_once(tmp_path: Path, site: P
 def test_failures_give_clear_messages_and_store_no_version(
     tmp_path: Path, site: PageServer
 ) -> None:
-    config = write_config(tmp_path, site.url, extra="fetch:\n  timeout: 1s\n")
+    config = write_config(tmp_path, site.url, extra="fetch:\n  timeout: 1s\n  retries: 0\n")
     cases = {
         "HTTP 500": lambda: setattr(site, "status", 500),
         "not an HTML page": lambda: (

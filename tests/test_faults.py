@@ -138,9 +138,13 @@ def faults() -> Iterator[FaultServer]:
 def _config(directory: Path, sources: dict[str, str], interval: str = "1h") -> Path:
     lines = [
         "database: faults.db",
+        "schedule: {adaptive: false}",  # `interval` as a fixed period (fixture from 2016)
         "fetch:",
         f"  timeout: {TIMEOUT:g}s",
         f"  max_bytes: {MAX_BYTES}",
+        # one local server stands in for many sites: no shared per-host budget between them
+        "  per_host: 64",
+        "  host_delay: 0s",
     ]
     lines.append("sources:")
     for name, url in sources.items():

@@ -9,8 +9,7 @@ with backoff, so one failing source cannot stop the others.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from newswatch.models import Article, Change, FetchResult
 from newswatch.normalize import content_hash
 from newswatch.presence import gone_status, moved_to_section, removed_change, restored_change
 from newswatch.quarantine import accept_after, judge
+from newswatch.schedule import ArticleTiming, Decision, SchedulePolicy, next_check
 from newswatch.store.base import (
     AlertRoute,
     CheckResult,
@@ -54,7 +54,12 @@ MAX_BACKOFF_SECONDS = 6 * 3600.0
 
 class PageFetcher(Protocol):
     def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        robots: bool = True,
     ) -> FetchResult: ...
 
 
@@ -113,9 +118,18 @@ class Checker:
         lease_seconds: float = 300.0,
         should_stop: Callable[[], bool] = lambda: False,
         extract_rules: Mapping[str, ExtractRules] | None = None,
+        schedule: SchedulePolicy | None = None,
+        source_schedules: Mapping[str, SchedulePolicy] | None = None,
+        robots_ignored: Collection[str] = (),
     ) -> None:
-        """``extract_rules``: per source name, CSS rules overriding detection for its articles."""
+        """``extract_rules``: per source name, CSS rules overriding detection for its
+        articles; ``schedule`` is the re-check policy, ``source_schedules`` per-source overrides
+        (their ``min_interval`` is always the source's interval); ``robots_ignored`` names
+        the sources whose robots.txt is not consulted (the user has permission)."""
         self._extract_rules: Mapping[str, ExtractRules] = extract_rules or {}
+        self._schedule = schedule or SchedulePolicy()
+        self._source_schedules = dict(source_schedules or {})
+        self._robots_ignored = frozenset(robots_ignored)
         self._store = store
         self._fetcher = fetcher
         self._channels = tuple(channels)
@@ -142,14 +156,21 @@ class Checker:
     def check(self, due: DueArticle) -> CheckReport:
         started = self._clock()
         try:
-            fetched = self._fetcher.fetch(due.url, etag=due.etag, last_modified=due.last_modified)
+            fetched = self._fetcher.fetch(
+                due.url,
+                etag=due.etag,
+                last_modified=due.last_modified,
+                robots=due.source not in self._robots_ignored,
+            )
         except FetchError as exc:
             reason = gone_status(exc.status) if isinstance(exc, HTTPStatusError) else None
             if reason is not None:
                 gone = self._record_removed(due, started, reason, exc.status, None)
                 if gone is not None:
                     return gone
-            return self._record_error(due, started, str(exc), exc.kind, exc.status)
+            return self._record_error(
+                due, started, str(exc), exc.kind, exc.status, not_before=exc.retry_after
+            )
         # a redirect may be the publisher taking the article down (to a home/section page)
         last = self._store.latest_version(due.article_id) if fetched.redirects else None
         if fetched.not_modified:
@@ -247,6 +268,8 @@ class Checker:
                     outcome = "new_version"
             if outcome == "unchanged":
                 record = replace(record, outcome="unchanged")
+        if latest is None and article is None:  # a 304: the stored version has the stamps
+            latest = self._store.latest_version(due.article_id)
         if due.removed_at is not None:  # it was gone: this check found it again
             latest = latest if latest is not None else self._store.latest_version(due.article_id)
             if latest is not None:
@@ -254,12 +277,16 @@ class Checker:
                 outcome = "restored"
         if self._should_stop():
             return CheckReport(due.source, due.url, "abandoned")
+        changed = outcome in ("new_version", "restored")
+        unchanged = 0 if outcome in ("first_version", "new_version") else due.unchanged_checks + 1
+        last_change_at = now if changed else due.last_change_at
+        decision = self.decide(due, now, article or latest, last_change_at, unchanged)
         recorded = self._store.record_check(
             CheckResult(
                 due=due,
                 fetch=record,
                 checked_at=now,
-                next_check_at=now + timedelta(seconds=due.interval_seconds),
+                next_check_at=decision.next_check_at,
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 article=article,
@@ -269,6 +296,9 @@ class Checker:
                 routes=self._routes(due.source, change),
                 event_routes=self._events(due.source),
                 failing_after=self._failing_after.get(due.source, 0),
+                unchanged_checks=unchanged,
+                last_change_at=last_change_at if changed else None,
+                retire=decision.retire,
             )
         )
         if recorded.lease_lost:
@@ -290,6 +320,8 @@ class Checker:
         if change is not None:
             logger.info("change: %s", report.line())
         self._log_events(due, recorded.events)
+        if decision.retire:
+            logger.info("%s: no change for a long time; retired (history kept)", due.url)
         return report
 
     @staticmethod
@@ -385,11 +417,47 @@ class Checker:
             summary=summary,
         )
 
+    def policy_for(self, due: DueArticle) -> SchedulePolicy:
+        """The source's policy, its floor being the source's own interval."""
+        policy = self._source_schedules.get(due.source, self._schedule)
+        floor = due.interval_seconds
+        return replace(policy, min_interval=floor, max_interval=max(policy.max_interval, floor))
+
+    def decide(
+        self,
+        due: DueArticle,
+        now: datetime,
+        page: Article | StoredVersion | None,
+        last_change_at: datetime | None,
+        unchanged_checks: int,
+    ) -> Decision:
+        """The next check after a successful one at ``now`` (see :mod:`newswatch.schedule`)."""
+        timing = ArticleTiming(
+            first_seen_at=due.first_seen_at or now,
+            published=page.published if page is not None else None,
+            updated=page.updated if page is not None else None,
+            last_change_at=last_change_at,
+            unchanged_checks=unchanged_checks,
+        )
+        return next_check(self.policy_for(due), timing, now)
+
     def _record_error(
-        self, due: DueArticle, started: datetime, message: str, kind: str, status: int | None
+        self,
+        due: DueArticle,
+        started: datetime,
+        message: str,
+        kind: str,
+        status: int | None,
+        *,
+        not_before: datetime | None = None,
     ) -> CheckReport:
+        """Record a failure; the next check backs off, and never comes before ``not_before``
+        (the server's Retry-After)."""
         now = self._clock()
         delay = retry_delay(due.interval_seconds, due.consecutive_failures)
+        next_at = now + timedelta(seconds=delay)
+        if not_before is not None and not_before > next_at:
+            next_at = not_before
         logger.warning("%s: %s", due.source, message)
         if self._should_stop():
             return CheckReport(due.source, due.url, "abandoned", error=message)
@@ -405,7 +473,7 @@ class Checker:
                     error=message,
                 ),
                 checked_at=now,
-                next_check_at=now + timedelta(seconds=delay),
+                next_check_at=next_at,
                 event_routes=self._events(due.source),
                 failing_after=self._failing_after.get(due.source, 0),
             )
@@ -425,10 +493,10 @@ class Checker:
         limit: int = 1000,
         workers: int = 4,
     ) -> list[CheckReport]:
-        """Claim what is due (everything with ``force``) and check it.
+        """Claim what is due (everything with ``force``) and check it, ``workers`` at once.
 
-        Articles of one source are checked one after another (politeness, and never two
-        checks of one source at once); different sources run in parallel.
+        How hard one site is hit is not decided here but by the fetcher's politeness (one
+        budget per host, shared by every source on it).
         """
         claimed = self._store.claim_due(
             self._clock(), limit, self.lease_seconds, sources=sources, force=force, urls=urls
@@ -436,23 +504,14 @@ class Checker:
         return self.run_claimed(claimed, workers=workers)
 
     def run_claimed(self, claimed: Sequence[DueArticle], *, workers: int = 4) -> list[CheckReport]:
-        by_source: dict[str, list[DueArticle]] = defaultdict(list)
-        for due in claimed:
-            by_source[due.source].append(due)
-        if not by_source:
+        def run_one(due: DueArticle) -> CheckReport:
+            if self._should_stop():
+                return CheckReport(due.source, due.url, "abandoned")
+            return self.check(due)
+
+        if not claimed:
             return []
-
-        def run_source(items: list[DueArticle]) -> list[CheckReport]:
-            reports = []
-            for due in items:
-                if self._should_stop():
-                    reports.append(CheckReport(due.source, due.url, "abandoned"))
-                    continue
-                reports.append(self.check(due))
-            return reports
-
-        if workers <= 1 or len(by_source) == 1:
-            return [r for items in by_source.values() for r in run_source(items)]
-        with ThreadPoolExecutor(max_workers=min(workers, len(by_source))) as pool:
-            results = list(pool.map(run_source, by_source.values()))
-        return [r for chunk in results for r in chunk]
+        if workers <= 1 or len(claimed) == 1:
+            return [run_one(due) for due in claimed]
+        with ThreadPoolExecutor(max_workers=min(workers, len(claimed))) as pool:
+            return list(pool.map(run_one, claimed))

@@ -17,7 +17,7 @@ import types
 import typing
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -38,6 +38,8 @@ from pydantic_core import PydanticCustomError
 
 from newswatch.errors import ConfigError
 from newswatch.extract.rules import ExtractRules, validate_selector
+from newswatch.politeness import PolitenessSettings
+from newswatch.schedule import SchedulePolicy
 from newswatch.store.base import SourceSpec
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "ExtractConfig",
     "FetchConfig",
     "LogAlert",
+    "ScheduleConfig",
     "SourceConfig",
     "WebhookAlert",
     "default_config_path",
@@ -229,6 +232,55 @@ class ExtractConfig(BaseModel):
         return ExtractRules(body=self.body, title=self.title, drop=list(self.drop))
 
 
+def _retire_after(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "never"):
+        return None
+    return _positive_duration(value)
+
+
+def _factor(low: float, high: float | None, what: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected {what}, got {_show(value)}")
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"expected {what}, got {_show(value)}")
+        return float(value)
+
+    return check
+
+
+class ScheduleConfig(BaseModel):
+    """The adaptive re-check schedule (see :mod:`newswatch.schedule`); the floor is each
+    source's ``interval``. Every key is optional: a source's block overrides the global one
+    key by key."""
+
+    model_config = _FROZEN
+
+    adaptive: bool | None = None
+    max_interval: Duration | None = None
+    hot_period: Annotated[float, BeforeValidator(parse_duration)] | None = None
+    quiet_fraction: (
+        Annotated[float, BeforeValidator(_factor(0, 1, "a number from 0 to 1"))] | None
+    ) = None
+    backoff: Annotated[float, BeforeValidator(_factor(1, 10, "a number from 1 to 10"))] | None = (
+        None
+    )
+    retire_after: Annotated[float | None, BeforeValidator(_retire_after)] = Field(
+        default=None, validate_default=False
+    )
+
+    def over(self, base: SchedulePolicy) -> SchedulePolicy:
+        """``base`` with the keys this block sets."""
+        changes: dict[str, Any] = {
+            key: value
+            for key, value in self.model_dump(exclude_unset=True).items()
+            if key != "retire_after" and value is not None
+        }
+        if "retire_after" in self.model_fields_set:
+            changes["retire_after"] = self.retire_after
+        return replace(base, **changes)
+
+
 class SourceConfig(BaseModel):
     """One watched source: an article, or a feed/sitemap/index page whose links are followed."""
 
@@ -247,6 +299,8 @@ class SourceConfig(BaseModel):
     pattern: str | None = None  # index (and feed/sitemap): regex the article URL must match
     max_articles: Annotated[int, Field(gt=0)] | None = None  # newest first; default 200
     follow_for: str | None = None  # ignore items the publisher dated longer ago; default 2d
+    robots: bool = True  # false: the user has permission to watch this site regardless
+    schedule: ScheduleConfig | None = None
 
     @field_validator("interval", mode="before")
     @classmethod
@@ -485,6 +539,25 @@ class FetchConfig(BaseModel):
     timeout: Duration = 20.0
     max_bytes: Annotated[int, BeforeValidator(parse_size)] = 10 * 1024 * 1024
     user_agent: str | None = None
+    # politeness (see newswatch.politeness); one budget per host, shared by all sources
+    concurrency: Annotated[int, Field(ge=1, le=1000)] = 16
+    per_host: Annotated[int, Field(ge=1, le=100)] = 2
+    host_delay: Annotated[float, BeforeValidator(parse_duration)] = 1.0
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    max_retry_wait: Annotated[float, BeforeValidator(parse_duration)] = 30.0
+    robots: bool = True
+    robots_ttl: Duration = 3600.0
+
+    def politeness(self) -> PolitenessSettings:
+        return PolitenessSettings(
+            concurrency=self.concurrency,
+            per_host=self.per_host,
+            host_delay=self.host_delay,
+            retries=self.retries,
+            max_wait=self.max_retry_wait,
+            robots=self.robots,
+            robots_ttl=self.robots_ttl,
+        )
 
     @property
     def timeout_seconds(self) -> float:
@@ -538,6 +611,8 @@ class Config(BaseModel):
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     # where `newswatch run` serves /metrics and /health (host:port); off when unset
     metrics: Listen | None = None
+
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     _path: Path = PrivateAttr(default=Path("config.yaml"))
 
     @field_validator("alerts", mode="before")
@@ -559,6 +634,40 @@ class Config(BaseModel):
     @classmethod
     def _default_daemon(cls, value: Any) -> Any:
         return _none_to_default(value, DaemonConfig)
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _default_schedule(cls, value: Any) -> Any:
+        return _none_to_default(value, ScheduleConfig)
+
+    @model_validator(mode="after")
+    def _schedule_fits(self) -> Config:
+        """A max_interval the user set must not be below a source's interval."""
+        for i, source in enumerate(self.sources):
+            own = source.schedule.max_interval if source.schedule else None
+            chosen = own if own is not None else self.schedule.max_interval
+            if chosen is not None and chosen < source.interval_seconds:
+                raise PydanticCustomError(
+                    "schedule_conflict",
+                    "max_interval ({max}s) is below this source's interval ({interval}s)",
+                    {
+                        "index": i,
+                        "where": "source" if own is not None else "global",
+                        "max": f"{chosen:g}",
+                        "interval": f"{source.interval_seconds:g}",
+                    },
+                )
+        return self
+
+    def schedule_for(self, name: str) -> SchedulePolicy:
+        """The re-check policy of one source: defaults, global block, the source's block;
+        its floor is the source's interval."""
+        source = self.source(name)
+        base = self.schedule.over(SchedulePolicy())
+        if source is not None and source.schedule is not None:
+            base = source.schedule.over(base)
+        floor = source.interval_seconds if source is not None else base.min_interval
+        return replace(base, min_interval=floor, max_interval=max(base.max_interval, floor))
 
     @field_validator("sources")
     @classmethod
@@ -848,6 +957,11 @@ def _from_pydantic(err: Mapping[str, Any]) -> _Problem | None:
         return _Problem(loc, f"expected at least one source, got {got}")
     if kind == "too_short":
         return _Problem(loc, f"expected at least {ctx.get('min_length', 1)} entry, got {got}")
+    if kind == "schedule_conflict":
+        loc = ("sources", ctx["index"], "interval")
+        if ctx.get("where") == "source":
+            loc = ("sources", ctx["index"], "schedule", "max_interval")
+        return _Problem(loc, str(err["msg"]))
     if kind == "duplicate_name":
         field = ctx["field"]
         return _Problem(

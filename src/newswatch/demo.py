@@ -203,6 +203,10 @@ class DemoSite:
 _CONFIG = """\
 # Written by `newswatch demo`: three stories on a simulated site on 127.0.0.1.
 database: demo.db
+schedule:
+  adaptive: false   # a 30-second demo checks every 2s; real sources back off when quiet
+fetch:
+  host_delay: 0s    # the simulated site is ours: no need to space requests out
 sources:
 {sources}
 alerts:

@@ -6,6 +6,8 @@ exit codes (config errors exit 2, everything else 1).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class NewswatchError(Exception):
     """Base of every error newswatch raises on purpose."""
@@ -25,13 +27,25 @@ class ConfigError(NewswatchError):
 
 
 class FetchError(NewswatchError):
-    """A page could not be fetched; ``kind`` says why in one word for logs and the store."""
+    """A page could not be fetched; ``kind`` says why in one word for logs and the store.
+
+    ``retry_after`` is when the server (or our politeness towards it) allows the next try:
+    from a ``Retry-After`` header on 429/503, or the end of a host's back-off.
+    """
 
     kind = "fetch"
 
-    def __init__(self, url: str, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: datetime | None = None,
+    ) -> None:
         self.url = url
         self.status = status
+        self.retry_after = retry_after
         super().__init__(f"{url}: {message}")
 
 
@@ -69,6 +83,18 @@ class TooManyRedirects(FetchError):
     """A redirect loop or an over-long redirect chain."""
 
     kind = "redirects"
+
+
+class RobotsDisallowed(FetchError):
+    """The site's robots.txt does not allow our User-Agent to fetch this URL."""
+
+    kind = "robots"
+
+
+class HostBackoff(FetchError):
+    """The host asked us to wait (Retry-After, or repeated 429/503): not fetched now."""
+
+    kind = "backoff"
 
 
 class ExtractError(NewswatchError):

@@ -18,6 +18,11 @@ guards against, and why:
   started just before the deadline may still wait out its own timeout).
 * **Content type.** Pages that are not HTML (or XML for feeds) are refused before their body
   is downloaded when the header says so, and sniffed when it says nothing useful.
+* **Politeness** (when a :class:`~newswatch.politeness.Politeness` is given): robots.txt is
+  consulted (``robots=False`` skips it for sources the user may watch anyway), every request
+  holds its host's and the global budget, and 429/503 and network errors are retried in
+  place with back-off or the server's ``Retry-After`` when that is short; otherwise the
+  error carries ``retry_after`` so the check is rescheduled no earlier.
 
 Thread safety: a ``Fetcher`` is meant to be shared by a worker pool. httpx's ``Client`` "can be
 shared between threads" (its docstring, encode/httpx#2380); the client keeps no cookies, and all
@@ -47,10 +52,18 @@ from newswatch.errors import (
     HTTPStatusError,
     NetworkError,
     NotHTMLError,
+    RobotsDisallowed,
     TooLargeError,
     TooManyRedirects,
 )
 from newswatch.models import FetchResult, Redirect
+from newswatch.politeness import (
+    RETRY_STATUSES,
+    Politeness,
+    RobotsRules,
+    parse_retry_after,
+    robots_url,
+)
 
 Expect = Literal["html", "xml", "any"]
 
@@ -119,9 +132,11 @@ class Fetcher:
         *,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        politeness: Politeness | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
         self._clock = clock
+        self.politeness = politeness
         self._client = httpx.Client(
             headers={
                 "User-Agent": self.settings.user_agent,
@@ -160,13 +175,76 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         expect: Expect = "html",
+        robots: bool = True,
     ) -> FetchResult:
         """GET ``url`` following redirects; a 304 comes back as a result, not an error.
 
         ``etag``/``last_modified`` are the validators of the previous fetch; on a 304 they are
         kept unless the server sends new ones. Raises a :class:`FetchError` subclass carrying
-        ``url`` for every failure.
+        ``url`` for every failure. With politeness, ``robots`` says whether robots.txt is
+        consulted (:class:`RobotsDisallowed` when it forbids the URL).
         """
+        polite = self.politeness
+        if polite is None:
+            return self._fetch_once(url, etag, last_modified, expect)
+        if robots and polite.settings.robots:
+            rules = polite.robots(url, lambda: self._load_robots(url), self.settings.user_agent)
+            if not rules.reachable:
+                # RFC 9309: no robots.txt to be had means no crawling; say why plainly
+                raise RobotsDisallowed(
+                    url, f"robots.txt could not be fetched ({rules.problem}), so not fetched"
+                )
+            if not rules.allowed(url, self.settings.user_agent):
+                raise RobotsDisallowed(url, "disallowed by robots.txt")
+        # retries live within the same deadline as one fetch (``timeout`` bounds them all),
+        # counted from the first request, not from waiting for the host's turn
+        deadline: float | None = None
+        attempt = 0
+        while True:
+            try:
+                with polite.slot(url):
+                    if deadline is None:
+                        deadline = time.monotonic() + self.settings.timeout
+                    return self._fetch_once(url, etag, last_modified, expect, deadline)
+            except (HTTPStatusError, NetworkError, FetchTimeout) as exc:
+                if isinstance(exc, HTTPStatusError) and exc.status not in RETRY_STATUSES:
+                    raise
+                wait = polite.retry_wait(attempt, exc.retry_after)
+                if (
+                    attempt >= polite.settings.retries
+                    or wait > polite.settings.max_wait
+                    or deadline is None
+                    or time.monotonic() + wait >= deadline
+                ):
+                    if exc.retry_after is not None:
+                        polite.defer(url, exc.retry_after)
+                    raise
+                polite.sleep(wait)
+                attempt += 1
+
+    def _load_robots(self, url: str) -> RobotsRules:
+        """Fetch the host's robots.txt (within the host's budget) and parse it."""
+        assert self.politeness is not None
+        where = robots_url(url)
+        try:
+            with self.politeness.slot(where):
+                result = self._fetch_once(where, None, None, "any")
+        except HTTPStatusError as exc:
+            return RobotsRules.from_response(exc.status, "")
+        except FetchError as exc:
+            problem = str(exc).removeprefix(f"{where}: ")
+            return RobotsRules.from_response(None, "", problem=problem)
+        text = result.text if result.text is not None else result.content.decode("utf-8", "replace")
+        return RobotsRules.from_response(result.status, text)
+
+    def _fetch_once(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        expect: Expect,
+        deadline: float | None = None,
+    ) -> FetchResult:
         headers = {"Accept": _ACCEPT[expect]}
         # a validator that cannot go back on the wire is dropped: a full GET still works
         if etag and _header_safe(etag):
@@ -174,7 +252,8 @@ class Fetcher:
         if last_modified and _header_safe(last_modified):
             headers["If-Modified-Since"] = last_modified
         started = time.perf_counter()
-        deadline = time.monotonic() + self.settings.timeout
+        if deadline is None:
+            deadline = time.monotonic() + self.settings.timeout
         try:
             return self._fetch(url, headers, etag, last_modified, expect, started, deadline)
         except FetchError:
@@ -290,7 +369,10 @@ class Fetcher:
         if not 200 <= status < 300:
             # the standard phrase, not the server's: messages stay stable in logs and the store
             reason = httpx.codes.get_reason_phrase(status) or response.reason_phrase
-            raise HTTPStatusError(url, f"HTTP {status} {reason}".rstrip() + at, status=status)
+            retry_after = parse_retry_after(response.headers.get("retry-after"), fetched_at)
+            raise HTTPStatusError(
+                url, f"HTTP {status} {reason}".rstrip() + at, status=status, retry_after=retry_after
+            )
         content_type = response.headers.get("content-type", "")
         media = _media_type(content_type)
         if not _may_accept(media, expect):

@@ -15,6 +15,7 @@ from newswatch.clock import Clock, utc_now
 from newswatch.config import Config
 from newswatch.discover import DiscoveryRunner
 from newswatch.fetch import Fetcher, FetchSettings
+from newswatch.politeness import Politeness
 from newswatch.store import Store, open_store
 
 
@@ -62,7 +63,8 @@ def build_runtime(
     except BaseException:
         store.close()
         raise
-    fetcher = Fetcher(fetch_settings(config), clock=clock)
+    politeness = Politeness(config.fetch.politeness(), clock=clock)
+    fetcher = Fetcher(fetch_settings(config), clock=clock, politeness=politeness)
     channels = config.channels()
     checker = Checker(
         store,
@@ -77,6 +79,8 @@ def build_runtime(
             for source in config.sources
             if (css := source.extract_rules()) is not None
         },
+        source_schedules={s.name: config.schedule_for(s.name) for s in config.sources},
+        robots_ignored=[s.name for s in config.sources if not s.robots],
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
     discovery = DiscoveryRunner(store, fetcher, config.sources, clock=clock)

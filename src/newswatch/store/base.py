@@ -54,6 +54,10 @@ class DueArticle:
     consecutive_failures: int
     lease_token: int
     removed_at: datetime | None = None  # set while the page is gone (see ArticleRecord)
+    # the adaptive schedule's state (see newswatch.schedule)
+    first_seen_at: datetime | None = None
+    last_change_at: datetime | None = None
+    unchanged_checks: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +217,10 @@ class CheckResult:
     # why ``article`` is not a plausible version (see newswatch.quarantine): it is kept in
     # the quarantine table, and the latest version stays the truth
     quarantine: str | None = None
+    # the schedule's state after this check; None leaves the stored value as it is
+    unchanged_checks: int | None = None
+    last_change_at: datetime | None = None
+    retire: bool = False  # no change for retire_after: keep the history, stop fetching
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,7 @@ def note_update(db: Database, source_id: int, url: str, updated: datetime, now: 
 
     A date is news when it is newer than the one seen before, or (the first date we hear
     of) newer than our last check: then the article is due now. Retired articles are only
-    annotated; the schedule policy decides whether they wake up.
+    annotated, except one the schedule retired for lack of change: news wakes it up.
     """
     row = resolve(db, url)
     if row is None:
@@ -79,6 +79,14 @@ def note_update(db: Database, source_id: int, url: str, updated: datetime, now: 
     stamp = _ts(now)
     db.execute("UPDATE articles SET publisher_updated = ? WHERE id = ?", [_ts(updated), row["id"]])
     link_source(db, int(row["id"]), source_id, stamp)
+    if news and row["state"] == "retired":  # merged duplicates and moved sources stay put
+        cursor = db.execute(
+            "UPDATE articles SET state = 'active', retired_at = NULL, next_check_at = ?,"
+            " unchanged_checks = 0 WHERE id = ? AND retired_at IS NOT NULL"
+            " AND merged_into IS NULL",
+            [stamp, row["id"]],
+        )
+        return cursor.rowcount > 0
     if not news or row["state"] != "active":
         return False
     due = parse_iso(row["next_check_at"])

@@ -350,12 +350,21 @@ def _quarantine(db: Database) -> None:
     db.table("quarantine").create_index(["fetch_id"], unique=True)
 
 
+def _schedule_state(db: Database) -> None:
+    """Version 6: what the adaptive re-check schedule needs per article."""
+    articles = db.table("articles")
+    articles.add_column("unchanged_checks", int, not_null_default=0)
+    articles.add_column("last_change_at", str)
+    articles.add_column("retired_at", str)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
     Migration(3, "full-text search over versions", _search),
     Migration(4, "discovery, dedup and unpublish state", _discovery),
     Migration(5, "quarantine", _quarantine),
+    Migration(6, "adaptive schedule state", _schedule_state),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

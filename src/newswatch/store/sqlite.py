@@ -234,6 +234,9 @@ class SqliteStore(HistoryQueries):
 
         URLs already watched (by any source, as their URL or canonical URL) are left as they
         are and only gain this source in ``article_sources``; new ones are due now.
+        An article the schedule retired stays retired (only a publisher date newer than our
+        last check wakes it, see :meth:`note_publisher_updates`); one retired because its
+        source's URL moved comes back.
         """
         stamp = _ts(now)
         with self._transaction() as db:
@@ -284,7 +287,8 @@ class SqliteStore(HistoryQueries):
             " lease_token, consecutive_failures) VALUES (?, ?, 'active', ?, ?, 0, 0)"
             " ON CONFLICT (url) DO UPDATE SET state = 'active',"
             " next_check_at = excluded.next_check_at"
-            " WHERE state = 'retired' AND source_id = excluded.source_id"
+            " WHERE state = 'retired' AND retired_at IS NULL"
+            " AND source_id = excluded.source_id"
             " AND merged_into IS NULL",
             [source_id, url, stamp, stamp],
         )
@@ -329,7 +333,8 @@ class SqliteStore(HistoryQueries):
             rows = self._rows(
                 "SELECT a.id, s.name AS source, a.url, s.timezone, s.interval_seconds,"
                 " a.etag, a.last_modified, a.consecutive_failures, a.lease_token,"
-                " a.removed_at"
+                " a.removed_at,"
+                " a.first_seen_at, a.last_change_at, a.unchanged_checks"
                 " FROM articles a JOIN sources s ON s.id = a.source_id"
                 f" WHERE {' AND '.join(where)}"
                 " ORDER BY a.next_check_at, a.id LIMIT ?",
@@ -354,6 +359,9 @@ class SqliteStore(HistoryQueries):
                 consecutive_failures=int(row["consecutive_failures"] or 0),
                 lease_token=int(row["lease_token"]) + 1,
                 removed_at=parse_iso(row["removed_at"]),
+                first_seen_at=parse_iso(row["first_seen_at"]),
+                last_change_at=parse_iso(row["last_change_at"]),
+                unchanged_checks=int(row["unchanged_checks"] or 0),
             )
             for row in rows
         ]
@@ -724,6 +732,15 @@ class SqliteStore(HistoryQueries):
         if result.article is not None or (change is not None and change.kind == "restored"):
             sets.append("removed_at = NULL")
             sets.append("removed_reason = NULL")
+        if result.unchanged_checks is not None:
+            sets.append("unchanged_checks = :unchanged")
+            params["unchanged"] = result.unchanged_checks
+        if result.last_change_at is not None:
+            sets.append("last_change_at = :changed")
+            params["changed"] = _ts(result.last_change_at)
+        if result.retire:
+            sets.append("state = 'retired'")
+            sets.append("retired_at = :checked")
         if result.article is not None:
             sets.append("title = :title")
             params["title"] = result.article.title

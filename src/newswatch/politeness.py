@@ -1,0 +1,260 @@
+"""Being a good guest: robots.txt, per-host budgets, Retry-After and back-off.
+
+Everything here is about *when* a request may go out, never about HTTP itself (that stays in
+:mod:`newswatch.fetch`, which asks this module before every request). One
+:class:`Politeness` object is shared by every fetch of a process, and it keys its budgets by
+host (``scheme://host:port``), so two sources on the same site share one budget:
+
+* at most ``per_host`` requests in flight to one host, and request starts at least
+  ``host_delay`` apart (or the site's robots.txt ``Crawl-delay``, up to ``max_crawl_delay``);
+* at most ``concurrency`` requests in flight overall;
+* a host that answered 429/503 with a ``Retry-After`` is left alone until then: a fetch
+  waits in place when that is at most ``max_wait`` away, else it fails at once with
+  :class:`~newswatch.errors.HostBackoff` carrying the time, so the check is rescheduled;
+* robots.txt is fetched once per host and cached for ``robots_ttl`` (RFC 9309: a 4xx means
+  no rules, a 5xx or an unreachable server means "disallow all", except that the last good
+  copy is kept while the server is down).
+
+Clocks and sleep are injected, so tests drive time instead of waiting for it.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import urllib.robotparser
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+from newswatch.clock import Clock, utc_now
+from newswatch.errors import HostBackoff
+from newswatch.models import iso
+
+RETRY_STATUSES = frozenset({429, 503})
+UNREACHABLE_TTL = 300.0  # how soon to ask again for a robots.txt that could not be had
+
+
+@dataclass(frozen=True, slots=True)
+class PolitenessSettings:
+    """Budgets per host and overall; see the module docstring."""
+
+    concurrency: int = 16
+    per_host: int = 2
+    host_delay: float = 1.0
+    retries: int = 2  # in-place retries of one fetch on 429/503 and network errors
+    backoff_base: float = 2.0  # first retry waits about this long, then twice as long...
+    max_wait: float = 30.0  # longest a fetch waits in place before giving the slot back
+    robots: bool = True
+    robots_ttl: float = 3600.0
+    max_crawl_delay: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1 or self.per_host < 1:
+            raise ValueError("concurrency and per_host must be at least 1")
+        if min(self.host_delay, self.backoff_base, self.max_wait, self.retries) < 0:
+            raise ValueError("delays and retries must not be negative")
+
+
+def host_key(url: str) -> str:
+    """``scheme://host:port`` of a URL: the unit every budget is kept for."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    port = port or (443 if scheme == "https" else 80)
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def robots_url(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/robots.txt"
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """``Retry-After`` as a time: delay-seconds or an HTTP date; None when absent or bad."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return now + timedelta(seconds=int(text))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT by definition
+        when = when.replace(tzinfo=now.tzinfo)
+    return max(when, now)
+
+
+def backoff_delay(attempt: int, base: float, rng: random.Random) -> float:
+    """Exponential back-off with jitter: ``base * 2**attempt``, randomly 50-100% of it.
+
+    The jitter keeps many workers that failed together from retrying together.
+    """
+    full = base * 2.0 ** min(attempt, 16)
+    return float(full / 2 + rng.uniform(0, full / 2))
+
+
+class RobotsRules:
+    """One host's robots.txt, parsed by :mod:`urllib.robotparser`."""
+
+    def __init__(
+        self, parser: urllib.robotparser.RobotFileParser, *, reachable: bool, problem: str = ""
+    ) -> None:
+        self._parser = parser
+        self.reachable = reachable
+        self.problem = problem  # why it could not be had, when not reachable
+
+    @classmethod
+    def from_response(cls, status: int | None, text: str, problem: str = "") -> RobotsRules:
+        """Rules for what fetching robots.txt gave: a status (None: unreachable) and text."""
+        parser = urllib.robotparser.RobotFileParser()
+        if status is not None and 200 <= status < 300:
+            parser.parse(text.splitlines())
+        elif status is not None and 400 <= status < 500:
+            parser.parse([])  # no robots.txt: no rules
+        else:  # RFC 9309 2.3.1.4: unreachable means disallow everything
+            parser.parse(["User-agent: *", "Disallow: /"])
+        reachable = status is not None and status < 500
+        if not reachable and not problem:
+            problem = f"HTTP {status}"
+        return cls(parser, reachable=reachable, problem=problem)
+
+    def allowed(self, url: str, user_agent: str) -> bool:
+        return bool(self._parser.can_fetch(user_agent, url))
+
+    def crawl_delay(self, user_agent: str) -> float | None:
+        delay = self._parser.crawl_delay(user_agent)
+        return float(delay) if delay is not None else None
+
+
+@dataclass
+class _Host:
+    """Per-host state; ``lock`` guards everything but the semaphore."""
+
+    slots: threading.BoundedSemaphore
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
+    next_start: float = 0.0  # monotonic time before which no request may start
+    not_before: datetime | None = None  # Retry-After
+    robots: RobotsRules | None = None
+    robots_expires: float = 0.0
+    delay: float = 0.0
+
+
+class Politeness:
+    """Shared by all fetches of a process; thread-safe."""
+
+    def __init__(
+        self,
+        settings: PolitenessSettings | None = None,
+        *,
+        clock: Clock = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings or PolitenessSettings()
+        self._clock = clock
+        self._monotonic = monotonic
+        self.sleep = sleep
+        self._rng = rng or random.Random()
+        self._global = threading.BoundedSemaphore(self.settings.concurrency)
+        self._hosts: dict[str, _Host] = {}
+        self._lock = threading.Lock()
+
+    def _host(self, key: str) -> _Host:
+        with self._lock:
+            host = self._hosts.get(key)
+            if host is None:
+                host = _Host(
+                    threading.BoundedSemaphore(self.settings.per_host),
+                    delay=self.settings.host_delay,
+                )
+                self._hosts[key] = host
+            return host
+
+    # ------------------------------------------------------------------ robots.txt
+
+    def robots(self, url: str, load: Callable[[], RobotsRules], user_agent: str) -> RobotsRules:
+        """The host's rules, loaded through ``load`` at most once per ``robots_ttl``.
+
+        One thread loads while the others for that host wait, so a cold cache costs the
+        site one request, not one per worker.
+        """
+        host = self._host(host_key(url))
+        with host.robots_lock:
+            now = self._monotonic()
+            if host.robots is not None and now < host.robots_expires:
+                return host.robots
+            fresh = load()
+            ttl = self.settings.robots_ttl
+            if not fresh.reachable:
+                ttl = min(ttl, UNREACHABLE_TTL)
+                if host.robots is not None and host.robots.reachable:
+                    fresh = host.robots  # keep the last good copy while the server is down
+            crawl = fresh.crawl_delay(user_agent)
+            with host.lock:
+                host.delay = max(
+                    self.settings.host_delay, min(crawl or 0.0, self.settings.max_crawl_delay)
+                )
+            host.robots, host.robots_expires = fresh, self._monotonic() + ttl
+            return fresh
+
+    # ------------------------------------------------------------------ budgets
+
+    @contextmanager
+    def slot(self, url: str) -> Iterator[None]:
+        """Hold one request's place: the host's budget, its delay, then a global place.
+
+        Raises :class:`HostBackoff` when the host asked us to wait longer than ``max_wait``.
+        The host slot is taken before the global one, so a busy host never holds global
+        places while its requests queue.
+        """
+        host = self._host(host_key(url))
+        self._wait_for_host(url, host)
+        with host.slots:
+            with host.lock:
+                now = self._monotonic()
+                start = max(now, host.next_start)
+                host.next_start = start + host.delay
+            if start > now:
+                self.sleep(start - now)
+            with self._global:
+                yield
+
+    def _wait_for_host(self, url: str, host: _Host) -> None:
+        with host.lock:
+            not_before = host.not_before
+        if not_before is None:
+            return
+        wait = (not_before - self._clock()).total_seconds()
+        if wait <= 0:
+            return
+        if wait > self.settings.max_wait:
+            raise HostBackoff(
+                url,
+                f"{host_key(url)} asked us to wait until {iso(not_before)} (Retry-After)",
+                retry_after=not_before,
+            )
+        self.sleep(wait)
+
+    def defer(self, url: str, until: datetime) -> None:
+        """Leave the URL's host alone until ``until`` (a Retry-After)."""
+        host = self._host(host_key(url))
+        with host.lock:
+            if host.not_before is None or until > host.not_before:
+                host.not_before = until
+
+    def retry_wait(self, attempt: int, retry_after: datetime | None) -> float:
+        """Seconds to wait before retry number ``attempt + 1``: Retry-After, else back-off."""
+        if retry_after is not None:
+            return max(0.0, (retry_after - self._clock()).total_seconds())
+        return backoff_delay(attempt, self.settings.backoff_base, self._rng)
