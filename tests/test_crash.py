@@ -145,7 +145,7 @@ def test_kill_9_during_busy_cycles_loses_nothing(tmp_path: Path, httpserver: HTT
     config = tmp_path / "config.yaml"
     config.write_text(
         "database: crash.db\n"
-        "fetch:\n  timeout: 2s\n"
+        "fetch:\n  timeout: 2s\n  host_delay: 0s\n"
         "daemon:\n  lease: 3s\n"
         f"sources:\n{sources}"
         # every change alerted alone (no digest), so each must arrive exactly once
