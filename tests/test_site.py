@@ -323,7 +323,8 @@ def test_the_daemon_discovers_on_its_own_clock(tmp_path: Path, httpserver: HTTPS
     site.add(Story("d1", "Daemon story", text(3, "daemon"), clock.now - timedelta(hours=1)))
     config = tmp_path / "config.yaml"
     config.write_text(
-        f"database: watch.db\nfetch:\n  host_delay: 0s\nsources:\n  - name: rss\n    url: {site.url('/feed.xml')}\n"
+        "database: watch.db\nfetch:\n  host_delay: 0s\n"
+        f"sources:\n  - name: rss\n    url: {site.url('/feed.xml')}\n"
         "    kind: feed\n    interval: 1s\n",
         encoding="utf-8",
     )
