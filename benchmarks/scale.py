@@ -2,7 +2,7 @@
 
     python benchmarks/scale.py [--articles 10000] [--workers 4] [--mutate 0.1]
 
-The site is /work/shared/bench's synthetic news site served by Debian's nginx (installed
+The site is the synthetic news site of ``../shared/bench`` (or ``$NEWSWATCH_BENCH``) served by Debian's nginx (installed
 with ``apt-get install nginx-light`` when missing and we are root), with per-request noise in
 the page furniture and gzip on, so the server costs little CPU and the figures measure the
 watcher. newswatch runs as in production (SQLite in WAL mode, httpx, extraction, diff, one
@@ -37,7 +37,12 @@ from newswatch.politeness import Politeness, PolitenessSettings
 from newswatch.store.base import CheckResult, DueArticle, Recorded, SourceSpec
 from newswatch.store.sqlite import SqliteStore
 
-BENCH = Path(os.environ.get("NEWSWATCH_BENCH", "/work/shared/bench"))
+# the shared synthetic site beside the repository (../shared/bench), or $NEWSWATCH_BENCH
+BENCH = Path(
+    os.environ.get(
+        "NEWSWATCH_BENCH", Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
+    )
+)
 
 
 class TimedStore(SqliteStore):
