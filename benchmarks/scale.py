@@ -2,8 +2,9 @@
 
     python benchmarks/scale.py [--articles 10000] [--workers 4] [--mutate 0.1]
 
-The site is the synthetic news site of ``../shared/bench`` (or ``$NEWSWATCH_BENCH``) served by Debian's nginx (installed
-with ``apt-get install nginx-light`` when missing and we are root), with per-request noise in
+The site is the synthetic news site of ``../shared/bench`` (or ``$NEWSWATCH_BENCH``) served
+by Debian's nginx (installed with ``apt-get install nginx-light`` when missing and we are
+root), with per-request noise in
 the page furniture and gzip on, so the server costs little CPU and the figures measure the
 watcher. newswatch runs as in production (SQLite in WAL mode, httpx, extraction, diff, one
 transaction per check, robots.txt consulted, adaptive schedule) with the per-host delay set
