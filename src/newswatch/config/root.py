@@ -1,0 +1,162 @@
+"""The :class:`Config` root: the whole file, its cross-field checks and lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from newswatch.config.alerts import AlertConfig, LogAlert
+from newswatch.config.fields import FROZEN, Listen
+from newswatch.config.settings import DaemonConfig, FetchConfig, ScheduleConfig, ServeConfig
+from newswatch.config.sources import SourceConfig
+from newswatch.schedule import SchedulePolicy
+
+
+def duplicate_names(names: list[object]) -> Iterator[tuple[int, int]]:
+    """(index, first index) of every name already used earlier in ``names``."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if isinstance(name, str):
+            if name in first:
+                yield i, first[name]
+            else:
+                first[name] = i
+
+
+def _none_to_default(value: Any, default: Callable[[], Any]) -> Any:
+    return default() if value is None else value
+
+
+class Config(BaseModel):
+    """The whole validated configuration, and the file it came from (``path``)."""
+
+    model_config = FROZEN
+
+    database: str = "newswatch.db"
+    sources: tuple[SourceConfig, ...] = Field(min_length=1)
+    alerts: tuple[AlertConfig, ...] = (LogAlert(),)
+    fetch: FetchConfig = Field(default_factory=FetchConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    # where `newswatch run` serves /metrics and /health (host:port); off when unset
+    metrics: Listen | None = None
+
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    _path: Path = PrivateAttr(default=Path("config.yaml"))
+
+    @field_validator("alerts", mode="before")
+    @classmethod
+    def _default_alerts(cls, value: Any) -> Any:
+        return _none_to_default(value, lambda: (LogAlert(),))
+
+    @field_validator("fetch", mode="before")
+    @classmethod
+    def _default_fetch(cls, value: Any) -> Any:
+        return _none_to_default(value, FetchConfig)
+
+    @field_validator("serve", mode="before")
+    @classmethod
+    def _default_serve(cls, value: Any) -> Any:
+        return _none_to_default(value, ServeConfig)
+
+    @field_validator("daemon", mode="before")
+    @classmethod
+    def _default_daemon(cls, value: Any) -> Any:
+        return _none_to_default(value, DaemonConfig)
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _default_schedule(cls, value: Any) -> Any:
+        return _none_to_default(value, ScheduleConfig)
+
+    @model_validator(mode="after")
+    def _schedule_fits(self) -> Config:
+        """A max_interval the user set must not be below a source's interval."""
+        for i, source in enumerate(self.sources):
+            own = source.schedule.max_interval if source.schedule else None
+            chosen = own if own is not None else self.schedule.max_interval
+            if chosen is not None and chosen < source.interval_seconds:
+                raise PydanticCustomError(
+                    "schedule_conflict",
+                    "max_interval ({max}s) is below this source's interval ({interval}s)",
+                    {
+                        "index": i,
+                        "where": "source" if own is not None else "global",
+                        "max": f"{chosen:g}",
+                        "interval": f"{source.interval_seconds:g}",
+                    },
+                )
+        return self
+
+    def schedule_for(self, name: str) -> SchedulePolicy:
+        """The re-check policy of one source: defaults, global block, the source's block;
+        its floor is the source's interval."""
+        source = self.source(name)
+        base = self.schedule.over(SchedulePolicy())
+        if source is not None and source.schedule is not None:
+            base = source.schedule.over(base)
+        floor = source.interval_seconds if source is not None else base.min_interval
+        return replace(base, min_interval=floor, max_interval=max(base.max_interval, floor))
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, value: tuple[SourceConfig, ...]) -> tuple[SourceConfig, ...]:
+        for i, first in duplicate_names([s.name for s in value]):
+            raise _duplicate_error("sources", i, first, value[i].name)
+        return value
+
+    @field_validator("alerts")
+    @classmethod
+    def _unique_alerts(cls, value: tuple[AlertConfig, ...]) -> tuple[AlertConfig, ...]:
+        for i, first in duplicate_names([a.name for a in value]):
+            raise _duplicate_error("alerts", i, first, value[i].name or "")
+        return value
+
+    @model_validator(mode="after")
+    def _remember_path(self, info: ValidationInfo) -> Config:
+        context = info.context if isinstance(info.context, dict) else {}
+        if isinstance(context.get("path"), Path):
+            self._path = context["path"]
+        return self
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def database_path(self) -> Path:
+        """``database`` resolved relative to the directory of the config file."""
+        if self.database == ":memory:":
+            return Path(self.database)
+        return self._path.parent / Path(self.database).expanduser()
+
+    def source(self, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+    def channels(self) -> list[tuple[str, AlertConfig]]:
+        """Each alert with a stable channel name: its name, else kind, kind-2, kind-3 ..."""
+        taken = {a.name for a in self.alerts if a.name}
+        out: list[tuple[str, AlertConfig]] = []
+        for alert in self.alerts:
+            name = alert.name
+            if name is None:
+                name, n = alert.kind, 1
+                while name in taken:
+                    n += 1
+                    name = f"{alert.kind}-{n}"
+            taken.add(name)
+            out.append((name, alert))
+        return out
+
+
+def _duplicate_error(field: str, index: int, first: int, name: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "duplicate_name",
+        "duplicate name '{name}'",
+        {"field": field, "index": index, "first": first, "name": name},
+    )
