@@ -1,8 +1,8 @@
 """SQL for following discovered articles: dedup across sources, publisher dates, merges.
 
-Kept apart from :mod:`newswatch.store.sqlite` (which calls these inside its transactions)
-so that module stays about the check cycle. Every function takes the open
-:class:`sqlite_utils.Database` of a running write transaction.
+Kept apart from :mod:`newswatch.store.sources` and :mod:`newswatch.store.recording` (which
+call these inside their transactions) so those stay about set-up and the check cycle.
+Every function takes the open :class:`sqlite_utils.Database` of a running write transaction.
 """
 
 from __future__ import annotations
@@ -12,13 +12,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from newswatch.models import iso, parse_iso
-
-
-def _ts(value: datetime) -> str:
-    text = iso(value)
-    assert text is not None
-    return text
+from newswatch.models import parse_iso
+from newswatch.store.records import ts
 
 
 def _one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
@@ -76,8 +71,8 @@ def note_update(db: Database, source_id: int, url: str, updated: datetime, now: 
         return False
     checked = parse_iso(row["last_checked_at"])
     news = seen is not None or (checked is not None and updated > checked)
-    stamp = _ts(now)
-    db.execute("UPDATE articles SET publisher_updated = ? WHERE id = ?", [_ts(updated), row["id"]])
+    stamp = ts(now)
+    db.execute("UPDATE articles SET publisher_updated = ? WHERE id = ?", [ts(updated), row["id"]])
     link_source(db, int(row["id"]), source_id, stamp)
     if news and row["state"] == "retired":  # merged duplicates and moved sources stay put
         cursor = db.execute(

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from typing import Any
 
-from newswatch.errors import StoreError
-from newswatch.models import Stamp, iso, parse_iso
+from newswatch.models import Stamp, parse_iso
 from newswatch.normalize import comparable
 from newswatch.store.base import (
     MARK_END,
@@ -29,8 +27,7 @@ from newswatch.store.base import (
     VersionRow,
     VersionStub,
 )
-
-Row = dict[str, Any]
+from newswatch.store.records import Row, change_record, required_time, ts, version_record
 
 _CHANGE_FROM = """
 FROM changes c
@@ -52,12 +49,6 @@ _KIND_SQL: dict[ChangeKind, str] = {
 _BATCH = 500
 
 
-def _time(value: datetime) -> str:
-    text = iso(value)
-    assert text is not None
-    return text
-
-
 def _change_where(filters: ChangeFilter) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
@@ -72,10 +63,10 @@ def _change_where(filters: ChangeFilter) -> tuple[list[str], list[Any]]:
         params.append(filters.severity)
     if filters.since is not None:
         where.append("c.detected_at >= ?")
-        params.append(_time(filters.since))
+        params.append(ts(filters.since))
     if filters.until is not None:
         where.append("c.detected_at < ?")
-        params.append(_time(filters.until))
+        params.append(ts(filters.until))
     where.extend(_KIND_SQL[kind] for kind in filters.kinds)
     return where, params
 
@@ -140,8 +131,8 @@ class HistoryQueries:
                 updated=parse_iso(row["updated"]),
                 stamps=[Stamp.from_dict(s) for s in json.loads(row["stamps"] or "[]")],
                 language=row["language"],
-                first_seen_at=_required(row["first_seen_at"]),
-                last_seen_at=_required(row["last_seen_at"]),
+                first_seen_at=required_time(row["first_seen_at"]),
+                last_seen_at=required_time(row["last_seen_at"]),
                 seen_count=int(row["seen_count"]),
                 paragraphs=int(row["np"] or 0),
             )
@@ -172,7 +163,7 @@ class HistoryQueries:
             more_older = len(rows) > limit
             rows = rows[:limit]
             more_newer = bool(rows) and self._any_change(where, params, ">", rows[0]["id"])
-        changes = [_change_record(row) for row in rows]
+        changes = [change_record(row) for row in rows]
         return ChangePage(
             changes=changes,
             older=changes[-1].id if changes and more_older else None,
@@ -195,7 +186,7 @@ class HistoryQueries:
 
     def change_by_uid(self, uid: str) -> StoredChange | None:
         rows = self._rows(f"SELECT {_CHANGE_COLUMNS} {_CHANGE_FROM} WHERE c.uid = ?", [uid])
-        return _change_record(rows[0]) if rows else None
+        return change_record(rows[0]) if rows else None
 
     def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
         """Articles whose versions match ``query`` (see :func:`fts_query`), the article with
@@ -236,7 +227,7 @@ class HistoryQueries:
                     last_n=int(group["last_n"]),
                     matching=int(group["matching"]),
                     versions=int(row["total"]),
-                    seen_at=_required(row["first_seen_at"]),
+                    seen_at=required_time(row["first_seen_at"]),
                     snippet=row["snip"] or "",
                 )
             )
@@ -244,8 +235,6 @@ class HistoryQueries:
 
     def iter_versions(self, source: str | None = None) -> Iterator[VersionRow]:
         """Every version (of one source's articles), in storage order, read in batches."""
-        from newswatch.store.sqlite import version_record
-
         last = 0
         while True:
             where = "v.id > ?" + (" AND s.name = ?" if source is not None else "")
@@ -274,7 +263,7 @@ class HistoryQueries:
         last = 0
         while True:
             rows = self._change_rows([*where, "c.id > ?"], [*params, last], "ASC", _BATCH)
-            yield from (_change_record(row) for row in rows)
+            yield from (change_record(row) for row in rows)
             if len(rows) < _BATCH:
                 return
             last = int(rows[-1]["id"])
@@ -282,16 +271,3 @@ class HistoryQueries:
     def source_names(self) -> list[str]:
         """Every source the database knows (configured now or before), by name."""
         return [row["name"] for row in self._rows("SELECT name FROM sources ORDER BY name")]
-
-
-def _required(value: str | None) -> datetime:
-    parsed = parse_iso(value)
-    if parsed is None:
-        raise StoreError("a required timestamp is missing in the database")
-    return parsed
-
-
-def _change_record(row: Row) -> StoredChange:
-    from newswatch.store.sqlite import change_record
-
-    return change_record(row)

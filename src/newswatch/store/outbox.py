@@ -1,0 +1,196 @@
+"""The delivery outbox: one row per (change or event, channel), written in the check's
+transaction, then sent, retried or gathered into digests by the alert sender.
+
+A crash between recording a change and sending its alert loses nothing: the pending row is
+still there on restart, and its key (change uid + channel) keeps it from being queued twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from newswatch.errors import StoreError
+from newswatch.store.base import (
+    AlertRoute,
+    Delivery,
+    DeliveryKind,
+    DeliveryState,
+    DeliverySubject,
+    StoredChange,
+)
+from newswatch.store.readers import Readers
+from newswatch.store.records import CHANGE_SELECT, change_record, delivery_record, ts
+
+
+def insert_delivery(
+    db: Database,
+    kind: DeliveryKind,
+    channel: str,
+    key: str,
+    source_id: int,
+    created: str,
+    *,
+    change_id: int | None = None,
+    event_id: int | None = None,
+    state: DeliveryState = "pending",
+    due_at: str | None = None,
+) -> int:
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO deliveries (change_id, event_id, kind, channel, key, state,"
+        " attempts, next_attempt_at, created_at, source_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        [change_id, event_id, kind, channel, key, state, due_at or created, created, source_id],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+class Outbox(Readers):
+    """Queueing, listing and settling deliveries (see module docstring)."""
+
+    def _queue_change(
+        self,
+        db: Database,
+        change_id: int,
+        uid: str,
+        article_id: int,
+        routes: Sequence[AlertRoute],
+        now: datetime,
+    ) -> None:
+        """One delivery per routed channel: pending, or held for a digest past the rate."""
+        checked = ts(now)
+        source_id = self._source_of(article_id)
+        seen: set[str] = set()
+        for route in routes:
+            if route.channel in seen:
+                continue
+            seen.add(route.channel)
+            state: DeliveryState = "pending"
+            due_at = checked
+            if route.digest_after is not None:
+                since = ts(now - timedelta(seconds=route.digest_seconds))
+                recent = self._row(
+                    "SELECT count(*) AS n FROM deliveries WHERE channel = ? AND source_id = ?"
+                    " AND kind = 'change' AND created_at > ?",
+                    [route.channel, source_id, since],
+                )
+                if recent is not None and int(recent["n"]) >= route.digest_after:
+                    state = "held"
+                    due_at = ts(now + timedelta(seconds=route.digest_seconds))
+            insert_delivery(
+                db,
+                "change",
+                route.channel,
+                f"{uid}:{route.channel}",
+                source_id,
+                checked,
+                change_id=change_id,
+                state=state,
+                due_at=due_at,
+            )
+
+    def _source_of(self, article_id: int) -> int:
+        row = self._row("SELECT source_id FROM articles WHERE id = ?", [article_id])
+        if row is None:
+            raise StoreError(f"article {article_id} vanished during a check")
+        return int(row["source_id"])
+
+    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+        rows = self._rows(
+            "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
+            " ORDER BY next_attempt_at, id LIMIT ?",
+            [ts(now), int(limit)],
+        )
+        return [delivery_record(row) for row in rows]
+
+    def mark_delivered(self, delivery_id: int, at: datetime) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
+                " delivered_at = ?, last_error = NULL WHERE id = ?",
+                [ts(at), delivery_id],
+            )
+
+    def mark_retry(
+        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
+    ) -> None:
+        """Count a failed attempt; ``give_up`` marks the delivery failed for good."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
+                " next_attempt_at = ?, state = ? WHERE id = ? AND state = 'pending'",
+                [error, ts(next_attempt_at), "failed" if give_up else "pending", delivery_id],
+            )
+
+    def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
+        with self._lock:
+            row = self._row("SELECT * FROM deliveries WHERE id = ?", [delivery_id])
+            if row is None:
+                return None
+            change = self.change(int(row["change_id"]))
+        if change is None:
+            return None
+        return delivery_record(row), change
+
+    def delivery_subject(self, delivery_id: int) -> DeliverySubject | None:
+        """A delivery with its change, its event, or the changes of its digest."""
+        with self._lock:
+            row = self._row(
+                "SELECT d.*, s.name AS source_name FROM deliveries d"
+                " LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = ?",
+                [delivery_id],
+            )
+            if row is None:
+                return None
+            delivery = delivery_record(row)
+            source = row["source_name"] or ""
+            if delivery.kind == "event" and delivery.event_id is not None:
+                event = self._event(delivery.event_id)
+                return DeliverySubject(delivery, source, event=event) if event else None
+            if delivery.kind == "digest":
+                rows = self._rows(
+                    CHANGE_SELECT
+                    + " WHERE c.id IN (SELECT change_id FROM deliveries WHERE digest_id = ?)"
+                    " ORDER BY c.id",
+                    [delivery_id],
+                )
+                return DeliverySubject(delivery, source, digest=tuple(map(change_record, rows)))
+            change = self.change(delivery.change_id) if delivery.change_id else None
+            if change is None:
+                return None
+            return DeliverySubject(delivery, change.source, change=change)
+
+    def form_digests(self, now: datetime) -> int:
+        """Turn each (channel, source) group of held deliveries whose oldest is due into ONE
+        digest delivery; the members are marked ``digested`` in the same transaction, so a
+        crash can neither lose a held alert nor put it in two digests."""
+        stamp = ts(now)
+        formed = 0
+        with self._transaction() as db:
+            groups = self._rows(
+                "SELECT channel, source_id, min(next_attempt_at) AS due, min(key) AS first"
+                " FROM deliveries WHERE state = 'held' GROUP BY channel, source_id"
+                " HAVING min(next_attempt_at) <= ?",
+                [stamp],
+            )
+            for group in groups:
+                digest_id = insert_delivery(
+                    db,
+                    "digest",
+                    group["channel"],
+                    f"digest-{group['first']}",
+                    int(group["source_id"]),
+                    stamp,
+                )
+                if not digest_id:
+                    continue
+                db.execute(
+                    "UPDATE deliveries SET state = 'digested', digest_id = ?"
+                    " WHERE state = 'held' AND channel = ? AND source_id = ?",
+                    [digest_id, group["channel"], group["source_id"]],
+                )
+                formed += 1
+        return formed
