@@ -270,3 +270,4 @@ def run_demo(*, seconds: float, step: float, directory: Path | None) -> None:
         click.echo(f"  newswatch {cfg} history {url}")
     first = next(iter(site.urls().values()))
     click.echo(f"  newswatch {cfg} diff {first}")
+    click.echo(f"  newswatch {cfg} serve        # the web view on http://127.0.0.1:8080")
