@@ -570,5 +570,8 @@ from newswatch import cli_review  # noqa: E402
 
 __all__ = ["cli_review", "main"]
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+if __name__ == "__main__":  # pragma: no cover - ``python -m newswatch.cli``
+    # run the imported module's group: the one cli_review registered its commands on
+    from newswatch.cli import main as registered_main
+
+    registered_main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from typing import cast
 
@@ -94,4 +95,12 @@ def serve(state: State, host: str | None, port: int | None, token: str | None) -
             + (" (token required)" if token else ""),
             err=True,
         )
+        # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again; ending
+        # here with exit code 0 (as `newswatch run` does) keeps service managers calm
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, _exit_cleanly)
         run_server(config.database_path, host, port, token)
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
