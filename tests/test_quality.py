@@ -28,7 +28,7 @@ def test_mypy_strict_clean() -> None:
 def test_only_the_named_modules_speak_their_library() -> None:
     """One module (or package) per outside library: httpx, selectolax, sqlite-utils."""
     owners = {
-        "httpx": {"fetch.py"},
+        "httpx": {"fetch"},
         "selectolax": {"extract"},
         "sqlite_utils": {"store"},
         "feedparser": {"discover"},

@@ -1,0 +1,65 @@
+"""Redirects followed by hand, so every hop is recorded and loops are caught early.
+
+A moved article is news to the user, hence the recorded chain. Cookies set along the chain
+are sent back within the same fetch only: a jar shared across fetches would trip metered
+paywalls and make what we see depend on what we fetched before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from newswatch.errors import FetchError, TooManyRedirects
+from newswatch.fetch.failures import remaining
+from newswatch.models import Redirect
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@contextmanager
+def final_response(
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    *,
+    max_redirects: int,
+    timeout: Callable[[float], httpx.Timeout],
+    deadline: float,
+) -> Iterator[tuple[httpx.Response, list[Redirect]]]:
+    """GET ``url`` hop by hop; yield the last (streamed) response and the hops that led there.
+
+    ``timeout`` turns the time left before ``deadline`` into each request's timeout. The
+    response is closed when the block ends, whatever happens in it.
+    """
+    cookies = httpx.Cookies()
+    redirects: list[Redirect] = []
+    seen: set[str] = set()
+    current = httpx.URL(url)
+    while True:
+        if current.scheme not in ("http", "https") or not current.host:
+            raise FetchError(url, f"not an http(s) URL: {current}")
+        left = remaining(url, deadline)
+        request = client.build_request("GET", current, headers=headers, timeout=timeout(left))
+        cookies.set_cookie_header(request)
+        seen.add(str(request.url))
+        response = client.send(request, stream=True)
+        try:
+            cookies.extract_cookies(response)
+            location = response.headers.get("location")
+            if response.status_code in _REDIRECT_STATUSES and location:
+                target = response.url.join(location)
+                redirects.append(Redirect(response.status_code, str(response.url), str(target)))
+                # a revisit is only legitimate when the hop set a cookie (consent walls)
+                if str(target) in seen and "set-cookie" not in response.headers:
+                    raise TooManyRedirects(url, f"redirect loop at {target}")
+                if len(redirects) > max_redirects:
+                    raise TooManyRedirects(url, f"more than {max_redirects} redirects")
+                current = target
+                continue
+            yield response, redirects
+            return
+        finally:
+            response.close()

@@ -1,0 +1,104 @@
+"""The last response of a redirect chain turned into a :class:`FetchResult` (or an error).
+
+A 304 is a result, not an error; other non-2xx statuses, wrong content types, oversized and
+binary bodies become :class:`~newswatch.errors.FetchError` subclasses with stable messages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+
+from newswatch.charset import decode_html
+from newswatch.errors import HTTPStatusError, NotHTMLError, TooLargeError
+from newswatch.fetch.body import read_capped
+from newswatch.fetch.content_type import (
+    NOT_WANTED,
+    accepts,
+    is_textual,
+    looks_binary,
+    may_accept,
+    media_type,
+)
+from newswatch.fetch.failures import ms_since
+from newswatch.fetch.settings import Expect
+from newswatch.models import FetchResult, Redirect
+from newswatch.politeness import parse_retry_after
+
+
+def to_result(
+    url: str,
+    response: httpx.Response,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    expect: Expect,
+    redirects: list[Redirect],
+    started: float,
+    deadline: float,
+    max_bytes: int,
+    fetched_at: datetime,
+) -> FetchResult:
+    """Turn the last response of the chain into a result (or an error)."""
+    status = response.status_code
+    final_url = str(response.url)
+    at = "" if final_url == url else f" (at {final_url})"
+    if status == 304:
+        return FetchResult(
+            url=url,
+            final_url=final_url,
+            status=304,
+            headers=dict(response.headers.items()),
+            content=b"",
+            text=None,
+            charset=None,
+            etag=response.headers.get("etag") or etag,
+            last_modified=response.headers.get("last-modified") or last_modified,
+            redirects=redirects,
+            elapsed_ms=ms_since(started),
+            fetched_at=fetched_at,
+        )
+    if not 200 <= status < 300:
+        # the standard phrase, not the server's: messages stay stable in logs and the store
+        reason = httpx.codes.get_reason_phrase(status) or response.reason_phrase
+        retry_after = parse_retry_after(response.headers.get("retry-after"), fetched_at)
+        raise HTTPStatusError(
+            url, f"HTTP {status} {reason}".rstrip() + at, status=status, retry_after=retry_after
+        )
+    content_type = response.headers.get("content-type", "")
+    media = media_type(content_type)
+    if not may_accept(media, expect):
+        raise NotHTMLError(url, f"{NOT_WANTED[expect]} ({media}){at}", status=status)
+    _check_length(url, response, max_bytes)
+    content = read_capped(url, response, max_bytes, deadline)
+    if not accepts(media, content, expect):
+        raise NotHTMLError(
+            url, f"{NOT_WANTED[expect]} ({media or 'no Content-Type'}){at}", status=status
+        )
+    if expect != "any" and looks_binary(content):
+        raise NotHTMLError(url, f"binary data labelled {media or 'as nothing'}{at}", status=status)
+    text: str | None = None
+    charset: str | None = None
+    if is_textual(media, content):
+        text, charset = decode_html(content, content_type)
+    return FetchResult(
+        url=url,
+        final_url=final_url,
+        status=status,
+        headers=dict(response.headers.items()),
+        content=content,
+        text=text,
+        charset=charset,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        redirects=redirects,
+        elapsed_ms=ms_since(started),
+        fetched_at=fetched_at,
+    )
+
+
+def _check_length(url: str, response: httpx.Response, max_bytes: int) -> None:
+    declared = response.headers.get("content-length", "")
+    if declared.strip().isdigit() and int(declared) > max_bytes:
+        raise TooLargeError(url, f"Content-Length {int(declared)} exceeds {max_bytes} bytes")
