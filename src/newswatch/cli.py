@@ -477,7 +477,11 @@ def sources(state: State) -> None:
             listed = (
                 f", {s.last_discovered} link(s) listed" if s.last_discovered is not None else ""
             )
-            click.echo(f"    last discovery {when}{listed}")
+            if s.last_discovery_not_modified:
+                listed = f" ({s.last_discovered} link(s) listed when last read)" if listed else ""
+                click.echo(f"    last discovery {when}: not modified{listed}")
+            else:
+                click.echo(f"    last discovery {when}{listed}")
         if s.pending_deliveries or s.failed_deliveries or s.held_deliveries:
             click.echo(
                 f"    alerts pending {s.pending_deliveries}, failed {s.failed_deliveries}, "

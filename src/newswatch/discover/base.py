@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from newswatch.fetch import Expect
 from newswatch.models import FetchResult
+from newswatch.store.base import DocumentValidators
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,33 @@ class DocumentFetcher(Protocol):
         last_modified: str | None = None,
         expect: Expect = "html",
     ) -> FetchResult: ...
+
+
+class ConditionalFetcher:
+    """A :class:`DocumentFetcher` that sends back the validators each document was last read
+    with, so an unchanged feed or sitemap costs the publisher a 304 and us no parsing."""
+
+    def __init__(self, fetcher: DocumentFetcher, known: Iterable[DocumentValidators]) -> None:
+        self._fetcher = fetcher
+        self._known = {v.url: v for v in known}
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        expect: Expect = "html",
+    ) -> FetchResult:
+        known = self._known.get(url)
+        if known is not None and etag is None and last_modified is None:
+            etag, last_modified = known.etag, known.last_modified
+        return self._fetcher.fetch(url, etag=etag, last_modified=last_modified, expect=expect)
+
+
+def validators_of(result: FetchResult) -> DocumentValidators:
+    """The validators to send next time for the URL ``result`` was asked for."""
+    return DocumentValidators(result.url, result.etag, result.last_modified)
 
 
 def parse_w3c_date(text: str | None) -> datetime | None:

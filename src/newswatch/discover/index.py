@@ -7,6 +7,7 @@ import re
 from newswatch.discover.base import Discovered, DocumentFetcher
 from newswatch.errors import DiscoveryError, ExtractError
 from newswatch.extract.links import extract_links
+from newswatch.models import FetchResult
 from newswatch.urls import canonicalize
 
 
@@ -18,7 +19,16 @@ def discover_index(
     pattern: str | re.Pattern[str] | None = None,
 ) -> list[Discovered]:
     """The article links of the page at ``url`` (no dates: pages do not carry them)."""
-    result = fetcher.fetch(url)
+    return index_links(fetcher.fetch(url), select=select, pattern=pattern)
+
+
+def index_links(
+    result: FetchResult,
+    *,
+    select: str | None = None,
+    pattern: str | re.Pattern[str] | None = None,
+) -> list[Discovered]:
+    """The article links of a fetched index page (the page itself left out)."""
     try:
         links = extract_links(
             result.text if result.text is not None else result.content,
@@ -27,6 +37,6 @@ def discover_index(
             pattern=pattern,
         )
     except ExtractError as exc:
-        raise DiscoveryError(f"{url}: {exc}") from exc
+        raise DiscoveryError(f"{result.url}: {exc}") from exc
     page = canonicalize(result.final_url)
     return [Discovered(link) for link in links if link != page]

@@ -1,13 +1,16 @@
 """One discovery of one source: list its links, follow the new ones, note publisher dates.
 
 Runs on the daemon's clock (one APScheduler job per feed/sitemap/index source) and before
-the checks of ``newswatch check``. A failing discovery never raises: it is logged and
+the checks of ``newswatch check``. Each document is asked for with the validators it was
+last read with; one that answers 304 is not parsed (``newswatch sources`` says "not
+modified"). A failing discovery never raises: it is logged and
 recorded on the source (``newswatch sources`` shows it), and the articles already followed
 keep being checked.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -16,12 +19,17 @@ from datetime import datetime, timedelta
 
 from newswatch.clock import Clock, utc_now
 from newswatch.config import SourceConfig
-from newswatch.discover.base import Discovered, DocumentFetcher
+from newswatch.discover.base import (
+    ConditionalFetcher,
+    Discovered,
+    DocumentFetcher,
+    validators_of,
+)
 from newswatch.discover.feed import parse_feed
-from newswatch.discover.index import discover_index
-from newswatch.discover.sitemap import discover_sitemap
+from newswatch.discover.index import index_links
+from newswatch.discover.sitemap import read_sitemaps
 from newswatch.errors import DiscoveryError, FetchError, StoreError
-from newswatch.store.base import Store
+from newswatch.store.base import DocumentValidators, Store
 
 logger = logging.getLogger("newswatch.discover")
 
@@ -29,7 +37,8 @@ logger = logging.getLogger("newswatch.discover")
 @dataclass(frozen=True, slots=True)
 class DiscoveryReport:
     """What one discovery found: links listed, kept (recent, within ``max_articles``),
-    newly followed, and checks pulled forward by a newer publisher date."""
+    newly followed, and checks pulled forward by a newer publisher date; ``not_modified``
+    when the source's document answered 304, ``unchanged`` child sitemaps that did."""
 
     source: str
     listed: int = 0
@@ -37,14 +46,75 @@ class DiscoveryReport:
     new: int = 0
     pulled_forward: int = 0
     error: str | None = None
+    not_modified: bool = False
+    unchanged: int = 0
 
     def line(self) -> str:
         if self.error:
             return f"discovery     {self.source} failed: {self.error}"
+        if self.not_modified:
+            return f"discovery     {self.source}: not modified"
+        unchanged = f", {self.unchanged} sitemap(s) not modified" if self.unchanged else ""
         return (
             f"discovery     {self.source}: {self.listed} link(s), {self.kept} recent, "
-            f"{self.new} new, {self.pulled_forward} re-check(s) pulled forward"
+            f"{self.new} new, {self.pulled_forward} re-check(s) pulled forward{unchanged}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRead:
+    """One discovery's reading of a source: what it lists and what to follow (both empty
+    when ``not_modified``), the validators to keep, child documents found unchanged."""
+
+    listed: list[Discovered]
+    kept: list[Discovered]
+    validators: list[DocumentValidators]
+    not_modified: bool = False
+    unchanged: int = 0
+
+
+def settings_key(source: SourceConfig) -> str:
+    """A fingerprint of what decides a source's discovery: validators kept under other
+    settings are not sent, so a changed ``pattern`` (say) reads unchanged documents again."""
+    return json.dumps(
+        [
+            source.kind,
+            source.url,
+            source.select,
+            source.pattern,
+            source.max_articles_or_default,
+            source.follow_for_seconds,
+        ]
+    )
+
+
+def read_source(source: SourceConfig, fetcher: DocumentFetcher, now: datetime) -> SourceRead:
+    """Fetch and parse the source's documents; a 304 (when ``fetcher`` sends validators,
+    see :class:`ConditionalFetcher`) is not parsed.
+
+    Raises :class:`DiscoveryError` or :class:`FetchError` when the source cannot be read.
+    """
+    newer_than = now - timedelta(seconds=source.follow_for_seconds)
+    if source.kind == "sitemap":
+        read = read_sitemaps(fetcher, source.url, newer_than=newer_than)
+        if source.url in read.not_modified:
+            return SourceRead([], [], read.validators, not_modified=True)
+        listed = read.articles
+        kept = choose(listed, source, newer_than)
+        return SourceRead(listed, kept, read.validators, unchanged=len(read.not_modified))
+    if source.kind == "feed":
+        result = fetcher.fetch(source.url, expect="xml")
+    elif source.kind == "index":
+        result = fetcher.fetch(source.url)
+    else:
+        raise DiscoveryError(f"source {source.name!r} is a single article: nothing to discover")
+    if result.not_modified:
+        return SourceRead([], [], [validators_of(result)], not_modified=True)
+    if source.kind == "feed":
+        listed = parse_feed(result.content, result.final_url)
+    else:
+        listed = index_links(result, select=source.select, pattern=source.pattern)
+    return SourceRead(listed, choose(listed, source, newer_than), [validators_of(result)])
 
 
 def discover(
@@ -54,17 +124,8 @@ def discover(
 
     Raises :class:`DiscoveryError` or :class:`FetchError` when the source cannot be read.
     """
-    newer_than = now - timedelta(seconds=source.follow_for_seconds)
-    if source.kind == "feed":
-        result = fetcher.fetch(source.url, expect="xml")
-        listed = parse_feed(result.content, result.final_url)
-    elif source.kind == "sitemap":
-        listed = discover_sitemap(fetcher, source.url, newer_than=newer_than)
-    elif source.kind == "index":
-        listed = discover_index(fetcher, source.url, select=source.select, pattern=source.pattern)
-    else:
-        raise DiscoveryError(f"source {source.name!r} is a single article: nothing to discover")
-    return listed, choose(listed, source, newer_than)
+    read = read_source(source, fetcher, now)
+    return read.listed, read.kept
 
 
 def choose(
@@ -114,21 +175,33 @@ class DiscoveryRunner:
         if source is None:
             return DiscoveryReport(name, error="not a feed, sitemap or index source")
         now = self._clock()
+        settings = settings_key(source)
         try:
-            listed, kept = discover(source, self._fetcher, now)
-        except (DiscoveryError, FetchError) as exc:
+            known = self._store.discovery_validators(name, settings)
+            read = read_source(source, ConditionalFetcher(self._fetcher, known), now)
+        except (DiscoveryError, FetchError, StoreError) as exc:
             logger.warning("discovery of %s failed: %s", name, exc)
             self._store.record_discovery(name, now, None, str(exc))
             return DiscoveryReport(name, error=str(exc))
         try:
-            new = self._store.add_articles(name, [item.url for item in kept], now)
-            dated = [(item.url, item.updated) for item in kept if item.updated is not None]
-            pulled = self._store.note_publisher_updates(name, dated, now) if dated else 0
-            self._store.record_discovery(name, now, len(listed), None)
+            if read.not_modified:
+                report = DiscoveryReport(name, not_modified=True)
+            else:
+                kept = read.kept
+                new = self._store.add_articles(name, [item.url for item in kept], now)
+                dated = [(item.url, item.updated) for item in kept if item.updated is not None]
+                pulled = self._store.note_publisher_updates(name, dated, now) if dated else 0
+                report = DiscoveryReport(
+                    name, len(read.listed), len(kept), new, pulled, unchanged=read.unchanged
+                )
+            # only now: validators of documents whose links did not reach the store would
+            # turn the next discovery into a 304 that never follows them
+            self._store.save_discovery_validators(name, settings, read.validators, now)
+            found = None if read.not_modified else len(read.listed)
+            self._store.record_discovery(name, now, found, None, not_modified=read.not_modified)
         except StoreError as exc:
             logger.error("discovery of %s could not be stored: %s", name, exc)
             return DiscoveryReport(name, error=str(exc))
-        report = DiscoveryReport(name, len(listed), len(kept), new, pulled)
         logger.info("%s", report.line())
         return report
 

@@ -18,8 +18,9 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from newswatch.discover.base import Discovered, DocumentFetcher, parse_w3c_date
+from newswatch.discover.base import Discovered, DocumentFetcher, parse_w3c_date, validators_of
 from newswatch.errors import DiscoveryError, FetchError
+from newswatch.store.base import DocumentValidators
 from newswatch.urls import canonicalize
 
 logger = logging.getLogger("newswatch.discover")
@@ -99,20 +100,35 @@ def _newest_first(entries: list[Discovered]) -> list[Discovered]:
     return dated + [e for e in entries if e.updated is None]
 
 
-def discover_sitemap(
+@dataclass(frozen=True, slots=True)
+class SitemapRead:
+    """What one discovery of a sitemap read: the article links of the documents parsed,
+    the validators of every document read or found unchanged, and which answered 304."""
+
+    articles: list[Discovered]
+    validators: list[DocumentValidators]
+    not_modified: list[str]
+
+
+def read_sitemaps(
     fetcher: DocumentFetcher,
     url: str,
     *,
     newer_than: datetime | None = None,
     max_sitemaps: int = 20,
     max_depth: int = 3,
-) -> list[Discovered]:
-    """Every article URL of the sitemap at ``url``, following indexes within the bounds.
+) -> SitemapRead:
+    """Read the sitemap at ``url``, following indexes within the bounds.
 
     The first document must be read; a child sitemap that fails is logged and skipped so
-    one broken archive does not hide the others.
+    one broken archive does not hide the others. A document that answers 304 (the fetcher
+    sent its validators) is not parsed: nothing in it is new. When that is ``url`` itself,
+    its children are not fetched either: an index lists its children's ``lastmod``, so an
+    unchanged index means unchanged children.
     """
     articles: dict[str, Discovered] = {}
+    validators: list[DocumentValidators] = []
+    not_modified: list[str] = []
     queue: list[tuple[str, int]] = [(url, 0)]
     seen: set[str] = set()
     fetched = 0
@@ -125,12 +141,17 @@ def discover_sitemap(
         try:
             gzipped = current.lower().split("?", 1)[0].endswith(".gz")
             result = fetcher.fetch(current, expect="any" if gzipped else "xml")
+            if result.not_modified:
+                not_modified.append(current)
+                validators.append(validators_of(result))
+                continue
             sitemap = parse_sitemap(result.content, result.final_url)
         except (FetchError, DiscoveryError) as exc:
             if current == url:
                 raise
             logger.warning("skipping sitemap %s: %s", current, exc)
             continue
+        validators.append(validators_of(result))
         if not sitemap.is_index:
             for entry in sitemap.entries:
                 articles.setdefault(entry.url, entry)
@@ -144,4 +165,18 @@ def discover_sitemap(
             queue.append((child.url, depth + 1))
     if queue:
         logger.info("%s: stopped after %d sitemaps (%d left)", url, fetched, len(queue))
-    return list(articles.values())
+    return SitemapRead(list(articles.values()), validators, not_modified)
+
+
+def discover_sitemap(
+    fetcher: DocumentFetcher,
+    url: str,
+    *,
+    newer_than: datetime | None = None,
+    max_sitemaps: int = 20,
+    max_depth: int = 3,
+) -> list[Discovered]:
+    """Every article URL of the sitemap at ``url`` (see :func:`read_sitemaps`)."""
+    return read_sitemaps(
+        fetcher, url, newer_than=newer_than, max_sitemaps=max_sitemaps, max_depth=max_depth
+    ).articles

@@ -157,6 +157,17 @@ class SourceState:
     last_discovery_at: datetime | None = None
     last_discovery_error: str | None = None
     last_discovered: int | None = None  # links the last discovery listed
+    last_discovery_not_modified: bool = False  # the source's document answered 304
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentValidators:
+    """The ETag/Last-Modified a discovered document (feed, sitemap, index page) was last
+    read with, sent back as ``If-None-Match``/``If-Modified-Since`` on the next discovery."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,9 +482,29 @@ class Store(HistoryReader, Protocol):
         or newer than our last check)."""
 
     def record_discovery(
-        self, source: str, now: datetime, found: int | None, error: str | None
+        self,
+        source: str,
+        now: datetime,
+        found: int | None,
+        error: str | None,
+        *,
+        not_modified: bool = False,
     ) -> None:
-        """Remember a source's last discovery: how many links it listed, or why it failed."""
+        """Remember a source's last discovery: how many links it listed, or why it failed,
+        or that its document was not modified (the count listed before is kept)."""
+
+    def discovery_validators(self, source: str, settings: str) -> list[DocumentValidators]:
+        """The validators of the source's documents, if read under the same ``settings``
+        (a fingerprint of what discovery keeps; other settings mean a full read)."""
+
+    def save_discovery_validators(
+        self,
+        source: str,
+        settings: str,
+        validators: Sequence[DocumentValidators],
+        now: datetime,
+    ) -> None:
+        """Keep the validators of documents a discovery read (or found not modified)."""
 
     def latest_version(self, article_id: int) -> StoredVersion | None: ...
 

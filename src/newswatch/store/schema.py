@@ -358,6 +358,31 @@ def _schedule_state(db: Database) -> None:
     articles.add_column("retired_at", str)
 
 
+def _discovery_validators(db: Database) -> None:
+    """Version 7: conditional GET for discovery.
+
+    ``discovery_validators`` keeps, per source and fetched document (the source URL, each
+    child sitemap), the ETag/Last-Modified of the last successful read, sent back on the
+    next discovery; ``settings`` fingerprints the source's discovery settings so a changed
+    ``pattern`` or ``select`` reads the documents in full again. A source whose document
+    answered 304 has ``last_discovery_not_modified`` set.
+    """
+    db.table("discovery_validators").create(
+        {
+            "source_id": int,
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "settings": str,
+            "checked_at": str,
+        },
+        pk=("source_id", "url"),
+        foreign_keys=[("source_id", "sources", "id")],
+        not_null=["source_id", "url", "settings", "checked_at"],
+    )
+    db.table("sources").add_column("last_discovery_not_modified", int, not_null_default=0)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -365,6 +390,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "discovery, dedup and unpublish state", _discovery),
     Migration(5, "quarantine", _quarantine),
     Migration(6, "adaptive schedule state", _schedule_state),
+    Migration(7, "discovery validators (conditional GET)", _discovery_validators),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

@@ -97,11 +97,22 @@ class SourceSync(SqliteConnection):
             return sum(follow.note_update(db, source_id, url, at, now) for url, at in updates)
 
     def record_discovery(
-        self, source: str, now: datetime, found: int | None, error: str | None
+        self,
+        source: str,
+        now: datetime,
+        found: int | None,
+        error: str | None,
+        *,
+        not_modified: bool = False,
     ) -> None:
-        """Remember the source's last discovery (links listed, or the error)."""
+        """Remember the source's last discovery (links listed, the error, or not modified:
+        then the count listed by the last full read is kept)."""
         with self._transaction() as db:
-            fields: dict[str, Any] = {"last_discovery_at": ts(now), "last_discovery_error": error}
+            fields: dict[str, Any] = {
+                "last_discovery_at": ts(now),
+                "last_discovery_error": error,
+                "last_discovery_not_modified": int(not_modified),
+            }
             if found is not None:
                 fields["last_discovered"] = found
             db.table("sources").update(self._source_id(source), fields)

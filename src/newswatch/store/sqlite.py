@@ -2,7 +2,8 @@
 
 :class:`SqliteStore` is assembled from one part per concern, each in its own module:
 the connection and its locking (:mod:`~newswatch.store.connection`), sources and discovered
-articles (:mod:`~newswatch.store.sources`), leases (:mod:`~newswatch.store.claims`),
+articles (:mod:`~newswatch.store.sources`) and the validators of their documents
+(:mod:`~newswatch.store.validators`), leases (:mod:`~newswatch.store.claims`),
 recording a check (:mod:`~newswatch.store.recording`, with :mod:`~newswatch.store.health`
 and the delivery :mod:`~newswatch.store.outbox`), readers (:mod:`~newswatch.store.readers`,
 :mod:`~newswatch.store.status`, :mod:`~newswatch.store.queries`).
@@ -16,10 +17,11 @@ from newswatch.store.recording import CheckRecording, change_uid
 from newswatch.store.records import change_record, version_record
 from newswatch.store.sources import SourceSync
 from newswatch.store.status import Status
+from newswatch.store.validators import ValidatorStore
 
 __all__ = ["SqliteStore", "change_record", "change_uid", "version_record"]
 
 
-class SqliteStore(SourceSync, Claims, CheckRecording, Status, HistoryQueries):
+class SqliteStore(SourceSync, ValidatorStore, Claims, CheckRecording, Status, HistoryQueries):
     """The :class:`~newswatch.store.base.Store` on one SQLite file (see
     :mod:`newswatch.store.connection` for the threading and transaction model)."""

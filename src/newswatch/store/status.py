@@ -84,6 +84,7 @@ class Status(SqliteConnection):
                 last_discovery_at=parse_iso(row["last_discovery_at"]),
                 last_discovery_error=row["last_discovery_error"],
                 last_discovered=row["last_discovered"],
+                last_discovery_not_modified=bool(row["last_discovery_not_modified"]),
             )
             for row in rows
         ]
