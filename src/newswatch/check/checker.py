@@ -13,21 +13,19 @@ import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime
 from typing import Protocol
 
 from newswatch.alerts.routing import Rule
-from newswatch.check import decisions
 from newswatch.check.decisions import refined_canonical
 from newswatch.check.recording import CheckRecorder
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
 from newswatch.errors import ExtractError, FetchError, HTTPStatusError
 from newswatch.extract import ExtractRules, extract
-from newswatch.models import Article, FetchResult
+from newswatch.models import FetchResult
 from newswatch.presence import gone_status, moved_to_section
-from newswatch.schedule import Decision, SchedulePolicy
-from newswatch.store.base import DueArticle, FetchRecord, Store, StoredVersion
+from newswatch.schedule import SchedulePolicy
+from newswatch.store.base import DueArticle, FetchRecord, Store
 
 logger = logging.getLogger("newswatch.check")
 
@@ -67,8 +65,6 @@ class Checker:
         (their ``min_interval`` is always the source's interval); ``robots_ignored`` names
         the sources whose robots.txt is not consulted (the user has permission)."""
         self._extract_rules: Mapping[str, ExtractRules] = extract_rules or {}
-        self._schedule = schedule or SchedulePolicy()
-        self._source_schedules = dict(source_schedules or {})
         self._robots_ignored = frozenset(robots_ignored)
         self._store = store
         self._fetcher = fetcher
@@ -77,7 +73,8 @@ class Checker:
         self._should_stop = should_stop
         self._recorder = CheckRecorder(
             store,
-            decide=self.decide,
+            schedule=schedule or SchedulePolicy(),
+            source_schedules=source_schedules or {},
             channels=channels,
             rules=rules,
             failing_after=failing_after,
@@ -167,23 +164,6 @@ class Checker:
             redirects=list(fetched.redirects),
         )
         return self._recorder.record(due, record, fetched, article=article)
-
-    def policy_for(self, due: DueArticle) -> SchedulePolicy:
-        """The source's policy, its floor being the source's own interval."""
-        return decisions.policy_for(due, self._schedule, self._source_schedules)
-
-    def decide(
-        self,
-        due: DueArticle,
-        now: datetime,
-        page: Article | StoredVersion | None,
-        last_change_at: datetime | None,
-        unchanged_checks: int,
-    ) -> Decision:
-        """The next check after a successful one at ``now`` (see :mod:`newswatch.schedule`)."""
-        return decisions.decide(
-            self.policy_for(due), due, now, page, last_change_at, unchanged_checks
-        )
 
     # ------------------------------------------------------------------ a pass
 

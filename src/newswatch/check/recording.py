@@ -14,14 +14,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from newswatch.alerts.routing import Rule, route_change, route_events
-from newswatch.check.decisions import classify, retry_at
+from newswatch.check.decisions import classify, decide, policy_for, retry_at
 from newswatch.check.report import CheckReport, Outcome
 from newswatch.clock import Clock
 from newswatch.models import Article, Change, FetchResult
 from newswatch.normalize import content_hash
 from newswatch.presence import removed_change, restored_change
 from newswatch.quarantine import accept_after, judge
-from newswatch.schedule import Decision
+from newswatch.schedule import SchedulePolicy
 from newswatch.store.base import (
     AlertRoute,
     CheckResult,
@@ -33,10 +33,6 @@ from newswatch.store.base import (
 
 logger = logging.getLogger("newswatch.check")
 
-Decide = Callable[
-    [DueArticle, datetime, Article | StoredVersion | None, datetime | None, int], Decision
-]
-
 
 class CheckRecorder:
     """Records each check's result in one store transaction; shared by a checker's workers."""
@@ -45,16 +41,19 @@ class CheckRecorder:
         self,
         store: Store,
         *,
-        decide: Decide,
+        schedule: SchedulePolicy,
+        source_schedules: Mapping[str, SchedulePolicy],
         channels: Sequence[str],
         rules: Sequence[Rule],
         failing_after: Mapping[str, int] | None,
         clock: Clock,
         should_stop: Callable[[], bool],
     ) -> None:
-        """``decide`` picks the next check after a successful one (the checker's schedule)."""
+        """``schedule`` is the re-check policy, ``source_schedules`` per-source overrides
+        (their floor is always the source's own interval)."""
         self._store = store
-        self._decide = decide
+        self._schedule = schedule
+        self._source_schedules = dict(source_schedules)
         self._channels = tuple(channels)
         self._rules = tuple(rules)
         self._failing_after = dict(failing_after or {})
@@ -111,7 +110,8 @@ class CheckRecorder:
         changed = outcome in ("new_version", "restored")
         unchanged = 0 if outcome in ("first_version", "new_version") else due.unchanged_checks + 1
         last_change_at = now if changed else due.last_change_at
-        decision = self._decide(due, now, article or latest, last_change_at, unchanged)
+        policy = policy_for(due, self._schedule, self._source_schedules)
+        decision = decide(policy, due, now, article or latest, last_change_at, unchanged)
         recorded = self._store.record_check(
             CheckResult(
                 due=due,

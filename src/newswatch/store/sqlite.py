@@ -14,12 +14,11 @@ from __future__ import annotations
 from newswatch.store.claims import Claims
 from newswatch.store.queries import HistoryQueries
 from newswatch.store.recording import CheckRecording, change_uid
-from newswatch.store.records import change_record, version_record
 from newswatch.store.sources import SourceSync
 from newswatch.store.status import Status
 from newswatch.store.validators import ValidatorStore
 
-__all__ = ["SqliteStore", "change_record", "change_uid", "version_record"]
+__all__ = ["SqliteStore", "change_uid"]
 
 
 class SqliteStore(SourceSync, ValidatorStore, Claims, CheckRecording, Status, HistoryQueries):
