@@ -190,12 +190,12 @@ def split_credentials(url: str) -> tuple[str, str | None, str | None]:
 
 
 def redact_credentials(url: str) -> str:
-    """``url`` with its password (if any) shown as ``***``: safe to store, log and show."""
+    """``url`` with its password shown as ``***`` (a lone user name, often a token, too):
+    safe to store, log and show, and still saying that credentials are configured."""
     bare, user, password = split_credentials(url)
     if user is None:
         return url
     parts = urlsplit(bare)
-    shown = quote(user, safe="") + (f":{REDACTED}" if password is not None else "")
-    return urlunsplit(
-        (parts.scheme, f"{shown}@{parts.netloc}", parts.path, parts.query, parts.fragment)
-    )
+    shown = f"{quote(user, safe='')}:{REDACTED}" if password is not None else REDACTED
+    netloc = f"{shown}@{parts.netloc}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

@@ -66,15 +66,18 @@ def exchange(deadline: float | None, scope: FetchScope | None) -> Iterator[None]
         _CURRENT.reset(token)
 
 
-def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
-    """``timeout`` cut to the time left before the current deadline."""
+def _bounded(timeout: float | None, error: type[Exception]) -> tuple[float | None, bool]:
+    """``timeout`` cut to the time left before the current deadline, and whether the
+    deadline is what bounds it (so a timeout then means the deadline passed)."""
     deadline = _current().deadline
     if deadline is None:
-        return timeout
+        return timeout, False
     left = deadline - time.monotonic()
     if left <= 0:
         raise error(DEADLINE_PASSED)
-    return left if timeout is None else min(timeout, left)
+    if timeout is not None and timeout < left:
+        return timeout, False
+    return left, True
 
 
 class _DeadlineStream(NetworkStream):
@@ -84,10 +87,22 @@ class _DeadlineStream(NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        bounded, by_deadline = _bounded(timeout, httpcore.ReadTimeout)
+        try:
+            return self._inner.read(max_bytes, bounded)
+        except httpcore.ReadTimeout as exc:
+            if by_deadline:
+                raise httpcore.ReadTimeout(DEADLINE_PASSED) from exc
+            raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+        bounded, by_deadline = _bounded(timeout, httpcore.WriteTimeout)
+        try:
+            self._inner.write(buffer, bounded)
+        except httpcore.WriteTimeout as exc:
+            if by_deadline:
+                raise httpcore.WriteTimeout(DEADLINE_PASSED) from exc
+            raise
 
     def close(self) -> None:
         self._inner.close()
@@ -98,7 +113,7 @@ class _DeadlineStream(NetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        bounded, _ = _bounded(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
 
     def get_extra_info(self, info: str) -> Any:
@@ -120,7 +135,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> NetworkStream:
         scope = _current().scope
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        bounded, _ = _bounded(timeout, httpcore.ConnectTimeout)
         try:
             addresses = resolve(host, port)
         except (OSError, UnicodeError) as exc:
@@ -136,7 +151,7 @@ class GuardedBackend(httpcore.NetworkBackend):
                 stream = self._inner.connect_tcp(
                     str(ip),
                     port,
-                    _bounded(bounded, httpcore.ConnectTimeout),
+                    _bounded(bounded, httpcore.ConnectTimeout)[0],
                     local_address,
                     socket_options,
                 )

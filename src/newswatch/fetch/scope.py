@@ -77,7 +77,7 @@ class ScopeEntry:
     port: int | None = None  # None: every port
 
     def __str__(self) -> str:
-        where = str(self.network) if self.network is not None else (self.host or "")
+        where = self.host if self.host is not None else str(self.network)
         if ":" in where and self.port is not None:
             where = f"[{where}]"
         return where if self.port is None else f"{where}:{self.port}"
