@@ -99,8 +99,8 @@ def write_config(
     alerts = "  - kind: log\n"
     if hook_url:
         alerts += f"  - kind: webhook\n    url: {hook_url}\n"
-    # these pipeline tests mean `interval` as a fixed period (the fixture article dates
-    # from 2016, so the adaptive schedule would wait a day); tests/test_schedule.py covers it
+    # these pipeline tests mean `interval` as a fixed period (the adaptive schedule would
+    # stretch it once the hot period is over); tests/test_schedule.py covers the schedule
     schedule = "" if "schedule:" in extra else "schedule:\n  adaptive: false\n"
     text = (
         "database: watch.db\n"
