@@ -161,6 +161,14 @@ class CheckRecorder:
             log = logger.info if event == "recovered" else logger.warning
             log("%s: %s (%s)", due.source, event.replace("_", " "), due.url)
 
+    def refuse(self, due: DueArticle, record: FetchRecord, reason: str) -> CheckReport:
+        """Quarantine a page the extractor refused to read (beyond its work budgets): no
+        version, the reason kept, the latest version still the truth."""
+        empty = Article(url=due.url, title="", paragraphs=[])
+        return self._record_quarantine(
+            due, record, empty, content_hash(empty.title, empty.paragraphs), reason
+        )
+
     def _record_quarantine(
         self, due: DueArticle, record: FetchRecord, article: Article, digest: str, reason: str
     ) -> CheckReport:
