@@ -19,6 +19,8 @@ from newswatch.errors import StoreError
 #: URL scheme -> ``module:function`` opening it (see module docstring)
 BACKENDS: dict[str, str] = {
     "sqlite": "newswatch.store.sqlite:open_sqlite",
+    "postgresql": "newswatch.store.postgres:open_postgres",
+    "postgres": "newswatch.store.postgres:open_postgres",
 }
 
 Opener = Callable[[str, bool, bool], object]

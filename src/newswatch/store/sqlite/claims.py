@@ -13,8 +13,8 @@ from typing import Any
 from newswatch.models import parse_iso
 from newswatch.store.records import DueArticle
 from newswatch.store.sqlite.connection import SqliteConnection
-from newswatch.store.sqlite.readers import url_variants
 from newswatch.store.sqlite.rows import ts
+from newswatch.store.variants import url_variants
 
 
 class Claims:

@@ -27,15 +27,7 @@ from newswatch.store.sqlite.rows import (
     required_time,
     version_record,
 )
-from newswatch.urls import canonicalize
-
-
-def url_variants(url: str) -> list[str]:
-    """The URL as given plus its form with/without a trailing slash, and its canonical form
-    (as discovery stores it: no tracking parameters, no fragment)."""
-    bare = url.rstrip("/") or url
-    canonical = canonicalize(url)
-    return list(dict.fromkeys([url, bare, bare + "/", *([canonical] if canonical else [])]))
+from newswatch.store.variants import url_variants
 
 
 class Readers:
