@@ -148,8 +148,8 @@ class CheckRecorder:
             change_id=recorded.change_id,
             summary=change.summary() if change is not None else None,
         )
-        if change is not None:
-            logger.info("change: %s", report.line())
+        if change is not None:  # the user reads it once: as the alert, or the check's result
+            logger.debug("change: %s", report.line())
         self._log_events(due, recorded.events)
         if decision.retire:
             logger.info("%s: no change for a long time; retired (history kept)", due.url)
