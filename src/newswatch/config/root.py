@@ -15,7 +15,8 @@ from newswatch.config.fields import FROZEN, Listen
 from newswatch.config.settings import DaemonConfig, FetchConfig, ScheduleConfig, ServeConfig
 from newswatch.config.sources import SourceConfig
 from newswatch.schedule import SchedulePolicy
-from newswatch.store.location import locate
+from newswatch.store import locate_database as locate
+from newswatch.store import shown_database_url as shown
 
 
 def duplicate_names(names: list[object]) -> Iterator[tuple[int, int]]:
@@ -146,12 +147,16 @@ class Config(BaseModel):
         return locate(self.database).resolved(self._path.parent)
 
     @property
-    def database_path(self) -> Path:
-        """The SQLite file, resolved relative to the directory of the config file."""
+    def database_path(self) -> Path | None:
+        """The SQLite file, resolved relative to the directory of the config file (None:
+        the database is a PostgreSQL server)."""
         location = locate(self.database)
-        if location.kind != "sqlite":
-            raise ValueError("database: names a PostgreSQL server, not a file")
-        return Path(location.resolved(self._path.parent))
+        return Path(location.resolved(self._path.parent)) if location.kind == "sqlite" else None
+
+    @property
+    def database_shown(self) -> str:
+        """The database as messages show it: the file, or the URL without its password."""
+        return shown(self.database_url)
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)

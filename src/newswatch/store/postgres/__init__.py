@@ -17,8 +17,11 @@ from newswatch.store.postgres.store import PostgresReader, PostgresStore
 __all__ = ["PostgresReader", "PostgresStore", "open_postgres"]
 
 
-def open_postgres(url: str, readonly: bool = False) -> PostgresStore | PostgresReader:
+def open_postgres(
+    url: str, readonly: bool = False, upgrade: bool = False
+) -> PostgresStore | PostgresReader:
     """Connect to ``url``: the whole store, its schema migrated first; or, ``readonly``, the
-    reader of a current schema over sessions that refuse every write."""
-    connection = PgConnection(url, readonly=readonly)
+    reader of a current schema over sessions that refuse every write (``upgrade``: an older
+    schema is migrated first, through a writable connection)."""
+    connection = PgConnection(url, readonly=readonly, upgrade=upgrade)
     return PostgresReader(connection) if readonly else PostgresStore(connection)

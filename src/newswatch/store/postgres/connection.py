@@ -68,6 +68,7 @@ class PgConnection:
         url: str,
         *,
         readonly: bool = False,
+        upgrade: bool = False,
         pool_size: int = 4,
         connect_timeout_s: float = 30.0,
         clock: Clock = utc_now,
@@ -86,6 +87,9 @@ class PgConnection:
         else:
             with self._connect(connect_timeout_s) as conn:
                 found = current_version(conn)
+                if upgrade and 0 < found < LATEST_VERSION:
+                    migrate(conn, clock())
+                    found = current_version(conn)
             if found != LATEST_VERSION:
                 raise StoreError(
                     f"{self.shown}: database schema version {found}, this newswatch reads "

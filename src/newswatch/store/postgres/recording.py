@@ -19,7 +19,9 @@ from psycopg.types.json import Jsonb
 from newswatch.errors import StoreError
 from newswatch.models import Redirect, iso
 from newswatch.normalize import content_hash
-from newswatch.store.base import (
+from newswatch.store.postgres import search
+from newswatch.store.postgres.connection import Conn, PgConnection, aware, fetch_one, maybe
+from newswatch.store.records import (
     AlertRoute,
     CheckResult,
     DeliveryKind,
@@ -27,8 +29,6 @@ from newswatch.store.base import (
     FetchRecord,
     Recorded,
 )
-from newswatch.store.postgres import search
-from newswatch.store.postgres.connection import Conn, PgConnection, aware, fetch_one, maybe
 
 
 def change_uid(url: str, from_hash: str, to_hash: str, to_n: int) -> str:
@@ -67,7 +67,7 @@ def insert_delivery(
 
 
 class CheckRecording:
-    """Writing a check's result (see :meth:`newswatch.store.base.Store.record_check`)."""
+    """Writing a check's result (see :meth:`newswatch.store.records.Store.record_check`)."""
 
     def __init__(self, db: PgConnection) -> None:
         self.db = db

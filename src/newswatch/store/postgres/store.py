@@ -14,7 +14,15 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from newswatch.store.base import (
+from newswatch.store.postgres.claims import Claims
+from newswatch.store.postgres.connection import PgConnection
+from newswatch.store.postgres.outbox import Outbox
+from newswatch.store.postgres.queries import HistoryQueries
+from newswatch.store.postgres.readers import Readers
+from newswatch.store.postgres.recording import CheckRecording
+from newswatch.store.postgres.sources import SourceSync
+from newswatch.store.postgres.status import Status
+from newswatch.store.records import (
     ArticleRecord,
     ChangeFilter,
     ChangePage,
@@ -35,14 +43,6 @@ from newswatch.store.base import (
     VersionRow,
     VersionStub,
 )
-from newswatch.store.postgres.claims import Claims
-from newswatch.store.postgres.connection import PgConnection
-from newswatch.store.postgres.outbox import Outbox
-from newswatch.store.postgres.queries import HistoryQueries
-from newswatch.store.postgres.readers import Readers
-from newswatch.store.postgres.recording import CheckRecording
-from newswatch.store.postgres.sources import SourceSync
-from newswatch.store.postgres.status import Status
 
 
 class PostgresReader:
