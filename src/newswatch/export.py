@@ -15,7 +15,7 @@ from typing import Any, Literal, TextIO
 
 from newswatch.errors import NewswatchError
 from newswatch.models import iso
-from newswatch.store.base import ChangeFilter, HistoryReader, StoredChange, VersionRow
+from newswatch.store import ChangeFilter, HistoryReader, StoredChange, VersionRow
 
 Format = Literal["jsonl", "csv"]
 What = Literal["versions", "changes"]
