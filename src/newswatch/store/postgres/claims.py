@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from newswatch.store.base import DueArticle
 from newswatch.store.postgres.connection import PgConnection, aware, utc
-from newswatch.store.readers import url_variants
+from newswatch.store.records import DueArticle
+from newswatch.store.variants import url_variants
 
 
 class Claims(PgConnection):
-    """Leasing due articles to a checker (see :meth:`newswatch.store.base.Store.claim_due`)."""
+    """Leasing due articles to a checker (see :meth:`newswatch.store.records.Store.claim_due`)."""
 
     def claim_due(
         self,

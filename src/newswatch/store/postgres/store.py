@@ -10,5 +10,5 @@ from newswatch.store.postgres.status import Status
 
 
 class PostgresStore(Claims, CheckRecording, Outbox, Status, HistoryQueries):
-    """The :class:`~newswatch.store.base.Store` on one PostgreSQL database (see
+    """The :class:`~newswatch.store.records.Store` on one PostgreSQL database (see
     :mod:`newswatch.store.postgres.connection` for the pool and transaction model)."""
