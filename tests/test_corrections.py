@@ -14,7 +14,7 @@ from newswatch.cli import main
 from newswatch.diff import compare
 from newswatch.judge.corrections import is_note, new_note, notes
 from newswatch.models import Article
-from newswatch.store import open_readonly
+from newswatch.store import open_store
 from newswatch.web import create_app
 from tests.conftest import PageServer, write_config
 
@@ -138,5 +138,5 @@ def test_an_editors_note_on_top_is_a_correction_through_the_pipeline(
     assert change["silent"] is False
     (hook,) = [h for h in site.hooks if h.get("type") == "change"]
     assert hook["change"]["kind"] == "correction" and hook["change"]["correction"] == note
-    page = TestClient(create_app(open_readonly(tmp_path / "watch.db"))).get("/")
+    page = TestClient(create_app(open_store(tmp_path / "watch.db", readonly=True))).get("/")
     assert page.status_code == 200 and ">correction<" in page.text
