@@ -20,6 +20,7 @@ from newswatch.store.location import locate as locate_database
 from newswatch.store.location import shown as shown_database_url
 from newswatch.store.records import (
     CHANGE_KINDS,
+    KIND_ALIASES,
     MARK_END,
     MARK_START,
     AlertRoute,
@@ -61,6 +62,7 @@ from newswatch.store.roles import (
 
 __all__ = [
     "CHANGE_KINDS",
+    "KIND_ALIASES",
     "MARK_END",
     "MARK_START",
     "AdminStore",
