@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
 from newswatch.cli import main
-from newswatch.store import open_readonly
+from newswatch.store import open_store
 from newswatch.web import create_app
 from tests.conftest import PageServer, write_config
 
@@ -59,7 +59,7 @@ def test_a_moved_paragraph_is_a_move_everywhere(tmp_path: Path, site: PageServer
     text = cli(config, "diff", site.url, "--no-color").output
     assert "moved: paragraph 4 \u2192 1" in text and "> Paragraph four" in text
 
-    client = TestClient(create_app(open_readonly(tmp_path / "watch.db")))
+    client = TestClient(create_app(open_store(tmp_path / "watch.db", readonly=True)))
     for view in ("side", "inline"):
         page = client.get(f"/articles/1/diff?from=1&to=2&view={view}")
         assert page.status_code == 200
@@ -83,7 +83,7 @@ def test_pathological_pairs_are_diffed_fast_in_the_check_and_the_web_view(
     assert time.monotonic() - started < 60
     assert "~2 paragraph(s) modified" in output
 
-    client = TestClient(create_app(open_readonly(tmp_path / "watch.db")))
+    client = TestClient(create_app(open_store(tmp_path / "watch.db", readonly=True)))
     for view in ("side", "inline"):
         started = time.monotonic()
         page = client.get(f"/articles/1/diff?from=1&to=2&view={view}")
