@@ -106,14 +106,23 @@ class RobotsRules:
     """One host's robots.txt, parsed by :mod:`urllib.robotparser`."""
 
     def __init__(
-        self, parser: urllib.robotparser.RobotFileParser, *, reachable: bool, problem: str = ""
+        self,
+        parser: urllib.robotparser.RobotFileParser,
+        *,
+        reachable: bool,
+        problem: str = "",
+        server_down: bool = False,
     ) -> None:
         self._parser = parser
         self.reachable = reachable
         self.problem = problem  # why it could not be had, when not reachable
+        # no answer at all (refused, DNS, timeout): the server is down, not its robots.txt
+        self.server_down = server_down
 
     @classmethod
-    def from_response(cls, status: int | None, text: str, problem: str = "") -> RobotsRules:
+    def from_response(
+        cls, status: int | None, text: str, problem: str = "", *, server_down: bool = False
+    ) -> RobotsRules:
         """Rules for what fetching robots.txt gave: a status (None: unreachable) and text."""
         parser = urllib.robotparser.RobotFileParser()
         if status is not None and 200 <= status < 300:
@@ -125,7 +134,7 @@ class RobotsRules:
         reachable = status is not None and status < 500
         if not reachable and not problem:
             problem = f"HTTP {status}"
-        return cls(parser, reachable=reachable, problem=problem)
+        return cls(parser, reachable=reachable, problem=problem, server_down=server_down)
 
     def allowed(self, url: str, user_agent: str) -> bool:
         return bool(self._parser.can_fetch(user_agent, url))

@@ -129,6 +129,8 @@ class Fetcher:
             return self._fetch_once(url, etag, last_modified, expect)
         if robots and polite.settings.robots:
             rules = polite.robots(url, lambda: self._load_robots(url), self.settings.user_agent)
+            if not rules.reachable and rules.server_down:
+                raise NetworkError(url, f"server unreachable ({rules.problem})")
             if not rules.reachable:
                 # RFC 9309: no robots.txt to be had means no crawling; say why plainly
                 raise RobotsDisallowed(
@@ -173,7 +175,8 @@ class Fetcher:
             return RobotsRules.from_response(exc.status, "")
         except FetchError as exc:
             problem = str(exc).removeprefix(f"{where}: ")
-            return RobotsRules.from_response(None, "", problem=problem)
+            down = isinstance(exc, NetworkError | FetchTimeout)
+            return RobotsRules.from_response(None, "", problem=problem, server_down=down)
         text = result.text if result.text is not None else result.content.decode("utf-8", "replace")
         return RobotsRules.from_response(result.status, text)
 
