@@ -50,7 +50,7 @@ def serve(
 
         def announce(bound: int) -> None:
             click.echo(
-                f"newswatch: serving {config.database_path} read-only on http://{shown}:{bound}/"
+                f"newswatch: serving {config.database_shown} read-only on http://{shown}:{bound}/"
                 + (" (token required)" if token else ""),
                 err=True,
             )
@@ -59,7 +59,7 @@ def serve(
         # here with exit code 0 (as `newswatch run` does) keeps service managers calm
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, _exit_cleanly)
-        run_server(config.database_path, host, port, token, announce)
+        run_server(config.database_url, host, port, token, announce)
 
 
 def _read_token(path: Path) -> str:

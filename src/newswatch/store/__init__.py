@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Literal, cast, overload
 
 from newswatch.store.backends import opener, split_url
+from newswatch.store.location import DatabaseLocation
+from newswatch.store.location import locate as locate_database
+from newswatch.store.location import shown as shown_database_url
 from newswatch.store.records import (
     CHANGE_KINDS,
     KIND_ALIASES,
@@ -71,6 +74,7 @@ __all__ = [
     "ChangePage",
     "CheckResult",
     "CheckingStore",
+    "DatabaseLocation",
     "Delivery",
     "DeliveryKind",
     "DeliveryState",
@@ -96,7 +100,9 @@ __all__ = [
     "VersionRow",
     "VersionStub",
     "change_uid",
+    "locate_database",
     "open_store",
+    "shown_database_url",
 ]
 
 
