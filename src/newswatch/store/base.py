@@ -461,11 +461,32 @@ class Store(HistoryReader, Protocol):
         sources: Sequence[str] | None = None,
         force: bool = False,
         urls: Sequence[str] | None = None,
+        due_by: datetime | None = None,
     ) -> list[DueArticle]:
-        """Lease up to ``limit`` active articles due by ``now`` (all of them with ``force``).
+        """Lease up to ``limit`` active articles due by ``due_by`` (default ``now``; all of
+        them with ``force``).
 
         ``sources`` and ``urls`` (watched or canonical) narrow the claim.
         """
+
+    def release_leases(self, claims: Sequence[DueArticle]) -> int:
+        """Free the leases of claims never recorded (a clean stop), so they are due at once."""
+
+    def count_due(
+        self,
+        due_by: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        """How many matching active articles are due by ``due_by``."""
+
+    def make_due(
+        self,
+        now: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        """Make the matching active articles due at ``now``; returns how many match."""
 
     def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
         """Follow articles a feed, sitemap or index source found; returns how many are new.
