@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from newswatch.cli import main
+from tests.conftest import PageServer, write_config
 
 OK = "sources:\n  - name: a\n    url: http://127.0.0.1:9/a\n"
 HOOK = "alerts:\n  - kind: webhook\n    url: http://127.0.0.1:9/hook\n"
@@ -90,3 +92,44 @@ def test_the_real_process_exits_2(tmp_path: Path) -> None:
         assert f"{config}:4: sources[0].interval:" in done.stderr
         assert done.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]
+
+
+def newswatch_command() -> list[str]:
+    """The ``newswatch`` script as installed next to this Python (as the README installs it)."""
+    script = Path(sys.executable).with_name("newswatch")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "newswatch"]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        lambda config: ["check", "--config", config],
+        lambda config: ["--config", config, "check"],
+        lambda config: ["check", "--config=" + config],
+    ],
+    ids=["after the command", "before the command", "after, with ="],
+)
+def test_config_is_accepted_before_and_after_the_command(
+    tmp_path: Path, site: PageServer, order: Callable[[str], list[str]]
+) -> None:
+    config = write_config(tmp_path, site.url)
+    done = subprocess.run(
+        [*newswatch_command(), *order(str(config))],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path.parent,  # no ./config.yaml here: the file given must be the one read
+    )
+    assert done.returncode == 0, done.stderr
+    assert "checked 1 article(s)" in done.stdout, done.stdout
+    assert (tmp_path / "watch.db").exists()
+
+
+def test_config_after_the_command_wins_over_the_one_before(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(OK, encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(OK + "    interval: soon\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(good), "health", "--config", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:4: sources[0].interval:" in result.stderr

@@ -30,7 +30,7 @@ from newswatch.config import load_config
 from newswatch.run import EngineSettings, daemon_engine
 from newswatch.runtime import Runtime, build_runtime
 from tests.conftest import page
-from tests.faultserver import FaultServer
+from tests.faultserver import FaultServer, gzip_bomb
 
 TIMEOUT = 2.0  # fetch deadline used by these tests
 MAX_BYTES = 2 * 1024 * 1024
@@ -131,6 +131,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def faults() -> Iterator[FaultServer]:
+    gzip_bomb()  # built before any deadline runs: building it is not the server's answer time
     with FaultServer() as server:
         yield server
 

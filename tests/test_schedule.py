@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +28,7 @@ from newswatch.schedule import (
 )
 from newswatch.store import open_store
 from newswatch.store.base import SourceSpec
+from tests.conftest import PageServer, write_config
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 MIN = 60.0
@@ -58,10 +64,20 @@ def test_a_change_or_a_moved_update_stamp_brings_the_floor_back() -> None:
     assert interval_for(policy, future, at(600)) > 60 * MIN
 
 
-def test_old_published_articles_start_slow_and_bounds_hold() -> None:
+def test_our_first_sighting_is_a_sign_of_life_whatever_the_publish_date() -> None:
     policy = SchedulePolicy(min_interval=10 * MIN, max_interval=6 * 3600)
     old = ArticleTiming(first_seen_at=T0, published=T0 - timedelta(days=300))
-    assert interval_for(policy, old, T0) == 6 * 3600
+    # newly watched: the source's interval for the whole hot period, then the usual growth
+    assert [interval_for(policy, old, at(m)) for m in (0, 10, 20, 30, 40)] == [600] * 5
+    assert interval_for(policy, old, at(120)) == pytest.approx(0.3 * 90 * MIN)
+    assert interval_for(policy, old, at(120)) == interval_for(
+        policy, ArticleTiming(first_seen_at=T0), at(120)
+    )
+    # a publish date after our first sighting (we found it early) still counts
+    fresh = ArticleTiming(first_seen_at=T0, published=at(60))
+    assert interval_for(policy, fresh, at(90)) == 600
+    # bounds hold
+    assert interval_for(policy, old, T0 + timedelta(days=5)) == 6 * 3600
     assert interval_for(SchedulePolicy(min_interval=10 * MIN, adaptive=False), old, T0) == 600
     backoff = SchedulePolicy(min_interval=10 * MIN, backoff=2.0)
     assert interval_for(backoff, ArticleTiming(first_seen_at=T0, unchanged_checks=3), T0) == 4800
@@ -218,3 +234,43 @@ def test_checks_get_rarer_while_quiet_sooner_after_a_change_then_retire(
     finally:
         fetcher.close()
         store.close()
+
+
+# ------------------------------------------------------------------ under the daemon
+
+
+def test_an_old_article_added_today_is_checked_at_its_interval_under_run(
+    tmp_path: Path, site: PageServer
+) -> None:
+    """The 18:17 fixture is dated 2016; with ``interval: 2s`` and the adaptive schedule on,
+    ``newswatch run`` must still see its update within a few intervals, not a day later."""
+    config = write_config(
+        tmp_path,
+        site.url,
+        hook_url=site.hook_url,
+        interval="2s",
+        extra="schedule:\n  hot_period: 30m\n",
+    )
+    site.on_hit = lambda n: site.serve("v2.html") if n >= 1 else None
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newswatch.cli", "--config", str(config), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        changes: list[dict[str, object]] = []
+        while time.monotonic() < deadline and not changes:
+            time.sleep(0.2)
+            changes = [hook for hook in site.hooks if hook.get("type") == "change"]
+        assert changes, "the daemon did not check the old article again"
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, output
+    assert site.hits >= 2

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Any, Literal
 from bidi import algorithm as _bidi  # type: ignore[import-untyped]
 
 from newswatch.models import Change, ParagraphOp
-from newswatch.textdir import strong_direction
+from newswatch.textdir import strong_direction, terminal_order
 
 BidiMode = Literal["auto", "logical", "visual"]
 Style = Literal["plain", "removed", "added", "gone", "new", "header", "faint"]
@@ -72,9 +73,10 @@ def render_change(
     Each non-equal paragraph op is shown with up to ``context`` unchanged paragraphs around
     it; longer unchanged stretches become one "…" line. Removed paragraphs start with
     ``- ``, added with ``+ ``, modified with ``~ `` and word highlights (ANSI colours, or
-    ``[-removed-]``/``{+added+}`` markers when ``color`` is off). ``bidi="auto"`` means
-    visual when ``NEWSWATCH_BIDI=visual`` is set, else logical. ``width`` wraps paragraphs
-    (visual mode always wraps, to the terminal's width when none is given).
+    ``[-removed-]``/``{+added+}`` markers when ``color`` is off). ``bidi="auto"`` asks
+    :func:`newswatch.textdir.terminal_order` (``NEWSWATCH_BIDI``, then the terminal).
+    ``width`` wraps paragraphs (visual mode always wraps, to the terminal's width when none
+    is given).
     """
     mode = _resolve_mode(bidi)
     if mode == "visual" and width is None:
@@ -101,7 +103,7 @@ def render_change(
 
 def _resolve_mode(bidi: BidiMode) -> Literal["logical", "visual"]:
     if bidi == "auto":
-        return "visual" if os.environ.get("NEWSWATCH_BIDI", "").lower() == "visual" else "logical"
+        return terminal_order(os.environ, sys.stdout.isatty())[0]
     return bidi
 
 

@@ -9,10 +9,11 @@ the next check comes after an interval that grows with how long the article has 
                      min_interval, max_interval)
 
 ``quiet_time`` runs from the latest sign of life: the last change we saw, the publisher's
-own update stamp (``dateModified``, "Updated 18:17 GMT"), or the article's birth (its
-publish date, else the moment we first saw it). A change resets ``unchanged_checks`` and the
-quiet time, so the article is checked at ``min_interval`` (the source's ``interval``) again,
-for at least ``hot_period`` (edits come in bursts); after that the interval grows in
+own update stamp (``dateModified``, "Updated 18:17 GMT"), the publish date, or the moment we
+first saw the article (so an old article added today starts hot, not a decade quiet). A
+change resets ``unchanged_checks`` and the quiet time, so the article is checked at
+``min_interval`` (the source's ``interval``) again, for at least ``hot_period`` (edits come
+in bursts); after that the interval grows in
 proportion to the quiet time, which bounds the detection delay of a revision to a share of
 how long the article had been quiet. ``backoff`` (off by default) can additionally grow the
 interval per unchanged check, as NewsSniffer does. With the defaults: every 10 min for the
@@ -85,9 +86,19 @@ def _not_after(value: datetime | None, now: datetime) -> datetime | None:
 
 
 def quiet_since(timing: ArticleTiming, now: datetime) -> datetime:
-    """The latest sign of life: last change, publisher's update stamp, or birth."""
-    born = _not_after(timing.published, now) or timing.first_seen_at
-    candidates = [born, timing.last_change_at, _not_after(timing.updated, now)]
+    """The latest sign of life: last change, publisher's update stamp, publish date, or our
+    first sighting.
+
+    The first sighting counts: a user who starts watching a years-old article today (it is
+    being updated again, or they would not add it) gets the source's interval for at least
+    the hot period, whatever the page's publish date says.
+    """
+    candidates = [
+        timing.first_seen_at,
+        _not_after(timing.published, now),
+        timing.last_change_at,
+        _not_after(timing.updated, now),
+    ]
     return min(max(c for c in candidates if c is not None), now)
 
 

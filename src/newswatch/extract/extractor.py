@@ -13,13 +13,14 @@ from datetime import datetime
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from newswatch.charset import decode_html
-from newswatch.errors import ExtractError
+from newswatch.errors import ExtractError, PageTooComplex
 from newswatch.extract.body import (
     follow_declared_body,
     pick_containers,
     score_elements,
     select_blocks,
 )
+from newswatch.extract.budget import MAX_HTML_CHARS, check_article, check_markup
 from newswatch.extract.dom import Block, Elem, Page, walk_page
 from newswatch.extract.meta import meta_nodes, read_meta
 from newswatch.extract.rules import ExtractRules
@@ -30,8 +31,15 @@ from newswatch.normalize import clean_text
 
 
 def parse(html: str | bytes) -> LexborHTMLParser:
-    """Parse a page, decoding bytes by the page's declared or detected charset."""
+    """Parse a page, decoding bytes by the page's declared or detected charset.
+
+    Raises :class:`~newswatch.errors.PageTooComplex` for a page beyond the work budgets
+    (:mod:`newswatch.extract.budget`) before parsing it.
+    """
+    if isinstance(html, bytes) and len(html) > MAX_HTML_CHARS * 4:  # whatever its charset
+        raise PageTooComplex(f"page of {len(html):,} bytes (limit {MAX_HTML_CHARS:,} characters)")
     text = decode_html(html)[0] if isinstance(html, bytes) else html
+    check_markup(text)
     return LexborHTMLParser(text)
 
 
@@ -96,7 +104,9 @@ def extract(
 
     A page with no body text (a script-rendered shell, a redirect page) still gives its
     title and dates; :class:`~newswatch.errors.ExtractError` is raised when the page holds
-    no title, no body text and no date at all, or when a CSS rule is not a valid selector.
+    no title, no body text and no date at all, or when a CSS rule is not a valid selector,
+    and its :class:`~newswatch.errors.PageTooComplex` when the page is beyond the work
+    budgets of :mod:`newswatch.extract.budget` (too large, too deep, too long).
     ``url`` is the page's address (a date written in it is a last resort for ``published``).
     """
     tree = parse(html)
@@ -116,6 +126,7 @@ def extract(
         best = ranked[0] if ranked else None
         containers = pick_containers(page, ranked)
     blocks: list[Block] = select_blocks(page, containers, best=best, strict=strict)
+    check_article([block.text for block in blocks])
     paragraphs = [text for text in (clean_text(block.text) for block in blocks) if text]
 
     title = ""

@@ -8,7 +8,7 @@ them in its thread pool); the store serialises them on its one connection.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -31,31 +31,18 @@ from newswatch.store.base import (
 from newswatch.textdir import direction
 from newswatch.web.feed import atom_feed
 from newswatch.web.pages import diff_page, environment, render, safe_href
+from newswatch.web.params import (
+    MAX_NUMBER,
+    RefuseControlCharacters,
+    path_number,
+    query_day,
+    query_number,
+)
 from newswatch.web.security import Guard
 
 PAGE_SIZE = 50
 SEARCH_PAGE = 20
 FEED_SIZE = 50
-
-
-def _int(request: Request, name: str, default: int | None = None) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise HTTPException(400, f"{name} must be a whole number, not {raw!r}") from None
-
-
-def _day(request: Request, name: str) -> date | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise HTTPException(400, f"{name} must be a date like 2016-07-20, not {raw!r}") from None
 
 
 def _filters(request: Request) -> tuple[ChangeFilter, dict[str, str]]:
@@ -68,7 +55,7 @@ def _filters(request: Request) -> tuple[ChangeFilter, dict[str, str]]:
     severity = params.get("severity") or None
     if severity not in (None, "major", "minor"):
         raise HTTPException(400, "severity must be major or minor")
-    since, until = _day(request, "since"), _day(request, "until")
+    since, until = query_day(request, "since"), query_day(request, "until")
     filters = ChangeFilter(
         source=params.get("source") or None,
         kinds=tuple(cast(ChangeKind, k) for k in kinds),
@@ -92,9 +79,21 @@ def _filters(request: Request) -> tuple[ChangeFilter, dict[str, str]]:
     return filters, keep
 
 
-def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE_SIZE) -> Guard:
+def create_app(
+    reader: Store,
+    *,
+    token: str | None = None,
+    page_size: int = PAGE_SIZE,
+    base_url: str | None = None,
+) -> Guard:
     """The ASGI app over ``reader`` (a read-only store: the view only reads), behind the
-    access token when one is set."""
+    access token when one is set.
+
+    Feed links are absolute on ``base_url`` (the address the view is served at) when given,
+    else relative to the feed; never built from the request's Host header, which the client
+    chooses.
+    """
+    base = (base_url or "").rstrip("/")
 
     def page(template: str, code: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(render(template, **context), status_code=code)
@@ -103,8 +102,8 @@ def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE
         filters, keep = _filters(request)
         result = reader.change_page(
             filters,
-            before=_int(request, "before"),
-            after=_int(request, "after"),
+            before=query_number(request, "before"),
+            after=query_number(request, "after"),
             limit=page_size,
         )
 
@@ -122,11 +121,11 @@ def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE
         )
 
     def article(request: Request) -> Response:
-        record = reader.article(int(request.path_params["article_id"]))
+        record = reader.article(path_number(request, "article_id"))
         if record is None:
             raise HTTPException(404, "no such article")
         stubs = reader.version_stubs(record.id)
-        n = _int(request, "v", stubs[-1].n if stubs else None)
+        n = query_number(request, "v", stubs[-1].n if stubs else None)
         shown = reader.version(record.id, n) if n is not None else None
         if n is not None and shown is None:
             raise HTTPException(404, f"this article has no version {n}")
@@ -144,15 +143,15 @@ def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE
         )
 
     def diff(request: Request) -> Response:
-        record = reader.article(int(request.path_params["article_id"]))
+        record = reader.article(path_number(request, "article_id"))
         if record is None:
             raise HTTPException(404, "no such article")
         last = reader.latest_version(record.id)
         if last is None:
             raise HTTPException(404, "this article has no version yet")
-        to_n = _int(request, "to", last.n)
+        to_n = query_number(request, "to", last.n)
         assert to_n is not None
-        from_n = _int(request, "from", to_n - 1)
+        from_n = query_number(request, "from", to_n - 1)
         assert from_n is not None
         old, new = reader.version(record.id, from_n), reader.version(record.id, to_n)
         if old is None or new is None:
@@ -178,7 +177,9 @@ def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE
 
     def search(request: Request) -> Response:
         q = request.query_params.get("q", "").strip()
-        number = max(1, _int(request, "page", 1) or 1)
+        number = max(1, query_number(request, "page", 1) or 1)
+        if number * SEARCH_PAGE > MAX_NUMBER:
+            raise HTTPException(400, "page is out of range")
         hits = (
             reader.search(q, limit=SEARCH_PAGE + 1, offset=(number - 1) * SEARCH_PAGE) if q else []
         )
@@ -194,7 +195,6 @@ def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE
         source = request.path_params.get("name")
         if source is not None and source not in reader.source_names():
             raise HTTPException(404, f"no source named {source!r}")
-        base = str(request.base_url).rstrip("/")
         found = reader.change_page(ChangeFilter(source=source), limit=FEED_SIZE).changes
         entry_template = environment().get_template("entry.html")
 
@@ -207,7 +207,7 @@ def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE
         body = atom_feed(
             feed_id=f"urn:newswatch:source:{source}" if source else "urn:newswatch:changes",
             title=f"newswatch: changes in {source}" if source else "newswatch: all changes",
-            self_url=str(request.url.remove_query_params("token")),
+            self_url=base + _path_and_query(request),
             html_url=base + "/" + (f"?{urlencode({'source': source})}" if source else ""),
             changes=found,
             diff_url=diff_url,
@@ -244,4 +244,10 @@ def create_app(reader: Store, *, token: str | None = None, page_size: int = PAGE
         NewswatchError: store_error,
     }
     app = Starlette(routes=routes, exception_handlers=handlers)
-    return Guard(app, token=token)
+    return Guard(RefuseControlCharacters(app), token=token)
+
+
+def _path_and_query(request: Request) -> str:
+    """The request's own path and query (the access token left out), not its Host."""
+    url = request.url.remove_query_params("token")
+    return url.path + (f"?{url.query}" if url.query else "")

@@ -1,6 +1,8 @@
 """Atom feeds of changes (RFC 4287), built with the standard library's ElementTree.
 
-ElementTree escapes every text and attribute, so a page's title can never break the XML.
+ElementTree escapes every text and attribute, and :func:`xml_text` drops the characters XML 1.0
+cannot carry at all (control characters, lone surrogates, U+FFFE/U+FFFF, which escaping
+cannot save), so a page's title can never break the XML.
 Entry ids are ``urn:newswatch:change:<uid>``, the change's stable id (the webhook ``id``):
 the same change keeps the same id across restarts and rebuilt feeds, so readers do not
 show it twice. ``updated`` is when the change was detected, never "now", for the same
@@ -9,6 +11,7 @@ reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
@@ -22,11 +25,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 ET.register_namespace("", ATOM)
 
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (escaped or not)."""
+    return _NOT_XML.sub("", text)
+
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    node = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    node = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        node.text = text
+        node.text = xml_text(text)
     return node
 
 

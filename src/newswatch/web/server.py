@@ -44,11 +44,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def served_at(host: str, port: int) -> str | None:
+    """The view's own address for absolute feed links, or None (relative links) when it
+    listens on every interface and so has no one address to give."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"http://{host}:{port}" if host else None
+    if address.is_unspecified or port == 0:
+        return None
+    shown = f"[{address}]" if address.version == 6 else str(address)
+    return f"http://{shown}:{port}"
+
+
 def serve(database: Path, host: str, port: int, token: str | None) -> None:
     """Run the view until interrupted (uvicorn handles SIGINT/SIGTERM)."""
     store = open_for_view(database)
     try:
-        app = create_app(store, token=token)
+        app = create_app(store, token=token, base_url=served_at(host, port))
         uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
     finally:
         store.close()

@@ -1,0 +1,123 @@
+"""The ``newswatch`` group and what its commands share: the state, errors, exit codes.
+
+Every command parses its options, calls library functions and prints. Library errors come
+back as exceptions; only here do they become messages and exit codes (2 for configuration
+errors, 1 for everything else).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar, cast
+
+import click
+
+from newswatch import __version__
+from newswatch.config import Config, default_config_path, load_config
+from newswatch.errors import ConfigError, NewswatchError
+from newswatch.logs import setup_logging
+from newswatch.runtime import Runtime, build_runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONFIG_HELP = "Configuration file (default: $NEWSWATCH_CONFIG or ./config.yaml)."
+
+
+class State:
+    """What the group options hand to every command."""
+
+    def __init__(self, config_path: str | None = None) -> None:
+        self.config_path = Path(config_path) if config_path else default_config_path()
+        self._config: Config | None = None
+
+    def use_config(self, config_path: str) -> None:
+        """``--config`` given after the command: it wins over the one before."""
+        self.config_path = Path(config_path)
+        self._config = None
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+
+_pass_state = click.make_pass_decorator(State)
+
+
+def _config_after_command(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(State).use_config(value)
+
+
+def pass_state(func: F) -> F:
+    """Hand the command the :class:`State`, and accept ``--config`` after the command too.
+
+    Users type ``newswatch check --config FILE`` as often as ``newswatch --config FILE
+    check``; both mean the same.
+    """
+    option = click.option(
+        "--config",
+        metavar="FILE",
+        expose_value=False,
+        callback=_config_after_command,
+        help=CONFIG_HELP,
+    )
+    return cast(F, option(_pass_state(func)))
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"newswatch: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def errors_reported() -> Iterator[None]:
+    """Turn library exceptions into one clear message and an exit code."""
+    try:
+        yield
+    except ConfigError as exc:
+        click.echo(f"newswatch: invalid configuration in {exc.path}:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        if not Path(exc.path).exists():
+            click.echo(
+                "  (give one with --config FILE or $NEWSWATCH_CONFIG; 'newswatch demo' needs none)",
+                err=True,
+            )
+        sys.exit(2)
+    except NewswatchError as exc:
+        fail(str(exc))
+
+
+@contextmanager
+def reading(state: State) -> Iterator[Runtime]:
+    """The runtime for a command that reads the history, with errors reported."""
+    with errors_reported():
+        runtime = build_runtime(state.config())
+    with runtime, errors_reported():
+        yield runtime
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and alerts.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="NEWSWATCH_LOG_FORMAT",
+    help="json: one JSON object per log line (journald, Docker, Loki).",
+)
+@click.version_option(__version__, prog_name="newswatch")
+@click.pass_context
+def main(
+    ctx: click.Context, config_path: str | None, verbose: int, quiet: bool, log_format: str
+) -> None:
+    """Watch news articles and catch every revision."""
+    setup_logging(verbose, quiet, "json" if log_format == "json" else "text")
+    ctx.obj = State(config_path)

@@ -1,0 +1,154 @@
+"""``history``, ``diff`` and ``show``: reading what was stored."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+
+import click
+
+from newswatch.cli.app import State, fail, pass_state, reading
+from newswatch.cli.filters import change_filter, filter_options
+from newswatch.history import (
+    article_history,
+    render_version,
+    resolve_version,
+    resolve_versions,
+    version_dict,
+)
+from newswatch.store.base import ChangeFilter
+
+
+@click.command()
+@click.argument("url", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the design's JSON form.")
+@click.option("--limit", default=50, show_default=True, help="Changes to list without URL.")
+@filter_options
+@pass_state
+def history(
+    state: State,
+    url: str | None,
+    as_json: bool,
+    limit: int,
+    source: str | None,
+    kinds: tuple[str, ...],
+    severity: str | None,
+    since: str | None,
+    until: str | None,
+) -> None:
+    """Versions and changes of an article (without URL: the latest changes, filtered)."""
+    with reading(state) as runtime:
+        store = runtime.store
+        filters = change_filter(source, kinds, severity, since, until)
+        if url is None:
+            changes = store.change_page(filters, limit=limit).changes
+            if as_json:
+                rows = [
+                    {"source": c.source, "url": c.url, "title": c.title, **c.as_dict()}
+                    for c in changes
+                ]
+                click.echo(json.dumps({"changes": rows}, ensure_ascii=False, indent=2))
+                return
+            if not changes:
+                click.echo("no changes recorded yet" if filters == ChangeFilter() else "no match")
+            for c in changes:
+                click.echo(
+                    f"{c.at:%Y-%m-%d %H:%M:%S} [{c.source}] v{c.from_n}\u2192v{c.to_n} "
+                    f"{c.severity:<5} \u2068{c.title}\u2069 - {c.summary}\n    {c.url}"
+                )
+            return
+        found = article_history(store, url)
+        if found is None:
+            fail(f"{url} is not a watched article (see 'newswatch sources')", 1)
+        if filters != ChangeFilter():
+            kept = list(store.iter_changes(replace(filters, article_id=found.article.id)))
+            found = replace(found, changes=kept)
+    if as_json:
+        click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(found.render())
+
+
+@click.command()
+@click.argument("url")
+@click.option("--from", "from_n", type=int, help="Older version number.")
+@click.option("--to", "to_n", type=int, help="Newer version number.")
+@click.option("--color/--no-color", default=None, help="Colour (default: when a terminal).")
+@click.option(
+    "--bidi",
+    type=click.Choice(["auto", "logical", "visual"]),
+    default="auto",
+    show_default=True,
+    help="Right-to-left text: logical for bidi-aware terminals and pipes, visual for other"
+    " terminals; auto: $NEWSWATCH_BIDI, else detected from the terminal.",
+)
+@click.option("--context", default=1, show_default=True, help="Unchanged paragraphs around.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="text for the terminal, json for programs, html for a self-contained page.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@pass_state
+def diff(
+    state: State,
+    url: str,
+    from_n: int | None,
+    to_n: int | None,
+    color: bool | None,
+    bidi: str,
+    context: int,
+    fmt: str,
+    as_json: bool,
+) -> None:
+    """The word-level diff between two versions (default: the last change)."""
+    from newswatch.render import BidiMode, render_change
+
+    with reading(state) as runtime:
+        pair = resolve_versions(runtime.store, url, from_n, to_n)
+        article = runtime.store.find_article(url)
+    old, new, change = pair
+    if fmt == "html" and article is not None:
+        from newswatch.web.pages import diff_page
+
+        click.echo(diff_page(article, old, new, change, standalone=True, context=context))
+        return
+    if as_json or fmt == "json":
+        payload = {
+            "url": url,
+            "from": old.n,
+            "to": new.n,
+            "change": change.record() if change else None,
+            "diff": change.diff_dict() if change else None,
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{url}: v{old.n} ({old.first_seen_at:%Y-%m-%d %H:%M}) \u2192 v{new.n} "
+        f"({new.first_seen_at:%Y-%m-%d %H:%M})"
+    )
+    if change is None:
+        click.echo("no difference")
+        return
+    use_color = sys.stdout.isatty() if color is None else color
+    mode: BidiMode = "visual" if bidi == "visual" else "logical" if bidi == "logical" else "auto"
+    click.echo(render_change(change, color=use_color, context=context, bidi=mode))
+
+
+@click.command()
+@click.argument("url")
+@click.option("--version", "n", type=int, metavar="N", help="Version number (default: latest).")
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@pass_state
+def show(state: State, url: str, n: int | None, as_json: bool) -> None:
+    """One version of an article: its text and stamps."""
+    with reading(state) as runtime:
+        article, version = resolve_version(runtime.store, url, n)
+    if as_json:
+        click.echo(json.dumps(version_dict(article, version), ensure_ascii=False, indent=2))
+        return
+    click.echo(render_version(article, version))
