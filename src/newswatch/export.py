@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Literal, TextIO
 
 from newswatch.models import iso
-from newswatch.store.base import ChangeFilter, HistoryReader, StoredChange, VersionRow
+from newswatch.store import ChangeFilter, HistoryReader, StoredChange, VersionRow
 
 Format = Literal["jsonl", "csv"]
 What = Literal["versions", "changes"]

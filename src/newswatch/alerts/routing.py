@@ -15,7 +15,7 @@ from typing import Protocol
 
 from newswatch.config import ALL_KINDS, AlertConfig, AppriseAlert, Config
 from newswatch.models import Change
-from newswatch.store.base import AlertRoute
+from newswatch.store import AlertRoute
 
 _SEVERITY_RANK = {"minor": 0, "major": 1}
 

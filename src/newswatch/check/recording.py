@@ -22,12 +22,12 @@ from newswatch.normalize import content_hash
 from newswatch.presence import removed_change, restored_change
 from newswatch.quarantine import accept_after, judge
 from newswatch.schedule import SchedulePolicy
-from newswatch.store.base import (
+from newswatch.store import (
     AlertRoute,
+    CheckingStore,
     CheckResult,
     DueArticle,
     FetchRecord,
-    Store,
     StoredVersion,
 )
 
@@ -39,7 +39,7 @@ class CheckRecorder:
 
     def __init__(
         self,
-        store: Store,
+        store: CheckingStore,
         *,
         schedule: SchedulePolicy,
         source_schedules: Mapping[str, SchedulePolicy],

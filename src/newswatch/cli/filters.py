@@ -9,7 +9,7 @@ import click
 
 from newswatch.clock import utc_now
 from newswatch.history import parse_when
-from newswatch.store.base import CHANGE_KINDS, ChangeFilter, ChangeKind
+from newswatch.store import CHANGE_KINDS, ChangeFilter, ChangeKind
 
 F = TypeVar("F", bound=Callable[..., Any])
 

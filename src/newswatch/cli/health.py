@@ -24,7 +24,7 @@ def health(state: State, max_lag: str, as_json: bool) -> None:
     from newswatch.clock import utc_now
     from newswatch.config import parse_duration
     from newswatch.health import judge
-    from newswatch.store import open_readonly
+    from newswatch.store import open_store
 
     with errors_reported():
         config = state.config()
@@ -35,7 +35,7 @@ def health(state: State, max_lag: str, as_json: bool) -> None:
         path = config.database_path
         if not path.exists():  # never create it: the daemon does, and may not have yet
             fail(f"unhealthy: no database at {path} (has newswatch run started?)", 1)
-        store = open_readonly(path)  # a health probe never writes
+        store = open_store(path, readonly=True)  # a health probe never writes
         try:
             verdict = judge(store.stats(utc_now()), limit)
         finally:

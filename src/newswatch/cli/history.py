@@ -17,7 +17,7 @@ from newswatch.history import (
     resolve_versions,
     version_dict,
 )
-from newswatch.store.base import ChangeFilter
+from newswatch.store import ChangeFilter
 
 
 @click.command()

@@ -22,12 +22,13 @@ from newswatch.extract.body import (
 )
 from newswatch.extract.budget import MAX_HTML_CHARS, check_article, check_markup
 from newswatch.extract.dom import Block, Elem, Page, walk_page
+from newswatch.extract.furniture import strip_shortcodes
 from newswatch.extract.meta import meta_nodes, read_meta
 from newswatch.extract.rules import ExtractRules
 from newswatch.extract.stamps import read_stamps
 from newswatch.extract.title import choose_language, choose_title
 from newswatch.models import Article
-from newswatch.normalize import clean_text
+from newswatch.normalize import clean_text, comparable
 
 
 def parse(html: str | bytes) -> LexborHTMLParser:
@@ -127,7 +128,9 @@ def extract(
         containers = pick_containers(page, ranked)
     blocks: list[Block] = select_blocks(page, containers, best=best, strict=strict)
     check_article([block.text for block in blocks])
-    paragraphs = [text for text in (clean_text(block.text) for block in blocks) if text]
+    paragraphs = [
+        text for text in (clean_text(strip_shortcodes(block.text)) for block in blocks) if text
+    ]
 
     title = ""
     if rules and rules.title:
@@ -136,6 +139,8 @@ def extract(
             title = clean_text(headings[0].text(deep=True))
     if not title:
         title = choose_title(_headings_near(page, containers), meta)
+    if strict and paragraphs and title and comparable(paragraphs[0]) == comparable(title):
+        paragraphs = paragraphs[1:]  # the headline repeated as the first line of the body
     found = read_stamps(
         tree, paragraphs, timezone=timezone, fetched_at=fetched_at, url=url, nodes=nodes
     )

@@ -11,7 +11,7 @@ burst mode discovery runs once first and the outbox is drained last.
 Stopping: :meth:`Engine.stop` (or a first signal, see :mod:`newswatch.run.signals`) stops
 claiming and gives in-flight checks ``grace_seconds``; :meth:`Engine.force` (a second signal)
 ends the grace at once. Claims still in hand are then given back to the store
-(:meth:`~newswatch.store.base.Store.release_leases`), so a restart checks them at once instead
+(:meth:`~newswatch.store.CheckingStore.release_leases`), so a restart checks them at once instead
 of waiting out their lease. Checks run on daemon threads, so a hung fetch never holds up the
 exit; its late result is refused by the store, whose lease it no longer holds.
 """
@@ -32,7 +32,7 @@ from newswatch.alerts.dispatch import DispatchReport
 from newswatch.check import Checker, CheckReport
 from newswatch.clock import Clock, utc_now
 from newswatch.discover import DiscoveryReport, DiscoveryRunner
-from newswatch.store.base import DueArticle, Store
+from newswatch.store import CheckingStore, DueArticle
 
 logger = logging.getLogger("newswatch.run")
 
@@ -87,7 +87,7 @@ class Engine:
 
     def __init__(
         self,
-        store: Store,
+        store: CheckingStore,
         checker: Checker,
         dispatcher: Dispatcher | None,
         *,

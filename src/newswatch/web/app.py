@@ -1,8 +1,9 @@
 """The web view's routes: change list, article timeline, diffs, search, Atom feeds.
 
-Read-only by construction: only GET/HEAD routes, over a :class:`ReadOnlyStore` whose
-connection SQLite itself keeps from writing. Handlers are plain functions (Starlette runs
-them in its thread pool); the store serialises them on its one connection.
+Read-only by construction: only GET/HEAD routes, over a read-only
+:class:`~newswatch.store.HistoryReader` whose connection SQLite itself keeps from
+writing. Handlers are plain functions (Starlette runs them in its thread pool); the store
+serialises them on its one connection.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from starlette.staticfiles import StaticFiles
 
 from newswatch.diff import compare
 from newswatch.errors import NewswatchError
-from newswatch.store.base import (
+from newswatch.store import (
     CHANGE_KINDS,
     ChangeFilter,
     ChangeKind,
-    Store,
+    HistoryReader,
     StoredChange,
 )
 from newswatch.textdir import direction
@@ -80,7 +81,7 @@ def _filters(request: Request) -> tuple[ChangeFilter, dict[str, str]]:
 
 
 def create_app(
-    reader: Store,
+    reader: HistoryReader,
     *,
     token: str | None = None,
     page_size: int = PAGE_SIZE,

@@ -16,6 +16,7 @@ from newswatch.store.postgres.store import PostgresStore
 __all__ = ["PostgresStore", "open_postgres"]
 
 
-def open_postgres(url: str, readonly: bool = False) -> PostgresStore:
-    """Connect to ``url`` (migrating the schema unless ``readonly``)."""
+def open_postgres(url: str, readonly: bool = False, upgrade: bool = False) -> PostgresStore:
+    """Connect to ``url`` (migrating the schema unless ``readonly``; ``upgrade`` is SQLite's
+    concern: a read-only PostgreSQL role cannot migrate)."""
     return PostgresStore(url, readonly=readonly)

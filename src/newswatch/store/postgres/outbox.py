@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from newswatch.store.base import Delivery, DeliverySubject, StoredChange
 from newswatch.store.postgres.connection import aware
 from newswatch.store.postgres.readers import Readers
 from newswatch.store.postgres.recording import insert_delivery
 from newswatch.store.postgres.rows import CHANGE_SELECT, change_record, delivery_record
+from newswatch.store.records import Delivery, DeliverySubject, StoredChange
 
 #: the advisory lock of ``form_digests`` ("nwdigest" in ASCII)
 DIGEST_LOCK = 0x6E77646967657374

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from newswatch.store.base import (
+from newswatch.store.postgres import search
+from newswatch.store.postgres.connection import PgConnection, Row, aware, required, utc
+from newswatch.store.postgres.rows import VERSION_COLUMNS, change_record, stamps, version_record
+from newswatch.store.records import (
     ChangeFilter,
     ChangeKind,
     ChangePage,
@@ -18,9 +21,6 @@ from newswatch.store.base import (
     VersionRow,
     VersionStub,
 )
-from newswatch.store.postgres import search
-from newswatch.store.postgres.connection import PgConnection, Row, aware, required, utc
-from newswatch.store.postgres.rows import VERSION_COLUMNS, change_record, stamps, version_record
 
 _CHANGE_FROM = """
 FROM changes c

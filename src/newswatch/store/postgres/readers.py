@@ -5,13 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from newswatch.models import iso
-from newswatch.store.base import (
-    ArticleRecord,
-    Quarantined,
-    StoredChange,
-    StoredEvent,
-    StoredVersion,
-)
 from newswatch.store.postgres.connection import PgConnection, required
 from newswatch.store.postgres.rows import (
     ARTICLE_SELECT,
@@ -23,7 +16,14 @@ from newswatch.store.postgres.rows import (
     event_record,
     version_record,
 )
-from newswatch.store.readers import url_variants
+from newswatch.store.records import (
+    ArticleRecord,
+    Quarantined,
+    StoredChange,
+    StoredEvent,
+    StoredVersion,
+)
+from newswatch.store.variants import url_variants
 
 
 class Readers(PgConnection):

@@ -19,7 +19,10 @@ from psycopg.types.json import Jsonb
 from newswatch.errors import StoreError
 from newswatch.models import Redirect, iso
 from newswatch.normalize import content_hash
-from newswatch.store.base import (
+from newswatch.store.postgres import search
+from newswatch.store.postgres.connection import Conn, PgConnection, aware, maybe
+from newswatch.store.postgres.sources import SourceSync
+from newswatch.store.records import (
     AlertRoute,
     CheckResult,
     DeliveryKind,
@@ -27,9 +30,6 @@ from newswatch.store.base import (
     FetchRecord,
     Recorded,
 )
-from newswatch.store.postgres import search
-from newswatch.store.postgres.connection import Conn, PgConnection, aware, maybe
-from newswatch.store.postgres.sources import SourceSync
 
 
 def change_uid(url: str, from_hash: str, to_hash: str, to_n: int) -> str:
@@ -68,7 +68,7 @@ def insert_delivery(
 
 
 class CheckRecording(SourceSync):
-    """Writing a check's result (see :meth:`newswatch.store.base.Store.record_check`)."""
+    """Writing a check's result (see :meth:`newswatch.store.records.Store.record_check`)."""
 
     def record_check(self, result: CheckResult) -> Recorded:
         due, fetch, article = result.due, result.fetch, result.article

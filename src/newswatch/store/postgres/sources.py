@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from newswatch.errors import StoreError
-from newswatch.store.base import DocumentValidators, SourceSpec
 from newswatch.store.postgres.connection import Conn, PgConnection, Row, aware
+from newswatch.store.records import DocumentValidators, SourceSpec
 
 #: the advisory lock of ``sync_sources`` ("nwsync" in ASCII)
 SYNC_LOCK = 0x6E7773796E63

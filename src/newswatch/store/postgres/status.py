@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from newswatch.clock import utc_now
-from newswatch.store.base import SourceState, StoreStats
 from newswatch.store.postgres.connection import PgConnection, aware, utc
+from newswatch.store.records import SourceState, StoreStats
 
 
 class Status(PgConnection):

@@ -1,8 +1,8 @@
-"""Handing claims back: a clean stop returns the leases of checks it abandons, and a forced
-pass makes its articles due now so the ordinary claim loop covers them all.
+"""Handing claims back: a clean stop returns the leases of the checks it abandons, and a
+forced pass makes its articles due now, so the ordinary claim loop covers them all.
 
-Kept apart from :mod:`~newswatch.store.claims` (which takes leases) because these are the run
-loop's two calls that are not part of a check.
+Kept apart from :mod:`.claims` (which takes leases): these are the run loop's calls that are
+not part of a check.
 """
 
 from __future__ import annotations
@@ -11,27 +11,29 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from newswatch.store.base import DueArticle
-from newswatch.store.connection import SqliteConnection
-from newswatch.store.readers import url_variants
-from newswatch.store.records import ts
+from newswatch.store.records import DueArticle
+from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.rows import ts
+from newswatch.store.variants import url_variants
 
 
-class LeaseControl(SqliteConnection):
-    """Giving leases back and making articles due."""
+class LeaseControl:
+    """Giving leases back, making articles due, counting what is due."""
+
+    def __init__(self, c: SqliteConnection) -> None:
+        self._c = c
 
     def release_leases(self, claims: Sequence[DueArticle]) -> int:
-        """Free the leases of claims that were never recorded; returns how many were freed.
+        """Free the leases still held under these claims' fencing tokens; how many were freed.
 
-        Only a lease still held under the claim's fencing token is freed, so a claim that was
-        recorded meanwhile, or taken over by another checker, is left alone. A check of a
-        released claim that still finishes is refused by the store (its lease is gone), and
-        the article is due again at once for whoever claims next.
+        A claim recorded meanwhile, or taken over by another checker, is left alone. A late
+        result of a released claim is refused (its lease is gone), and the article is due
+        again at once for whoever claims next.
         """
         if not claims:
             return 0
         freed = 0
-        with self._transaction() as db:
+        with self._c.transaction() as db:
             for due in claims:
                 cursor = db.execute(
                     "UPDATE articles SET lease_until = NULL"
@@ -47,10 +49,9 @@ class LeaseControl(SqliteConnection):
         sources: Sequence[str] | None = None,
         urls: Sequence[str] | None = None,
     ) -> int:
-        """How many active articles (narrowed like :meth:`claim_due`) are due by ``due_by``:
-        the size of a pass, for its progress line."""
-        where, params = _narrowed(sources, urls)
-        row = self._row(
+        """How many active articles (narrowed as a claim is) are due by ``due_by``."""
+        where, params = narrowed(sources, urls)
+        row = self._c.row(
             "SELECT count(*) AS n FROM articles a JOIN sources s ON s.id = a.source_id"
             f" WHERE {' AND '.join(where)} AND a.next_check_at <= ?",
             [*params, ts(due_by)],
@@ -63,16 +64,11 @@ class LeaseControl(SqliteConnection):
         sources: Sequence[str] | None = None,
         urls: Sequence[str] | None = None,
     ) -> int:
-        """Make the active articles of enabled sources (narrowed like :meth:`claim_due`) due
-        at ``now``; returns how many articles that covers.
-
-        A forced pass uses it instead of claiming ``force``-fully in a loop: once checked, an
-        article's next due time is in the future again, so claiming until nothing is due
-        checks each of them exactly once, however many there are.
-        """
-        where, params = _narrowed(sources, urls)
+        """Make the active articles (narrowed as a claim is) due at ``now``; returns how many
+        articles that covers."""
+        where, params = narrowed(sources, urls)
         stamp = ts(now)
-        with self._transaction() as db:
+        with self._c.transaction() as db:
             db.execute(
                 "UPDATE articles SET next_check_at = ? WHERE id IN ("
                 " SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id"
@@ -88,7 +84,7 @@ class LeaseControl(SqliteConnection):
         return int(row[0]) if row else 0
 
 
-def _narrowed(
+def narrowed(
     sources: Sequence[str] | None, urls: Sequence[str] | None
 ) -> tuple[list[str], list[Any]]:
     """The WHERE terms (over ``articles a JOIN sources s``) of a claim's narrowing."""
