@@ -18,7 +18,7 @@ Severity = Literal["minor", "major"]
 ParagraphOpKind = Literal["equal", "added", "removed", "modified", "moved"]
 WordOpKind = Literal["equal", "added", "removed"]
 Where = Literal["top", "bottom", "middle", "throughout"]
-ChangeKind = Literal["edit", "removed", "restored"]
+ChangeKind = Literal["edit", "correction", "revert", "headline_test", "removed", "restored"]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -202,8 +202,9 @@ class Change:
     def summary(self) -> str:
         """A short human line: 'title rewritten; +7 paragraphs (top); updated 18:17 UTC'."""
         parts: list[str] = []
-        if self.kind != "edit":
-            parts.append(f"{self.kind} ({self.reason})" if self.reason else self.kind)
+        if self.kind not in ("edit", "correction"):
+            label = self.kind.replace("_", " ")
+            parts.append(f"{label} ({self.reason})" if self.reason else label)
         if self.title_changed:
             parts.append("title rewritten")
         if self.paragraphs_added:
@@ -221,7 +222,8 @@ class Change:
         if self.new_updated_stamp is not None:
             parts.append(f"update stamp {iso(self.new_updated_stamp)}")
         if self.correction is not None:
-            parts.append("correction noted")
+            note = self.correction if len(self.correction) <= 60 else self.correction[:59] + "…"
+            parts.append(f"correction: \u201c{note}\u201d")
         if self.silent:
             parts.append("silent edit")
         if self.coarse:

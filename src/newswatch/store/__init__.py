@@ -15,8 +15,12 @@ from pathlib import Path
 from typing import Literal, cast, overload
 
 from newswatch.store.backends import opener, split_url
+from newswatch.store.location import DatabaseLocation
+from newswatch.store.location import locate as locate_database
+from newswatch.store.location import shown as shown_database_url
 from newswatch.store.records import (
     CHANGE_KINDS,
+    KIND_ALIASES,
     MARK_END,
     MARK_START,
     AlertRoute,
@@ -58,6 +62,7 @@ from newswatch.store.roles import (
 
 __all__ = [
     "CHANGE_KINDS",
+    "KIND_ALIASES",
     "MARK_END",
     "MARK_START",
     "AdminStore",
@@ -69,6 +74,7 @@ __all__ = [
     "ChangePage",
     "CheckResult",
     "CheckingStore",
+    "DatabaseLocation",
     "Delivery",
     "DeliveryKind",
     "DeliveryState",
@@ -94,7 +100,9 @@ __all__ = [
     "VersionRow",
     "VersionStub",
     "change_uid",
+    "locate_database",
     "open_store",
+    "shown_database_url",
 ]
 
 

@@ -23,10 +23,9 @@ from newswatch.web.app import create_app
 log = logging.getLogger(__name__)
 
 
-def open_for_view(database: Path) -> HistoryReader:
-    """The read-only store over ``database``, upgrading an older schema first."""
-    if not database.is_file():
-        raise NewswatchError(f"{database}: no database yet (run 'newswatch check' first)")
+def open_for_view(database: str | Path) -> HistoryReader:
+    """The read-only store over ``database`` (a file or a URL), upgrading an older schema
+    first; a database not created yet is a :class:`~newswatch.errors.StoreError`."""
     return open_store(database, readonly=True, upgrade=True)
 
 
@@ -52,7 +51,7 @@ def served_at(host: str, port: int) -> str | None:
     return f"http://{shown}:{port}"
 
 
-def serve(database: Path, host: str, port: int, token: str | None) -> None:
+def serve(database: str | Path, host: str, port: int, token: str | None) -> None:
     """Run the view until interrupted (uvicorn handles SIGINT/SIGTERM)."""
     store = open_for_view(database)
     try:
@@ -65,7 +64,7 @@ def serve(database: Path, host: str, port: int, token: str | None) -> None:
 class BackgroundServer:
     """The view on a real uvicorn server on a free port of 127.0.0.1, on a thread."""
 
-    def __init__(self, database: Path, *, token: str | None = None, host: str = "127.0.0.1"):
+    def __init__(self, database: str | Path, *, token: str | None = None, host: str = "127.0.0.1"):
         self.store = open_for_view(database)
         config = uvicorn.Config(
             create_app(self.store, token=token),

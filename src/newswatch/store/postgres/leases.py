@@ -6,19 +6,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from newswatch.store.postgres.connection import PgConnection, aware
+from newswatch.store.postgres.connection import PgConnection, aware, fetch_all, fetch_one
 from newswatch.store.records import DueArticle
 from newswatch.store.variants import url_variants
 
 
-class LeaseControl(PgConnection):
+class LeaseControl:
     """Giving leases back, making articles due, counting what is due."""
+
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
 
     def release_leases(self, claims: Sequence[DueArticle]) -> int:
         if not claims:
             return 0
-        with self._transaction() as conn:
-            rows = self._all(
+        with self.db.transaction() as conn:
+            rows = fetch_all(
                 conn,
                 "UPDATE articles a SET lease_until = NULL"
                 " FROM unnest(%(ids)s::bigint[], %(tokens)s::bigint[]) AS c(id, token)"
@@ -39,7 +42,7 @@ class LeaseControl(PgConnection):
     ) -> int:
         where, params = _narrowed(sources, urls)
         params["due_by"] = aware(due_by)
-        row = self._row(
+        row = self.db.row(
             "SELECT count(*) AS n FROM articles a JOIN sources s ON s.id = a.source_id"
             f" WHERE {' AND '.join(where)} AND a.next_check_at <= %(due_by)s",
             params,
@@ -54,15 +57,15 @@ class LeaseControl(PgConnection):
     ) -> int:
         where, params = _narrowed(sources, urls)
         params["now"] = aware(now)
-        with self._transaction() as conn:
-            self._all(
+        with self.db.transaction() as conn:
+            fetch_all(
                 conn,
                 "UPDATE articles a SET next_check_at = %(now)s FROM sources s"
                 f" WHERE s.id = a.source_id AND {' AND '.join(where)}"
                 " AND (a.next_check_at IS NULL OR a.next_check_at > %(now)s) RETURNING a.id",
                 params,
             )
-            row = self._one(
+            row = fetch_one(
                 conn,
                 "SELECT count(*) AS n FROM articles a JOIN sources s ON s.id = a.source_id"
                 f" WHERE {' AND '.join(where)}",
