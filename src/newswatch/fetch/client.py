@@ -147,7 +147,14 @@ class Fetcher:
                 with polite.slot(url):
                     if deadline is None:
                         deadline = time.monotonic() + self.settings.timeout
-                    return self._fetch_once(url, etag, last_modified, expect, deadline)
+                    try:
+                        return self._fetch_once(url, etag, last_modified, expect, deadline)
+                    except FetchError as exc:
+                        # the host's block starts before its slot is given back, so no
+                        # request queued behind this one goes out inside it
+                        if exc.retry_after is not None:
+                            polite.defer(url, exc.retry_after)
+                        raise
             except (HTTPStatusError, NetworkError, FetchTimeout) as exc:
                 if isinstance(exc, HTTPStatusError) and exc.status not in RETRY_STATUSES:
                     raise
@@ -158,8 +165,6 @@ class Fetcher:
                     or deadline is None
                     or time.monotonic() + wait >= deadline
                 ):
-                    if exc.retry_after is not None:
-                        polite.defer(url, exc.retry_after)
                     raise
                 polite.sleep(wait)
                 attempt += 1
