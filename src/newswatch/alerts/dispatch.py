@@ -17,7 +17,7 @@ from datetime import timedelta
 from newswatch.alerts.channels import Channel, DeliveryFailed, PermanentFailure
 from newswatch.alerts.message import Alert
 from newswatch.clock import Clock, utc_now
-from newswatch.store.base import Store
+from newswatch.store import OutboxStore
 
 logger = logging.getLogger("newswatch.alerts")
 
@@ -46,7 +46,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        store: Store,
+        store: OutboxStore,
         channels: Mapping[str, Channel],
         *,
         clock: Clock = utc_now,

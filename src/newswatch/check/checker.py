@@ -25,7 +25,7 @@ from newswatch.extract import ExtractRules, extract
 from newswatch.models import FetchResult
 from newswatch.presence import gone_status, moved_to_section
 from newswatch.schedule import SchedulePolicy
-from newswatch.store.base import DueArticle, FetchRecord, Store
+from newswatch.store import CheckingStore, DueArticle, FetchRecord
 
 logger = logging.getLogger("newswatch.check")
 
@@ -46,7 +46,7 @@ class Checker:
 
     def __init__(
         self,
-        store: Store,
+        store: CheckingStore,
         fetcher: PageFetcher,
         *,
         channels: Sequence[str] = (),

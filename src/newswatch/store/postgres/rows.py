@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from newswatch.models import Stamp
-from newswatch.store.base import (
+from newswatch.store.postgres.connection import Row, required, utc
+from newswatch.store.records import (
     ArticleRecord,
     ArticleState,
     Delivery,
@@ -15,7 +16,6 @@ from newswatch.store.base import (
     StoredEvent,
     StoredVersion,
 )
-from newswatch.store.postgres.connection import Row, required, utc
 
 CHANGE_SELECT = """
 SELECT c.*, s.name AS source_name, a.url AS article_url, a.title AS article_title

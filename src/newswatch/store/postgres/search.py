@@ -9,7 +9,7 @@ and every character that is not a letter, digit, mark or private-use character t
 a space (the token characters of SQLite's ``unicode61`` tokenizer).
 
 The snippet is cut here too, from the latest matching version's own text, the matched words
-between :data:`~newswatch.store.base.MARK_START` and ``MARK_END``.
+between :data:`~newswatch.store.records.MARK_START` and ``MARK_END``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newswatch.normalize import comparable
-from newswatch.store.base import MARK_END, MARK_START
+from newswatch.store.records import MARK_END, MARK_START
 
 #: a version's folded text beyond this is not indexed (a tsvector holds at most 1 MB)
 MAX_INDEXED_CHARS = 200_000
