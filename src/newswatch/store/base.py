@@ -293,6 +293,7 @@ class Delivery:
     last_error: str | None
     kind: DeliveryKind = "change"
     event_id: int | None = None
+    lease_token: int = 0  # the fencing token of the claim that returned this delivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -524,11 +525,36 @@ class Store(HistoryReader, Protocol):
     # --- alert deliveries (the outbox)
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]: ...
 
-    def mark_delivered(self, delivery_id: int, at: datetime) -> None: ...
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        """Lease up to ``limit`` due pending deliveries (of ``channels``, not of
+        ``exclude``) whose lease is free or expired, bumping their fencing token."""
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        """Extend a claim just before sending; False when another claim took it over."""
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        """Give back unsent claims ``(id, token)`` so the next round may take them."""
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        """Settle a delivery as sent; with ``token``, only if that claim still holds it."""
 
     def mark_retry(
-        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
-    ) -> None: ...
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
+        """Count a failed attempt (``give_up``: failed for good); ``token`` as above."""
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         """A delivery with the change it announces (what the alert dispatcher sends)."""
