@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from tests.pgcluster import ClusterUnavailable, PgCluster, start_cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ALHURRA = FIXTURES / "alhurra-1817"
@@ -116,3 +120,36 @@ def write_config(
     path = directory / "config.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """One throwaway PostgreSQL cluster for the session (see tests/pgcluster.py).
+
+    Under ``CI=true`` the PostgreSQL tests must run: a cluster that cannot start fails them
+    loudly. Elsewhere they are skipped, with the reason, when PostgreSQL is not installed.
+    """
+    try:
+        cluster = start_cluster()
+    except ClusterUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true and the PostgreSQL test cluster cannot start: {exc}")
+        pytest.skip(f"PostgreSQL tests need a local PostgreSQL installation: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    """The URL of a fresh, empty database on the session's cluster, dropped afterwards."""
+    name = f"nw_test_{os.getpid()}_{next(_databases)}"
+    url = pg_cluster.create_database(name)
+    try:
+        yield url
+    finally:
+        pg_cluster.drop_database(name)

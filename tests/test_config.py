@@ -19,7 +19,7 @@ from newswatch.config import (
     parse_size,
 )
 from newswatch.errors import ConfigError
-from newswatch.store.base import SourceSpec
+from newswatch.store import SourceSpec
 
 REPO = Path(__file__).resolve().parent.parent
 

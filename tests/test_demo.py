@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
-from click.testing import CliRunner
+import pytest
 
-from newswatch.cli import main
-from newswatch.demo import DemoSite
+from newswatch.demo import DemoSite, runnable_command
 
 
 def test_demo_site_revises_stories_and_varies_furniture() -> None:
@@ -30,13 +32,27 @@ def test_demo_site_revises_stories_and_varies_furniture() -> None:
         site.stop()
 
 
-def test_demo_catches_revisions_and_ignores_furniture(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["demo", "--seconds", "14", "--step", "3", "--dir", str(tmp_path)]
+def without_this_install_on_path() -> dict[str, str]:
+    """The environment after the README's one-liner: the venv is not activated."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != bin_dir)
+    return {**os.environ, "PATH": path}
+
+
+def test_demo_catches_revisions_and_its_hints_work_when_copied(tmp_path: Path) -> None:
+    env = without_this_install_on_path()
+    script = Path(sys.executable).with_name("newswatch")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "newswatch"]
+    done = subprocess.run(
+        [*command, "demo", "--seconds", "14", "--step", "3", "--dir", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
     )
-    assert result.exit_code == 0, result.output
-    assert "history" in result.output
-    db = sqlite3.connect(tmp_path / "demo.db")
+    assert done.returncode == 0, done.stderr
+    db = sqlite3.connect(tmp_path / "d" / "demo.db")
     per_source = dict(
         db.execute(
             "select s.name, count(c.id) from sources s join articles a on a.source_id = s.id "
@@ -47,5 +63,34 @@ def test_demo_catches_revisions_and_ignores_furniture(tmp_path: Path) -> None:
     # every story was revised twice; furniture churn on every request adds nothing
     assert all(1 <= n <= 2 for n in per_source.values()), per_source
     assert sum(per_source.values()) >= 4, per_source
-    history = CliRunner().invoke(main, ["--config", str(tmp_path / "config.yaml"), "history"])
-    assert history.exit_code == 0 and "v1\u2192v2" in history.output
+    # each change is printed once, as an alert (not a warning), not also as a check line
+    alerts = [line for line in done.stderr.splitlines() if " ALERT " in line]
+    assert len(alerts) == sum(per_source.values()), done.stderr
+    assert "WARNING" not in done.stderr and "change: " not in done.stderr
+    # the closing hints run as printed, in a shell where `newswatch` is not on PATH
+    hints = [line.strip() for line in done.stdout.splitlines() if line.startswith("  ")]
+    assert len(hints) == 6, done.stdout
+    assert all("newswatch" in hint for hint in hints)
+    for hint in hints:
+        if " serve " in hint:
+            hint = hint.split("#")[0] + " --help"  # the server would run until stopped
+        ran = subprocess.run(hint, shell=True, capture_output=True, text=True, env=env, check=False)
+        assert ran.returncode == 0, (hint, ran.stderr)
+        assert ran.stdout.strip(), hint
+    assert (
+        "v1\u2192v2"
+        in subprocess.run(
+            hints[0], shell=True, capture_output=True, text=True, env=env, check=True
+        ).stdout
+    )
+    # and it says how to choose the order right-to-left text is printed in
+    assert "--bidi visual" in done.stdout and "NEWSWATCH_BIDI=visual" in done.stdout
+
+
+def test_hints_name_plain_newswatch_when_it_is_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not Path(sys.executable).with_name("newswatch").exists():
+        pytest.skip("not installed as a script")
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
+    assert runnable_command() == "newswatch"
+    monkeypatch.setenv("PATH", os.defpath)
+    assert runnable_command().endswith("newswatch") and "/" in runnable_command()

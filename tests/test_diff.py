@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,7 +156,7 @@ CASES = [
     Case(
         "added-throughout",
         Snap("T", [A, B]),
-        Snap("T", [C, A, D, B]),
+        Snap("T", [C, A, B, D]),
         {"paragraphs_added": 2, "where": "throughout"},
     ),
     Case(
@@ -174,7 +176,41 @@ CASES = [
         "reordered",
         Snap("T", [A, B, C]),
         Snap("T", [B, A, C]),
-        {"paragraphs_added": 1, "paragraphs_removed": 1, "paragraphs_modified": 0},
+        {
+            "paragraphs_added": 0,
+            "paragraphs_removed": 0,
+            "paragraphs_modified": 0,
+            "paragraphs_moved": 1,
+            "moves": [{"from": 2, "to": 1}],
+            "severity": "minor",
+            "where": None,
+        },
+    ),
+    Case(
+        "moved-to-the-top-and-edited",
+        Snap("T", [A, B, C, D]),
+        Snap("T", [D.replace("Thursday", "Friday"), A, B, C]),
+        {
+            "paragraphs_added": 0,
+            "paragraphs_removed": 0,
+            "paragraphs_moved": 1,
+            "moves": [{"from": 4, "to": 1}],
+            "words": {"added": ["Friday"], "removed": ["Thursday"]},
+            "severity": "minor",
+        },
+    ),
+    Case(
+        "moved-and-a-new-paragraph",
+        Snap("T", [A, B, C]),
+        Snap("T", [C, A, D, B]),
+        {
+            "paragraphs_added": 1,
+            "paragraphs_removed": 0,
+            "paragraphs_moved": 1,
+            "moves": [{"from": 3, "to": 1}],
+            "where": "middle",
+            "severity": "major",
+        },
     ),
     Case(
         "empty-old",
@@ -312,5 +348,77 @@ def test_an_appended_correction_notice_is_not_a_silent_edit() -> None:
     assert change is not None
     assert change.correction == notice
     assert change.silent is False and change.new_updated_stamp is None
-    assert "correction noted" in change.summary()
+    assert "correction: \u201c" in change.summary()
     assert change.record()["correction"] == notice
+
+
+# --------------------------------------------------------------------------- moves, budget
+
+
+def test_a_moved_paragraph_is_one_move_in_summary_and_diff() -> None:
+    change = compare(Snap("T", [A, B, C, D]), Snap("T", [C, A, B, D]))
+    assert change is not None
+    assert change.summary() == "1 paragraph(s) moved (3\u21921); silent edit"
+    (moved,) = [op for op in change.ops if op.op != "equal"]
+    assert (moved.op, moved.old_index, moved.new_index, moved.words) == ("moved", 2, 0, [])
+    assert change.diff_dict()["paragraphs"] == [moved.as_dict()]
+
+
+def _covers_both_sides(old: list[str], new: list[str], budget_cells: int) -> Change:
+    change = compare(Snap("T", old), Snap("T", new), budget_cells=budget_cells)
+    assert change is not None
+    olds = sorted(op.old_index for op in change.ops if op.old_index is not None)
+    news = sorted(op.new_index for op in change.ops if op.new_index is not None)
+    assert olds == list(range(len(old))) and news == list(range(len(new)))
+    for op in change.ops:
+        if op.op == "equal":
+            assert old[op.old_index or 0] == new[op.new_index or 0]
+    return change
+
+
+@pytest.mark.parametrize("budget_cells", [3_000_000, 2_000, 50])
+def test_every_paragraph_is_accounted_for_whatever_the_budget(budget_cells: int) -> None:
+    rng = random.Random(7)
+    pool = [A, B, C, D, A + " Again.", B + " Also."]
+    for _ in range(40):
+        old = [rng.choice(pool) for _ in range(rng.randint(0, 30))]
+        new = list(old)
+        for _ in range(rng.randint(1, 6)):
+            roll = rng.random()
+            if roll < 0.3 and new:
+                new.pop(rng.randrange(len(new)))
+            elif roll < 0.6:
+                new.insert(rng.randint(0, len(new)), rng.choice(pool) + " New.")
+            elif new:
+                k = rng.randrange(len(new))
+                new.insert(rng.randint(0, len(new) - 1), new.pop(k))
+        if old != new:
+            _covers_both_sides(old, new, budget_cells)
+
+
+def test_past_the_budget_the_diff_is_coarse_and_says_so() -> None:
+    old = [f"{A} {i}" for i in range(60)]
+    new = [f"{B} {i}" for i in range(60)]
+    change = _covers_both_sides(old, new, 100)
+    assert change.coarse and change.record()["coarse"] is True
+    assert "coarse diff" in change.summary()
+    assert _covers_both_sides(old, new, 3_000_000).coarse is False
+
+
+def test_pathological_pairs_finish_within_the_budget() -> None:
+    """Issue 16's figures: 20k identical paragraphs (40 s before), one edited 40 KB
+    paragraph of one repeated word (1 min 52 s before). Generous bounds, a loaded machine."""
+    cases = [
+        ([A] * 20_000, [A] * 10_000 + [A + " Edited."] + [A] * 9_999),
+        ([A] * 20_000, [D] + [A] * 19_990 + [C]),
+        (["word " * 8_000], ["x " + "word " * 4_000 + "other " + "word " * 3_998 + " y"]),
+        (["a b " * 5_000], ["b a " * 5_000]),
+    ]
+    for old, new in cases:
+        started = time.monotonic()
+        change = compare(Snap("T", old), Snap("T", new))
+        assert change is not None
+        assert time.monotonic() - started < 30
+    words = compare(Snap("T", cases[2][0]), Snap("T", cases[2][1]))
+    assert words is not None and not words.coarse
+    assert sorted(words.words_added) == ["other", "x", "y"]

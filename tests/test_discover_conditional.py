@@ -18,7 +18,7 @@ from newswatch.cli import main
 from newswatch.config import load_config
 from newswatch.discover import DiscoveryReport, DiscoveryRunner, settings_key
 from newswatch.fetch import Fetcher
-from newswatch.store import SqliteStore
+from newswatch.store import Store, open_store
 
 T0 = datetime(2016, 7, 20, 18, 0, tzinfo=UTC)
 FIRST = "Wed, 20 Jul 2016 17:00:00 GMT"  # Last-Modified as first served
@@ -94,7 +94,7 @@ class Site:
     server: HTTPServer
     base: str
     docs: dict[str, Doc]
-    store: SqliteStore
+    store: Store
     runner: DiscoveryRunner
     config: Path
 
@@ -135,7 +135,7 @@ def site(tmp_path: Path, httpserver: HTTPServer) -> Iterator[Site]:
     config_path = tmp_path / "config.yaml"
     config_path.write_text(CONFIG.format(db=tmp_path / "watch.db", base=base), encoding="utf-8")
     config = load_config(config_path)
-    store = SqliteStore(tmp_path / "watch.db")
+    store = open_store(tmp_path / "watch.db")
     store.sync_sources([s.spec() for s in config.sources], T0)
     with Fetcher() as fetcher:
         runner = DiscoveryRunner(store, fetcher, config.sources, clock=lambda: T0)

@@ -28,8 +28,7 @@ from newswatch.politeness import (
     host_key,
     parse_retry_after,
 )
-from newswatch.store import open_store
-from newswatch.store.base import SourceSpec
+from newswatch.store import SourceSpec, open_store
 from tests.conftest import PageServer
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)

@@ -26,8 +26,7 @@ from newswatch.schedule import (
     next_check,
     signal_wakes,
 )
-from newswatch.store import open_store
-from newswatch.store.base import SourceSpec
+from newswatch.store import SourceSpec, open_store
 from tests.conftest import PageServer, write_config
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)

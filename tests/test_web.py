@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from newswatch.cli import main
 from newswatch.errors import StoreError
-from newswatch.store import ChangeFilter, ReadOnlyStore, open_readonly, open_store
+from newswatch.store import ChangeFilter, open_store
 from newswatch.web import create_app
 from newswatch.web.security import CSP
 from tests.conftest import PageServer
@@ -30,7 +30,7 @@ def alhurra(tmp_path: Path, site: PageServer) -> Path:
 
 @pytest.fixture
 def client(alhurra: Path) -> TestClient:
-    return TestClient(create_app(open_readonly(alhurra)))
+    return TestClient(create_app(open_store(alhurra, readonly=True)))
 
 
 def test_change_list_article_and_diff(client: TestClient) -> None:
@@ -71,6 +71,17 @@ def test_errors_are_pages_not_tracebacks(client: TestClient) -> None:
     assert client.post("/").status_code == 405
 
 
+def test_since_and_until_read_like_the_cli_filters(client: TestClient) -> None:
+    """The README promises the CLI's filters: ``since=7d`` is a week back from now."""
+    week = client.get("/?since=7d")
+    assert week.status_code == 200 and week.text.count('<tr class="change">') == 2
+    assert client.get("/?since=7d&kind=silent").text.count('<tr class="change">') == 1
+    assert client.get("/?until=30d").text.count('<tr class="change">') == 0
+    assert client.get("/?since=2016-07-20T18:00").text.count('<tr class="change">') == 2
+    bad = client.get("/?since=7 days")
+    assert bad.status_code == 400 and "duration back from now" in bad.text
+
+
 def test_filters_and_links(client: TestClient, site: PageServer) -> None:
     silent = client.get("/?kind=silent")
     assert silent.text.count('<tr class="change">') == 1 and "v2&nbsp;→&nbsp;v3" in silent.text
@@ -84,7 +95,7 @@ def test_filters_and_links(client: TestClient, site: PageServer) -> None:
 def test_keyset_pages(tmp_path: Path, site: PageServer) -> None:
     config = build_alhurra(tmp_path, site)
     check_sequence(config, site, ("v2.html", "v3.html", "v2.html", "v3.html"))  # 6 changes
-    store = open_readonly(tmp_path / "watch.db")
+    store = open_store(tmp_path / "watch.db", readonly=True)
     first = store.change_page(ChangeFilter(), limit=4)
     assert [c.to_n for c in first.changes] == [7, 6, 5, 4] and first.newer is None
     assert first.older is not None
@@ -140,13 +151,13 @@ def test_atom_feeds_parse_and_keep_their_ids(alhurra: Path, client: TestClient) 
     per_source = feedparser.parse(client.get("/sources/alhurra/feed.atom").content)
     assert not per_source.bozo and [e.id for e in per_source.entries] == ids
     # a restart (a new app over the same file) gives the same entries and feed date
-    again = TestClient(create_app(open_readonly(alhurra))).get("/feed.atom")
+    again = TestClient(create_app(open_store(alhurra, readonly=True))).get("/feed.atom")
     assert again.content == body.content
 
 
 def test_hostile_page_is_inert(tmp_path: Path, site: PageServer) -> None:
     build_hostile(tmp_path, site)
-    client = TestClient(create_app(open_readonly(tmp_path / "watch.db")))
+    client = TestClient(create_app(open_store(tmp_path / "watch.db", readonly=True)))
     pages = [
         client.get("/").text,
         client.get("/articles/1").text,
@@ -171,7 +182,7 @@ def test_hostile_page_is_inert(tmp_path: Path, site: PageServer) -> None:
 
 def test_token(alhurra: Path) -> None:
     token = "s3cret-token-value"
-    client = TestClient(create_app(open_readonly(alhurra), token=token))
+    client = TestClient(create_app(open_store(alhurra, readonly=True), token=token))
     assert client.get("/").status_code == 401
     assert client.get("/", params={"token": "wrong"}).status_code == 401
     assert client.get("/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
@@ -186,27 +197,26 @@ def test_token(alhurra: Path) -> None:
 
 def test_view_never_writes(alhurra: Path) -> None:
     before = alhurra.read_bytes()
-    store = open_readonly(alhurra)
+    store = open_store(alhurra, readonly=True)
     client = TestClient(create_app(store))
     for url in ("/", "/articles/1", "/articles/1/diff", "/search?q=x", "/feed.atom"):
         assert client.get(url).status_code == 200
-    with pytest.raises(StoreError, match="readonly"):
-        store.sync_sources([], store.source_states()[0].last_check_at)  # type: ignore[arg-type]
-    with pytest.raises(sqlite3.OperationalError):
-        store._conn.execute("DELETE FROM versions")
+    assert not hasattr(store, "sync_sources") and not hasattr(store, "record_check")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        store.connection.conn.execute("DELETE FROM versions")  # type: ignore[attr-defined]
     store.close()
     assert alhurra.read_bytes() == before
 
 
 def test_readonly_refuses_missing_and_old_files(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no database"):
-        ReadOnlyStore(tmp_path / "none.db")
+        open_store(tmp_path / "none.db", readonly=True)
     path = tmp_path / "old.db"
     open_store(path).close()
     with sqlite3.connect(path) as db:
         db.execute("DELETE FROM schema_migrations WHERE version > 1")
     with pytest.raises(StoreError, match="schema version 1"):
-        ReadOnlyStore(path)
+        open_store(path, readonly=True)
 
 
 def test_serve_config_is_validated(tmp_path: Path, site: PageServer) -> None:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from newswatch.cli import main
-from newswatch.store import open_readonly
+from newswatch.store import open_store
 from newswatch.web import create_app
 from newswatch.web.server import served_at
 from tests.conftest import PageServer, write_config
@@ -40,7 +40,7 @@ def alhurra(tmp_path: Path, site: PageServer) -> Path:
 
 @pytest.fixture
 def client(alhurra: Path) -> TestClient:
-    return TestClient(create_app(open_readonly(alhurra)), raise_server_exceptions=False)
+    return TestClient(create_app(open_store(alhurra, readonly=True)), raise_server_exceptions=False)
 
 
 def test_control_characters_in_page_text_keep_every_feed_well_formed(
@@ -51,7 +51,7 @@ def test_control_characters_in_page_text_keep_every_feed_well_formed(
         site.content = CONTROL_PAGE.format(n=n).encode()
         result = CliRunner().invoke(main, ["--config", str(config), "check"])
         assert result.exit_code == 0, result.output
-    client = TestClient(create_app(open_readonly(tmp_path / "watch.db")))
+    client = TestClient(create_app(open_store(tmp_path / "watch.db", readonly=True)))
     for path in ("/feed.atom", "/sources/alhurra/feed.atom"):
         body = client.get(path)
         assert body.status_code == 200
@@ -110,7 +110,7 @@ def test_host_header_is_never_echoed(client: TestClient) -> None:
 
 
 def test_configured_address_is_used_for_feed_links(alhurra: Path) -> None:
-    app = create_app(open_readonly(alhurra), base_url="http://127.0.0.1:8765")
+    app = create_app(open_store(alhurra, readonly=True), base_url="http://127.0.0.1:8765")
     body = TestClient(app).get("/feed.atom", headers={"host": "evil.example"}).text
     assert "evil.example" not in body
     assert 'href="http://127.0.0.1:8765/articles/1/diff?from=2&amp;to=3"' in body

@@ -25,7 +25,7 @@ from newswatch.alerts import Dispatcher
 from newswatch.check import Checker
 from newswatch.clock import Clock, utc_now
 from newswatch.discover import DiscoveryRunner
-from newswatch.store.base import DueArticle, Store
+from newswatch.store import CheckingStore, DueArticle
 
 logger = logging.getLogger("newswatch.daemon")
 
@@ -44,7 +44,7 @@ class Daemon:
 
     def __init__(
         self,
-        store: Store,
+        store: CheckingStore,
         checker: Checker,
         dispatcher: Dispatcher,
         sources: Sequence[str],

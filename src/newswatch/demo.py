@@ -12,9 +12,13 @@ explore them with ``history`` and ``diff``.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import secrets
+import shlex
+import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -25,6 +29,8 @@ from importlib import resources
 from pathlib import Path
 
 import click
+
+from newswatch.textdir import terminal_order
 
 logger = logging.getLogger("newswatch.demo")
 
@@ -264,10 +270,33 @@ def run_demo(*, seconds: float, step: float, directory: Path | None) -> None:
             site.stop()
         changes = runtime.store.changes(limit=100)
     click.echo(f"\nCaught {len(changes)} change(s). Explore them:")
-    cfg = f"--config {config_path}"
-    click.echo(f"  newswatch {cfg} history")
+    nw, cfg = runnable_command(), f"--config {shlex.quote(str(config_path))}"
+    click.echo(f"  {nw} history {cfg}")
     for url in site.urls().values():
-        click.echo(f"  newswatch {cfg} history {url}")
+        click.echo(f"  {nw} history {cfg} {url}")
     first = next(iter(site.urls().values()))
-    click.echo(f"  newswatch {cfg} diff {first}")
-    click.echo(f"  newswatch {cfg} serve        # the web view on http://127.0.0.1:8080")
+    click.echo(f"  {nw} diff {cfg} {first}")
+    click.echo(f"  {nw} serve {cfg}        # the web view on http://127.0.0.1:8080")
+    order, why = terminal_order(os.environ, sys.stdout.isatty())
+    other = "logical" if order == "visual" else "visual"
+    click.echo(
+        f"\nRight-to-left text is printed in {order} order here ({why}). If Arabic reads"
+        f" backwards or scrambled, add --bidi {other} to diff (or set NEWSWATCH_BIDI={other})."
+    )
+
+
+def runnable_command() -> str:
+    """``newswatch`` as it must be typed here for a printed hint to work when copied.
+
+    ``newswatch`` itself when the one on PATH is this installation; otherwise the path of
+    this installation's script (``.venv/bin/newswatch`` after the README's one-liner),
+    relative to the current directory when it lies below it.
+    """
+    script = Path(sys.executable).with_name("newswatch")
+    if not script.exists():
+        return f"{shlex.quote(sys.executable)} -m newswatch"
+    on_path = shutil.which("newswatch")
+    if on_path is not None and Path(on_path).resolve() == script.resolve():
+        return "newswatch"
+    relative = os.path.relpath(script)
+    return shlex.quote(relative if not relative.startswith("..") else str(script))

@@ -101,6 +101,14 @@ class ExtractError(NewswatchError):
     """A page parsed but holds no article (no title and no body)."""
 
 
+class PageTooComplex(ExtractError):
+    """A page beyond the extractor's work budgets (too large, too deep, too many paragraphs):
+    refused before it costs minutes or gigabytes. The message starts "too complex: "."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"too complex: {why}")
+
+
 class DiscoveryError(NewswatchError):
     """A feed, sitemap or index page could not be read as one (after it was fetched)."""
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from newswatch.models import iso
-from newswatch.store.base import StoreStats
+from newswatch.store import StoreStats
 
 DEFAULT_MAX_LAG_SECONDS = 300.0
 

@@ -10,7 +10,7 @@ from newswatch.config import parse_duration
 from newswatch.diff import compare
 from newswatch.errors import NewswatchError
 from newswatch.models import Change, iso
-from newswatch.store.base import ArticleRecord, Store, StoredChange, StoredVersion
+from newswatch.store import ArticleRecord, HistoryReader, StoredChange, StoredVersion
 
 
 class NotFound(NewswatchError):
@@ -70,7 +70,7 @@ class ArticleHistory:
         return "\n".join(lines)
 
 
-def article_history(store: Store, url: str) -> ArticleHistory | None:
+def article_history(store: HistoryReader, url: str) -> ArticleHistory | None:
     article = store.find_article(url)
     if article is None:
         return None
@@ -80,7 +80,7 @@ def article_history(store: Store, url: str) -> ArticleHistory | None:
 
 
 def resolve_versions(
-    store: Store, url: str, from_n: int | None, to_n: int | None
+    store: HistoryReader, url: str, from_n: int | None, to_n: int | None
 ) -> tuple[StoredVersion, StoredVersion, Change | None]:
     """The two versions a ``diff`` compares (default: the last change) and their change."""
     article = store.find_article(url)
@@ -131,7 +131,9 @@ def parse_when(text: str, now: datetime, *, end: bool = False) -> datetime:
         ) from None
 
 
-def resolve_version(store: Store, url: str, n: int | None) -> tuple[ArticleRecord, StoredVersion]:
+def resolve_version(
+    store: HistoryReader, url: str, n: int | None
+) -> tuple[ArticleRecord, StoredVersion]:
     """One version of a watched article (default: the latest), for ``show``."""
     article = store.find_article(url)
     if article is None:

@@ -15,6 +15,11 @@ from typing import Literal
 
 LogFormat = Literal["text", "json"]
 
+# An alert is news the user asked for, not a problem: its own level, between INFO and
+# WARNING, so ``-q`` (warnings and alerts only) still shows it and nobody reads it as a fault.
+ALERT = 25
+logging.addLevelName(ALERT, "ALERT")
+
 # attributes every LogRecord has; anything else was passed with ``extra=`` and is kept
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -37,7 +42,7 @@ class JsonFormatter(logging.Formatter):
 
 def setup_logging(verbose: int, quiet: bool, fmt: LogFormat = "text") -> None:
     """Configure the root logger for the process (the CLI calls this once)."""
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    level = ALERT if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())

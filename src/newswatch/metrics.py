@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 
 from newswatch.clock import Clock, utc_now
 from newswatch.health import DEFAULT_MAX_LAG_SECONDS, judge
-from newswatch.store.base import Store
+from newswatch.store import HistoryReader
 
 logger = logging.getLogger("newswatch.metrics")
 
@@ -32,9 +32,9 @@ Environ = dict[str, Any]
 
 
 class StoreCollector(Collector):
-    """Every figure newswatch exports, computed from :meth:`Store.stats` per scrape."""
+    """Every figure newswatch exports, computed from :meth:`HistoryReader.stats` per scrape."""
 
-    def __init__(self, store: Store, clock: Clock = utc_now) -> None:
+    def __init__(self, store: HistoryReader, clock: Clock = utc_now) -> None:
         self._store = store
         self._clock = clock
 
@@ -101,7 +101,7 @@ class MetricsServer:
 
     def __init__(
         self,
-        store: Store,
+        store: HistoryReader,
         host: str,
         port: int,
         *,

@@ -15,10 +15,10 @@ from typing import Any, Literal
 StampKind = Literal["published", "updated", "correction"]
 StampSource = Literal["jsonld", "meta", "time", "text"]
 Severity = Literal["minor", "major"]
-ParagraphOpKind = Literal["equal", "added", "removed", "modified"]
+ParagraphOpKind = Literal["equal", "added", "removed", "modified", "moved"]
 WordOpKind = Literal["equal", "added", "removed"]
 Where = Literal["top", "bottom", "middle", "throughout"]
-ChangeKind = Literal["edit", "removed", "restored"]
+ChangeKind = Literal["edit", "correction", "revert", "headline_test", "removed", "restored"]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -140,7 +140,7 @@ class ParagraphOp:
 
     ``old_index``/``new_index`` point into the paragraphs of each version (``None`` on the
     side where the paragraph does not exist); ``words`` is the word-level diff of a modified
-    paragraph.
+    paragraph (or of a moved one edited on the way; empty when it moved unchanged).
     """
 
     op: ParagraphOpKind
@@ -185,12 +185,26 @@ class Change:
     # last good version is kept; "restored": it came back. ``reason`` says what was seen.
     kind: ChangeKind = "edit"
     reason: str | None = None
+    coarse: bool = False  # the alignment ran past its budget: some blocks are shown whole
+
+    @property
+    def paragraphs_moved(self) -> int:
+        return sum(op.op == "moved" for op in self.ops)
+
+    def moves(self) -> list[dict[str, int]]:
+        """Where each moved paragraph went, as paragraph numbers (1-based, as shown)."""
+        return [
+            {"from": op.old_index + 1, "to": op.new_index + 1}
+            for op in self.ops
+            if op.op == "moved" and op.old_index is not None and op.new_index is not None
+        ]
 
     def summary(self) -> str:
         """A short human line: 'title rewritten; +7 paragraphs (top); updated 18:17 UTC'."""
         parts: list[str] = []
-        if self.kind != "edit":
-            parts.append(f"{self.kind} ({self.reason})" if self.reason else self.kind)
+        if self.kind not in ("edit", "correction"):
+            label = self.kind.replace("_", " ")
+            parts.append(f"{label} ({self.reason})" if self.reason else label)
         if self.title_changed:
             parts.append("title rewritten")
         if self.paragraphs_added:
@@ -200,12 +214,20 @@ class Change:
             parts.append(f"-{self.paragraphs_removed} paragraph(s)")
         if self.paragraphs_modified:
             parts.append(f"~{self.paragraphs_modified} paragraph(s) modified")
+        moves = self.moves()
+        if moves:
+            where = ", ".join(f"{m['from']}\u2192{m['to']}" for m in moves[:3])
+            more = ", …" if len(moves) > 3 else ""
+            parts.append(f"{len(moves)} paragraph(s) moved ({where}{more})")
         if self.new_updated_stamp is not None:
             parts.append(f"update stamp {iso(self.new_updated_stamp)}")
         if self.correction is not None:
-            parts.append("correction noted")
+            note = self.correction if len(self.correction) <= 60 else self.correction[:59] + "…"
+            parts.append(f"correction: \u201c{note}\u201d")
         if self.silent:
             parts.append("silent edit")
+        if self.coarse:
+            parts.append("coarse diff (too large to align in full)")
         return "; ".join(parts) or "no visible change"
 
     def record(self) -> dict[str, Any]:
@@ -222,6 +244,9 @@ class Change:
             "severity": self.severity,
             "where": self.where,
             "correction": self.correction,
+            "paragraphs_moved": self.paragraphs_moved,
+            "moves": self.moves(),
+            "coarse": self.coarse,
             "words": {"added": list(self.words_added), "removed": list(self.words_removed)},
         }
 

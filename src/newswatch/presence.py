@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from newswatch.models import Article, Change, FetchResult
 from newswatch.normalize import comparable
-from newswatch.store.base import StoredVersion
+from newswatch.store import StoredVersion
 from newswatch.urls import is_section_url
 
 GONE_STATUSES = frozenset({404, 410})

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Any, Literal
 from bidi import algorithm as _bidi  # type: ignore[import-untyped]
 
 from newswatch.models import Change, ParagraphOp
-from newswatch.textdir import strong_direction
+from newswatch.textdir import strong_direction, terminal_order
 
 BidiMode = Literal["auto", "logical", "visual"]
 Style = Literal["plain", "removed", "added", "gone", "new", "header", "faint"]
@@ -48,6 +49,7 @@ _PREFIX: dict[str, tuple[str, Style]] = {
     "removed": ("- ", "gone"),
     "added": ("+ ", "new"),
     "modified": ("~ ", "plain"),
+    "moved": ("> ", "plain"),
     "equal": ("  ", "plain"),
 }
 _PREFIX_WIDTH = 2
@@ -71,10 +73,12 @@ def render_change(
 
     Each non-equal paragraph op is shown with up to ``context`` unchanged paragraphs around
     it; longer unchanged stretches become one "…" line. Removed paragraphs start with
-    ``- ``, added with ``+ ``, modified with ``~ `` and word highlights (ANSI colours, or
-    ``[-removed-]``/``{+added+}`` markers when ``color`` is off). ``bidi="auto"`` means
-    visual when ``NEWSWATCH_BIDI=visual`` is set, else logical. ``width`` wraps paragraphs
-    (visual mode always wraps, to the terminal's width when none is given).
+    ``- ``, added with ``+ ``, moved with ``> `` (after a "moved: paragraph 3 → 1" line),
+    modified with ``~ `` and word highlights (ANSI colours, or ``[-removed-]``/``{+added+}``
+    markers when ``color`` is off). ``bidi="auto"`` asks
+    :func:`newswatch.textdir.terminal_order` (``NEWSWATCH_BIDI``, then the terminal).
+    ``width`` wraps paragraphs (visual mode always wraps, to the terminal's width when none
+    is given).
     """
     mode = _resolve_mode(bidi)
     if mode == "visual" and width is None:
@@ -94,14 +98,19 @@ def render_change(
         if isinstance(item, int):
             out.plain(f"  … {item} unchanged paragraph(s)", "faint")
         else:
+            if item.op == "moved" and item.old_index is not None and item.new_index is not None:
+                where = f"paragraph {item.old_index + 1} \u2192 {item.new_index + 1}"
+                out.plain(f"  moved: {where}", "faint")
             prefix, prefix_style = _PREFIX[item.op]
             out.paragraph(prefix, prefix_style, _words(item))
+    if change.coarse:
+        out.plain("  (coarse diff: too large to align in full; blocks shown whole)", "faint")
     return "\n".join(out.lines) + "\n"
 
 
 def _resolve_mode(bidi: BidiMode) -> Literal["logical", "visual"]:
     if bidi == "auto":
-        return "visual" if os.environ.get("NEWSWATCH_BIDI", "").lower() == "visual" else "logical"
+        return terminal_order(os.environ, sys.stdout.isatty())[0]
     return bidi
 
 
@@ -123,7 +132,7 @@ def _with_context(ops: Sequence[ParagraphOp], context: int) -> Iterator[Paragrap
 
 
 def _words(op: ParagraphOp) -> list[_Word]:
-    if op.op == "modified":
+    if op.op == "modified" or (op.op == "moved" and op.words):
         return [
             _Word(word, "plain" if w.op == "equal" else w.op)
             for w in op.words

@@ -57,7 +57,7 @@ def build_runtime(
     config: Config, *, clock: Clock = utc_now, should_stop: Callable[[], bool] = lambda: False
 ) -> Runtime:
     """Open the database, sync the configured sources into it and wire the parts."""
-    store = open_store(config.database_path)
+    store = open_store(config.database_url)
     try:
         store.sync_sources([source.spec() for source in config.sources], clock())
     except BaseException:

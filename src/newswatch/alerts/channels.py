@@ -25,6 +25,7 @@ from newswatch.alerts.message import (
     template_context,
 )
 from newswatch.errors import NewswatchError
+from newswatch.logs import ALERT
 from newswatch.templating import TemplateFailed, render
 
 logger = logging.getLogger("newswatch.alerts")
@@ -92,7 +93,7 @@ class LogChannel:
     wording: Wording = field(default_factory=Wording)
 
     def send(self, alert: Alert, key: str) -> None:
-        logger.warning("%s", self.wording.body(alert, log_text))
+        logger.log(ALERT, "%s", self.wording.body(alert, log_text))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from functools import partial
 from newswatch.alerts.channels import Channel, DeliveryFailed, PermanentFailure
 from newswatch.alerts.message import Alert
 from newswatch.clock import Clock, utc_now
-from newswatch.store.base import Delivery, Store
+from newswatch.store import Delivery, OutboxStore
 
 logger = logging.getLogger("newswatch.alerts")
 
@@ -153,7 +153,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        store: Store,
+        store: OutboxStore,
         channels: Mapping[str, Channel],
         *,
         clock: Clock = utc_now,

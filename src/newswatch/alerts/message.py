@@ -16,7 +16,7 @@ from typing import Any, Literal
 from newswatch.alerts.payload import webhook_payload
 from newswatch.alerts.routing import change_kinds
 from newswatch.models import iso
-from newswatch.store.base import DeliverySubject, StoredChange, StoredEvent
+from newswatch.store import DeliverySubject, StoredChange, StoredEvent
 from newswatch.templating import isolate
 
 AlertKind = Literal["change", "event", "digest"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newswatch.store.base import StoredChange
+from newswatch.store import StoredChange
 
 
 def webhook_payload(change: StoredChange) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from newswatch.alerts.message import Alert
 from newswatch.diff import compare
 from newswatch.errors import NewswatchError
 from newswatch.models import Article, Stamp
-from newswatch.store.base import StoredChange
+from newswatch.store import StoredChange
 
 SAMPLE_URL = "https://www.alhurra.com/a/carter-coalition-isis/312345.html"
 _OLD = Article(

@@ -20,12 +20,12 @@ from newswatch.check.decisions import refined_canonical
 from newswatch.check.recording import CheckRecorder
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
-from newswatch.errors import ExtractError, FetchError, HTTPStatusError
+from newswatch.errors import ExtractError, FetchError, HTTPStatusError, PageTooComplex
 from newswatch.extract import ExtractRules, extract
 from newswatch.models import FetchResult
 from newswatch.presence import gone_status, moved_to_section
 from newswatch.schedule import SchedulePolicy
-from newswatch.store.base import DueArticle, FetchRecord, Store
+from newswatch.store import CheckingStore, DueArticle, FetchRecord
 
 logger = logging.getLogger("newswatch.check")
 
@@ -46,7 +46,7 @@ class Checker:
 
     def __init__(
         self,
-        store: Store,
+        store: CheckingStore,
         fetcher: PageFetcher,
         *,
         channels: Sequence[str] = (),
@@ -120,6 +120,16 @@ class Checker:
                 fetched,
                 article=None,
             )
+        record = FetchRecord(
+            url=due.url,
+            started_at=started,
+            outcome="new_version",
+            status=fetched.status,
+            elapsed_ms=fetched.elapsed_ms,
+            bytes=len(fetched.content),
+            final_url=fetched.final_url,
+            redirects=list(fetched.redirects),
+        )
         try:
             article = extract(
                 fetched.text if fetched.text is not None else fetched.content,
@@ -128,6 +138,8 @@ class Checker:
                 fetched_at=fetched.fetched_at,
                 rules=self._extract_rules.get(due.source),
             )
+        except PageTooComplex as exc:  # beyond the extractor's budgets: kept aside, no version
+            return self._recorder.refuse(due, record, str(exc))
         except ExtractError as exc:
             moved = moved_to_section(due.url, fetched, None, last)
             gone = (
@@ -153,16 +165,6 @@ class Checker:
         if gone is not None:
             return gone
         article = replace(article, canonical_url=refined_canonical(due.url, fetched, article))
-        record = FetchRecord(
-            url=due.url,
-            started_at=started,
-            outcome="new_version",
-            status=fetched.status,
-            elapsed_ms=fetched.elapsed_ms,
-            bytes=len(fetched.content),
-            final_url=fetched.final_url,
-            redirects=list(fetched.redirects),
-        )
         return self._recorder.record(due, record, fetched, article=article)
 
     # ------------------------------------------------------------------ a pass

@@ -16,7 +16,7 @@ from newswatch.check.report import Outcome
 from newswatch.diff import compare
 from newswatch.models import Article, Change, FetchResult
 from newswatch.schedule import ArticleTiming, Decision, SchedulePolicy, next_check
-from newswatch.store.base import DueArticle, StoredVersion
+from newswatch.store import DueArticle, StoredVersion
 from newswatch.urls import canonicalize, is_section_url
 
 MAX_BACKOFF_SECONDS = 6 * 3600.0

@@ -22,12 +22,12 @@ from newswatch.normalize import content_hash
 from newswatch.presence import removed_change, restored_change
 from newswatch.quarantine import accept_after, judge
 from newswatch.schedule import SchedulePolicy
-from newswatch.store.base import (
+from newswatch.store import (
     AlertRoute,
+    CheckingStore,
     CheckResult,
     DueArticle,
     FetchRecord,
-    Store,
     StoredVersion,
 )
 
@@ -39,7 +39,7 @@ class CheckRecorder:
 
     def __init__(
         self,
-        store: Store,
+        store: CheckingStore,
         *,
         schedule: SchedulePolicy,
         source_schedules: Mapping[str, SchedulePolicy],
@@ -148,8 +148,8 @@ class CheckRecorder:
             change_id=recorded.change_id,
             summary=change.summary() if change is not None else None,
         )
-        if change is not None:
-            logger.info("change: %s", report.line())
+        if change is not None:  # the user reads it once: as the alert, or the check's result
+            logger.debug("change: %s", report.line())
         self._log_events(due, recorded.events)
         if decision.retire:
             logger.info("%s: no change for a long time; retired (history kept)", due.url)
@@ -160,6 +160,14 @@ class CheckRecorder:
         for event in events:
             log = logger.info if event == "recovered" else logger.warning
             log("%s: %s (%s)", due.source, event.replace("_", " "), due.url)
+
+    def refuse(self, due: DueArticle, record: FetchRecord, reason: str) -> CheckReport:
+        """Quarantine a page the extractor refused to read (beyond its work budgets): no
+        version, the reason kept, the latest version still the truth."""
+        empty = Article(url=due.url, title="", paragraphs=[])
+        return self._record_quarantine(
+            due, record, empty, content_hash(empty.title, empty.paragraphs), reason
+        )
 
     def _record_quarantine(
         self, due: DueArticle, record: FetchRecord, article: Article, digest: str, reason: str

@@ -9,9 +9,17 @@ import click
 
 from newswatch.clock import utc_now
 from newswatch.history import parse_when
-from newswatch.store.base import CHANGE_KINDS, ChangeFilter, ChangeKind
+from newswatch.store import CHANGE_KINDS, KIND_ALIASES, ChangeFilter, ChangeKind
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class KindChoice(click.Choice[str]):
+    """The change kinds, also taking their earlier spellings (``added`` for
+    ``paragraphs-added``) without listing them in ``--help``."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert(KIND_ALIASES.get(value, value), param, ctx)
 
 
 def filter_options(func: F) -> F:
@@ -22,8 +30,9 @@ def filter_options(func: F) -> F:
             "--kind",
             "kinds",
             multiple=True,
-            type=click.Choice(CHANGE_KINDS),
-            help="Only changes of this kind (repeat: all must hold).",
+            type=KindChoice(CHANGE_KINDS),
+            help="Only changes of this kind (repeat: all must hold). removed/restored: the"
+            " article was unpublished/came back; paragraphs-removed: text was cut.",
         ),
         click.option("--severity", type=click.Choice(["major", "minor"]), help="Only these."),
         click.option("--since", metavar="WHEN", help="From a date, a time or 2h/7d ago."),

@@ -17,7 +17,7 @@ from newswatch.history import (
     resolve_versions,
     version_dict,
 )
-from newswatch.store.base import ChangeFilter
+from newswatch.store import ChangeFilter
 
 
 @click.command()
@@ -80,7 +80,8 @@ def history(
     type=click.Choice(["auto", "logical", "visual"]),
     default="auto",
     show_default=True,
-    help="Right-to-left display: logical for bidi-aware terminals, visual for others.",
+    help="Right-to-left text: logical for bidi-aware terminals and pipes, visual for other"
+    " terminals; auto: $NEWSWATCH_BIDI, else detected from the terminal.",
 )
 @click.option("--context", default=1, show_default=True, help="Unchanged paragraphs around.")
 @click.option(

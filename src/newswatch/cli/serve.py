@@ -32,7 +32,7 @@ def serve(state: State, host: str | None, port: int | None, token: str | None) -
             )
         shown = f"[{host}]" if ":" in host else host
         click.echo(
-            f"newswatch: serving {config.database_path} read-only on http://{shown}:{port}/"
+            f"newswatch: serving {config.database_shown} read-only on http://{shown}:{port}/"
             + (" (token required)" if token else ""),
             err=True,
         )
@@ -40,7 +40,7 @@ def serve(state: State, host: str | None, port: int | None, token: str | None) -
         # here with exit code 0 (as `newswatch run` does) keeps service managers calm
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, _exit_cleanly)
-        run_server(config.database_path, host, port, token)
+        run_server(config.database_url, host, port, token)
 
 
 def _exit_cleanly(_signum: int, _frame: object) -> None:

@@ -20,7 +20,7 @@ from newswatch.config.fields import (
 from newswatch.config.settings import ScheduleConfig
 from newswatch.config.units import parse_duration, show
 from newswatch.extract.rules import ExtractRules
-from newswatch.store.base import SourceSpec
+from newswatch.store import SourceSpec
 
 SourceKind = Literal["article", "feed", "sitemap", "index"]
 DEFAULT_MAX_ARTICLES = 200

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from newswatch.fetch import Expect
 from newswatch.models import FetchResult
-from newswatch.store.base import DocumentValidators
+from newswatch.store import DocumentValidators
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from newswatch.discover.feed import parse_feed
 from newswatch.discover.index import index_links
 from newswatch.discover.sitemap import read_sitemaps
 from newswatch.errors import DiscoveryError, FetchError, StoreError
-from newswatch.store.base import DocumentValidators, Store
+from newswatch.store import DiscoveryStore, DocumentValidators
 
 logger = logging.getLogger("newswatch.discover")
 
@@ -154,7 +154,7 @@ class DiscoveryRunner:
 
     def __init__(
         self,
-        store: Store,
+        store: DiscoveryStore,
         fetcher: DocumentFetcher,
         sources: Sequence[SourceConfig],
         *,

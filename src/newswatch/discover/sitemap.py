@@ -20,7 +20,7 @@ from defusedxml import DefusedXmlException
 
 from newswatch.discover.base import Discovered, DocumentFetcher, parse_w3c_date, validators_of
 from newswatch.errors import DiscoveryError, FetchError
-from newswatch.store.base import DocumentValidators
+from newswatch.store import DocumentValidators
 from newswatch.urls import canonicalize
 
 logger = logging.getLogger("newswatch.discover")

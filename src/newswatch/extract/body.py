@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newswatch.extract.dom import Block, Elem, Page
+from newswatch.extract.furniture import furniture_line, teaser_heading
 from newswatch.extract.hints import HEADING_TAGS, PROSE_TAGS
 
 _MIN_PROSE = 25
@@ -28,6 +29,15 @@ _HINT_FACTOR = {1: 1.1, 2: 1.3}
 SENTENCE_END = (".", "!", "?", "؟", "。", ":", "»", '"', "”", "…", ")")
 SHORT_STRAY = 40
 _PROBE = 40
+# a paragraph of prose that links its sources is still prose: a sentence of this many
+# characters, ending like one, is kept up to this share of link text
+_LINKED_PROSE = 80
+_LINKED_PROSE_DENSITY = 0.75
+# a teaser: a headline (a link or a heading) and a line or two of blurb, in a list of them
+_TEASER_BLOCKS = 4
+_TEASER_TEXT = 400
+_TEASER_HEADLINE = 150
+_TEASER_MIN_ITEMS = 3
 
 
 def _link_density(elem: Elem) -> float:
@@ -161,7 +171,9 @@ def _furniture_inside(
 def _keep(block: Block, owner: Elem, strict: bool) -> bool:
     if block.tag == "h1":
         return False
-    if block.link_len > block.length * _MAX_LINK_DENSITY:
+    if block.link_len > block.length * _MAX_LINK_DENSITY and not _linked_prose(block):
+        return False
+    if strict and furniture_line(block.text):
         return False
     return not (
         strict
@@ -169,6 +181,49 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
         and block.length < SHORT_STRAY
         and not block.text.endswith(SENTENCE_END)
     )
+
+
+def _linked_prose(block: Block) -> bool:
+    """A sentence of the story that links its sources (not a headline link: those do not end
+    like a sentence, and not a list of links)."""
+    return (
+        block.tag == "p"
+        and block.length >= _LINKED_PROSE
+        and block.link_len <= block.length * _LINKED_PROSE_DENSITY
+        and block.text.endswith(SENTENCE_END)
+        and block.text.count(" ") >= 8
+    )
+
+
+def _teaser_item(page: Page, elem: Elem) -> bool:
+    """A headline (a link or a heading) with a line or two of blurb: another story's card."""
+    count = elem.end - elem.first
+    if not 2 <= count <= _TEASER_BLOCKS or elem.text_len > _TEASER_TEXT:
+        return False
+    head = page.blocks[elem.first]
+    return head.length <= _TEASER_HEADLINE and (
+        head.link_len * 2 > head.length or (head.tag in HEADING_TAGS and elem.link_len > 0)
+    )
+
+
+def teaser_lists(page: Page, container: Elem, protected: set[int]) -> set[int]:
+    """Elements inside ``container`` that hold a list of other stories' cards (at least
+    three, and most of their children): "more from", "related", trending boxes that carry
+    no telling class name."""
+    elems = page.elems
+    found: set[int] = set()
+    last = container.index
+    while elems[last].children:
+        last = elems[last].children[-1]
+    for index in range(container.index, last + 1):
+        elem = elems[index]
+        if index in protected or len(elem.children) < _TEASER_MIN_ITEMS:
+            continue
+        holding = [elems[c] for c in elem.children if elems[c].end > elems[c].first]
+        items = sum(1 for child in holding if _teaser_item(page, child))
+        if items >= _TEASER_MIN_ITEMS and items * 3 >= len(holding) * 2:
+            found.add(index)
+    return found
 
 
 def _ancestors(elems: Sequence[Elem], index: int) -> set[int]:
@@ -190,19 +245,54 @@ def select_blocks(
     for index in containers:
         container = elems[index]
         verdicts: dict[int, bool] = {}
+        teasers = teaser_lists(page, container, protected) if strict else set()
+        skip_to = -1
         for position in range(container.first, container.end):
-            if position in seen:
+            if position in seen or position < skip_to:
                 continue
             seen.add(position)
             block = page.blocks[position]
             owner = elems[block.owner]
             inside = verdicts.get(owner.index)
             if inside is None:
-                inside = _furniture_inside(elems, owner, container, protected, strict)
+                inside = _furniture_inside(elems, owner, container, protected, strict) or (
+                    bool(teasers) and _within(elems, owner, container, teasers)
+                )
                 verdicts[owner.index] = inside
-            if not inside and _keep(block, owner, strict):
-                kept.append(block)
+            if inside or not _keep(block, owner, strict):
+                continue
+            if strict and block.tag in HEADING_TAGS and teaser_heading(block.text):
+                skip_to = _teaser_box_end(page, position, owner, container, protected)
+                continue
+            kept.append(block)
     return _drop_orphan_headings(kept)
+
+
+def _within(elems: Sequence[Elem], owner: Elem, container: Elem, marked: set[int]) -> bool:
+    elem: Elem | None = owner
+    while elem is not None and elem.index != container.index:
+        if elem.index in marked:
+            return True
+        elem = _parent(elems, elem)
+    return False
+
+
+def _teaser_box_end(
+    page: Page, position: int, heading: Elem, container: Elem, protected: set[int]
+) -> int:
+    """Where the box a "More from ..." heading opens ends: its wrapper's end when that is a
+    box of its own (not the article's element, not most of the container's text); else only
+    the heading goes."""
+    elems = page.elems
+    box = _parent(elems, heading) if heading.tag in HEADING_TAGS else heading
+    if (
+        box is not None
+        and box.index != container.index
+        and box.index not in protected
+        and box.text_len * 2 < container.text_len
+    ):
+        return box.end
+    return position + 1
 
 
 def _drop_orphan_headings(blocks: list[Block]) -> list[Block]:

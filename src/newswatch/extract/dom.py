@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from newswatch.extract.budget import MAX_DEPTH, too_deep
 from newswatch.extract.hints import (
     BLOCK_TAGS,
     FURNITURE_TAGS,
@@ -97,7 +98,16 @@ _FIRST_ELEMENT = _A
 class _Walker:
     """The recursive walk; written for speed (it visits every node of every page)."""
 
-    __slots__ = ("after_br", "blocks", "drop_ids", "elems", "has_text", "link_len", "parts")
+    __slots__ = (
+        "after_br",
+        "blocks",
+        "depth",
+        "drop_ids",
+        "elems",
+        "has_text",
+        "link_len",
+        "parts",
+    )
 
     def __init__(self, drop_ids: Set[int]) -> None:
         self.blocks: list[Block] = []
@@ -107,6 +117,7 @@ class _Walker:
         self.link_len = 0
         self.after_br = False
         self.has_text = False
+        self.depth = 0
 
     def flush(self, owner: int) -> None:
         """Close the text run collected so far as one block of ``owner``."""
@@ -130,6 +141,9 @@ class _Walker:
             )
 
     def walk(self, node: LexborNode, owner: int, in_link: bool) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:  # bounded recursion: never a RecursionError
+            raise too_deep()
         parts = self.parts
         elems = self.elems
         text_id, br_id, first_element = _TEXT, _BR, _FIRST_ELEMENT
@@ -225,6 +239,7 @@ class _Walker:
             else:
                 self.after_br = False
                 self.walk(child, owner, in_link or tid == _A)
+        self.depth -= 1
 
 
 def walk_page(tree: LexborHTMLParser, drop_ids: Set[int] = frozenset()) -> Page:

@@ -13,25 +13,34 @@ from datetime import datetime
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from newswatch.charset import decode_html
-from newswatch.errors import ExtractError
+from newswatch.errors import ExtractError, PageTooComplex
 from newswatch.extract.body import (
     follow_declared_body,
     pick_containers,
     score_elements,
     select_blocks,
 )
+from newswatch.extract.budget import MAX_HTML_CHARS, check_article, check_markup
 from newswatch.extract.dom import Block, Elem, Page, walk_page
+from newswatch.extract.furniture import strip_shortcodes
 from newswatch.extract.meta import meta_nodes, read_meta
 from newswatch.extract.rules import ExtractRules
 from newswatch.extract.stamps import read_stamps
 from newswatch.extract.title import choose_language, choose_title
 from newswatch.models import Article
-from newswatch.normalize import clean_text
+from newswatch.normalize import clean_text, comparable
 
 
 def parse(html: str | bytes) -> LexborHTMLParser:
-    """Parse a page, decoding bytes by the page's declared or detected charset."""
+    """Parse a page, decoding bytes by the page's declared or detected charset.
+
+    Raises :class:`~newswatch.errors.PageTooComplex` for a page beyond the work budgets
+    (:mod:`newswatch.extract.budget`) before parsing it.
+    """
+    if isinstance(html, bytes) and len(html) > MAX_HTML_CHARS * 4:  # whatever its charset
+        raise PageTooComplex(f"page of {len(html):,} bytes (limit {MAX_HTML_CHARS:,} characters)")
     text = decode_html(html)[0] if isinstance(html, bytes) else html
+    check_markup(text)
     return LexborHTMLParser(text)
 
 
@@ -96,7 +105,9 @@ def extract(
 
     A page with no body text (a script-rendered shell, a redirect page) still gives its
     title and dates; :class:`~newswatch.errors.ExtractError` is raised when the page holds
-    no title, no body text and no date at all, or when a CSS rule is not a valid selector.
+    no title, no body text and no date at all, or when a CSS rule is not a valid selector,
+    and its :class:`~newswatch.errors.PageTooComplex` when the page is beyond the work
+    budgets of :mod:`newswatch.extract.budget` (too large, too deep, too long).
     ``url`` is the page's address (a date written in it is a last resort for ``published``).
     """
     tree = parse(html)
@@ -116,7 +127,10 @@ def extract(
         best = ranked[0] if ranked else None
         containers = pick_containers(page, ranked)
     blocks: list[Block] = select_blocks(page, containers, best=best, strict=strict)
-    paragraphs = [text for text in (clean_text(block.text) for block in blocks) if text]
+    check_article([block.text for block in blocks])
+    paragraphs = [
+        text for text in (clean_text(strip_shortcodes(block.text)) for block in blocks) if text
+    ]
 
     title = ""
     if rules and rules.title:
@@ -125,6 +139,8 @@ def extract(
             title = clean_text(headings[0].text(deep=True))
     if not title:
         title = choose_title(_headings_near(page, containers), meta)
+    if strict and paragraphs and title and comparable(paragraphs[0]) == comparable(title):
+        paragraphs = paragraphs[1:]  # the headline repeated as the first line of the body
     found = read_stamps(
         tree, paragraphs, timezone=timezone, fetched_at=fetched_at, url=url, nodes=nodes
     )

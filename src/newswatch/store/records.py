@@ -1,129 +1,436 @@
-"""Rows to records: how the store writes timestamps and JSON, and reads its rows back.
+"""The records the store reads and writes: plain frozen dataclasses, no behaviour.
 
-Shared by every part of the SQLite store (and the history queries), so a column is read
-and written the same way everywhere.
+Every backend returns these and every caller reads them; what each caller may ask of a store
+is in :mod:`newswatch.store.roles`.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Literal
 
-from newswatch.errors import StoreError
-from newswatch.models import Stamp, iso, parse_iso
-from newswatch.store.base import (
-    Delivery,
-    DeliveryKind,
-    DeliveryState,
-    StoredChange,
-    StoredEvent,
-    StoredVersion,
+from newswatch.models import Article, Change, Redirect, Stamp
+
+FetchOutcome = Literal[
+    "new_version", "unchanged", "not_modified", "error", "removed", "merged", "quarantined"
+]
+DeliveryState = Literal["pending", "delivered", "failed", "held", "digested"]
+DeliveryKind = Literal["change", "event", "digest"]
+#: source and article events that are alerted like changes (``fetch_failing`` and ``removed``)
+EventKind = Literal["source_failing", "extraction_broken", "recovered", "removed", "restored"]
+ArticleState = Literal["active", "retired", "removed"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """What the store needs to know of a configured source."""
+
+    name: str
+    url: str
+    kind: str
+    interval_seconds: float
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class DueArticle:
+    """A claimed article: what a worker needs to check it, plus the lease it holds."""
+
+    article_id: int
+    source: str
+    url: str
+    timezone: str
+    interval_seconds: float
+    etag: str | None
+    last_modified: str | None
+    consecutive_failures: int
+    lease_token: int
+    removed_at: datetime | None = None  # set while the page is gone (see ArticleRecord)
+    # the adaptive schedule's state (see newswatch.schedule)
+    first_seen_at: datetime | None = None
+    last_change_at: datetime | None = None
+    unchanged_checks: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    article_id: int
+    n: int
+    hash: str
+    title: str
+    paragraphs: list[str]
+    published: datetime | None
+    updated: datetime | None
+    stamps: list[Stamp]
+    language: str | None
+    final_url: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    seen_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChange:
+    id: int
+    uid: str
+    article_id: int
+    source: str
+    url: str
+    title: str
+    from_n: int
+    to_n: int
+    at: datetime
+    title_changed: bool
+    paragraphs_added: int
+    paragraphs_removed: int
+    paragraphs_modified: int
+    new_updated_stamp: datetime | None
+    silent: bool
+    severity: str
+    summary: str
+    record: dict[str, Any]
+    diff: dict[str, Any]
+    kind: str = "edit"  # edit | removed | restored
+
+    def as_dict(self) -> dict[str, Any]:
+        """The change record of the ``history --json`` contract."""
+        from newswatch.models import iso
+
+        return {
+            "id": self.uid,
+            "from": self.from_n,
+            "to": self.to_n,
+            "at": iso(self.at),
+            **self.record,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    id: int
+    source: str
+    url: str
+    canonical_url: str | None
+    title: str | None
+    state: ArticleState
+    first_seen_at: datetime
+    last_checked_at: datetime | None
+    next_check_at: datetime | None
+    consecutive_failures: int
+    last_error: str | None
+    versions: int
+    removed_at: datetime | None = None  # the page is gone since (404/410, moved to a section)
+    removed_reason: str | None = None
+    merged_into: int | None = None  # a duplicate of that article (same canonical URL)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    name: str
+    url: str
+    kind: str
+    interval_seconds: float
+    articles: int
+    due: int
+    failing: int
+    last_check_at: datetime | None
+    last_error: str | None
+    versions: int
+    changes: int
+    pending_deliveries: int
+    failed_deliveries: int
+    held_deliveries: int = 0
+    health: str = "ok"  # ok | source_failing | extraction_broken
+    health_since: datetime | None = None
+    last_delivery_error: str | None = None
+    retired: int = 0
+    removed: int = 0
+    last_discovery_at: datetime | None = None
+    last_discovery_error: str | None = None
+    last_discovered: int | None = None  # links the last discovery listed
+    last_discovery_not_modified: bool = False  # the source's document answered 304
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentValidators:
+    """The ETag/Last-Modified a discovered document (feed, sitemap, index page) was last
+    read with, sent back as ``If-None-Match``/``If-Modified-Since`` on the next discovery."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """One fetch attempt, as the fetch log keeps it."""
+
+    url: str
+    started_at: datetime
+    outcome: FetchOutcome
+    status: int | None = None
+    elapsed_ms: float | None = None
+    bytes: int | None = None
+    final_url: str | None = None
+    redirects: list[Redirect] = field(default_factory=list)
+    error_kind: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRoute:
+    """A channel a change goes to, and when its alerts for one source turn into digests.
+
+    With ``digest_after`` set, a change whose channel already had that many change alerts
+    for the same source within ``digest_seconds`` is held, and the held ones go out together
+    as one digest once the oldest has waited ``digest_seconds``.
+    """
+
+    channel: str
+    digest_after: int | None = None
+    digest_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Everything one check of one article produced, written by ``record_check`` at once.
+
+    ``article``/``content_hash`` are set when a page was extracted; ``change`` when its hash
+    differs from the latest stored version (the first version of an article has no change).
+    ``channels`` names the alert channels that get a delivery row for the change (``routes``
+    does the same with digest limits; both may be given). ``event_routes`` names, per event
+    kind, the channels that want it; ``failing_after`` consecutive failed checks of the
+    source's articles raise one ``source_failing``/``extraction_broken`` event (0: never).
+    """
+
+    due: DueArticle
+    fetch: FetchRecord
+    checked_at: datetime
+    next_check_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    article: Article | None = None
+    content_hash: str | None = None
+    change: Change | None = None
+    channels: Sequence[str] = ()
+    routes: Sequence[AlertRoute] = ()
+    event_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    failing_after: int = 0
+    # why ``article`` is not a plausible version (see newswatch.quarantine): it is kept in
+    # the quarantine table, and the latest version stays the truth
+    quarantine: str | None = None
+    # the schedule's state after this check; None leaves the stored value as it is
+    unchanged_checks: int | None = None
+    last_change_at: datetime | None = None
+    retire: bool = False  # no change for retire_after: keep the history, stop fetching
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What ``record_check`` did: the version number stored or seen again, the change id."""
+
+    version_n: int | None
+    new_version: bool
+    change_id: int | None
+    lease_lost: bool = False
+    events: tuple[str, ...] = ()  # kinds of the source/article events this check raised
+    merged_into: int | None = None  # the checked article was a duplicate of this one
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Totals for metrics and health, read in one go at scrape time.
+
+    Everything is counted from the database itself, so figures survive restarts and agree
+    between processes sharing the file.
+    """
+
+    fetches: dict[str, int]  # by outcome
+    changes: dict[str, int]  # by kind (one change may count under several kinds)
+    deliveries: dict[tuple[str, str], int]  # by (channel, state)
+    quarantined: int
+    articles: int  # active
+    failing: int  # active articles whose last check failed or was quarantined
+    check_lag_seconds: float  # how long the most overdue active, unleased article has waited
+    last_check_at: datetime | None
+    database_bytes: int  # the file and its WAL
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """An extraction refused as the article's new truth, and why."""
+
+    id: int
+    article_id: int
+    url: str
+    at: datetime
+    reason: str
+    hash: str
+    title: str
+    paragraphs: list[str]
+    words: int
+    after_n: int | None  # the version that stayed the truth
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    change_id: int | None
+    channel: str
+    key: str
+    attempts: int
+    state: DeliveryState
+    next_attempt_at: datetime
+    last_error: str | None
+    kind: DeliveryKind = "change"
+    event_id: int | None = None
+    lease_token: int = 0  # the fencing token of the claim that returned this delivery
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """A source or article event: failing, extraction broken, recovered, removed."""
+
+    id: int
+    uid: str
+    source: str
+    kind: EventKind
+    message: str
+    at: datetime
+    url: str | None  # the article's, for ``removed``; the source's otherwise
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySubject:
+    """What one delivery announces: a change, an event, or (a digest) several changes."""
+
+    delivery: Delivery
+    source: str
+    change: StoredChange | None = None
+    event: StoredEvent | None = None
+    digest: tuple[StoredChange, ...] = ()
+
+
+# ---------------------------------------------------------------------- history queries
+
+ChangeKind = Literal[
+    "title",
+    "paragraphs-added",
+    "paragraphs-removed",
+    "paragraphs-modified",
+    "stamped",
+    "silent",
+    "correction",
+    "removed",
+    "restored",
+]
+CHANGE_KINDS: tuple[ChangeKind, ...] = (
+    "title",
+    "paragraphs-added",
+    "paragraphs-removed",
+    "paragraphs-modified",
+    "stamped",
+    "silent",
+    "correction",
+    "removed",
+    "restored",
 )
+"""What a change did, for filtering: headline rewritten, paragraphs added / removed /
+modified, an update stamp moved, a silent edit, a correction notice appeared; the article
+was removed (unpublished: 404/410, or moved to a section page) or restored.
 
-Row = dict[str, Any]
+``removed`` alone always means the article, as in the article's ``state``, the alert rule
+kind ``removed`` and the change ``kind``; paragraphs are ``paragraphs-removed``."""
 
-CHANGE_SELECT = """
-SELECT c.*, s.name AS source_name, a.url AS article_url, a.title AS article_title
-FROM changes c
-JOIN articles a ON a.id = c.article_id
-JOIN sources s ON s.id = a.source_id
-"""
-
-
-EVENT_SELECT = """
-SELECT e.*, s.name AS source_name, s.url AS source_url, a.url AS article_url,
-       a.title AS article_title
-FROM events e
-JOIN sources s ON s.id = e.source_id
-LEFT JOIN articles a ON a.id = e.article_id
-"""
+KIND_ALIASES: dict[str, ChangeKind] = {
+    "added": "paragraphs-added",
+    "modified": "paragraphs-modified",
+}
+"""Earlier spellings still accepted. (``removed`` once meant paragraphs removed; it now
+means the article was removed, the word's meaning everywhere else.)"""
 
 
-def ts(value: datetime) -> str:
-    text = iso(value)
-    assert text is not None
-    return text
+@dataclass(frozen=True, slots=True)
+class ChangeFilter:
+    """Which changes a reader wants; every field set narrows (``kinds``: all must hold).
+
+    ``since`` is inclusive and ``until`` exclusive, both compared with the detection time.
+    """
+
+    source: str | None = None
+    kinds: tuple[ChangeKind, ...] = ()
+    severity: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    article_id: int | None = None
 
 
-def to_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """One page of changes, newest first, with the keys of its neighbour pages.
+
+    ``older`` goes to ``before=``, ``newer`` to ``after=``; None when there is no such page.
+    Keyset pagination: a page costs the same on the first screen and the thousandth.
+    """
+
+    changes: list[StoredChange]
+    older: int | None
+    newer: int | None
 
 
-def required_time(value: str | None) -> datetime:
-    parsed = parse_iso(value)
-    if parsed is None:
-        raise StoreError("a required timestamp is missing in the database")
-    return parsed
+@dataclass(frozen=True, slots=True)
+class VersionStub:
+    """A version without its text: what a timeline shows."""
+
+    article_id: int
+    n: int
+    hash: str
+    title: str
+    published: datetime | None
+    updated: datetime | None
+    stamps: list[Stamp]
+    language: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    seen_count: int
+    paragraphs: int
 
 
-def version_record(row: Row) -> StoredVersion:
-    return StoredVersion(
-        article_id=int(row["article_id"]),
-        n=int(row["n"]),
-        hash=row["hash"],
-        title=row["title"],
-        paragraphs=list(json.loads(row["paragraphs"])),
-        published=parse_iso(row["published"]),
-        updated=parse_iso(row["updated"]),
-        stamps=[Stamp.from_dict(s) for s in json.loads(row["stamps"] or "[]")],
-        language=row["language"],
-        final_url=row["final_url"],
-        first_seen_at=required_time(row["first_seen_at"]),
-        last_seen_at=required_time(row["last_seen_at"]),
-        seen_count=int(row["seen_count"]),
-    )
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """An article some of whose versions match a full-text query.
+
+    ``first_n``/``last_n``/``matching`` say which versions matched (of ``versions`` in all);
+    ``snippet`` is from the latest matching version, the matched words between
+    :data:`MARK_START` and :data:`MARK_END` (private-use characters, so that a reader can
+    escape the text first and then turn the marks into highlights).
+    """
+
+    article_id: int
+    source: str
+    url: str
+    title: str
+    language: str | None
+    first_n: int
+    last_n: int
+    matching: int
+    versions: int
+    seen_at: datetime
+    snippet: str
 
 
-def change_record(row: Row) -> StoredChange:
-    return StoredChange(
-        id=int(row["id"]),
-        uid=row["uid"],
-        article_id=int(row["article_id"]),
-        source=row["source_name"],
-        url=row["article_url"],
-        title=row["article_title"] or row["new_title"] or "",
-        from_n=int(row["from_n"]),
-        to_n=int(row["to_n"]),
-        at=required_time(row["detected_at"]),
-        title_changed=bool(row["title_changed"]),
-        paragraphs_added=int(row["paragraphs_added"]),
-        paragraphs_removed=int(row["paragraphs_removed"]),
-        paragraphs_modified=int(row["paragraphs_modified"]),
-        new_updated_stamp=parse_iso(row["new_updated_stamp"]),
-        silent=bool(row["silent"]),
-        severity=row["severity"],
-        summary=row["summary"],
-        record=dict(json.loads(row["record_json"])),
-        diff=dict(json.loads(row["diff_json"])),
-        kind=row.get("kind") or "edit",
-    )
+MARK_START, MARK_END = "\ue000", "\ue001"
 
 
-def event_record(row: Row) -> StoredEvent:
-    return StoredEvent(
-        id=int(row["id"]),
-        uid=row["uid"],
-        source=row["source_name"],
-        kind=row["kind"],
-        message=row["message"],
-        at=required_time(row["at"]),
-        url=row["article_url"] or row["source_url"],
-        title=row["article_title"],
-    )
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    """A version with the article and source it belongs to (what ``export`` writes)."""
 
-
-def delivery_record(row: Row) -> Delivery:
-    return Delivery(
-        id=int(row["id"]),
-        change_id=int(row["change_id"]) if row["change_id"] is not None else None,
-        kind=cast(DeliveryKind, row.get("kind") or "change"),
-        event_id=int(row["event_id"]) if row.get("event_id") is not None else None,
-        channel=row["channel"],
-        key=row["key"],
-        attempts=int(row["attempts"]),
-        state=cast(DeliveryState, row["state"]),
-        next_attempt_at=required_time(row["next_attempt_at"]),
-        last_error=row["last_error"],
-        lease_token=int(row.get("lease_token") or 0),
-    )
+    source: str
+    url: str
+    canonical_url: str | None
+    version: StoredVersion

@@ -1,6 +1,6 @@
 """The web view of the history: a small read-only ASGI app (Starlette, Jinja2), Atom feeds.
 
-:func:`create_app` builds the app over a :class:`~newswatch.store.ReadOnlyStore`; the
+:func:`create_app` builds the app over a read-only :class:`~newswatch.store.HistoryReader`; the
 ``newswatch serve`` command runs it under uvicorn.
 """
 

@@ -35,6 +35,8 @@ class DiffRow:
     new: list[Span] | None
     inline: list[Span]
     stamp: bool = False  # the new paragraph is an update/correction stamp line
+    moved_from: int | None = None  # a moved paragraph: its number (1-based) in the old version
+    moved_to: int | None = None  # ... and in the new one
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,17 @@ class DiffView:
 def _row(op: ParagraphOp) -> DiffRow:
     if op.op == "modified":
         return _words_row("modified", op.words)
+    if op.op == "moved":
+        text = op.new or ""
+        row = (
+            _words_row("moved", op.words)
+            if op.words
+            else DiffRow("moved", [Span(op.old or text, "equal")], [Span(text, "equal")], [])
+        )
+        inline = row.inline or [Span(text, "equal")]
+        old_at = op.old_index + 1 if op.old_index is not None else None
+        new_at = op.new_index + 1 if op.new_index is not None else None
+        return replace(row, inline=inline, moved_from=old_at, moved_to=new_at)
     if op.op == "added":
         span = Span(op.new or "", "added")
         return DiffRow("added", None, [span], [span])
@@ -89,7 +102,7 @@ def diff_view(change: Change, context: int = 2, stamp_lines: Collection[str] = (
     for i, op in enumerate(ops):
         folded = op.op == "equal" and i not in shown
         row = _row(op)
-        if op.op in ("added", "modified") and comparable(op.new or "") in stamps:
+        if op.op in ("added", "modified", "moved") and comparable(op.new or "") in stamps:
             row = replace(row, stamp=True)
         if blocks and blocks[-1].folded == folded:
             blocks[-1].rows.append(row)

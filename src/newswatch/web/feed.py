@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 from newswatch.models import iso
-from newswatch.store.base import StoredChange
+from newswatch.store import StoredChange
 from newswatch.web.pages import safe_href
 
 ATOM = "http://www.w3.org/2005/Atom"

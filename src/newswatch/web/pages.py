@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from newswatch.models import Change
-from newswatch.store.base import MARK_END, MARK_START, ArticleRecord, StoredVersion
+from newswatch.store import MARK_END, MARK_START, ArticleRecord, StoredVersion
 from newswatch.textdir import direction
 from newswatch.web.diffview import diff_view
 

@@ -1,9 +1,9 @@
 """Serving the web view with uvicorn: in the foreground (``newswatch serve``) or on a
 background thread (tests, benchmarks).
 
-The view reads through a :class:`~newswatch.store.ReadOnlyStore`. A database written by an
-older newswatch is upgraded first, through the ordinary writable store, once, before the
-read-only one opens; from then on nothing the view does can write.
+The view reads through a read-only :class:`~newswatch.store.HistoryReader`. A database
+written by an older newswatch is upgraded first, through the ordinary writable store, once,
+before the read-only one opens; from then on nothing the view does can write.
 """
 
 from __future__ import annotations
@@ -17,22 +17,16 @@ from types import TracebackType
 import uvicorn
 
 from newswatch.errors import NewswatchError
-from newswatch.store import open_readonly, open_store
-from newswatch.store.readonly import ReadOnlyStore, schema_version
-from newswatch.store.schema import LATEST_VERSION
+from newswatch.store import HistoryReader, open_store
 from newswatch.web.app import create_app
 
 log = logging.getLogger(__name__)
 
 
-def open_for_view(database: Path) -> ReadOnlyStore:
-    """The read-only store over ``database``, upgrading an older schema first."""
-    if not database.is_file():
-        raise NewswatchError(f"{database}: no database yet (run 'newswatch check' first)")
-    if schema_version(database) < LATEST_VERSION:
-        log.info("upgrading %s to schema version %d before serving it", database, LATEST_VERSION)
-        open_store(database).close()
-    return open_readonly(database)
+def open_for_view(database: str | Path) -> HistoryReader:
+    """The read-only store over ``database`` (a file or a URL), upgrading an older schema
+    first; a database not created yet is a :class:`~newswatch.errors.StoreError`."""
+    return open_store(database, readonly=True, upgrade=True)
 
 
 def is_loopback(host: str) -> bool:
@@ -57,7 +51,7 @@ def served_at(host: str, port: int) -> str | None:
     return f"http://{shown}:{port}"
 
 
-def serve(database: Path, host: str, port: int, token: str | None) -> None:
+def serve(database: str | Path, host: str, port: int, token: str | None) -> None:
     """Run the view until interrupted (uvicorn handles SIGINT/SIGTERM)."""
     store = open_for_view(database)
     try:
@@ -70,7 +64,7 @@ def serve(database: Path, host: str, port: int, token: str | None) -> None:
 class BackgroundServer:
     """The view on a real uvicorn server on a free port of 127.0.0.1, on a thread."""
 
-    def __init__(self, database: Path, *, token: str | None = None, host: str = "127.0.0.1"):
+    def __init__(self, database: str | Path, *, token: str | None = None, host: str = "127.0.0.1"):
         self.store = open_for_view(database)
         config = uvicorn.Config(
             create_app(self.store, token=token),

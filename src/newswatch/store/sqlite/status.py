@@ -7,20 +7,23 @@ from pathlib import Path
 
 from newswatch.clock import utc_now
 from newswatch.models import parse_iso
-from newswatch.store.base import SourceState, StoreStats
-from newswatch.store.connection import SqliteConnection
-from newswatch.store.records import ts
+from newswatch.store.records import SourceState, StoreStats
+from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.rows import ts
 
 
-class Status(SqliteConnection):
+class Status:
     """Aggregate counts, each read as one consistent snapshot."""
+
+    def __init__(self, c: SqliteConnection) -> None:
+        self._c = c
 
     def source_states(self, now: datetime | None = None) -> list[SourceState]:
         """Counts per enabled (configured) source; ``due`` is judged at ``now`` (default: the
         real clock). An article counts for every source that found it (``article_sources``);
         a duplicate merged into another article counts for none."""
         stamp = ts(now if now is not None else utc_now())
-        rows = self._rows(
+        rows = self._c.rows(
             """
             WITH mine AS (
               SELECT x.source_id AS found_by, a.*
@@ -92,13 +95,13 @@ class Status(SqliteConnection):
     def stats(self, now: datetime) -> StoreStats:
         """Counts for metrics and health, read under one lock (one consistent snapshot)."""
         stamp = ts(now)
-        with self._lock, self._conn:
-            self._conn.execute("BEGIN")  # one read snapshot for all the counts
+        with self._c.lock, self._c.conn:
+            self._c.conn.execute("BEGIN")  # one read snapshot for all the counts
             fetches = {
                 r["outcome"]: int(r["n"])
-                for r in self._rows("SELECT outcome, count(*) AS n FROM fetches GROUP BY outcome")
+                for r in self._c.rows("SELECT outcome, count(*) AS n FROM fetches GROUP BY outcome")
             }
-            c = self._row(
+            c = self._c.row(
                 "SELECT count(*) AS total, sum(title_changed) AS title,"
                 " sum(paragraphs_added > 0) AS added, sum(paragraphs_removed > 0) AS removed,"
                 " sum(paragraphs_modified > 0) AS modified, sum(silent) AS silent,"
@@ -107,11 +110,11 @@ class Status(SqliteConnection):
             )
             deliveries = {
                 (r["channel"], r["state"]): int(r["n"])
-                for r in self._rows(
+                for r in self._c.rows(
                     "SELECT channel, state, count(*) AS n FROM deliveries GROUP BY channel, state"
                 )
             }
-            a = self._row(
+            a = self._c.row(
                 "SELECT count(*) AS n, sum(a.consecutive_failures > 0) AS failing,"
                 " min(CASE WHEN a.next_check_at <= :now AND (a.lease_until IS NULL"
                 " OR a.lease_until <= :now) THEN a.next_check_at END) AS oldest_due,"
@@ -120,12 +123,12 @@ class Status(SqliteConnection):
                 " WHERE a.state = 'active' AND s.enabled = 1",
                 {"now": stamp},
             )
-            quarantined = self._row("SELECT count(*) AS n FROM quarantine")
+            quarantined = self._c.row("SELECT count(*) AS n FROM quarantine")
         assert c is not None and a is not None and quarantined is not None
         oldest = parse_iso(a["oldest_due"])
         size = 0
         for suffix in ("", "-wal"):
-            file = Path(f"{self.path}{suffix}")
+            file = Path(f"{self._c.path}{suffix}")
             size += file.stat().st_size if file.exists() else 0
         kinds = ("title", "added", "removed", "modified", "silent", "stamped", "major")
         return StoreStats(

@@ -7,17 +7,20 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from newswatch.errors import StoreError
-from newswatch.store.base import DocumentValidators
-from newswatch.store.connection import SqliteConnection
-from newswatch.store.records import ts
+from newswatch.store.records import DocumentValidators
+from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.rows import ts
 
 
-class ValidatorStore(SqliteConnection):
+class ValidatorStore:
     """Reading and keeping discovery validators, per source and document URL."""
+
+    def __init__(self, c: SqliteConnection) -> None:
+        self._c = c
 
     def discovery_validators(self, source: str, settings: str) -> list[DocumentValidators]:
         """The source's validators kept under these ``settings`` (none under others)."""
-        rows = self._rows(
+        rows = self._c.rows(
             "SELECT v.url, v.etag, v.last_modified FROM discovery_validators v"
             " JOIN sources s ON s.id = v.source_id WHERE s.name = ? AND v.settings = ?"
             " ORDER BY v.url",
@@ -35,8 +38,8 @@ class ValidatorStore(SqliteConnection):
         """Upsert the validators of documents just read; a document now served without any
         validator loses its row (nothing to send back)."""
         stamp = ts(now)
-        with self._transaction() as db:
-            row = self._row("SELECT id FROM sources WHERE name = ?", [source])
+        with self._c.transaction() as db:
+            row = self._c.row("SELECT id FROM sources WHERE name = ?", [source])
             if row is None:
                 raise StoreError(f"unknown source {source!r}")
             source_id = int(row["id"])

@@ -1,21 +1,16 @@
-"""The SQLite store on real files: schema, claims and fencing, versions, outbox, readers."""
+"""The store contract: what every backend must do, run against each (see conftest.py).
+
+Claims and fencing, versions and "last seen", changes with their deliveries, the outbox,
+the readers. Nothing here may depend on one backend; SQLite-only behaviour (schema steps,
+file locks, crash safety of the file) is in tests/test_store_sqlite.py.
+"""
 
 from __future__ import annotations
 
-import itertools
-import json
-import signal
-import sqlite3
-import subprocess
-import sys
-import textwrap
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from newswatch.errors import StoreError
 from newswatch.models import Article, Change, ParagraphOp, Stamp, WordOp
@@ -25,11 +20,9 @@ from newswatch.store import (
     DueArticle,
     FetchRecord,
     SourceSpec,
-    SqliteStore,
+    Store,
     change_uid,
-    open_store,
 )
-from newswatch.store.schema import LATEST_VERSION, MIGRATIONS, Migration, migrate
 
 T0 = datetime(2016, 7, 20, 13, 0, tzinfo=UTC)
 URL = "https://www.alhurra.com/a/carter-coalition-isis/312345.html"
@@ -118,15 +111,7 @@ def check(
     )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    opened = open_store(tmp_path / "sub" / "newswatch.db")
-    assert isinstance(opened, SqliteStore)
-    yield opened
-    opened.close()
-
-
-def claim_one(store: SqliteStore, at: datetime) -> DueArticle:
+def claim_one(store: Store, at: datetime) -> DueArticle:
     claimed = store.claim_due(at, limit=10, lease_seconds=60)
     assert len(claimed) == 1
     return claimed[0]
@@ -140,60 +125,10 @@ V2 = article(
 )
 
 
-# ------------------------------------------------------------------ schema
-
-
-def test_migrates_empty_and_reopens_idempotently(tmp_path: Path) -> None:
-    path = tmp_path / "deep" / "dir" / "n.db"
-    first = open_store(path)
-    first.close()
-    second = open_store(path)
-    second.close()
-    db = sqlite3.connect(path)
-    applied = db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
-    assert applied == [(m.version,) for m in MIGRATIONS]
-    assert applied[-1] == (LATEST_VERSION,)
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"sources", "articles", "versions", "changes", "fetches", "deliveries"} <= tables
-    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    unique = {r[1]: r[2] for r in db.execute("PRAGMA index_list(versions)")}
-    assert unique["idx_versions_article_id_n"] == 1
-
-
-def test_older_database_gets_only_the_new_steps(tmp_path: Path) -> None:
-    db = Database(tmp_path / "old.db")
-    assert migrate(db, T0) == [m.version for m in MIGRATIONS]
-
-    def add_note(db: Database) -> None:
-        db.execute("ALTER TABLE articles ADD COLUMN note TEXT")
-
-    future = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "note", add_note))
-    assert migrate(db, T0, future) == [LATEST_VERSION + 1]
-    assert migrate(db, T0, future) == []
-    assert "note" in db.table("articles").columns_dict
-
-
-def test_newer_database_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "n.db"
-    open_store(path).close()
-    with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01')")
-    with pytest.raises(StoreError, match="newer"):
-        open_store(path)
-
-
-def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
-    path = tmp_path / "junk.db"
-    path.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(StoreError):
-        open_store(path)
-
-
 # ------------------------------------------------------------------ sources and claims
 
 
-def test_sync_claim_lease_expiry_and_fencing(store: SqliteStore) -> None:
+def test_sync_claim_lease_expiry_and_fencing(store: Store) -> None:
     store.sync_sources([spec()], T0)
     store.sync_sources([spec()], T0)  # idempotent: still one article
     first = claim_one(store, T0)
@@ -216,7 +151,7 @@ def test_sync_claim_lease_expiry_and_fencing(store: SqliteStore) -> None:
     assert len(store.claim_due(T0 + timedelta(minutes=5), 10, 60, force=True)) == 1
 
 
-def test_claim_order_limit_and_source_filter(store: SqliteStore) -> None:
+def test_claim_order_limit_and_source_filter(store: Store) -> None:
     store.sync_sources([spec("a", "https://a.example/1"), spec("b", "https://b.example/1")], T0)
     assert store.add_articles("b", ["https://b.example/2", "https://b.example/1"], T0) == 1
     assert [d.source for d in store.claim_due(T0, 10, 60, sources=["b"])] == ["b", "b"]
@@ -230,7 +165,7 @@ def test_claim_order_limit_and_source_filter(store: SqliteStore) -> None:
         store.add_articles("nope", ["https://x.example/"], T0)
 
 
-def test_removed_source_is_kept_but_not_claimed(store: SqliteStore) -> None:
+def test_removed_source_is_kept_but_not_claimed(store: Store) -> None:
     store.sync_sources([spec("a", "https://a.example/1"), spec("b", "https://b.example/1")], T0)
     store.sync_sources([spec("a", "https://a.example/1", interval=60)], T0)
     assert [d.source for d in store.claim_due(T0, 10, 60)] == ["a"]
@@ -241,7 +176,7 @@ def test_removed_source_is_kept_but_not_claimed(store: SqliteStore) -> None:
     assert store.claim_due(T0 + timedelta(hours=1), 10, 60) == []
 
 
-def test_worker_pool_claims_each_article_once(store: SqliteStore) -> None:
+def test_worker_pool_claims_each_article_once(store: Store) -> None:
     store.sync_sources([SourceSpec("feed", "https://f.example/rss", "feed", 600, "UTC")], T0)
     urls = [f"https://f.example/{i}" for i in range(40)]
     store.add_articles("feed", urls, T0)
@@ -257,27 +192,10 @@ def test_worker_pool_claims_each_article_once(store: SqliteStore) -> None:
     assert sorted(claimed) == sorted(urls)
 
 
-def test_two_connections_share_claims_and_a_held_lock_is_a_store_error(tmp_path: Path) -> None:
-    path = tmp_path / "shared.db"
-    one, two = SqliteStore(path), SqliteStore(path, busy_timeout_ms=50)
-    one.sync_sources([SourceSpec("feed", "https://f.example/rss", "feed", 600, "UTC")], T0)
-    one.add_articles("feed", [f"https://f.example/{i}" for i in range(6)], T0)
-    got = [d.url for _ in range(3) for s in (one, two) for d in s.claim_due(T0, 1, 60)]
-    assert len(got) == len(set(got)) == 6
-    blocker = sqlite3.connect(path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")
-    with pytest.raises(StoreError, match="locked"):
-        two.claim_due(T0 + timedelta(hours=1), 1, 60)
-    blocker.execute("ROLLBACK")
-    assert len(two.claim_due(T0 + timedelta(hours=1), 1, 60)) == 1
-    one.close()
-    two.close()
-
-
 # ------------------------------------------------------------------ versions and changes
 
 
-def test_first_version_then_same_hash_only_bumps_last_seen(store: SqliteStore) -> None:
+def test_first_version_then_same_hash_only_bumps_last_seen(store: Store) -> None:
     store.sync_sources([spec()], T0)
     due = claim_one(store, T0)
     rec = store.record_check(check(due, T0, V1))
@@ -310,7 +228,7 @@ def test_first_version_then_same_hash_only_bumps_last_seen(store: SqliteStore) -
     assert [f["outcome"] for f in fetched] == ["not_modified", "unchanged", "new_version"]
 
 
-def test_new_version_change_and_deliveries_written_together(store: SqliteStore) -> None:
+def test_new_version_change_and_deliveries_written_together(store: Store) -> None:
     store.sync_sources([spec()], T0)
     due = claim_one(store, T0)
     store.record_check(check(due, T0, V1))
@@ -348,7 +266,7 @@ def test_new_version_change_and_deliveries_written_together(store: SqliteStore) 
     assert [c.to_n for c in store.changes()] == [2]
 
 
-def test_failure_mid_record_rolls_back_everything(store: SqliteStore) -> None:
+def test_failure_mid_record_rolls_back_everything(store: Store) -> None:
     store.sync_sources([spec()], T0)
     store.record_check(check(claim_one(store, T0), T0, V1))
     at = T0 + timedelta(hours=1)
@@ -366,7 +284,7 @@ def test_failure_mid_record_rolls_back_everything(store: SqliteStore) -> None:
     assert store.record_check(check(due, at, V2, change(V1, V2))).version_n == 2
 
 
-def test_delivery_retry_and_give_up(store: SqliteStore) -> None:
+def test_delivery_retry_and_give_up(store: Store) -> None:
     store.sync_sources([spec()], T0)
     store.record_check(check(claim_one(store, T0), T0, V1))
     at = T0 + timedelta(hours=1)
@@ -386,10 +304,39 @@ def test_delivery_retry_and_give_up(store: SqliteStore) -> None:
     assert (state.pending_deliveries, state.failed_deliveries) == (0, 1)
 
 
+def test_delivery_claims_lease_and_fence(store: Store) -> None:
+    """Two senders: a claimed delivery is invisible to the other until its lease expires;
+    the stale claim can neither renew nor settle it after a newer claim took over."""
+    store.sync_sources([spec()], T0)
+    store.record_check(check(claim_one(store, T0), T0, V1))
+    at = T0 + timedelta(hours=1)
+    store.record_check(check(claim_one(store, at), at, V2, change(V1, V2), channels=("a", "b")))
+    (a,) = store.claim_deliveries(at, 10, 30, channels=["a"])
+    assert a.channel == "a" and a.lease_token == 1
+    assert store.claim_deliveries(at, 10, 30, channels=["a"]) == []  # leased
+    (b,) = store.claim_deliveries(at, 10, 30, exclude=["a"])
+    assert b.channel == "b"
+    later = at + timedelta(seconds=31)
+    (again,) = store.claim_deliveries(later, 10, 30, channels=["a"])  # lease expired
+    assert (again.id, again.lease_token) == (a.id, 2)
+    assert not store.renew_delivery(a.id, a.lease_token, later + timedelta(seconds=30))
+    assert not store.mark_delivered(a.id, later, a.lease_token)  # the stale claim is fenced
+    assert store.renew_delivery(again.id, again.lease_token, later + timedelta(seconds=30))
+    assert store.mark_delivered(again.id, later, again.lease_token)
+    assert store.claim_deliveries(later + timedelta(days=1), 10, 30, channels=["a"]) == []
+    # a released claim is free at once; a retried one waits for its next attempt
+    store.release_deliveries([(b.id, b.lease_token)])
+    (b2,) = store.claim_deliveries(at, 10, 30, channels=["b"])
+    assert store.mark_retry(b2.id, "HTTP 503", at + timedelta(minutes=1), False, b2.lease_token)
+    assert store.claim_deliveries(at + timedelta(seconds=59), 10, 30) == []
+    (b3,) = store.claim_deliveries(at + timedelta(minutes=1), 10, 30)
+    assert (b3.id, b3.attempts, b3.lease_token) == (b.id, 1, 3)
+
+
 # ------------------------------------------------------------------ readers
 
 
-def test_find_article_by_canonical_and_trailing_slash(store: SqliteStore) -> None:
+def test_find_article_by_canonical_and_trailing_slash(store: Store) -> None:
     store.sync_sources([spec()], T0)
     store.record_check(check(claim_one(store, T0), T0, V1))
     for url in (URL, URL + "/", CANONICAL, CANONICAL + "/"):
@@ -398,7 +345,7 @@ def test_find_article_by_canonical_and_trailing_slash(store: SqliteStore) -> Non
     assert store.find_article("https://elsewhere.example/") is None
 
 
-def test_source_states_counts(store: SqliteStore) -> None:
+def test_source_states_counts(store: Store) -> None:
     store.sync_sources(
         [spec(), SourceSpec("feed", "https://f.example/rss", "feed", 300, "Asia/Riyadh")], T0
     )
@@ -418,117 +365,3 @@ def test_source_states_counts(store: SqliteStore) -> None:
     assert failing is not None and failing.consecutive_failures == 1
     later = T0 + timedelta(hours=1)
     assert {s.name: s.due for s in store.source_states(later)} == {"alhurra": 1, "feed": 2}
-
-
-# ------------------------------------------------------------------ crash safety
-
-_WRITER = textwrap.dedent(
-    """
-    import os, signal, sys
-    from datetime import UTC, datetime, timedelta
-    from newswatch.models import Article, Change
-    from newswatch.normalize import content_hash
-    from newswatch.store import CheckResult, FetchRecord, SourceSpec, open_store
-
-    store = open_store(sys.argv[1])
-    # "STATEMENT@I#K": SIGKILL ourselves just before the K-th statement of iteration I that
-    # contains STATEMENT runs, which lands inside record_check's transaction for sure
-    trigger, _, where = sys.argv[2].partition("@")
-    at_iteration, _, nth = where.partition("#")
-    i = seen = 0
-
-    def trace(sql):
-        global seen
-        if trigger and i == int(at_iteration) and trigger.lower() in sql.lower():
-            seen += 1
-            if seen == int(nth or 1):
-                os.kill(os.getpid(), signal.SIGKILL)
-
-    store._conn.set_trace_callback(trace)
-    url = "https://crash.example/a"
-    store.sync_sources([SourceSpec("crash", url, "article", 60, "UTC")], datetime.now(UTC))
-    while True:
-        i += 1
-        now = datetime.now(UTC)
-        (due,) = store.claim_due(now, 1, 0, force=True)
-        latest = store.latest_version(due.article_id)
-        if latest is not None and i % 3 == 0:
-            title, paras = latest.title, latest.paragraphs
-        else:
-            title, paras = "t " + os.urandom(4).hex(), ["p " + os.urandom(8).hex()] * (i % 5 + 1)
-        art = Article(url=url, title=title, paragraphs=paras)
-        change = Change(True, "", title, 1, 0, 0, None, True, "minor", None, [], [], [])
-        store.record_check(CheckResult(
-            due=due,
-            fetch=FetchRecord(url=url, started_at=now, outcome="new_version", status=200),
-            checked_at=now,
-            next_check_at=now + timedelta(seconds=60),
-            article=art,
-            content_hash=content_hash(title, paras),
-            change=change if latest is not None else None,
-            channels=("log", "webhook"),
-        ))
-        print(i, flush=True)
-    """
-)
-
-# (kill trigger, lines to read first): an external SIGKILL at whatever point the loop has
-# reached, or a self-inflicted one just before a given statement of record_check
-_ROUNDS = (
-    ("", 7),
-    ('INSERT INTO "changes"@5', 4),
-    ("", 23),
-    ("INSERT OR IGNORE INTO deliveries@4", 3),
-    ('INSERT INTO "versions"@2', 1),
-    ("COMMIT@8#2", 7),  # claim_due commits first, then record_check
-    ("UPDATE articles SET last_checked_at@6", 5),
-    ("", 15),
-)
-
-
-@pytest.mark.slow
-def test_sigkill_mid_write_leaves_consistent_history(tmp_path: Path) -> None:
-    db_path = tmp_path / "crash.db"
-    script = tmp_path / "writer.py"
-    script.write_text(_WRITER)
-    printed = 0
-    for trigger, lines in _ROUNDS:
-        proc = subprocess.Popen(
-            [sys.executable, str(script), str(db_path), trigger],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        out, err = (proc.stdout, proc.stderr)
-        assert out is not None and err is not None
-        for _ in range(lines):
-            assert out.readline(), err.read()
-        if trigger:
-            assert out.readline() == "", "the writer should have killed itself"
-        proc.send_signal(signal.SIGKILL)
-        assert proc.wait() == -signal.SIGKILL, err.read()
-        printed += lines + len(out.read().splitlines())  # lines it wrote before dying
-        out.close()
-        err.close()
-
-    db = sqlite3.connect(db_path)
-    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-    fetches = db.execute("SELECT count(*) FROM fetches").fetchone()[0]
-    external = sum(1 for trigger, _ in _ROUNDS if not trigger)
-    # every check it reported is there; at most one unreported commit per external kill
-    assert printed <= fetches <= printed + external
-    ns = [r[0] for r in db.execute("SELECT n FROM versions ORDER BY n")]
-    assert len(ns) > 20 and ns == list(range(1, len(ns) + 1))
-    hashes = [r[0] for r in db.execute("SELECT hash FROM versions ORDER BY n")]
-    assert all(a != b for a, b in itertools.pairwise(hashes))
-    changes = db.execute("SELECT from_n, to_n, id FROM changes ORDER BY to_n").fetchall()
-    assert [(f, t) for f, t, _ in changes] == [(n - 1, n) for n in ns[1:]]
-    per_change = db.execute("SELECT change_id, count(*) FROM deliveries GROUP BY change_id")
-    assert dict(per_change.fetchall()) == {cid: 2 for _, _, cid in changes}
-    store = open_store(db_path)  # and the store still opens and reads it
-    (state,) = store.source_states()
-    assert state.versions == len(ns) and state.changes == len(changes)
-    history = json.dumps([c.as_dict() for c in store.changes(limit=5)])
-    assert '"from"' in history
-    store.close()

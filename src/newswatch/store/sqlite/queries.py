@@ -1,7 +1,7 @@
 """The history readers' queries: filtered change pages, timelines, full-text search, export.
 
-A mixin over the store's one connection (:class:`~newswatch.store.sqlite.SqliteStore` and
-its read-only twin use it), kept apart from the write path. Every list is bounded or
+One part of the SQLite store, over its one connection (the writable store and the
+read-only reader both hold one), kept apart from the write path. Every list is bounded or
 paged by key (``changes.id``, ``versions.id``), never by OFFSET over a big table, so a page
 costs the same with 100 versions or 100,000; the one OFFSET left is over the (small) list
 of articles a search matched.
@@ -10,12 +10,12 @@ of articles a search matched.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from newswatch.models import Stamp, parse_iso
 from newswatch.normalize import comparable
-from newswatch.store.base import (
+from newswatch.store.records import (
     MARK_END,
     MARK_START,
     ArticleRecord,
@@ -27,7 +27,9 @@ from newswatch.store.base import (
     VersionRow,
     VersionStub,
 )
-from newswatch.store.records import Row, change_record, required_time, ts, version_record
+from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.readers import Readers
+from newswatch.store.sqlite.rows import Row, change_record, required_time, ts, version_record
 
 _CHANGE_FROM = """
 FROM changes c
@@ -38,12 +40,14 @@ _CHANGE_COLUMNS = "c.*, s.name AS source_name, a.url AS article_url, a.title AS 
 
 _KIND_SQL: dict[ChangeKind, str] = {
     "title": "c.title_changed = 1",
-    "added": "c.paragraphs_added > 0",
-    "removed": "c.paragraphs_removed > 0",
-    "modified": "c.paragraphs_modified > 0",
+    "paragraphs-added": "c.paragraphs_added > 0",
+    "paragraphs-removed": "c.paragraphs_removed > 0",
+    "paragraphs-modified": "c.paragraphs_modified > 0",
     "stamped": "c.new_updated_stamp IS NOT NULL",
     "silent": "c.silent = 1",
     "correction": "json_extract(c.record_json, '$.correction') IS NOT NULL",
+    "removed": "c.kind = 'removed'",
+    "restored": "c.kind = 'restored'",
 }
 
 _BATCH = 500
@@ -93,29 +97,19 @@ def fts_query(text: str) -> str | None:
 
 
 class HistoryQueries:
-    """The :class:`~newswatch.store.base.HistoryReader` queries, for a store class that
-    provides ``_rows`` (and ``_change``/``_article_rows`` record builders) over one
-    connection."""
+    """The history views' queries (change pages, timelines, search, export streams)."""
 
-    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        raise NotImplementedError  # provided by the store class
-
-    def _article_rows(
-        self,
-        where: str,
-        params: list[Any],
-        order: str = "a.id",
-        order_params: Sequence[Any] = (),
-    ) -> list[ArticleRecord]:
-        raise NotImplementedError  # provided by the store class
+    def __init__(self, c: SqliteConnection, readers: Readers) -> None:
+        self._c = c
+        self._readers = readers
 
     def article(self, article_id: int) -> ArticleRecord | None:
-        rows = self._article_rows("a.id = ?", [article_id])
+        rows = self._readers.article_rows("a.id = ?", [article_id])
         return rows[0] if rows else None
 
     def version_stubs(self, article_id: int) -> list[VersionStub]:
         """The article's versions in order, without their text."""
-        rows = self._rows(
+        rows = self._c.rows(
             "SELECT article_id, n, hash, title, published, updated, stamps, language,"
             " first_seen_at, last_seen_at, seen_count, json_array_length(paragraphs) AS np"
             " FROM versions WHERE article_id = ? ORDER BY n",
@@ -174,18 +168,18 @@ class HistoryQueries:
         self, where: list[str], params: list[Any], order: str, limit: int
     ) -> list[Row]:
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return self._rows(
+        return self._c.rows(
             f"SELECT {_CHANGE_COLUMNS} {_CHANGE_FROM}{clause} ORDER BY c.id {order} LIMIT ?",
             [*params, limit],
         )
 
     def _any_change(self, where: list[str], params: list[Any], op: str, key: int) -> bool:
         clause = " AND ".join([*where, f"c.id {op} ?"])
-        found = self._rows(f"SELECT 1 AS x {_CHANGE_FROM} WHERE {clause} LIMIT 1", [*params, key])
+        found = self._c.rows(f"SELECT 1 AS x {_CHANGE_FROM} WHERE {clause} LIMIT 1", [*params, key])
         return bool(found)
 
     def change_by_uid(self, uid: str) -> StoredChange | None:
-        rows = self._rows(f"SELECT {_CHANGE_COLUMNS} {_CHANGE_FROM} WHERE c.uid = ?", [uid])
+        rows = self._c.rows(f"SELECT {_CHANGE_COLUMNS} {_CHANGE_FROM} WHERE c.uid = ?", [uid])
         return change_record(rows[0]) if rows else None
 
     def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
@@ -194,7 +188,7 @@ class HistoryQueries:
         match = fts_query(query)
         if match is None:
             return []
-        groups = self._rows(
+        groups = self._c.rows(
             "SELECT v.article_id, min(v.n) AS first_n, max(v.n) AS last_n,"
             " count(*) AS matching, max(v.id) AS last_id"
             " FROM versions_fts f JOIN versions v ON v.id = f.rowid"
@@ -204,7 +198,7 @@ class HistoryQueries:
         )
         hits: list[SearchHit] = []
         for group in groups:
-            rows = self._rows(
+            rows = self._c.rows(
                 "SELECT v.title, v.language, v.first_seen_at, a.url, s.name AS source,"
                 " (SELECT count(*) FROM versions w WHERE w.article_id = v.article_id) AS total,"
                 f" snippet(versions_fts, -1, '{MARK_START}', '{MARK_END}', '…', 32) AS snip"
@@ -239,7 +233,7 @@ class HistoryQueries:
         while True:
             where = "v.id > ?" + (" AND s.name = ?" if source is not None else "")
             params: list[Any] = [last, *([source] if source is not None else [])]
-            rows = self._rows(
+            rows = self._c.rows(
                 "SELECT v.*, s.name AS source_name, a.url AS article_url,"
                 " a.canonical_url AS article_canonical FROM versions v"
                 " JOIN articles a ON a.id = v.article_id JOIN sources s ON s.id = a.source_id"
@@ -270,4 +264,4 @@ class HistoryQueries:
 
     def source_names(self) -> list[str]:
         """Every source the database knows (configured now or before), by name."""
-        return [row["name"] for row in self._rows("SELECT name FROM sources ORDER BY name")]
+        return [row["name"] for row in self._c.rows("SELECT name FROM sources ORDER BY name")]

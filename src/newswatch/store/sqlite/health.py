@@ -10,15 +10,18 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from newswatch.store.base import CheckResult
-from newswatch.store.connection import SqliteConnection, insert_row
-from newswatch.store.outbox import insert_delivery
+from newswatch.store.records import CheckResult
+from newswatch.store.sqlite.connection import SqliteConnection, insert_row
+from newswatch.store.sqlite.outbox import insert_delivery
 
 
-class SourceHealth(SqliteConnection):
+class SourceHealth:
     """Counting a source's failure streaks and raising its events."""
 
-    def _raise_events(
+    def __init__(self, c: SqliteConnection) -> None:
+        self._c = c
+
+    def raise_events(
         self, db: Database, result: CheckResult, has_version: bool, checked: str
     ) -> tuple[str, ...]:
         """Source health and article removal, decided in the check's own transaction.
@@ -30,7 +33,7 @@ class SourceHealth(SqliteConnection):
         raises ``removed`` once (on its first failure).
         """
         due, fetch = result.due, result.fetch
-        source = self._row(
+        source = self._c.row(
             "SELECT s.id, s.name, s.url, s.health, s.health_since, s.failure_streak,"
             " s.extract_streak"
             " FROM sources s JOIN articles a ON a.source_id = s.id WHERE a.id = ?",

@@ -7,7 +7,6 @@ Source health events are decided by :mod:`newswatch.store.health` and alerts que
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from typing import Any
 
@@ -15,26 +14,26 @@ from sqlite_utils import Database
 
 from newswatch.models import Redirect, iso
 from newswatch.normalize import content_hash
-from newswatch.store import follow
-from newswatch.store.base import AlertRoute, CheckResult, FetchRecord, Recorded
-from newswatch.store.connection import insert_row
-from newswatch.store.health import SourceHealth
-from newswatch.store.outbox import Outbox
-from newswatch.store.records import to_json, ts
-
-
-def change_uid(url: str, from_hash: str, to_hash: str, to_n: int) -> str:
-    """The stable id of a change (webhook ``id``, delivery keys): same inputs, same id."""
-    digest = hashlib.sha256(f"{url}\n{from_hash}\n{to_hash}\n{to_n}".encode())
-    return digest.hexdigest()[:32]
+from newswatch.store import change_uid
+from newswatch.store.records import AlertRoute, CheckResult, FetchRecord, Recorded
+from newswatch.store.sqlite import follow
+from newswatch.store.sqlite.connection import SqliteConnection, insert_row
+from newswatch.store.sqlite.health import SourceHealth
+from newswatch.store.sqlite.outbox import Outbox
+from newswatch.store.sqlite.rows import to_json, ts
 
 
 def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
     return {"status": redirect.status, "url": redirect.url, "location": redirect.location}
 
 
-class CheckRecording(Outbox, SourceHealth):
+class CheckRecording:
     """Writing a check's result (see module docstring)."""
+
+    def __init__(self, c: SqliteConnection, outbox: Outbox, health: SourceHealth) -> None:
+        self._c = c
+        self._outbox = outbox
+        self._health = health
 
     def record_check(self, result: CheckResult) -> Recorded:
         """Write a check's whole result in ONE transaction, fenced by the lease token.
@@ -54,8 +53,8 @@ class CheckRecording(Outbox, SourceHealth):
         due, fetch, article = result.due, result.fetch, result.article
         checked = ts(result.checked_at)
         change_id: int | None = None
-        with self._transaction() as db:
-            row = self._row(
+        with self._c.transaction() as db:
+            row = self._c.row(
                 "SELECT url, lease_token, lease_until FROM articles WHERE id = ?",
                 [due.article_id],
             )
@@ -75,12 +74,12 @@ class CheckRecording(Outbox, SourceHealth):
                     )
             fetch_id = self._insert_fetch(db, due.article_id, fetch)
             self._update_article(db, result, checked)
-            latest = self._row(
+            latest = self._c.row(
                 "SELECT id, n, hash FROM versions WHERE article_id = ? ORDER BY n DESC LIMIT 1",
                 [due.article_id],
             )
             change = result.change
-            events = self._raise_events(db, result, latest is not None, checked)
+            events = self._health.raise_events(db, result, latest is not None, checked)
             if result.quarantine is not None and article is not None:
                 db.table("quarantine").insert(
                     {
@@ -199,7 +198,9 @@ class CheckRecording(Outbox, SourceHealth):
             },
         )
         routes = [AlertRoute(c) for c in result.channels] + list(result.routes)
-        self._queue_change(db, change_id, uid, result.due.article_id, routes, result.checked_at)
+        self._outbox.queue_change(
+            db, change_id, uid, result.due.article_id, routes, result.checked_at
+        )
         return change_id
 
     @staticmethod

@@ -13,14 +13,17 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.errors import StoreError
-from newswatch.store import follow
-from newswatch.store.base import SourceSpec
-from newswatch.store.connection import SqliteConnection, insert_row
-from newswatch.store.records import ts
+from newswatch.store.records import SourceSpec
+from newswatch.store.sqlite import follow
+from newswatch.store.sqlite.connection import SqliteConnection, insert_row
+from newswatch.store.sqlite.rows import ts
 
 
-class SourceSync(SqliteConnection):
+class SourceSync:
     """Upserting sources and following their articles."""
+
+    def __init__(self, c: SqliteConnection) -> None:
+        self._c = c
 
     def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
         """Upsert configured sources by name; disable (but keep) the ones no longer listed.
@@ -30,10 +33,10 @@ class SourceSync(SqliteConnection):
         article's next check forward so none waits longer than the new interval.
         """
         stamp = ts(now)
-        with self._transaction() as db:
+        with self._c.transaction() as db:
             existing = {
                 row["name"]: row
-                for row in self._rows("SELECT id, name, url, kind, interval_seconds FROM sources")
+                for row in self._c.rows("SELECT id, name, url, kind, interval_seconds FROM sources")
             }
             for spec in sources:
                 fields = {
@@ -83,7 +86,7 @@ class SourceSync(SqliteConnection):
         source's URL moved comes back.
         """
         stamp = ts(now)
-        with self._transaction() as db:
+        with self._c.transaction() as db:
             source_id = self._source_id(source)
             return sum(self._follow(db, source_id, url, stamp) for url in urls)
 
@@ -92,7 +95,7 @@ class SourceSync(SqliteConnection):
     ) -> int:
         """Record feed ``updated``/sitemap ``lastmod`` dates; return how many articles were
         pulled forward (see :func:`newswatch.store.follow.note_update`)."""
-        with self._transaction() as db:
+        with self._c.transaction() as db:
             source_id = self._source_id(source)
             return sum(follow.note_update(db, source_id, url, at, now) for url, at in updates)
 
@@ -107,7 +110,7 @@ class SourceSync(SqliteConnection):
     ) -> None:
         """Remember the source's last discovery (links listed, the error, or not modified:
         then the count listed by the last full read is kept)."""
-        with self._transaction() as db:
+        with self._c.transaction() as db:
             fields: dict[str, Any] = {
                 "last_discovery_at": ts(now),
                 "last_discovery_error": error,
@@ -118,7 +121,7 @@ class SourceSync(SqliteConnection):
             db.table("sources").update(self._source_id(source), fields)
 
     def _source_id(self, name: str) -> int:
-        row = self._row("SELECT id FROM sources WHERE name = ?", [name])
+        row = self._c.row("SELECT id FROM sources WHERE name = ?", [name])
         if row is None:
             raise StoreError(f"unknown source {name!r}")
         return int(row["id"])
@@ -126,7 +129,7 @@ class SourceSync(SqliteConnection):
     def _follow(self, db: Database, source_id: int, url: str, stamp: str) -> bool:
         """Watch ``url`` for ``source_id`` unless it is already watched; True if new."""
         target = follow.resolve(db, url)
-        exact = self._row("SELECT id FROM articles WHERE url = ?", [url])
+        exact = self._c.row("SELECT id FROM articles WHERE url = ?", [url])
         new = False
         if target is None or exact is not None:
             new = self._add_article(db, source_id, url, stamp)

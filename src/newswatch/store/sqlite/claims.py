@@ -1,7 +1,7 @@
 """Claiming due articles: leases with a fencing token, so two checkers never record one claim.
 
-The token bumped here is the one :meth:`~newswatch.store.recording.CheckRecording.record_check`
-checks before it writes anything.
+The token bumped here is the one recording a check (:mod:`.recording`) checks before it
+writes anything.
 """
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from newswatch.models import parse_iso
-from newswatch.store.base import DueArticle
-from newswatch.store.connection import SqliteConnection
-from newswatch.store.readers import url_variants
-from newswatch.store.records import ts
+from newswatch.store.records import DueArticle
+from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.rows import ts
+from newswatch.store.variants import url_variants
 
 
-class Claims(SqliteConnection):
+class Claims:
     """Leasing due articles to a checker."""
+
+    def __init__(self, c: SqliteConnection) -> None:
+        self._c = c
 
     def claim_due(
         self,
@@ -53,8 +56,8 @@ class Claims(SqliteConnection):
             marks = ", ".join("?" for _ in variants) or "NULL"
             where.append(f"(a.url IN ({marks}) OR a.canonical_url IN ({marks}))")
             params.extend([*variants, *variants])
-        with self._transaction() as db:
-            rows = self._rows(
+        with self._c.transaction() as db:
+            rows = self._c.rows(
                 "SELECT a.id, s.name AS source, a.url, s.timezone, s.interval_seconds,"
                 " a.etag, a.last_modified, a.consecutive_failures, a.lease_token,"
                 " a.removed_at,"

@@ -13,7 +13,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.models import parse_iso
-from newswatch.store.records import ts
+from newswatch.store.sqlite.rows import ts
 
 
 def _one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:

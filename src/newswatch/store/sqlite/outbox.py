@@ -21,7 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.errors import StoreError
-from newswatch.store.base import (
+from newswatch.store.records import (
     AlertRoute,
     Delivery,
     DeliveryKind,
@@ -29,8 +29,9 @@ from newswatch.store.base import (
     DeliverySubject,
     StoredChange,
 )
-from newswatch.store.readers import Readers
-from newswatch.store.records import CHANGE_SELECT, change_record, delivery_record, ts
+from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.readers import Readers
+from newswatch.store.sqlite.rows import CHANGE_SELECT, change_record, delivery_record, ts
 
 
 def insert_delivery(
@@ -55,10 +56,14 @@ def insert_delivery(
     return int(cursor.lastrowid or 0)
 
 
-class Outbox(Readers):
+class Outbox:
     """Queueing, listing and settling deliveries (see module docstring)."""
 
-    def _queue_change(
+    def __init__(self, c: SqliteConnection, readers: Readers) -> None:
+        self._c = c
+        self._readers = readers
+
+    def queue_change(
         self,
         db: Database,
         change_id: int,
@@ -79,7 +84,7 @@ class Outbox(Readers):
             due_at = checked
             if route.digest_after is not None:
                 since = ts(now - timedelta(seconds=route.digest_seconds))
-                recent = self._row(
+                recent = self._c.row(
                     "SELECT count(*) AS n FROM deliveries WHERE channel = ? AND source_id = ?"
                     " AND kind = 'change' AND created_at > ?",
                     [route.channel, source_id, since],
@@ -100,14 +105,14 @@ class Outbox(Readers):
             )
 
     def _source_of(self, article_id: int) -> int:
-        row = self._row("SELECT source_id FROM articles WHERE id = ?", [article_id])
+        row = self._c.row("SELECT source_id FROM articles WHERE id = ?", [article_id])
         if row is None:
             raise StoreError(f"article {article_id} vanished during a check")
         return int(row["source_id"])
 
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries whose next attempt is due, oldest first."""
-        rows = self._rows(
+        rows = self._c.rows(
             "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
             " ORDER BY next_attempt_at, id LIMIT ?",
             [ts(now), int(limit)],
@@ -137,8 +142,8 @@ class Outbox(Readers):
         if exclude:
             where.append(f"channel NOT IN ({', '.join('?' for _ in exclude)})")
             params.extend(exclude)
-        with self._transaction() as db:
-            rows = self._rows(
+        with self._c.transaction() as db:
+            rows = self._c.rows(
                 f"SELECT * FROM deliveries WHERE {' AND '.join(where)}"
                 " ORDER BY next_attempt_at, id LIMIT ?",
                 [*params, int(limit)],
@@ -154,7 +159,7 @@ class Outbox(Readers):
         return [delivery_record(row) for row in rows]
 
     def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
-        with self._transaction() as db:
+        with self._c.transaction() as db:
             cursor = db.execute(
                 "UPDATE deliveries SET lease_until = ? WHERE id = ? AND lease_token = ?"
                 " AND state = 'pending'",
@@ -163,7 +168,7 @@ class Outbox(Readers):
             return cursor.rowcount == 1
 
     def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
-        with self._transaction() as db:
+        with self._c.transaction() as db:
             for delivery_id, token in claims:
                 db.execute(
                     "UPDATE deliveries SET lease_until = NULL WHERE id = ? AND lease_token = ?",
@@ -172,7 +177,7 @@ class Outbox(Readers):
 
     def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
         fence, params = _fence(token)
-        with self._transaction() as db:
+        with self._c.transaction() as db:
             cursor = db.execute(
                 "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
                 f" delivered_at = ?, last_error = NULL, lease_until = NULL WHERE id = ?{fence}",
@@ -190,7 +195,7 @@ class Outbox(Readers):
     ) -> bool:
         """Count a failed attempt; ``give_up`` marks the delivery failed for good."""
         fence, params = _fence(token)
-        with self._transaction() as db:
+        with self._c.transaction() as db:
             cursor = db.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
                 " next_attempt_at = ?, state = ?, lease_until = NULL"
@@ -206,19 +211,19 @@ class Outbox(Readers):
             return cursor.rowcount == 1
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
-        with self._lock:
-            row = self._row("SELECT * FROM deliveries WHERE id = ?", [delivery_id])
+        with self._c.lock:
+            row = self._c.row("SELECT * FROM deliveries WHERE id = ?", [delivery_id])
             if row is None:
                 return None
-            change = self.change(int(row["change_id"]))
+            change = self._readers.change(int(row["change_id"]))
         if change is None:
             return None
         return delivery_record(row), change
 
     def delivery_subject(self, delivery_id: int) -> DeliverySubject | None:
         """A delivery with its change, its event, or the changes of its digest."""
-        with self._lock:
-            row = self._row(
+        with self._c.lock:
+            row = self._c.row(
                 "SELECT d.*, s.name AS source_name FROM deliveries d"
                 " LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = ?",
                 [delivery_id],
@@ -228,17 +233,17 @@ class Outbox(Readers):
             delivery = delivery_record(row)
             source = row["source_name"] or ""
             if delivery.kind == "event" and delivery.event_id is not None:
-                event = self._event(delivery.event_id)
+                event = self._readers.event(delivery.event_id)
                 return DeliverySubject(delivery, source, event=event) if event else None
             if delivery.kind == "digest":
-                rows = self._rows(
+                rows = self._c.rows(
                     CHANGE_SELECT
                     + " WHERE c.id IN (SELECT change_id FROM deliveries WHERE digest_id = ?)"
                     " ORDER BY c.id",
                     [delivery_id],
                 )
                 return DeliverySubject(delivery, source, digest=tuple(map(change_record, rows)))
-            change = self.change(delivery.change_id) if delivery.change_id else None
+            change = self._readers.change(delivery.change_id) if delivery.change_id else None
             if change is None:
                 return None
             return DeliverySubject(delivery, change.source, change=change)
@@ -249,8 +254,8 @@ class Outbox(Readers):
         crash can neither lose a held alert nor put it in two digests."""
         stamp = ts(now)
         formed = 0
-        with self._transaction() as db:
-            groups = self._rows(
+        with self._c.transaction() as db:
+            groups = self._c.rows(
                 "SELECT channel, source_id, min(next_attempt_at) AS due, min(key) AS first"
                 " FROM deliveries WHERE state = 'held' GROUP BY channel, source_id"
                 " HAVING min(next_attempt_at) <= ?",

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from newswatch.models import parse_iso
-from newswatch.store.base import (
+from newswatch.store.records import (
     ArticleRecord,
     ArticleState,
     Quarantined,
@@ -18,8 +18,8 @@ from newswatch.store.base import (
     StoredEvent,
     StoredVersion,
 )
-from newswatch.store.connection import SqliteConnection
-from newswatch.store.records import (
+from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.rows import (
     CHANGE_SELECT,
     EVENT_SELECT,
     change_record,
@@ -27,47 +27,42 @@ from newswatch.store.records import (
     required_time,
     version_record,
 )
-from newswatch.urls import canonicalize
+from newswatch.store.variants import url_variants
 
 
-def url_variants(url: str) -> list[str]:
-    """The URL as given plus its form with/without a trailing slash, and its canonical form
-    (as discovery stores it: no tracking parameters, no fragment)."""
-    bare = url.rstrip("/") or url
-    canonical = canonicalize(url)
-    return list(dict.fromkeys([url, bare, bare + "/", *([canonical] if canonical else [])]))
-
-
-class Readers(SqliteConnection):
+class Readers:
     """Reading single records and short lists back."""
+
+    def __init__(self, c: SqliteConnection) -> None:
+        self._c = c
 
     def find_article(self, url: str) -> ArticleRecord | None:
         """By watched URL first, then canonical URL; a trailing slash does not matter."""
         variants = url_variants(url)
         marks = ", ".join("?" for _ in variants)
-        rows = self._article_rows(
+        rows = self.article_rows(
             f"a.url IN ({marks}) OR a.canonical_url IN ({marks})",
             [*variants, *variants],
             order=f"(a.url IN ({marks})) DESC, (a.url = ?) DESC, a.state = 'active' DESC, a.id",
             order_params=[*variants, url],
         )
         if rows and rows[0].merged_into is not None:  # a duplicate: show the watched one
-            rows = self._article_rows("a.id = ?", [rows[0].merged_into]) or rows
+            rows = self.article_rows("a.id = ?", [rows[0].merged_into]) or rows
         return rows[0] if rows else None
 
     def articles(self, source: str | None = None) -> list[ArticleRecord]:
         if source is None:
-            return self._article_rows("1", [])
-        return self._article_rows("s.name = ?", [source])
+            return self.article_rows("1", [])
+        return self.article_rows("s.name = ?", [source])
 
-    def _article_rows(
+    def article_rows(
         self,
         where: str,
         params: list[Any],
         order: str = "a.id",
         order_params: Sequence[Any] = (),
     ) -> list[ArticleRecord]:
-        rows = self._rows(
+        rows = self._c.rows(
             "SELECT a.*, s.name AS source_name,"
             " (SELECT count(*) FROM versions v WHERE v.article_id = a.id) AS version_count"
             " FROM articles a JOIN sources s ON s.id = a.source_id"
@@ -96,29 +91,29 @@ class Readers(SqliteConnection):
         ]
 
     def latest_version(self, article_id: int) -> StoredVersion | None:
-        row = self._row(
+        row = self._c.row(
             "SELECT * FROM versions WHERE article_id = ? ORDER BY n DESC LIMIT 1", [article_id]
         )
         return version_record(row) if row else None
 
     def versions(self, article_id: int) -> list[StoredVersion]:
-        rows = self._rows("SELECT * FROM versions WHERE article_id = ? ORDER BY n", [article_id])
+        rows = self._c.rows("SELECT * FROM versions WHERE article_id = ? ORDER BY n", [article_id])
         return [version_record(row) for row in rows]
 
     def version(self, article_id: int, n: int) -> StoredVersion | None:
-        row = self._row("SELECT * FROM versions WHERE article_id = ? AND n = ?", [article_id, n])
+        row = self._c.row("SELECT * FROM versions WHERE article_id = ? AND n = ?", [article_id, n])
         return version_record(row) if row else None
 
     def change(self, change_id: int) -> StoredChange | None:
-        row = self._row(CHANGE_SELECT + " WHERE c.id = ?", [change_id])
+        row = self._c.row(CHANGE_SELECT + " WHERE c.id = ?", [change_id])
         return change_record(row) if row else None
 
     def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
         """Newest first; all articles when ``article_id`` is None."""
         if article_id is None:
-            rows = self._rows(CHANGE_SELECT + " ORDER BY c.id DESC LIMIT ?", [int(limit)])
+            rows = self._c.rows(CHANGE_SELECT + " ORDER BY c.id DESC LIMIT ?", [int(limit)])
         else:
-            rows = self._rows(
+            rows = self._c.rows(
                 CHANGE_SELECT + " WHERE c.article_id = ? ORDER BY c.id DESC LIMIT ?",
                 [article_id, int(limit)],
             )
@@ -126,7 +121,7 @@ class Readers(SqliteConnection):
 
     def fetches(self, article_id: int, limit: int = 20) -> list[dict[str, Any]]:
         """The fetch log of one article, newest first, as plain dicts for display."""
-        rows = self._rows(
+        rows = self._c.rows(
             "SELECT id, url, started_at, outcome, status, elapsed_ms, bytes, final_url,"
             " redirects, error_kind, error FROM fetches WHERE article_id = ?"
             " ORDER BY id DESC LIMIT ?",
@@ -137,16 +132,16 @@ class Readers(SqliteConnection):
         return rows
 
     def events(self, limit: int = 50) -> list[StoredEvent]:
-        rows = self._rows(EVENT_SELECT + " ORDER BY e.id DESC LIMIT ?", [int(limit)])
+        rows = self._c.rows(EVENT_SELECT + " ORDER BY e.id DESC LIMIT ?", [int(limit)])
         return [event_record(row) for row in rows]
 
-    def _event(self, event_id: int) -> StoredEvent | None:
-        row = self._row(EVENT_SELECT + " WHERE e.id = ?", [event_id])
+    def event(self, event_id: int) -> StoredEvent | None:
+        row = self._c.row(EVENT_SELECT + " WHERE e.id = ?", [event_id])
         return event_record(row) if row else None
 
     def quarantine_streak(self, article_id: int, content_hash: str) -> int:
         """Latest fetches in a row (errors skipped) quarantined with this very content."""
-        rows = self._rows(
+        rows = self._c.rows(
             "SELECT f.outcome, q.hash FROM fetches f LEFT JOIN quarantine q ON q.fetch_id = f.id"
             " WHERE f.article_id = ? AND f.outcome != 'error' ORDER BY f.id DESC LIMIT 50",
             [article_id],
@@ -160,7 +155,7 @@ class Readers(SqliteConnection):
 
     def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
         where, params = ("WHERE q.article_id = ?", [article_id]) if article_id else ("", [])
-        rows = self._rows(
+        rows = self._c.rows(
             "SELECT q.*, a.url AS article_url FROM quarantine q"
             f" JOIN articles a ON a.id = q.article_id {where} ORDER BY q.id DESC LIMIT ?",
             [*params, int(limit)],

@@ -1,0 +1,236 @@
+"""What each caller may ask of a store: one small protocol per role.
+
+A caller is typed against the role it plays, never against a backend: the checker against
+:class:`CheckingStore`, discovery against :class:`DiscoveryStore`, the alert dispatcher
+against :class:`OutboxStore`, the CLI's and web view's readers against :class:`HistoryReader`
+(complete: a read-only store is exactly this), set-up against :class:`AdminStore`. A backend
+implements :class:`Store`, the union, and is reached through :func:`newswatch.store.open_store`.
+
+Backends write rows, they do not decide rules: what a check writes is decided by the pure
+planner (:mod:`newswatch.judge`) before the store sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from newswatch.store.records import (
+    ArticleRecord,
+    ChangeFilter,
+    ChangePage,
+    CheckResult,
+    Delivery,
+    DeliverySubject,
+    DocumentValidators,
+    DueArticle,
+    Quarantined,
+    Recorded,
+    SearchHit,
+    SourceSpec,
+    SourceState,
+    StoredChange,
+    StoredEvent,
+    StoredVersion,
+    StoreStats,
+    VersionRow,
+    VersionStub,
+)
+
+
+class HistoryReader(Protocol):
+    """Everything the readers (CLI history, web view, feeds, export, metrics) ask; a
+    read-only store is exactly this."""
+
+    def find_article(self, url: str) -> ArticleRecord | None:
+        """By the URL it is watched at or by its canonical URL (a trailing slash does not
+        matter; a merged duplicate resolves to the article it was merged into)."""
+
+    def article(self, article_id: int) -> ArticleRecord | None: ...
+
+    def articles(self, source: str | None = None) -> list[ArticleRecord]: ...
+
+    def versions(self, article_id: int) -> list[StoredVersion]: ...
+
+    def version(self, article_id: int, n: int) -> StoredVersion | None: ...
+
+    def latest_version(self, article_id: int) -> StoredVersion | None: ...
+
+    def version_stubs(self, article_id: int) -> list[VersionStub]: ...
+
+    def change(self, change_id: int) -> StoredChange | None: ...
+
+    def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
+        """Newest first; all articles when ``article_id`` is None."""
+
+    def change_page(
+        self,
+        filters: ChangeFilter,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        limit: int = 50,
+    ) -> ChangePage:
+        """One keyset page of changes, newest first (see :class:`ChangePage`)."""
+
+    def change_by_uid(self, uid: str) -> StoredChange | None: ...
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+        """Articles some of whose versions match a full-text query."""
+
+    def iter_versions(self, source: str | None = None) -> Iterator[VersionRow]:
+        """Every version, streamed in batches (what ``export`` writes)."""
+
+    def iter_changes(self, filters: ChangeFilter) -> Iterator[StoredChange]:
+        """Every change the filter keeps, oldest first, streamed in batches."""
+
+    def source_names(self) -> list[str]: ...
+
+    def source_states(self, now: datetime | None = None) -> list[SourceState]:
+        """Counts per configured source; ``due`` judged at ``now`` (default: the clock)."""
+
+    def fetches(self, article_id: int, limit: int = 20) -> list[dict[str, Any]]:
+        """The article's fetch log, newest first, as plain dicts for display."""
+
+    def events(self, limit: int = 50) -> list[StoredEvent]:
+        """Source and article events, newest first."""
+
+    def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
+        """Quarantined extractions, newest first; all articles when ``article_id`` is None."""
+
+    def stats(self, now: datetime) -> StoreStats:
+        """Counts for ``/metrics`` and health checks, judged at ``now``."""
+
+    def close(self) -> None: ...
+
+
+class CheckingStore(Protocol):
+    """The check cycle: lease due articles, read what a check compares with, write its plan."""
+
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        sources: Sequence[str] | None = None,
+        force: bool = False,
+        urls: Sequence[str] | None = None,
+    ) -> list[DueArticle]:
+        """Lease up to ``limit`` active articles due by ``now`` (all of them with ``force``),
+        oldest due first, each with a new fencing token. ``sources`` and ``urls`` (watched
+        or canonical) narrow the claim."""
+
+    def latest_version(self, article_id: int) -> StoredVersion | None: ...
+
+    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
+        """How many of the article's latest fetches in a row (errors skipped) were
+        quarantined with exactly this content."""
+
+    def record_check(self, result: CheckResult) -> Recorded:
+        """Write a check's whole result in one transaction; refused (``lease_lost``,
+        nothing written) when the claim's fencing token moved on."""
+
+
+class DiscoveryStore(Protocol):
+    """What feed, sitemap and index discovery writes and reads."""
+
+    def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
+        """Follow articles a feed, sitemap or index source found; returns how many are new.
+
+        A URL already watched (as such or as a canonical URL, by any source) is not added
+        again; the source is recorded as one more that found it.
+        """
+
+    def note_publisher_updates(
+        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
+    ) -> int:
+        """Record feed ``updated``/sitemap ``lastmod`` dates; returns how many articles got
+        their next check pulled forward to ``now``."""
+
+    def record_discovery(
+        self,
+        source: str,
+        now: datetime,
+        found: int | None,
+        error: str | None,
+        *,
+        not_modified: bool = False,
+    ) -> None:
+        """Remember a source's last discovery: how many links it listed, or why it failed,
+        or that its document was not modified (the count listed before is kept)."""
+
+    def discovery_validators(self, source: str, settings: str) -> list[DocumentValidators]:
+        """The validators of the source's documents, if read under the same ``settings``
+        (a fingerprint of what discovery keeps; other settings mean a full read)."""
+
+    def save_discovery_validators(
+        self,
+        source: str,
+        settings: str,
+        validators: Sequence[DocumentValidators],
+        now: datetime,
+    ) -> None:
+        """Keep the validators of documents a discovery read (or found not modified)."""
+
+
+class OutboxStore(Protocol):
+    """The alert deliveries a check queued: listed, settled, gathered into digests."""
+
+    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        """Lease up to ``limit`` due pending deliveries (of ``channels``, not of
+        ``exclude``) whose lease is free or expired, oldest due first, bumping their
+        fencing token; the returned records carry the new token."""
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        """Extend a claim just before sending; False when another claim took it over."""
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        """Give back unsent claims ``(id, token)`` so the next round may take them."""
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        """Settle a delivery as sent; with ``token``, only while that claim still holds it
+        (False when it does not)."""
+
+    def mark_retry(
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
+        """Count a failed attempt; ``give_up`` marks the delivery failed for good;
+        ``token`` as for :meth:`mark_delivered`."""
+
+    def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
+        """A delivery with the change it announces."""
+
+    def delivery_subject(self, delivery_id: int) -> DeliverySubject | None:
+        """A delivery with whatever it announces: change, event or digest."""
+
+    def form_digests(self, now: datetime) -> int:
+        """Group held deliveries whose digest is due into one digest delivery each."""
+
+
+class AdminStore(Protocol):
+    """Set-up: the configured sources."""
+
+    def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
+        """Insert or update sources by name (disabling those no longer listed); an
+        ``article`` source gets its article row, due now."""
+
+
+class Store(CheckingStore, DiscoveryStore, OutboxStore, HistoryReader, AdminStore, Protocol):
+    """Every role at once: what a writable backend implements and the runtime holds."""

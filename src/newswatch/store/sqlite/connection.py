@@ -1,0 +1,158 @@
+"""The SQLite connection every part of the store shares: opening, locking, transactions.
+
+Threading model: a store owns ONE :class:`SqliteConnection` (opened with
+``check_same_thread=False``) with a re-entrant lock; every public store method holds the
+lock for its whole duration, so a small worker pool can share one store object and no thread
+ever sees another thread's open transaction. Several *processes* (the daemon and a one-shot
+``newswatch check``) may open the same file: WAL lets readers run beside the writer, every
+write transaction starts with ``BEGIN IMMEDIATE`` so it takes the write lock before reading
+what it will change (the lease check when a check is recorded, the claim of due articles),
+and the busy timeout makes a second writer wait instead of failing.
+
+``synchronous=NORMAL`` in WAL mode keeps every committed transaction across a process crash
+(an OS crash may lose the last few, never corrupt the file); each check's result is one
+transaction, so a crash leaves either all of it or none of it.
+
+A read-only connection (:meth:`SqliteConnection.open_readonly`) is opened with ``mode=ro``
+and ``PRAGMA query_only``: SQLite itself refuses any write through it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from newswatch.clock import Clock, utc_now
+from newswatch.errors import StoreError
+from newswatch.store.sqlite.rows import Row
+from newswatch.store.sqlite.schema import LATEST_VERSION, current_version, migrate
+
+
+def insert_row(db: Database, table: str, record: dict[str, Any]) -> int:
+    """Insert one row through sqlite-utils and return its rowid."""
+    pk = db.table(table).insert(record).last_pk
+    if pk is None:
+        raise StoreError(f"insert into {table} returned no row id")
+    return int(pk)
+
+
+class SqliteConnection:
+    """One SQLite file behind one lock, shared by the store's parts (see module docstring)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        self.conn = conn
+        self.db = Database(conn, execute_plugins=False)
+
+    @classmethod
+    def open(
+        cls, path: str | Path, *, busy_timeout_ms: int = 10_000, clock: Clock = utc_now
+    ) -> SqliteConnection:
+        """Open (creating) the file for writing, in WAL mode, and migrate it."""
+        target = Path(path)
+        try:
+            conn = sqlite3.connect(
+                str(target), timeout=busy_timeout_ms / 1000, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{target}: cannot open database: {exc}") from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            opened = cls(target, conn)
+            opened.db.enable_wal()
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(opened.db, clock())
+        except StoreError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"{target}: cannot open or migrate database: {exc}") from exc
+        return opened
+
+    @classmethod
+    def open_readonly(cls, path: str | Path, *, busy_timeout_ms: int = 5_000) -> SqliteConnection:
+        """Open an existing, current database so that SQLite refuses every write.
+
+        It never creates, migrates or upgrades the file, and refuses one whose schema is not
+        the one this code reads.
+        """
+        target = Path(path)
+        if not target.is_file():
+            raise StoreError(f"{target}: no database here yet (run 'newswatch check' first)")
+        uri = f"{target.resolve().as_uri()}?mode=ro"
+        try:
+            conn = sqlite3.connect(
+                uri, uri=True, timeout=busy_timeout_ms / 1000, check_same_thread=False
+            )
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            opened = cls(target, conn)
+            found = current_version(opened.db)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{target}: cannot open database read-only: {exc}") from exc
+        if found != LATEST_VERSION:
+            conn.close()
+            newer = found > LATEST_VERSION
+            raise StoreError(
+                f"{target}: database schema version {found}, this newswatch reads "
+                f"{LATEST_VERSION}; "
+                + (
+                    "upgrade newswatch"
+                    if newer
+                    else "open it once with 'newswatch check' to upgrade"
+                )
+            )
+        return opened
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One write transaction holding the thread lock and SQLite's write lock.
+
+        Any exception rolls the whole transaction back; SQLite's own errors (a lock still
+        held by another process after the busy timeout, a full disk) become StoreError.
+        """
+        with self.lock:
+            try:
+                with self.conn:
+                    self.db.execute("BEGIN IMMEDIATE")
+                    yield self.db
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: {exc}") from exc
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        with self.lock:
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def row(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        rows = self.rows(sql, params)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
+def schema_version(path: str | Path) -> int:
+    """The schema version of the database at ``path``, read without writing (0 if new)."""
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open database read-only: {exc}") from exc
+    try:
+        return current_version(Database(conn, execute_plugins=False))
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: not a newswatch database: {exc}") from exc
+    finally:
+        conn.close()

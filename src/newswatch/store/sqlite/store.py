@@ -1,0 +1,245 @@
+"""The embedded store: one SQLite file, spoken to through sqlite-utils.
+
+Composition over one :class:`~newswatch.store.sqlite.connection.SqliteConnection`: each
+concern is a part in its own module (sources and discovered articles in :mod:`.sources`,
+discovery validators in :mod:`.validators`, leases in :mod:`.claims`, recording a check in
+:mod:`.recording` with :mod:`.health` and the delivery :mod:`.outbox`, readers in
+:mod:`.readers`, :mod:`.status` and :mod:`.queries`), and the two classes here only hand each
+call to its part. :class:`SqliteReader` is the read side alone (what a read-only connection
+can serve); :class:`SqliteStore` adds the writing roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from newswatch.store.records import (
+    ArticleRecord,
+    ChangeFilter,
+    ChangePage,
+    CheckResult,
+    Delivery,
+    DeliverySubject,
+    DocumentValidators,
+    DueArticle,
+    Quarantined,
+    Recorded,
+    SearchHit,
+    SourceSpec,
+    SourceState,
+    StoredChange,
+    StoredEvent,
+    StoredVersion,
+    StoreStats,
+    VersionRow,
+    VersionStub,
+)
+from newswatch.store.sqlite.claims import Claims
+from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.health import SourceHealth
+from newswatch.store.sqlite.outbox import Outbox
+from newswatch.store.sqlite.queries import HistoryQueries
+from newswatch.store.sqlite.readers import Readers
+from newswatch.store.sqlite.recording import CheckRecording
+from newswatch.store.sqlite.sources import SourceSync
+from newswatch.store.sqlite.status import Status
+from newswatch.store.sqlite.validators import ValidatorStore
+
+
+class SqliteReader:
+    """The :class:`~newswatch.store.HistoryReader` over one SQLite connection."""
+
+    def __init__(self, connection: SqliteConnection) -> None:
+        self.connection = connection
+        self._readers = Readers(connection)
+        self._queries = HistoryQueries(connection, self._readers)
+        self._status = Status(connection)
+
+    @property
+    def path(self) -> Path:
+        return self.connection.path
+
+    def find_article(self, url: str) -> ArticleRecord | None:
+        return self._readers.find_article(url)
+
+    def article(self, article_id: int) -> ArticleRecord | None:
+        return self._queries.article(article_id)
+
+    def articles(self, source: str | None = None) -> list[ArticleRecord]:
+        return self._readers.articles(source)
+
+    def versions(self, article_id: int) -> list[StoredVersion]:
+        return self._readers.versions(article_id)
+
+    def version(self, article_id: int, n: int) -> StoredVersion | None:
+        return self._readers.version(article_id, n)
+
+    def latest_version(self, article_id: int) -> StoredVersion | None:
+        return self._readers.latest_version(article_id)
+
+    def version_stubs(self, article_id: int) -> list[VersionStub]:
+        return self._queries.version_stubs(article_id)
+
+    def change(self, change_id: int) -> StoredChange | None:
+        return self._readers.change(change_id)
+
+    def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
+        return self._readers.changes(article_id, limit)
+
+    def change_page(
+        self,
+        filters: ChangeFilter,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        limit: int = 50,
+    ) -> ChangePage:
+        return self._queries.change_page(filters, before=before, after=after, limit=limit)
+
+    def change_by_uid(self, uid: str) -> StoredChange | None:
+        return self._queries.change_by_uid(uid)
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+        return self._queries.search(query, limit=limit, offset=offset)
+
+    def iter_versions(self, source: str | None = None) -> Iterator[VersionRow]:
+        return self._queries.iter_versions(source)
+
+    def iter_changes(self, filters: ChangeFilter) -> Iterator[StoredChange]:
+        return self._queries.iter_changes(filters)
+
+    def source_names(self) -> list[str]:
+        return self._queries.source_names()
+
+    def source_states(self, now: datetime | None = None) -> list[SourceState]:
+        return self._status.source_states(now)
+
+    def fetches(self, article_id: int, limit: int = 20) -> list[dict[str, Any]]:
+        return self._readers.fetches(article_id, limit)
+
+    def events(self, limit: int = 50) -> list[StoredEvent]:
+        return self._readers.events(limit)
+
+    def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
+        return self._readers.quarantined(article_id, limit)
+
+    def stats(self, now: datetime) -> StoreStats:
+        return self._status.stats(now)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class SqliteStore(SqliteReader):
+    """The whole :class:`~newswatch.store.Store` on one SQLite file (see
+    :mod:`.connection` for the threading and transaction model)."""
+
+    def __init__(self, connection: SqliteConnection) -> None:
+        super().__init__(connection)
+        self._sources = SourceSync(connection)
+        self._validators = ValidatorStore(connection)
+        self._claims = Claims(connection)
+        self._outbox = Outbox(connection, self._readers)
+        self._recording = CheckRecording(connection, self._outbox, SourceHealth(connection))
+
+    # --- administration
+    def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
+        self._sources.sync_sources(sources, now)
+
+    # --- discovery
+    def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
+        return self._sources.add_articles(source, urls, now)
+
+    def note_publisher_updates(
+        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
+    ) -> int:
+        return self._sources.note_publisher_updates(source, updates, now)
+
+    def record_discovery(
+        self,
+        source: str,
+        now: datetime,
+        found: int | None,
+        error: str | None,
+        *,
+        not_modified: bool = False,
+    ) -> None:
+        self._sources.record_discovery(source, now, found, error, not_modified=not_modified)
+
+    def discovery_validators(self, source: str, settings: str) -> list[DocumentValidators]:
+        return self._validators.discovery_validators(source, settings)
+
+    def save_discovery_validators(
+        self,
+        source: str,
+        settings: str,
+        validators: Sequence[DocumentValidators],
+        now: datetime,
+    ) -> None:
+        self._validators.save_discovery_validators(source, settings, validators, now)
+
+    # --- the check cycle
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        sources: Sequence[str] | None = None,
+        force: bool = False,
+        urls: Sequence[str] | None = None,
+    ) -> list[DueArticle]:
+        return self._claims.claim_due(now, limit, lease_seconds, sources, force, urls)
+
+    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
+        return self._readers.quarantine_streak(article_id, content_hash)
+
+    def record_check(self, result: CheckResult) -> Recorded:
+        return self._recording.record_check(result)
+
+    # --- the outbox
+    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        return self._outbox.due_deliveries(now, limit)
+
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        return self._outbox.claim_deliveries(
+            now, limit, lease_seconds, channels=channels, exclude=exclude
+        )
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        return self._outbox.renew_delivery(delivery_id, token, until)
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        self._outbox.release_deliveries(claims)
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        return self._outbox.mark_delivered(delivery_id, at, token)
+
+    def mark_retry(
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
+        return self._outbox.mark_retry(delivery_id, error, next_attempt_at, give_up, token)
+
+    def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
+        return self._outbox.delivery_context(delivery_id)
+
+    def delivery_subject(self, delivery_id: int) -> DeliverySubject | None:
+        return self._outbox.delivery_subject(delivery_id)
+
+    def form_digests(self, now: datetime) -> int:
+        return self._outbox.form_digests(now)

@@ -1,0 +1,90 @@
+"""Body extraction, one class of miss each (synthetic pages, no site named): what readers of
+the story do not read stays out, what they do read stays in."""
+
+from __future__ import annotations
+
+from newswatch.extract import extract
+
+URL = "https://news.example/2024/05/21/council-story"
+PROSE = [
+    "The council voted on Tuesday to extend the programme for another year, officials said, "
+    "after a debate that lasted most of the afternoon and drew a large crowd to the hall.",
+    "Opponents argued that the money would be better spent on roads, while supporters pointed "
+    "to the hundreds of families the programme has helped since it began three years ago.",
+    "The mayor said the decision showed the town could still agree on big questions, and "
+    "promised a review of the spending before the end of the summer recess next year.",
+]
+
+
+def article(extra_inside: str = "", extra_after: str = "", before: str = "", h1: str = "") -> str:
+    body = "".join(f"<p>{p}</p>" for p in PROSE)
+    return (
+        "<!DOCTYPE html><html><head><title>Council extends programme</title></head><body>"
+        f"{before}<div><div><h1>{h1 or 'Council extends programme'}</h1>"
+        f"<div>{body}{extra_inside}</div>{extra_after}</div></div></body></html>"
+    )
+
+
+def paragraphs(html: str) -> list[str]:
+    return extract(html, URL).paragraphs
+
+
+def test_a_teaser_list_without_telling_names_is_left_out() -> None:
+    cards = "".join(
+        f'<li><h3><a href="/2024/05/{i}/other">Another story number {i} about the town</a></h3>'
+        f"<p>A short blurb about that other story, for readers to click on.</p></li>"
+        for i in range(5)
+    )
+    got = paragraphs(article(extra_inside=f"<ul>{cards}</ul>"))
+    assert got == PROSE
+
+
+def test_a_more_from_heading_and_its_box_are_left_out() -> None:
+    box = (
+        "<div><h2>More from the town desk</h2><p>Library hours change for the holidays.</p>"
+        "<p>School board elects a new chair after long meeting.</p></div>"
+    )
+    got = paragraphs(article(extra_inside=box))
+    assert got == PROSE
+
+
+def test_newsletter_and_comment_calls_to_action_inside_the_container_are_left_out() -> None:
+    ctas = (
+        "<p>Sign up for our free morning newsletter to get the day's news in your inbox.</p>"
+        "<p>Share your thoughts in the comments below.</p>"
+        "<p>Have a tip? Send it to us at tips@news.example.</p>"
+    )
+    got = paragraphs(article(extra_inside=ctas))
+    assert got == PROSE
+
+
+def test_script_notices_and_raw_shortcodes_are_left_out() -> None:
+    notices = (
+        "<p>This content requires JavaScript to be enabled in your browser.</p>"
+        '<p>[gallery ids="12,13,14"]</p>'
+    )
+    html = article(extra_inside=notices).replace(
+        f"<p>{PROSE[1]}</p>", f'<p>[caption id="attachment_7"]{PROSE[1]}[/caption]</p>'
+    )
+    assert paragraphs(html) == PROSE
+
+
+def test_markup_that_arrived_escaped_under_body_is_not_the_first_paragraph() -> None:
+    stray = "&lt;div class=&quot;ad&quot;&gt;&lt;script src=&quot;x.js&quot;&gt;&lt;/script&gt;"
+    stray += "&lt;/div&gt; leftover template text"
+    html = article().replace("<body>", f"<body>{stray}")
+    assert paragraphs(html) == PROSE
+
+
+def test_the_headline_repeated_as_the_first_paragraph_is_dropped() -> None:
+    html = article().replace("<div><p>", "<div><p>Council extends programme</p><p>", 1)
+    assert paragraphs(html) == PROSE
+
+
+def test_a_sentence_that_links_its_sources_is_kept() -> None:
+    linked = (
+        'The <a href="/r">regional audit published last month by the state</a> found that '
+        '<a href="/s">most of the families helped by the programme</a> were still in work.'
+    )
+    got = paragraphs(article(extra_inside=f"<p>{linked}</p>"))
+    assert got[-1].startswith("The regional audit published last month by the state found")

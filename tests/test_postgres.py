@@ -1,0 +1,211 @@
+"""The PostgreSQL store on a real throwaway cluster: migrations under an advisory lock, claims
+with SKIP LOCKED, fencing, native types, folded full-text search, clear connection errors.
+
+The behaviour both backends share is in the store contract suite; these are what only a
+server database has (concurrent hosts, its own types and text search, its URL).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from newswatch.errors import StoreError
+from newswatch.models import Article
+from newswatch.normalize import content_hash
+from newswatch.store import CheckResult, DueArticle, FetchRecord, SourceSpec
+from newswatch.store.postgres import PostgresStore, open_postgres
+from newswatch.store.postgres.connection import shown_url
+from newswatch.store.postgres.schema import LATEST_VERSION
+from newswatch.store.postgres.search import Query, fold, snippet
+from tests.pgcluster import PgCluster, free_port
+
+T0 = datetime(2016, 7, 20, 13, 0, tzinfo=UTC)
+
+
+def writable(url: str) -> PostgresStore:
+    opened = open_postgres(url)
+    assert isinstance(opened, PostgresStore)
+    return opened
+
+
+@pytest.fixture
+def store(pg_url: str) -> Iterator[PostgresStore]:
+    opened = writable(pg_url)
+    yield opened
+    opened.close()
+
+
+def feed(store: PostgresStore, n: int) -> list[str]:
+    store.sync_sources([SourceSpec("feed", "https://f.example/rss", "feed", 600, "UTC")], T0)
+    urls = [f"https://f.example/{i}" for i in range(n)]
+    assert store.add_articles("feed", urls, T0) == n
+    return urls
+
+
+def result(due: DueArticle, at: datetime, title: str, paragraphs: list[str]) -> CheckResult:
+    art = Article(url=due.url, title=title, paragraphs=paragraphs, language="ar")
+    return CheckResult(
+        due=due,
+        fetch=FetchRecord(url=due.url, started_at=at, outcome="new_version", status=200),
+        checked_at=at,
+        next_check_at=at + timedelta(minutes=10),
+        article=art,
+        content_hash=content_hash(title, paragraphs),
+    )
+
+
+# ------------------------------------------------------------------ schema
+
+
+def test_two_hosts_opening_a_new_database_at_once_migrate_it_once(pg_url: str) -> None:
+    barrier = threading.Barrier(2)
+
+    def host(_: int) -> list[int]:
+        barrier.wait()
+        opened = open_postgres(pg_url)
+        opened.close()
+        return opened.migrated
+
+    with ThreadPoolExecutor(2) as pool:
+        applied = sorted(pool.map(host, range(2)))
+    assert applied == [[], list(range(1, LATEST_VERSION + 1))]
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+        assert rows == [(v,) for v in range(1, LATEST_VERSION + 1)]
+        types = dict(
+            conn.execute(
+                "SELECT column_name, data_type FROM information_schema.columns"
+                " WHERE table_name = 'versions'"
+            ).fetchall()
+        )
+    assert types["first_seen_at"] == "timestamp with time zone"
+    assert types["paragraphs"] == "jsonb" and types["search"] == "tsvector"
+
+
+def test_a_newer_database_is_refused_and_readonly_needs_a_current_one(pg_url: str) -> None:
+    with pytest.raises(StoreError, match="run 'newswatch check'"):
+        open_postgres(pg_url, readonly=True)  # nothing here yet
+    open_postgres(pg_url).close()
+    reader = open_postgres(pg_url, readonly=True)
+    assert not isinstance(reader, PostgresStore)
+    with pytest.raises(StoreError, match="read-only"), reader.connection.transaction() as conn:
+        conn.execute("DELETE FROM sources")  # the sessions themselves refuse any write
+    assert reader.source_names() == []
+    reader.close()
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', now())")
+    with pytest.raises(StoreError, match="newer"):
+        open_postgres(pg_url)
+
+
+def test_an_unreachable_server_is_a_clear_error_without_the_password() -> None:
+    url = f"postgresql://nw:s3cret@127.0.0.1:{free_port()}/nw"
+    with pytest.raises(StoreError) as caught:
+        open_postgres(url)
+    message = str(caught.value)
+    assert message.startswith("database: cannot connect to postgresql://nw:***@127.0.0.1:")
+    assert "s3cret" not in message
+    assert shown_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+# ------------------------------------------------------------------ claims and fencing
+
+
+def test_concurrent_claims_skip_locked_rows_and_take_each_article_once(
+    store: PostgresStore, pg_url: str
+) -> None:
+    urls = feed(store, 60)
+    hosts = [store, writable(pg_url), writable(pg_url)]
+
+    def worker(i: int) -> list[str]:
+        got: list[str] = []
+        while batch := hosts[i % 3].claim_due(T0, 4, 60):
+            got.extend(d.url for d in batch)
+        return got
+
+    with ThreadPoolExecutor(6) as pool:
+        claimed = [url for part in pool.map(worker, range(6)) for url in part]
+    for other in hosts[1:]:
+        other.close()
+    assert sorted(claimed) == sorted(urls)
+
+
+def test_a_claim_does_not_wait_for_rows_another_transaction_holds(
+    store: PostgresStore, pg_url: str
+) -> None:
+    feed(store, 3)
+    with psycopg.connect(pg_url) as blocker:  # another host, mid-claim on the first article
+        blocker.execute("SELECT id FROM articles ORDER BY id LIMIT 1 FOR UPDATE")
+        got = store.claim_due(T0, 10, 60)
+        assert [d.url for d in got] == ["https://f.example/1", "https://f.example/2"]
+    assert [d.url for d in store.claim_due(T0, 10, 60)] == ["https://f.example/0"]
+
+
+def test_a_late_result_of_an_expired_lease_is_refused(store: PostgresStore, pg_url: str) -> None:
+    feed(store, 1)
+    (late,) = store.claim_due(T0, 1, 30)
+    other = writable(pg_url)  # a second host re-claims once the lease expired
+    (fresh,) = other.claim_due(T0 + timedelta(seconds=31), 1, 30)
+    assert fresh.lease_token == late.lease_token + 1
+    stale = store.record_check(result(late, T0 + timedelta(seconds=40), "old", ["late"]))
+    assert stale.lease_lost and store.versions(late.article_id) == []
+    done = other.record_check(result(fresh, T0 + timedelta(seconds=41), "new", ["fresh"]))
+    assert (done.version_n, done.lease_lost) == (1, False)
+    other.close()
+    (version,) = store.versions(fresh.article_id)
+    assert version.paragraphs == ["fresh"] and version.first_seen_at == T0 + timedelta(seconds=41)
+
+
+# ------------------------------------------------------------------ search
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("داعـــش", "داعش"),  # tatweel
+        ("وَزِيرُ الدِّفَاعِ", "وزير الدفاع"),  # harakat
+        ("Élysée, «Paris»: l'État", "elysee paris l etat"),  # Latin diacritics, punctuation
+        ("STRASSE straße", "strasse strasse"),  # case folding
+        ("  ", ""),
+    ],
+)
+def test_fold_matches_the_sqlite_index(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_query_words_and_phrases() -> None:
+    query = Query.parse('كارتر "وزراء  دفاع" AND *')
+    assert query.words == ("كارتر", "and") and query.phrases == ("وزراء دفاع",)
+    assert Query.parse('" * "').empty
+    marked = snippet(query, "t", ["قال كارتر إن وزراء دفاع التحالف"])
+    assert "\ue000كارتر\ue001" in marked and "\ue000وزراء\ue001" in marked
+
+
+def test_search_folds_arabic_and_keeps_phrases(store: PostgresStore) -> None:
+    feed(store, 2)
+    first, second = store.claim_due(T0, 2, 60)
+    body = ["يلتقي عشرات من وزراء الدفاع والخارجية", "الأربعاء والخميس قرب واشنطن"]
+    store.record_check(result(first, T0, "وزراء دفاع التحالف", body))
+    store.record_check(result(second, T0, "خبر آخر", ["لا شيء هنا عن داعش"]))
+    assert [h.url for h in store.search("الخميس")] == []  # a whole word, not a prefix
+    assert [h.url for h in store.search('"الأربعاء والخميس قرب"')] == [first.url]
+    assert store.search('"واشنطن قرب والخميس"') == []  # the words, not in that order
+    assert [h.url for h in store.search("داعـــش")] == [second.url]  # tatweel folded
+    assert [h.url for h in store.search("وَزراء")] == [first.url]  # harakat folded
+    (hit,) = store.search("وزراء")
+    assert (hit.first_n, hit.last_n, hit.matching, hit.versions) == (1, 1, 1, 1)
+    assert "\ue000وزراء\ue001" in hit.snippet
+    for odd in ('AND OR "', "*", "title:x", "NEAR(a b)", "'; DROP TABLE versions; --", "!&|"):
+        assert store.search(odd) == []
+
+
+def test_restart_of_the_server_is_survived(store: PostgresStore, pg_cluster: PgCluster) -> None:
+    feed(store, 2)
+    pg_cluster.restart()  # every pooled connection is cut
+    assert len(store.claim_due(T0, 10, 60)) == 2

@@ -1,0 +1,206 @@
+"""The SQLite backend alone: schema migrations, two connections on one file, crash safety."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from newswatch.errors import StoreError
+from newswatch.store import SourceSpec, open_store
+from newswatch.store.sqlite import SqliteStore
+from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.schema import LATEST_VERSION, MIGRATIONS, Migration, migrate
+
+T0 = datetime(2016, 7, 20, 13, 0, tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ schema
+
+
+def test_migrates_empty_and_reopens_idempotently(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "dir" / "n.db"
+    first = open_store(path)
+    first.close()
+    second = open_store(path)
+    second.close()
+    db = sqlite3.connect(path)
+    applied = db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    assert applied == [(m.version,) for m in MIGRATIONS]
+    assert applied[-1] == (LATEST_VERSION,)
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"sources", "articles", "versions", "changes", "fetches", "deliveries"} <= tables
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    unique = {r[1]: r[2] for r in db.execute("PRAGMA index_list(versions)")}
+    assert unique["idx_versions_article_id_n"] == 1
+
+
+def test_older_database_gets_only_the_new_steps(tmp_path: Path) -> None:
+    db = Database(tmp_path / "old.db")
+    assert migrate(db, T0) == [m.version for m in MIGRATIONS]
+
+    def add_note(db: Database) -> None:
+        db.execute("ALTER TABLE articles ADD COLUMN note TEXT")
+
+    future = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "note", add_note))
+    assert migrate(db, T0, future) == [LATEST_VERSION + 1]
+    assert migrate(db, T0, future) == []
+    assert "note" in db.table("articles").columns_dict
+
+
+def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    open_store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01')")
+    with pytest.raises(StoreError, match="newer"):
+        open_store(path)
+
+
+def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError):
+        open_store(path)
+
+
+def test_two_connections_share_claims_and_a_held_lock_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    one = open_store(path)
+    two = SqliteStore(SqliteConnection.open(path, busy_timeout_ms=50))
+    one.sync_sources([SourceSpec("feed", "https://f.example/rss", "feed", 600, "UTC")], T0)
+    one.add_articles("feed", [f"https://f.example/{i}" for i in range(6)], T0)
+    got = [d.url for _ in range(3) for s in (one, two) for d in s.claim_due(T0, 1, 60)]
+    assert len(got) == len(set(got)) == 6
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreError, match="locked"):
+        two.claim_due(T0 + timedelta(hours=1), 1, 60)
+    blocker.execute("ROLLBACK")
+    assert len(two.claim_due(T0 + timedelta(hours=1), 1, 60)) == 1
+    one.close()
+    two.close()
+
+
+# ------------------------------------------------------------------ crash safety
+
+_WRITER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from datetime import UTC, datetime, timedelta
+    from newswatch.models import Article, Change
+    from newswatch.normalize import content_hash
+    from newswatch.store import CheckResult, FetchRecord, SourceSpec, open_store
+
+    store = open_store(sys.argv[1])
+    # "STATEMENT@I#K": SIGKILL ourselves just before the K-th statement of iteration I that
+    # contains STATEMENT runs, which lands inside record_check's transaction for sure
+    trigger, _, where = sys.argv[2].partition("@")
+    at_iteration, _, nth = where.partition("#")
+    i = seen = 0
+
+    def trace(sql):
+        global seen
+        if trigger and i == int(at_iteration) and trigger.lower() in sql.lower():
+            seen += 1
+            if seen == int(nth or 1):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    store.connection.conn.set_trace_callback(trace)
+    url = "https://crash.example/a"
+    store.sync_sources([SourceSpec("crash", url, "article", 60, "UTC")], datetime.now(UTC))
+    while True:
+        i += 1
+        now = datetime.now(UTC)
+        (due,) = store.claim_due(now, 1, 0, force=True)
+        latest = store.latest_version(due.article_id)
+        if latest is not None and i % 3 == 0:
+            title, paras = latest.title, latest.paragraphs
+        else:
+            title, paras = "t " + os.urandom(4).hex(), ["p " + os.urandom(8).hex()] * (i % 5 + 1)
+        art = Article(url=url, title=title, paragraphs=paras)
+        change = Change(True, "", title, 1, 0, 0, None, True, "minor", None, [], [], [])
+        store.record_check(CheckResult(
+            due=due,
+            fetch=FetchRecord(url=url, started_at=now, outcome="new_version", status=200),
+            checked_at=now,
+            next_check_at=now + timedelta(seconds=60),
+            article=art,
+            content_hash=content_hash(title, paras),
+            change=change if latest is not None else None,
+            channels=("log", "webhook"),
+        ))
+        print(i, flush=True)
+    """
+)
+
+# (kill trigger, lines to read first): an external SIGKILL at whatever point the loop has
+# reached, or a self-inflicted one just before a given statement of record_check
+_ROUNDS = (
+    ("", 7),
+    ('INSERT INTO "changes"@5', 4),
+    ("", 23),
+    ("INSERT OR IGNORE INTO deliveries@4", 3),
+    ('INSERT INTO "versions"@2', 1),
+    ("COMMIT@8#2", 7),  # claim_due commits first, then record_check
+    ("UPDATE articles SET last_checked_at@6", 5),
+    ("", 15),
+)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_write_leaves_consistent_history(tmp_path: Path) -> None:
+    db_path = tmp_path / "crash.db"
+    script = tmp_path / "writer.py"
+    script.write_text(_WRITER)
+    printed = 0
+    for trigger, lines in _ROUNDS:
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(db_path), trigger],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        out, err = (proc.stdout, proc.stderr)
+        assert out is not None and err is not None
+        for _ in range(lines):
+            assert out.readline(), err.read()
+        if trigger:
+            assert out.readline() == "", "the writer should have killed itself"
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL, err.read()
+        printed += lines + len(out.read().splitlines())  # lines it wrote before dying
+        out.close()
+        err.close()
+
+    db = sqlite3.connect(db_path)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    fetches = db.execute("SELECT count(*) FROM fetches").fetchone()[0]
+    external = sum(1 for trigger, _ in _ROUNDS if not trigger)
+    # every check it reported is there; at most one unreported commit per external kill
+    assert printed <= fetches <= printed + external
+    ns = [r[0] for r in db.execute("SELECT n FROM versions ORDER BY n")]
+    assert len(ns) > 20 and ns == list(range(1, len(ns) + 1))
+    hashes = [r[0] for r in db.execute("SELECT hash FROM versions ORDER BY n")]
+    assert all(a != b for a, b in itertools.pairwise(hashes))
+    changes = db.execute("SELECT from_n, to_n, id FROM changes ORDER BY to_n").fetchall()
+    assert [(f, t) for f, t, _ in changes] == [(n - 1, n) for n in ns[1:]]
+    per_change = db.execute("SELECT change_id, count(*) FROM deliveries GROUP BY change_id")
+    assert dict(per_change.fetchall()) == {cid: 2 for _, _, cid in changes}
+    store = open_store(db_path)  # and the store still opens and reads it
+    (state,) = store.source_states()
+    assert state.versions == len(ns) and state.changes == len(changes)
+    history = json.dumps([c.as_dict() for c in store.changes(limit=5)])
+    assert '"from"' in history
+    store.close()
