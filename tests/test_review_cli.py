@@ -41,7 +41,8 @@ def test_history_filters(config: Path) -> None:
     assert [c["to"] for c in changes_json(config, "--kind", "stamped", "--kind", "added")] == [2]
     assert [c["to"] for c in changes_json(config, "--severity", "minor")] == [3]
     assert [c["to"] for c in changes_json(config, "--source", "alhurra")] == [3, 2]
-    assert changes_json(config, "--source", "elsewhere") == []
+    unknown = cli(config, "history", "--json", "--source", "elsewhere")
+    assert unknown.exit_code == 2 and "no source named 'elsewhere'" in unknown.stderr
     assert [c["to"] for c in changes_json(config, "--since", "1h")] == [3, 2]
     assert changes_json(config, "--until", "2016-07-20") == []
     bad = CliRunner().invoke(main, ["--config", str(config), "history", "--since", "soon"])

@@ -27,6 +27,7 @@ class Runtime:
     checker: Checker
     dispatcher: Dispatcher
     discovery: DiscoveryRunner | None = None  # feed, sitemap and index sources
+    clock: Clock = utc_now
 
     def close(self) -> None:
         self.fetcher.close()
@@ -84,4 +85,4 @@ def build_runtime(
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
     discovery = DiscoveryRunner(store, fetcher, config.sources, clock=clock)
-    return Runtime(config, store, fetcher, checker, dispatcher, discovery)
+    return Runtime(config, store, fetcher, checker, dispatcher, discovery, clock)

@@ -8,6 +8,7 @@ file locks, crash safety of the file) is in tests/test_store_sqlite.py.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from newswatch.errors import StoreError
 from newswatch.models import Article, Change, ParagraphOp, Stamp, WordOp
 from newswatch.normalize import content_hash
 from newswatch.store import (
+    ChangeFilter,
     CheckResult,
     DueArticle,
     FetchRecord,
@@ -336,3 +338,26 @@ def test_source_states_counts(store: Store) -> None:
     assert failing is not None and failing.consecutive_failures == 1
     later = T0 + timedelta(hours=1)
     assert {s.name: s.due for s in store.source_states(later)} == {"alhurra": 1, "feed": 2}
+
+
+def test_change_filters_by_kind_and_keeps_the_record_as_written(store: Store) -> None:
+    store.sync_sources([spec()], T0)
+    store.record_check(check(claim_one(store, T0), T0, V1))
+    at = T0 + timedelta(hours=1)
+    noted = replace(change(V1, V2), correction="An earlier version misnamed the minister.")
+    store.record_check(check(claim_one(store, at), at, V2, noted))
+    later = at + timedelta(hours=1)
+    v3 = article(V2.title, [*V2.paragraphs, "سطر"])
+    store.record_check(check(claim_one(store, later), later, v3, change(V2, v3)))
+    found = {
+        kinds: [c.to_n for c in store.change_page(ChangeFilter(kinds=kinds)).changes]
+        for kinds in [("correction",), ("title",), ("silent",), ("paragraphs-added", "correction")]
+    }
+    assert found == {
+        ("correction",): [2],
+        ("title",): [2],
+        ("silent",): [3],
+        ("paragraphs-added", "correction"): [2],
+    }
+    stored = store.changes()[-1]
+    assert list(stored.record) == list(noted.record())  # key order as written

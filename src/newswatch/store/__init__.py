@@ -59,6 +59,7 @@ from newswatch.store.roles import (
     OutboxStore,
     Store,
 )
+from newswatch.store.transfer import TableReport, TransferReport, copy_history
 
 __all__ = [
     "CHANGE_KINDS",
@@ -97,9 +98,12 @@ __all__ = [
     "StoredChange",
     "StoredEvent",
     "StoredVersion",
+    "TableReport",
+    "TransferReport",
     "VersionRow",
     "VersionStub",
     "change_uid",
+    "copy_history",
     "locate_database",
     "open_store",
     "shown_database_url",

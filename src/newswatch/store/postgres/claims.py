@@ -31,6 +31,7 @@ class Claims:
         sources: Sequence[str] | None = None,
         force: bool = False,
         urls: Sequence[str] | None = None,
+        due_by: datetime | None = None,
     ) -> list[DueArticle]:
         stamp = aware(now)
         where = [
@@ -42,9 +43,10 @@ class Claims:
             "now": stamp,
             "limit": int(limit),
             "until": stamp + timedelta(seconds=lease_seconds),
+            "due_by": aware(due_by) if due_by is not None else stamp,
         }
         if not force:
-            where.append("a.next_check_at <= %(now)s")
+            where.append("a.next_check_at <= %(due_by)s")
         if sources is not None:
             where.append("s.name = ANY(%(sources)s)")
             params["sources"] = list(sources)

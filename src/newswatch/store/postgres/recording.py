@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 
 from newswatch.errors import StoreError
 from newswatch.models import Redirect, iso
@@ -275,8 +275,8 @@ class CheckRecording:
                 change.severity,
                 change.where,
                 change.summary(),
-                Jsonb(change.record()),
-                Jsonb(change.diff_dict()),
+                Json(change.record()),
+                Json(change.diff_dict()),
                 change.kind,
             ],
         )

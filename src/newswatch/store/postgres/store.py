@@ -16,6 +16,7 @@ from typing import Any
 
 from newswatch.store.postgres.claims import Claims
 from newswatch.store.postgres.connection import PgConnection
+from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
 from newswatch.store.postgres.queries import HistoryQueries
 from newswatch.store.postgres.readers import Readers
@@ -136,6 +137,7 @@ class PostgresStore(PostgresReader):
     def __init__(self, connection: PgConnection) -> None:
         super().__init__(connection)
         self._claims = Claims(connection)
+        self._leases = LeaseControl(connection)
         self._recording = CheckRecording(connection)
         self._outbox = Outbox(connection, self._readers)
         self._sources = SourceSync(connection)
@@ -149,8 +151,28 @@ class PostgresStore(PostgresReader):
         sources: Sequence[str] | None = None,
         force: bool = False,
         urls: Sequence[str] | None = None,
+        due_by: datetime | None = None,
     ) -> list[DueArticle]:
-        return self._claims.claim_due(now, limit, lease_seconds, sources, force, urls)
+        return self._claims.claim_due(now, limit, lease_seconds, sources, force, urls, due_by)
+
+    def release_leases(self, claims: Sequence[DueArticle]) -> int:
+        return self._leases.release_leases(claims)
+
+    def make_due(
+        self,
+        now: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        return self._leases.make_due(now, sources, urls)
+
+    def count_due(
+        self,
+        due_by: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        return self._leases.count_due(due_by, sources, urls)
 
     def quarantine_streak(self, article_id: int, content_hash: str) -> int:
         return self._readers.quarantine_streak(article_id, content_hash)
