@@ -51,14 +51,25 @@ class Stamp:
     text: str
     at: datetime | None
     source: StampSource
+    reason: str | None = field(default=None, compare=False)
+    """Set on the stamps the extractor chose as the page's ``published`` and ``updated``: why
+    this one among the candidates (which places agreed, what it outranked). Not part of the
+    stamp's identity: two readings of one stamp are equal."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "text": self.text, "at": iso(self.at), "source": self.source}
+        data = {"kind": self.kind, "text": self.text, "at": iso(self.at), "source": self.source}
+        if self.reason is not None:
+            data["reason"] = self.reason
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Stamp:
         return cls(
-            kind=data["kind"], text=data["text"], at=parse_iso(data["at"]), source=data["source"]
+            kind=data["kind"],
+            text=data["text"],
+            at=parse_iso(data["at"]),
+            source=data["source"],
+            reason=data.get("reason"),
         )
 
 

@@ -15,8 +15,12 @@ from pathlib import Path
 from typing import Literal, cast, overload
 
 from newswatch.store.backends import opener, split_url
+from newswatch.store.location import DatabaseLocation
+from newswatch.store.location import locate as locate_database
+from newswatch.store.location import shown as shown_database_url
 from newswatch.store.records import (
     CHANGE_KINDS,
+    KIND_ALIASES,
     MARK_END,
     MARK_START,
     AlertRoute,
@@ -55,9 +59,11 @@ from newswatch.store.roles import (
     OutboxStore,
     Store,
 )
+from newswatch.store.transfer import TableReport, TransferReport, copy_history
 
 __all__ = [
     "CHANGE_KINDS",
+    "KIND_ALIASES",
     "MARK_END",
     "MARK_START",
     "AdminStore",
@@ -69,6 +75,7 @@ __all__ = [
     "ChangePage",
     "CheckResult",
     "CheckingStore",
+    "DatabaseLocation",
     "Delivery",
     "DeliveryKind",
     "DeliveryState",
@@ -91,10 +98,15 @@ __all__ = [
     "StoredChange",
     "StoredEvent",
     "StoredVersion",
+    "TableReport",
+    "TransferReport",
     "VersionRow",
     "VersionStub",
     "change_uid",
+    "copy_history",
+    "locate_database",
     "open_store",
+    "shown_database_url",
 ]
 
 

@@ -116,10 +116,34 @@ class CheckingStore(Protocol):
         sources: Sequence[str] | None = None,
         force: bool = False,
         urls: Sequence[str] | None = None,
+        due_by: datetime | None = None,
     ) -> list[DueArticle]:
-        """Lease up to ``limit`` active articles due by ``now`` (all of them with ``force``),
-        oldest due first, each with a new fencing token. ``sources`` and ``urls`` (watched
-        or canonical) narrow the claim."""
+        """Lease up to ``limit`` active articles due by ``due_by`` (default ``now``; all of
+        them with ``force``), oldest due first, each with a new fencing token. ``sources``
+        and ``urls`` (watched or canonical) narrow the claim. A pass passes the time it began
+        as ``due_by``, so a short interval coming round meanwhile does not keep it going."""
+
+    def release_leases(self, claims: Sequence[DueArticle]) -> int:
+        """Free the leases still held under these claims' fencing tokens (a clean stop's
+        abandoned checks), so they are due again at once; returns how many were freed."""
+
+    def make_due(
+        self,
+        now: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        """Make the matching active articles due at ``now`` (a forced pass); returns how
+        many match. Once checked each is due later again, so claiming until nothing is due
+        covers each exactly once."""
+
+    def count_due(
+        self,
+        due_by: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        """How many matching active articles are due by ``due_by`` (a pass's size)."""
 
     def latest_version(self, article_id: int) -> StoredVersion | None: ...
 
@@ -186,12 +210,39 @@ class OutboxStore(Protocol):
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries whose next attempt is due, oldest first."""
 
-    def mark_delivered(self, delivery_id: int, at: datetime) -> None: ...
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        """Lease up to ``limit`` due pending deliveries (of ``channels``, not of
+        ``exclude``) whose lease is free or expired, oldest due first, bumping their
+        fencing token; the returned records carry the new token."""
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        """Extend a claim just before sending; False when another claim took it over."""
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        """Give back unsent claims ``(id, token)`` so the next round may take them."""
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        """Settle a delivery as sent; with ``token``, only while that claim still holds it
+        (False when it does not)."""
 
     def mark_retry(
-        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
-    ) -> None:
-        """Count a failed attempt; ``give_up`` marks the delivery failed for good."""
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
+        """Count a failed attempt; ``give_up`` marks the delivery failed for good;
+        ``token`` as for :meth:`mark_delivered`."""
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         """A delivery with the change it announces."""

@@ -14,15 +14,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 
 from newswatch.errors import StoreError
 from newswatch.models import Redirect, iso
 from newswatch.normalize import content_hash
 from newswatch.store.postgres import search
-from newswatch.store.postgres.connection import Conn, PgConnection, aware, maybe
+from newswatch.store.postgres.connection import Conn, PgConnection, aware, fetch_one, maybe
 from newswatch.store.postgres.readers import CURRENT_VERSION
-from newswatch.store.postgres.sources import SourceSync
 from newswatch.store.records import (
     AlertRoute,
     CheckResult,
@@ -57,7 +56,7 @@ def insert_delivery(
     due_at: datetime | None = None,
 ) -> int:
     """One outbox row; 0 when its key is already queued."""
-    row = PgConnection._one(
+    row = fetch_one(
         conn,
         "INSERT INTO deliveries (change_id, event_id, kind, channel, key, state,"
         " attempts, next_attempt_at, created_at, source_id)"
@@ -68,14 +67,17 @@ def insert_delivery(
     return int(row["id"]) if row is not None else 0
 
 
-class CheckRecording(SourceSync):
+class CheckRecording:
     """Writing a check's result (see :meth:`newswatch.store.records.Store.record_check`)."""
+
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
 
     def record_check(self, result: CheckResult) -> Recorded:
         due, fetch, article = result.due, result.fetch, result.article
         checked = aware(result.checked_at)
-        with self._transaction() as conn:
-            row = self._one(
+        with self.db.transaction() as conn:
+            row = fetch_one(
                 conn,
                 "SELECT url, lease_token, lease_until FROM articles WHERE id = %s FOR UPDATE",
                 [due.article_id],
@@ -96,7 +98,7 @@ class CheckRecording(SourceSync):
                     )
             fetch_id = self._insert_fetch(conn, due.article_id, fetch)
             self._update_article(conn, result, checked)
-            latest = self._one(
+            latest = fetch_one(
                 conn,
                 f"SELECT v.id, v.n, v.hash FROM versions v {CURRENT_VERSION}",
                 [due.article_id] * 2,
@@ -141,7 +143,7 @@ class CheckRecording(SourceSync):
             digest = result.content_hash or content_hash(article.title, article.paragraphs)
             change_id: int | None = None
             back = (
-                self._one(
+                fetch_one(
                     conn,
                     "SELECT id, n FROM versions WHERE article_id = %s AND n = %s",
                     [due.article_id, change.back_to],
@@ -165,7 +167,7 @@ class CheckRecording(SourceSync):
                     uid = change_uid(row["url"], latest["hash"], f"restored {_iso(checked)}", n)
                     change_id = self._insert_change(conn, result, uid, n, n, checked)
                 return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
-            top = self._one(
+            top = fetch_one(
                 conn, "SELECT max(n) AS n FROM versions WHERE article_id = %s", [due.article_id]
             )
             n = int(top["n"]) + 1 if top is not None and top["n"] is not None else 1
@@ -201,11 +203,11 @@ class CheckRecording(SourceSync):
     def _duplicate_of(self, conn: Conn, article_id: int, canonical: str) -> int | None:
         """Another watched article already at ``canonical``; only an article with no
         version yet is merged away."""
-        if self._one(
+        if fetch_one(
             conn, "SELECT 1 AS x FROM versions WHERE article_id = %s LIMIT 1", [article_id]
         ):
             return None
-        other = self._one(
+        other = fetch_one(
             conn,
             "SELECT id FROM articles WHERE id != %s AND merged_into IS NULL"
             " AND (url = %s OR canonical_url = %s) ORDER BY state = 'active' DESC, id LIMIT 1",
@@ -237,7 +239,7 @@ class CheckRecording(SourceSync):
     # ------------------------------------------------------------------ rows of a check
 
     def _insert_fetch(self, conn: Conn, article_id: int, fetch: FetchRecord) -> int:
-        row = self._one(
+        row = fetch_one(
             conn,
             "INSERT INTO fetches (article_id, url, started_at, outcome, status, elapsed_ms,"
             " bytes, final_url, redirects, error_kind, error)"
@@ -271,7 +273,7 @@ class CheckRecording(SourceSync):
         """The change row and one delivery per routed channel (the outbox)."""
         change = result.change
         assert change is not None
-        row = self._one(
+        row = fetch_one(
             conn,
             "INSERT INTO changes (uid, article_id, from_n, to_n, detected_at, title_changed,"
             " old_title, new_title, paragraphs_added, paragraphs_removed, paragraphs_modified,"
@@ -295,8 +297,8 @@ class CheckRecording(SourceSync):
                 change.severity,
                 change.where,
                 change.summary(),
-                Jsonb(change.record()),
-                Jsonb(change.diff_dict()),
+                Json(change.record()),
+                Json(change.diff_dict()),
                 change.kind,
             ],
         )
@@ -316,7 +318,7 @@ class CheckRecording(SourceSync):
         now: datetime,
     ) -> None:
         """One delivery per routed channel: pending, or held for a digest past the rate."""
-        source = self._one(conn, "SELECT source_id FROM articles WHERE id = %s", [article_id])
+        source = fetch_one(conn, "SELECT source_id FROM articles WHERE id = %s", [article_id])
         if source is None:
             raise StoreError(f"article {article_id} vanished during a check")
         source_id = int(source["source_id"])
@@ -328,7 +330,7 @@ class CheckRecording(SourceSync):
             state: DeliveryState = "pending"
             due_at = now
             if route.digest_after is not None:
-                recent = self._one(
+                recent = fetch_one(
                     conn,
                     "SELECT count(*) AS n FROM deliveries WHERE channel = %s AND source_id = %s"
                     " AND kind = 'change' AND created_at > %s",
@@ -415,7 +417,7 @@ class CheckRecording(SourceSync):
     ) -> tuple[str, ...]:
         """Source health and article removal events (see the SQLite side's ``health``)."""
         due, fetch = result.due, result.fetch
-        source = self._one(
+        source = fetch_one(
             conn,
             "SELECT s.id, s.name, s.url, s.health, s.health_since, s.failure_streak,"
             " s.extract_streak FROM sources s"
@@ -470,7 +472,7 @@ class CheckRecording(SourceSync):
             uid = hashlib.sha256(
                 f"{source_id}\n{kind}\n{due.article_id}\n{_iso(checked)}".encode()
             ).hexdigest()[:32]
-            event = self._one(
+            event = fetch_one(
                 conn,
                 "INSERT INTO events (uid, source_id, article_id, kind, message, at)"
                 " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",

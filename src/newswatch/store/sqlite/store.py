@@ -2,7 +2,8 @@
 
 Composition over one :class:`~newswatch.store.sqlite.connection.SqliteConnection`: each
 concern is a part in its own module (sources and discovered articles in :mod:`.sources`,
-discovery validators in :mod:`.validators`, leases in :mod:`.claims`, recording a check in
+discovery validators in :mod:`.validators`, leases in :mod:`.claims` (given back in
+:mod:`.leases`), recording a check in
 :mod:`.recording` with :mod:`.health` and the delivery :mod:`.outbox`, readers in
 :mod:`.readers`, :mod:`.status` and :mod:`.queries`), and the two classes here only hand each
 call to its part. :class:`SqliteReader` is the read side alone (what a read-only connection
@@ -40,6 +41,7 @@ from newswatch.store.records import (
 from newswatch.store.sqlite.claims import Claims
 from newswatch.store.sqlite.connection import SqliteConnection
 from newswatch.store.sqlite.health import SourceHealth
+from newswatch.store.sqlite.leases import LeaseControl
 from newswatch.store.sqlite.outbox import Outbox
 from newswatch.store.sqlite.queries import HistoryQueries
 from newswatch.store.sqlite.readers import Readers
@@ -142,6 +144,7 @@ class SqliteStore(SqliteReader):
         self._sources = SourceSync(connection)
         self._validators = ValidatorStore(connection)
         self._claims = Claims(connection)
+        self._leases = LeaseControl(connection)
         self._outbox = Outbox(connection, self._readers)
         self._recording = CheckRecording(connection, self._outbox, SourceHealth(connection))
 
@@ -190,8 +193,28 @@ class SqliteStore(SqliteReader):
         sources: Sequence[str] | None = None,
         force: bool = False,
         urls: Sequence[str] | None = None,
+        due_by: datetime | None = None,
     ) -> list[DueArticle]:
-        return self._claims.claim_due(now, limit, lease_seconds, sources, force, urls)
+        return self._claims.claim_due(now, limit, lease_seconds, sources, force, urls, due_by)
+
+    def release_leases(self, claims: Sequence[DueArticle]) -> int:
+        return self._leases.release_leases(claims)
+
+    def make_due(
+        self,
+        now: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        return self._leases.make_due(now, sources, urls)
+
+    def count_due(
+        self,
+        due_by: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        return self._leases.count_due(due_by, sources, urls)
 
     def quarantine_streak(self, article_id: int, content_hash: str) -> int:
         return self._readers.quarantine_streak(article_id, content_hash)
@@ -203,13 +226,37 @@ class SqliteStore(SqliteReader):
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         return self._outbox.due_deliveries(now, limit)
 
-    def mark_delivered(self, delivery_id: int, at: datetime) -> None:
-        self._outbox.mark_delivered(delivery_id, at)
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        return self._outbox.claim_deliveries(
+            now, limit, lease_seconds, channels=channels, exclude=exclude
+        )
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        return self._outbox.renew_delivery(delivery_id, token, until)
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        self._outbox.release_deliveries(claims)
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        return self._outbox.mark_delivered(delivery_id, at, token)
 
     def mark_retry(
-        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
-    ) -> None:
-        self._outbox.mark_retry(delivery_id, error, next_attempt_at, give_up)
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
+        return self._outbox.mark_retry(delivery_id, error, next_attempt_at, give_up, token)
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         return self._outbox.delivery_context(delivery_id)
