@@ -123,10 +123,7 @@ def furniture_line(text: str) -> bool:
         return True  # a label with nothing after it ("Source:", "Share:")
     lowered = text.lower()
     rules = _ASCII_CALLS if lowered.isascii() else _CALLS_TO_ACTION
-    for word, pattern in rules:
-        if word in lowered and pattern.search(lowered) is not None:
-            return True
-    return False
+    return any(word in lowered and pattern.search(lowered) is not None for word, pattern in rules)
 
 
 def strip_shortcodes(text: str) -> str:
