@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from newswatch.extract.textstamps import may_be_stamp_line, read_stamp_line
+
 SHORT_LINE = 260  # characters: a call to action is one short line
 # (a word the line must hold, the pattern then searched): a substring test is a few tens of
 # nanoseconds, one alternation of every pattern was a quarter of a millisecond per line
@@ -110,11 +112,43 @@ def author_note(text: str) -> bool:
     return len(text) <= BIO_LINE and _BIO.match(text) is not None
 
 
+_NOTICE_LINE = 600
+_RIGHTS = re.compile(r"\ball\s+rights\s+reserved\b")
+BYLINE_LINE = 100
+_BYLINE = re.compile(
+    r"^(?:by|par|von|por|di|door|от|автор|yazan|بقلم|كتب|به\s+قلم|نویسنده)[:\s]\s*\S"
+    r"|^(?:tags?|topics?|filed\s+under|categories|themen|mots-clés|etiquetas|теги|etiketler"
+    r"|الكلمات\s+المفتاحية|برچسب‌?ها)\s*:"
+)
+_BYLINE_LETTERS = 24  # a name or two beside the date ("Jane Doe - January 24, 2020")
+
+
+def byline_line(text: str) -> bool:
+    """A byline, a tag list or a date line with a name ("Jane Doe - January 24, 2020") in
+    the body: the story's furniture. Lines with a stamp keyword ("Updated 18:17") are kept,
+    they are the in-text stamps readers see."""
+    if len(text) > BYLINE_LINE or text.endswith((".", "!", "?", "…", '"', "”")):
+        return False
+    if text.startswith(("—", "–", "-")) or "(@" in text:
+        return False  # the signature of an embedded post ("— Jane (@jane) May 2, 2024")
+    lowered = text.lower()
+    if _BYLINE.match(lowered) and len(text.split()) <= 8:
+        return True
+    if not any(ch.isdigit() for ch in text):
+        return False
+    if may_be_stamp_line(text, relative=False):
+        return False  # "Published 20 July, updated 21 July": read as stamps, kept
+    read = read_stamp_line(text, default_kind="published", max_other_letters=_BYLINE_LETTERS)
+    return read is not None and read[0].at is not None
+
+
 def furniture_line(text: str) -> bool:
     """A short line that is a call to action, a script notice, a raw shortcode or escaped
     markup rather than a sentence of the story."""
     if "<" in text and len(_TAG_TEXT.findall(text)) >= 3:
         return True  # escaped markup shown as text
+    if len(text) <= _NOTICE_LINE and "reserved" in text and _RIGHTS.search(text.lower()):
+        return True  # a copyright notice
     if len(text) > SHORT_LINE:
         return False
     if "[" in text and _SHORTCODE.search(text) and len(strip_shortcodes(text).split()) < 3:
