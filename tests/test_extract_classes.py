@@ -88,3 +88,42 @@ def test_a_sentence_that_links_its_sources_is_kept() -> None:
     )
     got = paragraphs(article(extra_inside=f"<p>{linked}</p>"))
     assert got[-1].startswith("The regional audit published last month by the state found")
+
+
+def test_a_layout_that_has_a_sidebar_is_not_itself_a_sidebar() -> None:
+    """A wrapper named for holding a sidebar ("has-sidebar") is the story's layout: the story
+    inside it must not lose to a stray paragraph elsewhere on the page."""
+    body = "".join(f"<p>{p}</p>" for p in PROSE)
+    comments = "".join(f"<p>{p.upper()}</p>" for p in PROSE[:2])
+    stray = (
+        "An email with instructions on how to reset your password has been sent to the email "
+        "address listed on your account; if it does not arrive, check the spam folder and try "
+        "again in a few minutes."
+    )
+    html = (
+        "<html><body><div class='layout has-sidebar'><div class='story'><h1>Council</h1>"
+        f"{body}</div><div class='sidebar'><p>Most read today</p></div></div>"
+        f"<div><div><p>{stray}</p></div></div><div class='comments'>{comments}</div>"
+        "</body></html>"
+    )
+    assert paragraphs(html) == PROSE
+
+
+def test_story_text_hidden_until_the_reader_subscribes_is_read() -> None:
+    hidden = "".join(
+        f'<div class="subscriber-only" style="display:none"><p>{p}</p></div>' for p in PROSE[1:]
+    )
+    html = article().replace(f"<p>{PROSE[1]}</p><p>{PROSE[2]}</p>", hidden)
+    assert paragraphs(html) == PROSE
+    still_hidden = article(extra_inside='<p style="display:none">A hidden ad label.</p>')
+    assert paragraphs(still_hidden) == PROSE
+
+
+def test_labels_reading_times_republication_notes_and_author_notes_are_left_out() -> None:
+    extra = (
+        "<p>Source:</p><p>NEWS 4 min read</p>"
+        "<p>Editor's note: This story originally appeared in the spring issue of our magazine.</p>"
+        "<p>Find the best deals on gear with our weekly Deals newsletter</p>"
+        "<p>Jane Doe is a senior reporter for the Daily Example. Email: jane@news.example.</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == PROSE

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newswatch.extract.dom import Block, Elem, Page
-from newswatch.extract.furniture import furniture_line, teaser_heading
+from newswatch.extract.furniture import author_note, furniture_line, teaser_heading
 from newswatch.extract.hints import HEADING_TAGS, PROSE_TAGS
 
 _MIN_PROSE = 25
@@ -265,6 +265,9 @@ def select_blocks(
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
             kept.append(block)
+    if strict:
+        while kept and author_note(kept[-1].text):  # "Jane Doe is a reporter for ..."
+            kept.pop()
     return _drop_orphan_headings(kept)
 
 

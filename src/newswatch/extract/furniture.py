@@ -20,6 +20,12 @@ _CALL_TO_ACTION = re.compile(
             r"\b(?:sign(?:ing)?[\s-]*up|subscribe|register|join)\b[^.!?]{0,60}"
             r"\b(?:newsletters?|e-?mails?|alerts|digest|briefing|updates|inbox)\b",
             r"\bnewsletters?\b[^.!?]{0,40}\b(?:sign[\s-]*up|subscribe|inbox|for free)\b",
+            r"\b(?:with|to|for|in)\s+our\s+(?:[\w-]+\s+){0,3}newsletters?\b",
+            # republication notes and reading-time labels
+            r"\bthis\s+(?:story|article|piece|post|report|interview)\s+(?:was\s+)?"
+            r"(?:originally|first)\s+(?:appeared|published|ran)\s+(?:in|on|at)\b",
+            r"\bappeared\s+in\s+the\s+[\w\s]{0,40}\bprint\s+edition\b",
+            r"^(?:[A-Z]+\s+)?\d+\s+min(?:ute)?s?\s+read$",
             r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b",
             r"\bfollow\s+us\s+on\b",
             # comments and reader mail
@@ -64,6 +70,21 @@ _TEASER_HEADING = re.compile(
 )
 
 
+_LABEL = re.compile(r"^\w+(?:\s+\w+)?\s*:$")
+# "Jane Doe is a senior reporter for ...": an author's note at the end of a story
+_BIO = re.compile(
+    r"^(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,6}?"
+    r"(?:reporter|writer|editor|correspondent|journalist|contributor|columnist|author|"
+    r"producer|photographer|intern)\b"
+)
+BIO_LINE = 500
+
+
+def author_note(text: str) -> bool:
+    """An author's note ("Jane Doe is a senior reporter for ..."), read only at the end."""
+    return len(text) <= BIO_LINE and _BIO.match(text) is not None
+
+
 def furniture_line(text: str) -> bool:
     """A short line that is a call to action, a script notice, a raw shortcode or escaped
     markup rather than a sentence of the story."""
@@ -73,6 +94,8 @@ def furniture_line(text: str) -> bool:
         return False
     if "[" in text and _SHORTCODE.search(text) and len(strip_shortcodes(text).split()) < 3:
         return True  # nothing but shortcodes
+    if text.endswith(":") and _LABEL.match(text):
+        return True  # a label with nothing after it ("Source:", "Share:")
     return _CALL_TO_ACTION.search(text) is not None
 
 

@@ -287,6 +287,7 @@ class Delivery:
     last_error: str | None
     kind: DeliveryKind = "change"
     event_id: int | None = None
+    lease_token: int = 0  # the fencing token of the claim that returned this delivery
 
 
 @dataclass(frozen=True, slots=True)
