@@ -186,9 +186,9 @@ def test_three_daemons_survive_kills_a_stopped_host_and_a_server_restart(
         while time.monotonic() < deadline:
             done = stored(pg_url)
             pending = scalar(pg_url, "SELECT count(*) FROM deliveries WHERE state != 'delivered'")
-            if all(done[i] and done[i][-1] == site.current[i] for i in range(STORIES)):
-                if not pending:
-                    break
+            caught_up = all(done[i] and done[i][-1] == site.current[i] for i in range(STORIES))
+            if caught_up and not pending:
+                break
             time.sleep(0.3)
     finally:
         for proc in procs:
