@@ -29,6 +29,9 @@ class ArticleHistory:
             "url": self.article.url,
             "canonical_url": self.article.canonical_url,
             "source": self.article.source,
+            "state": self.article.status,
+            "removed_at": iso(self.article.removed_at),
+            "removed_reason": self.article.removed_reason,
             "versions": [
                 {
                     "n": v.n,
@@ -41,7 +44,7 @@ class ArticleHistory:
                 }
                 for v in self.versions
             ],
-            "changes": [c.as_dict() for c in sorted(self.changes, key=lambda c: (c.to_n, c.id))],
+            "changes": [c.as_dict() for c in sorted(self.changes, key=lambda c: c.id)],
         }
 
     def render(self) -> str:
@@ -52,6 +55,11 @@ class ArticleHistory:
         ]
         if a.canonical_url and a.canonical_url != a.url:
             lines.append(f"canonical: {a.canonical_url}")
+        if a.status == "removed" and a.removed_at is not None:
+            why = f" ({a.removed_reason})" if a.removed_reason else ""
+            lines.append(f"state: removed since {a.removed_at:%Y-%m-%d %H:%M:%S}Z{why}")
+        elif a.status != "active":
+            lines.append(f"state: {a.status}")
         lines.append("")
         lines.append(f"{len(self.versions)} version(s):")
         for v in self.versions:
@@ -63,7 +71,7 @@ class ArticleHistory:
             )
         lines.append("")
         lines.append(f"{len(self.changes)} change(s):")
-        for c in sorted(self.changes, key=lambda c: (c.to_n, c.id)):
+        for c in sorted(self.changes, key=lambda c: c.id):
             lines.append(
                 f"  v{c.from_n}\u2192v{c.to_n}  {c.at:%Y-%m-%d %H:%M:%S}Z  "
                 f"{c.severity:<5} {c.summary}"

@@ -306,6 +306,35 @@ def test_delivery_retry_and_give_up(store: Store) -> None:
     assert (state.pending_deliveries, state.failed_deliveries) == (0, 1)
 
 
+def test_delivery_claims_lease_and_fence(store: Store) -> None:
+    """Two senders: a claimed delivery is invisible to the other until its lease expires;
+    the stale claim can neither renew nor settle it after a newer claim took over."""
+    store.sync_sources([spec()], T0)
+    store.record_check(check(claim_one(store, T0), T0, V1))
+    at = T0 + timedelta(hours=1)
+    store.record_check(check(claim_one(store, at), at, V2, change(V1, V2), channels=("a", "b")))
+    (a,) = store.claim_deliveries(at, 10, 30, channels=["a"])
+    assert a.channel == "a" and a.lease_token == 1
+    assert store.claim_deliveries(at, 10, 30, channels=["a"]) == []  # leased
+    (b,) = store.claim_deliveries(at, 10, 30, exclude=["a"])
+    assert b.channel == "b"
+    later = at + timedelta(seconds=31)
+    (again,) = store.claim_deliveries(later, 10, 30, channels=["a"])  # lease expired
+    assert (again.id, again.lease_token) == (a.id, 2)
+    assert not store.renew_delivery(a.id, a.lease_token, later + timedelta(seconds=30))
+    assert not store.mark_delivered(a.id, later, a.lease_token)  # the stale claim is fenced
+    assert store.renew_delivery(again.id, again.lease_token, later + timedelta(seconds=30))
+    assert store.mark_delivered(again.id, later, again.lease_token)
+    assert store.claim_deliveries(later + timedelta(days=1), 10, 30, channels=["a"]) == []
+    # a released claim is free at once; a retried one waits for its next attempt
+    store.release_deliveries([(b.id, b.lease_token)])
+    (b2,) = store.claim_deliveries(at, 10, 30, channels=["b"])
+    assert store.mark_retry(b2.id, "HTTP 503", at + timedelta(minutes=1), False, b2.lease_token)
+    assert store.claim_deliveries(at + timedelta(seconds=59), 10, 30) == []
+    (b3,) = store.claim_deliveries(at + timedelta(minutes=1), 10, 30)
+    assert (b3.id, b3.attempts, b3.lease_token) == (b.id, 1, 3)
+
+
 # ------------------------------------------------------------------ readers
 
 

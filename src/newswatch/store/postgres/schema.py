@@ -223,11 +223,17 @@ _INITIAL = (
     """,
 )
 
+_DELIVERY_LEASES = (
+    "ALTER TABLE deliveries ADD COLUMN lease_until timestamptz",
+    "ALTER TABLE deliveries ADD COLUMN lease_token bigint NOT NULL DEFAULT 0",
+)
+
 #: JSON columns of type ``json`` (kept as written), not ``jsonb`` (see the module docstring)
 JSON_AS_WRITTEN = frozenset({"record_json", "diff_json"})
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema (as SQLite's version 7)", _INITIAL),
+    Migration(2, "delivery leases (as SQLite's version 8)", _DELIVERY_LEASES),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
