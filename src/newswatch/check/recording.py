@@ -17,6 +17,7 @@ from newswatch.alerts.routing import Rule, route_change, route_events
 from newswatch.check.decisions import classify, decide, policy_for, retry_at
 from newswatch.check.report import CheckReport, Outcome
 from newswatch.clock import Clock
+from newswatch.judge import revisions
 from newswatch.models import Article, Change, FetchResult
 from newswatch.normalize import content_hash
 from newswatch.presence import removed_change, restored_change
@@ -96,6 +97,10 @@ class CheckRecorder:
                     return self._record_quarantine(due, record, article, digest, reason)
                 logger.info("%s: accepted after %d sightings: %s", due.url, streak + 1, reason)
             outcome, change, digest = classify(latest, article, digest)
+            if outcome == "new_version" and change is not None and latest is not None:
+                outcome, change, digest = self._against_history(
+                    due, latest, article, digest, change
+                )
             if outcome == "unchanged":
                 record = replace(record, outcome="unchanged")
         if latest is None and article is None:  # a 304: the stored version has the stamps
@@ -154,6 +159,32 @@ class CheckRecorder:
         if decision.retire:
             logger.info("%s: no change for a long time; retired (history kept)", due.url)
         return report
+
+    def _against_history(
+        self,
+        due: DueArticle,
+        latest: StoredVersion,
+        article: Article,
+        digest: str,
+        change: Change,
+    ) -> tuple[Outcome, Change | None, str]:
+        """A new reading judged against every version and earlier headline tests (see
+        :mod:`newswatch.judge.revisions`): a revert or a headline test is recorded as such,
+        a known variant coming round again as the current version seen."""
+        records = [
+            c.record
+            for c in self._store.changes(due.article_id, limit=10_000)
+            if c.kind == "headline_test"
+        ]
+        history = self._store.versions(due.article_id)
+        verdict = revisions.judge(
+            history, latest, article, digest, change, revisions.known_variants(records)
+        )
+        if verdict.kind == "quiet":
+            return "unchanged", None, latest.hash
+        if verdict.kind != "new" and verdict.change is not None:
+            change = replace(verdict.change, back_to=verdict.back_to)
+        return "new_version", change, digest
 
     @staticmethod
     def _log_events(due: DueArticle, events: Sequence[str]) -> None:

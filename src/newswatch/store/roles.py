@@ -147,6 +147,12 @@ class CheckingStore(Protocol):
 
     def latest_version(self, article_id: int) -> StoredVersion | None: ...
 
+    def versions(self, article_id: int) -> list[StoredVersion]:
+        """Every version, oldest first (a new reading is judged against the whole history)."""
+
+    def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
+        """The latest changes, newest first (earlier headline tests are read from them)."""
+
     def quarantine_streak(self, article_id: int, content_hash: str) -> int:
         """How many of the article's latest fetches in a row (errors skipped) were
         quarantined with exactly this content."""

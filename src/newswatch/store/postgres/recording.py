@@ -21,6 +21,7 @@ from newswatch.models import Redirect, iso
 from newswatch.normalize import content_hash
 from newswatch.store.postgres import search
 from newswatch.store.postgres.connection import Conn, PgConnection, aware, fetch_one, maybe
+from newswatch.store.postgres.readers import CURRENT_VERSION
 from newswatch.store.records import (
     AlertRoute,
     CheckResult,
@@ -99,8 +100,8 @@ class CheckRecording:
             self._update_article(conn, result, checked)
             latest = fetch_one(
                 conn,
-                "SELECT id, n, hash FROM versions WHERE article_id = %s ORDER BY n DESC LIMIT 1",
-                [due.article_id],
+                f"SELECT v.id, v.n, v.hash FROM versions v {CURRENT_VERSION}",
+                [due.article_id] * 2,
             )
             change = result.change
             events = self._raise_events(conn, result, latest is not None, checked)
@@ -140,6 +141,24 @@ class CheckRecording:
                     )
                 return Recorded(version_n=None, new_version=False, change_id=None, events=events)
             digest = result.content_hash or content_hash(article.title, article.paragraphs)
+            change_id: int | None = None
+            back = (
+                fetch_one(
+                    conn,
+                    "SELECT id, n FROM versions WHERE article_id = %s AND n = %s",
+                    [due.article_id, change.back_to],
+                )
+                if change is not None and change.back_to is not None and latest is not None
+                else None
+            )
+            if back is not None and change is not None and latest is not None:
+                # a revert or a headline variant that returns: the known version is current
+                # again, no new number (the change row says where from and where to)
+                self._seen_again(conn, int(back["id"]), checked)
+                n = int(back["n"])
+                uid = change_uid(row["url"], latest["hash"], f"{change.kind} {_iso(checked)}", n)
+                change_id = self._insert_change(conn, result, uid, int(latest["n"]), n, checked)
+                return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
             if latest is not None and latest["hash"] == digest:
                 self._seen_again(conn, int(latest["id"]), checked)
                 n = int(latest["n"])
@@ -148,7 +167,10 @@ class CheckRecording:
                     uid = change_uid(row["url"], latest["hash"], f"restored {_iso(checked)}", n)
                     change_id = self._insert_change(conn, result, uid, n, n, checked)
                 return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
-            n = int(latest["n"]) + 1 if latest is not None else 1
+            top = fetch_one(
+                conn, "SELECT max(n) AS n FROM versions WHERE article_id = %s", [due.article_id]
+            )
+            n = int(top["n"]) + 1 if top is not None and top["n"] is not None else 1
             conn.execute(
                 "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
                 " updated, stamps, language, final_url, first_seen_at, last_seen_at,"

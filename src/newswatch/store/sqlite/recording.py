@@ -20,6 +20,7 @@ from newswatch.store.sqlite import follow
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.health import SourceHealth
 from newswatch.store.sqlite.outbox import Outbox
+from newswatch.store.sqlite.readers import CURRENT_VERSION
 from newswatch.store.sqlite.rows import to_json, ts
 
 
@@ -75,8 +76,7 @@ class CheckRecording:
             fetch_id = self._insert_fetch(db, due.article_id, fetch)
             self._update_article(db, result, checked)
             latest = self._c.row(
-                "SELECT id, n, hash FROM versions WHERE article_id = ? ORDER BY n DESC LIMIT 1",
-                [due.article_id],
+                f"SELECT id, n, hash FROM versions {CURRENT_VERSION}", [due.article_id] * 2
             )
             change = result.change
             events = self._health.raise_events(db, result, latest is not None, checked)
@@ -114,6 +114,22 @@ class CheckRecording:
                     )
                 return Recorded(version_n=None, new_version=False, change_id=None, events=events)
             digest = result.content_hash or content_hash(article.title, article.paragraphs)
+            back = (
+                self._c.row(
+                    "SELECT id, n FROM versions WHERE article_id = ? AND n = ?",
+                    [due.article_id, change.back_to],
+                )
+                if change is not None and change.back_to is not None and latest is not None
+                else None
+            )
+            if back is not None and change is not None and latest is not None:
+                # a revert or a headline variant that returns: the known version is current
+                # again, no new number (the change row says where from and where to)
+                self._seen_again(db, int(back["id"]), checked)
+                n = int(back["n"])
+                uid = change_uid(row["url"], latest["hash"], f"{change.kind} {checked}", n)
+                change_id = self._insert_change(db, result, uid, int(latest["n"]), n, checked)
+                return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
             if latest is not None and latest["hash"] == digest:
                 self._seen_again(db, int(latest["id"]), checked)
                 n = int(latest["n"])
@@ -122,7 +138,10 @@ class CheckRecording:
                     uid = change_uid(row["url"], latest["hash"], f"restored {checked}", n)
                     change_id = self._insert_change(db, result, uid, n, n, checked)
                 return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
-            n = int(latest["n"]) + 1 if latest is not None else 1
+            top = self._c.row(
+                "SELECT max(n) AS n FROM versions WHERE article_id = ?", [due.article_id]
+            )
+            n = int(top["n"]) + 1 if top is not None and top["n"] is not None else 1
             db.table("versions").insert(
                 {
                     "article_id": due.article_id,
