@@ -21,6 +21,7 @@ from newswatch.config.settings import ScheduleConfig
 from newswatch.config.units import parse_duration, show
 from newswatch.extract.rules import ExtractRules
 from newswatch.store import SourceSpec
+from newswatch.urls import redact_credentials
 
 SourceKind = Literal["article", "feed", "sitemap", "index"]
 DEFAULT_MAX_ARTICLES = 200
@@ -143,10 +144,11 @@ class SourceConfig(BaseModel):
         return parse_duration(self.follow_for or DEFAULT_FOLLOW_FOR)
 
     def spec(self) -> SourceSpec:
-        """What the store needs to know of this source."""
+        """What the store needs to know of this source (a password in the URL as ``***``:
+        the fetcher alone holds it, see :func:`newswatch.fetch.scope.configured_credentials`)."""
         return SourceSpec(
             name=self.name,
-            url=self.url,
+            url=redact_credentials(self.url),
             kind=self.kind,
             interval_seconds=self.interval_seconds,
             timezone=self.timezone,
