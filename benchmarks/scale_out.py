@@ -126,16 +126,19 @@ def throughput(base: str, site: Site, articles: int, workers: int, k: int) -> fl
             )
             for _ in range(k)
         ]
+        errors = []
         for proc in procs:
             _, err = proc.communicate(timeout=1800)
+            errors.append(err.decode(errors="replace"))
             if proc.returncode not in (0, 1):
-                raise SystemExit(f"newswatch run --once failed: {err.decode()[-2000:]}")
+                raise SystemExit(f"newswatch run --once failed: {errors[-1][-2000:]}")
     served = site.served[first:]
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT count(DISTINCT article_id) FROM fetches").fetchone()
     checked = int(row[0]) if row else 0
     if checked != articles:
-        raise SystemExit(f"{k} process(es) checked {checked} of {articles} articles")
+        shown = "\n".join(e[-1500:] for e in errors if e.strip())
+        raise SystemExit(f"{k} process(es) checked {checked} of {articles} articles\n{shown}")
     span = served[-1] - served[0] if len(served) > 1 else float("nan")
     return articles / span
 
