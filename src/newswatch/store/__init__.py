@@ -10,7 +10,6 @@ records of :mod:`newswatch.store.records`; nothing outside this package imports 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Literal, cast, overload
 
@@ -20,24 +19,33 @@ from newswatch.store.records import (
     MARK_END,
     MARK_START,
     AlertRoute,
+    Applied,
     ArticleRecord,
     ArticleState,
+    ArticleWrite,
     ChangeFilter,
     ChangeKind,
     ChangePage,
-    CheckResult,
+    ChangeWrite,
+    CheckState,
     Delivery,
     DeliveryKind,
     DeliveryState,
     DeliverySubject,
+    DeliveryWrite,
+    DigestGuard,
     DocumentValidators,
     DueArticle,
     EventKind,
+    EventWrite,
     FetchOutcome,
     FetchRecord,
+    HealthWrite,
+    MergeWrite,
     Quarantined,
-    Recorded,
+    QuarantineWrite,
     SearchHit,
+    SourceHealth,
     SourceSpec,
     SourceState,
     StoredChange,
@@ -46,6 +54,8 @@ from newswatch.store.records import (
     StoreStats,
     VersionRow,
     VersionStub,
+    VersionWrite,
+    WritePlan,
 )
 from newswatch.store.roles import (
     AdminStore,
@@ -62,28 +72,37 @@ __all__ = [
     "MARK_START",
     "AdminStore",
     "AlertRoute",
+    "Applied",
     "ArticleRecord",
     "ArticleState",
+    "ArticleWrite",
     "ChangeFilter",
     "ChangeKind",
     "ChangePage",
-    "CheckResult",
+    "ChangeWrite",
+    "CheckState",
     "CheckingStore",
     "Delivery",
     "DeliveryKind",
     "DeliveryState",
     "DeliverySubject",
+    "DeliveryWrite",
+    "DigestGuard",
     "DiscoveryStore",
     "DocumentValidators",
     "DueArticle",
     "EventKind",
+    "EventWrite",
     "FetchOutcome",
     "FetchRecord",
+    "HealthWrite",
     "HistoryReader",
+    "MergeWrite",
     "OutboxStore",
+    "QuarantineWrite",
     "Quarantined",
-    "Recorded",
     "SearchHit",
+    "SourceHealth",
     "SourceSpec",
     "SourceState",
     "Store",
@@ -93,7 +112,8 @@ __all__ = [
     "StoredVersion",
     "VersionRow",
     "VersionStub",
-    "change_uid",
+    "VersionWrite",
+    "WritePlan",
     "open_store",
 ]
 
@@ -122,9 +142,3 @@ def open_store(
     scheme, rest = split_url(url)
     opened = opener(scheme)(rest, readonly, upgrade)
     return cast(HistoryReader, opened) if readonly else cast(Store, opened)
-
-
-def change_uid(url: str, from_hash: str, to_hash: str, to_n: int) -> str:
-    """The stable id of a change (webhook ``id``, delivery keys): same inputs, same id."""
-    digest = hashlib.sha256(f"{url}\n{from_hash}\n{to_hash}\n{to_n}".encode())
-    return digest.hexdigest()[:32]

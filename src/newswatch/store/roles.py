@@ -12,21 +12,21 @@ planner (:mod:`newswatch.judge`) before the store sees it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from newswatch.store.records import (
+    Applied,
     ArticleRecord,
     ChangeFilter,
     ChangePage,
-    CheckResult,
+    CheckState,
     Delivery,
     DeliverySubject,
     DocumentValidators,
     DueArticle,
     Quarantined,
-    Recorded,
     SearchHit,
     SourceSpec,
     SourceState,
@@ -36,6 +36,7 @@ from newswatch.store.records import (
     StoreStats,
     VersionRow,
     VersionStub,
+    WritePlan,
 )
 
 
@@ -106,7 +107,8 @@ class HistoryReader(Protocol):
 
 
 class CheckingStore(Protocol):
-    """The check cycle: lease due articles, read what a check compares with, write its plan."""
+    """The check cycle: lease due articles, read what a check is judged against, apply the
+    plan :func:`newswatch.judge.plan.plan` made of it."""
 
     def claim_due(
         self,
@@ -121,15 +123,25 @@ class CheckingStore(Protocol):
         oldest due first, each with a new fencing token. ``sources`` and ``urls`` (watched
         or canonical) narrow the claim."""
 
-    def latest_version(self, article_id: int) -> StoredVersion | None: ...
+    def check_state(
+        self,
+        due: DueArticle,
+        *,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        windows: Mapping[str, float] | None = None,
+        now: datetime,
+    ) -> CheckState:
+        """ONE read of what a check is judged against (see :class:`CheckState`): the latest
+        version, the source's health, and what the check asks about: the quarantine streak
+        of ``content_hash`` (unless it is the latest version's), another article watched at
+        ``canonical_url``, the source's change alerts per channel within ``windows``
+        (seconds back from ``now``)."""
 
-    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
-        """How many of the article's latest fetches in a row (errors skipped) were
-        quarantined with exactly this content."""
-
-    def record_check(self, result: CheckResult) -> Recorded:
-        """Write a check's whole result in one transaction; refused (``lease_lost``,
-        nothing written) when the claim's fencing token moved on."""
+    def apply(self, plan: WritePlan) -> Applied:
+        """Write the plan in ONE transaction, exactly as it says; refused, nothing written,
+        when the claim's fencing token moved on (``lease_lost``) or a guard of the plan no
+        longer holds (``conflict``: read the state and plan again)."""
 
 
 class DiscoveryStore(Protocol):

@@ -91,26 +91,6 @@ def note_update(db: Database, source_id: int, url: str, updated: datetime, now: 
     return True
 
 
-def duplicate_of(db: Database, article_id: int, canonical: str) -> int | None:
-    """Another watched article already at ``canonical`` (as URL or canonical URL), if any.
-
-    Only an article with no version yet is merged away, so no history is ever split and
-    no change is alerted twice.
-    """
-    has_versions = _one(
-        db, "SELECT 1 AS x FROM versions WHERE article_id = ? LIMIT 1", [article_id]
-    )
-    if has_versions is not None:
-        return None
-    other = _one(
-        db,
-        "SELECT id FROM articles WHERE id != ? AND merged_into IS NULL"
-        " AND (url = ? OR canonical_url = ?) ORDER BY state = 'active' DESC, id LIMIT 1",
-        [article_id, canonical, canonical],
-    )
-    return int(other["id"]) if other is not None else None
-
-
 def merge_into(db: Database, article_id: int, survivor: int, canonical: str, stamp: str) -> None:
     """Retire ``article_id`` as a duplicate of ``survivor``, which inherits its sources."""
     db.execute(
