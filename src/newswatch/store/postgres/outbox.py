@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from newswatch.store.postgres.checking import insert_delivery
 from newswatch.store.postgres.connection import aware
 from newswatch.store.postgres.readers import Readers
-from newswatch.store.postgres.recording import insert_delivery
 from newswatch.store.postgres.rows import CHANGE_SELECT, change_record, delivery_record
 from newswatch.store.records import Delivery, DeliverySubject, StoredChange
 
