@@ -348,7 +348,7 @@ def test_an_appended_correction_notice_is_not_a_silent_edit() -> None:
     assert change is not None
     assert change.correction == notice
     assert change.silent is False and change.new_updated_stamp is None
-    assert "correction noted" in change.summary()
+    assert "correction: \u201c" in change.summary()
     assert change.record()["correction"] == notice
 
 

@@ -27,7 +27,7 @@ import pytest
 
 from newswatch.check import CheckReport
 from newswatch.config import load_config
-from newswatch.daemon import Daemon, DaemonSettings
+from newswatch.run import EngineSettings, daemon_engine
 from newswatch.runtime import Runtime, build_runtime
 from tests.conftest import page
 from tests.faultserver import FaultServer, gzip_bomb
@@ -252,13 +252,10 @@ def test_daemon_carries_on_beside_every_fault(faults: FaultServer, tmp_path: Pat
         sources[f"fault{i}"] = faults.url(path)
     config = load_config(_config(tmp_path, sources, interval="1s"))
     with build_runtime(config) as runtime:
-        daemon = Daemon(
-            runtime.store,
-            runtime.checker,
-            runtime.dispatcher,
-            list(sources),
-            settings=DaemonSettings(tick_seconds=0.2, workers=len(sources)),
+        engine = daemon_engine(
+            runtime, settings=EngineSettings(tick_seconds=0.2, workers=len(sources))
         )
+        daemon = threading.Thread(target=engine.run)
         daemon.start()
         try:
             deadline = time.monotonic() + 20
@@ -274,7 +271,8 @@ def test_daemon_carries_on_beside_every_fault(faults: FaultServer, tmp_path: Pat
                     break
                 time.sleep(0.1)
         finally:
-            daemon.stop()
+            engine.stop()
+            daemon.join(timeout=30)
         healthy = runtime.store.find_article(sources["healthy"])
         assert healthy is not None and healthy.versions == 2
         checked = {s.name: s for s in runtime.store.source_states()}

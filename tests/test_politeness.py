@@ -172,22 +172,22 @@ class CountingServer:
                     outer.in_flight += 1
                     outer.peak = max(outer.peak, outer.in_flight)
                     outer.paths.append(self.path)
-                try:
-                    time.sleep(hold)  # overlap is what we count; not a timing assertion
-                    if self.path == "/robots.txt":
-                        self.send_response(404)
-                        self.send_header("Content-Length", "0")
-                        self.end_headers()
-                        return
-                    body = b"<html><head><title>t</title></head><body><p>x</p></body></html>"
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html")
-                    self.send_header("Content-Length", str(len(body)))
+                # overlap is what we count, during the hold; it ends before a byte of the
+                # answer goes out, so a client's next request can never race our count
+                time.sleep(hold)
+                with outer.lock:
+                    outer.in_flight -= 1
+                if self.path == "/robots.txt":
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
-                    self.wfile.write(body)
-                finally:
-                    with outer.lock:
-                        outer.in_flight -= 1
+                    return
+                body = b"<html><head><title>t</title></head><body><p>x</p></body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -41,7 +41,8 @@ def test_history_filters(config: Path) -> None:
     assert [c["to"] for c in changes_json(config, "--kind", "stamped", "--kind", "added")] == [2]
     assert [c["to"] for c in changes_json(config, "--severity", "minor")] == [3]
     assert [c["to"] for c in changes_json(config, "--source", "alhurra")] == [3, 2]
-    assert changes_json(config, "--source", "elsewhere") == []
+    unknown = cli(config, "history", "--json", "--source", "elsewhere")
+    assert unknown.exit_code == 2 and "no source named 'elsewhere'" in unknown.stderr
     assert [c["to"] for c in changes_json(config, "--since", "1h")] == [3, 2]
     assert changes_json(config, "--until", "2016-07-20") == []
     bad = CliRunner().invoke(main, ["--config", str(config), "history", "--since", "soon"])
@@ -104,3 +105,56 @@ def test_export_jsonl_and_csv(config: Path, tmp_path: Path) -> None:
     cli(config, "export", "--what", "versions", "--format", "csv", "-o", str(out))
     read = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(read) == 3 and read[0]["paragraphs"].count("\n\n") == 8
+
+
+def typed(*args: str) -> Result:
+    """A command as users type it: options (``--config`` too) after the command."""
+    return CliRunner().invoke(main, list(args))
+
+
+def test_export_of_versions_takes_dates_and_refuses_change_filters(
+    config: Path, tmp_path: Path
+) -> None:
+    cfg = str(config)
+    recent = typed("export", "--what", "versions", "--since", "1d", "--config", cfg)
+    assert recent.exit_code == 0 and len(recent.stdout.splitlines()) == 3
+    old = typed("export", "--what", "versions", "--until", "2000-01-01", "--config", cfg)
+    assert old.exit_code == 0 and old.stdout == ""
+    out = tmp_path / "never.jsonl"
+    refused = typed(
+        "export", "--what", "versions", "--kind", "silent", "-o", str(out), "--config", cfg
+    )
+    assert refused.exit_code == 2 and "--kind and --severity select changes" in refused.stderr
+    assert not out.exists()
+    rows = [json.loads(line) for line in typed("export", "--config", cfg).stdout.splitlines()]
+    assert {(r["kind"], r["reason"]) for r in rows} == {("edit", None)}
+
+
+def test_removed_means_the_article_and_paragraphs_removed_the_text(
+    config: Path, site: PageServer
+) -> None:
+    cfg = str(config)
+    site.status = 404
+    assert typed("check", "--config", cfg).exit_code == 0
+    site.status = 200
+    assert typed("check", "--config", cfg).exit_code == 0
+
+    def kinds(*kind: str) -> list[tuple[int, int]]:
+        args = [a for k in kind for a in ("--kind", k)]
+        result = typed("history", "--json", *args, "--config", cfg)
+        assert result.exit_code == 0, result.output
+        return [(c["from"], c["to"]) for c in json.loads(result.output)["changes"]]
+
+    assert kinds("removed") == [(3, 3)]
+    assert kinds("restored") == [(3, 3)]
+    assert kinds("paragraphs-removed") == []  # the fixture's edits never cut a paragraph
+    assert kinds("added") == kinds("paragraphs-added") == [(1, 2)]  # the old spelling works
+    exported = [json.loads(line) for line in typed("export", "--config", cfg).stdout.splitlines()]
+    gone = [r for r in exported if r["kind"] != "edit"]
+    assert [(r["kind"], r["from"], r["to"]) for r in gone] == [
+        ("removed", 3, 3),
+        ("restored", 3, 3),
+    ]
+    assert "404" in gone[0]["reason"] and gone[1]["reason"]
+    header = typed("export", "--format", "csv", "--config", cfg).stdout.splitlines()[0]
+    assert "kind,reason" in header

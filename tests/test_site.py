@@ -19,8 +19,7 @@ from pytest_httpserver import HTTPServer
 
 from newswatch.cli import main
 from newswatch.config import load_config
-from newswatch.daemon import Daemon, DaemonSettings
-from newswatch.oneshot import check_now
+from newswatch.run import EngineSettings, check_now, daemon_engine
 from newswatch.runtime import Runtime, build_runtime
 from tests.newssite import FakeClock, NewsSite, Story, text
 
@@ -330,14 +329,8 @@ def test_the_daemon_discovers_on_its_own_clock(tmp_path: Path, httpserver: HTTPS
     )
     stop = threading.Event()
     with build_runtime(load_config(config), should_stop=stop.is_set) as runtime:
-        daemon = Daemon(
-            runtime.store,
-            runtime.checker,
-            runtime.dispatcher,
-            ["rss"],
-            settings=DaemonSettings(tick_seconds=0.2),
-            discovery=runtime.discovery,
-        )
+        engine = daemon_engine(runtime, settings=EngineSettings(tick_seconds=0.2), stop=stop)
+        daemon = threading.Thread(target=engine.run)
         daemon.start()
         try:
             deadline = time.monotonic() + 20
@@ -347,8 +340,8 @@ def test_the_daemon_discovers_on_its_own_clock(tmp_path: Path, httpserver: HTTPS
             while time.monotonic() < deadline and not site.hits["/news/d2.html"]:
                 time.sleep(0.05)
         finally:
-            stop.set()
-            daemon.stop()
+            engine.stop()
+            daemon.join(timeout=30)
         assert site.hits["/news/d1.html"] >= 1 and site.hits["/news/d2.html"] >= 1
         assert site.hits["/feed.xml"] >= 2  # discovery ran again at the source's interval
         assert len(runtime.store.articles("rss")) == 2

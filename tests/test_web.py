@@ -71,6 +71,17 @@ def test_errors_are_pages_not_tracebacks(client: TestClient) -> None:
     assert client.post("/").status_code == 405
 
 
+def test_since_and_until_read_like_the_cli_filters(client: TestClient) -> None:
+    """The README promises the CLI's filters: ``since=7d`` is a week back from now."""
+    week = client.get("/?since=7d")
+    assert week.status_code == 200 and week.text.count('<tr class="change">') == 2
+    assert client.get("/?since=7d&kind=silent").text.count('<tr class="change">') == 1
+    assert client.get("/?until=30d").text.count('<tr class="change">') == 0
+    assert client.get("/?since=2016-07-20T18:00").text.count('<tr class="change">') == 2
+    bad = client.get("/?since=7 days")
+    assert bad.status_code == 400 and "duration back from now" in bad.text
+
+
 def test_filters_and_links(client: TestClient, site: PageServer) -> None:
     silent = client.get("/?kind=silent")
     assert silent.text.count('<tr class="change">') == 1 and "v2&nbsp;→&nbsp;v3" in silent.text

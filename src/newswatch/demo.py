@@ -240,7 +240,7 @@ def write_demo_config(directory: Path, site: DemoSite, interval: str) -> Path:
 def run_demo(*, seconds: float, step: float, directory: Path | None) -> None:
     """Run the site and the daemon for ``seconds``, then show what was caught."""
     from newswatch.config import load_config
-    from newswatch.daemon import Daemon, DaemonSettings
+    from newswatch.run import EngineSettings, daemon_engine
     from newswatch.runtime import build_runtime
 
     directory = directory or Path(tempfile.mkdtemp(prefix="newswatch-demo-"))
@@ -252,21 +252,18 @@ def run_demo(*, seconds: float, step: float, directory: Path | None) -> None:
     click.echo(f"Watching it with {config_path} for {seconds:g}s; alerts appear below.\n")
     stop = threading.Event()
     with build_runtime(config, should_stop=stop.is_set) as runtime:
-        daemon = Daemon(
-            runtime.store,
-            runtime.checker,
-            runtime.dispatcher,
-            [s.name for s in config.sources],
-            settings=DaemonSettings(tick_seconds=0.5, dispatch_seconds=0.5),
+        engine = daemon_engine(
+            runtime, settings=EngineSettings(tick_seconds=0.5, dispatch_seconds=0.5), stop=stop
         )
+        daemon = threading.Thread(target=engine.run, name="newswatch-demo")
         daemon.start()
         try:
             stop.wait(seconds)
         except KeyboardInterrupt:
             pass
         finally:
-            stop.set()
-            daemon.stop()
+            engine.stop()
+            daemon.join(timeout=30)
             site.stop()
         changes = runtime.store.changes(limit=100)
     click.echo(f"\nCaught {len(changes)} change(s). Explore them:")

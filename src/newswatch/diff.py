@@ -29,6 +29,7 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Protocol
 
+from newswatch.judge.corrections import new_note
 from newswatch.models import Change, ParagraphOp, Severity, Stamp, Where, WordOp
 from newswatch.normalize import comparable
 
@@ -602,10 +603,12 @@ def compare(old: Snapshot, new: Snapshot, *, budget_cells: int = ALIGN_BUDGET) -
     ignored). A stamp that moved while the text stayed the same is *not* a change: it makes
     no new version, so this returns None for it too.
 
-    ``new_updated_stamp`` is set when a stamp moved (see :func:`_moved_stamp`), ``correction``
-    when a correction notice appeared; ``silent`` when the text changed and neither did;
-    ``severity`` follows :func:`_severity`; ``coarse`` when the alignment ran past its
-    budget of ``budget_cells`` (then some pairs or word runs are shown whole).
+    ``new_updated_stamp`` is set when a stamp moved (see :func:`_moved_stamp`); ``correction``
+    (and ``kind="correction"``) when a correction notice or editor's note appeared (a
+    correction stamp, or a note paragraph :mod:`newswatch.judge.corrections` recognises);
+    ``silent`` when the text changed and neither did; ``severity`` follows
+    :func:`_severity`; ``coarse`` when the alignment ran past its budget of
+    ``budget_cells`` (then some pairs or word runs are shown whole).
     """
     title_changed = comparable(old.title) != comparable(new.title)
     old_keys = [k for k in map(comparable, old.paragraphs) if k]
@@ -623,7 +626,7 @@ def compare(old: Snapshot, new: Snapshot, *, budget_cells: int = ALIGN_BUDGET) -
             elif w.op == "removed":
                 words_removed.extend(w.text.split())
     stamp = _moved_stamp(old, new)
-    correction = _new_correction(old, new)
+    correction = _new_correction(old, new) or new_note(old.paragraphs, new.paragraphs)
     return Change(
         title_changed=title_changed,
         old_title=old.title,
@@ -639,5 +642,6 @@ def compare(old: Snapshot, new: Snapshot, *, budget_cells: int = ALIGN_BUDGET) -
         words_removed=words_removed,
         ops=ops,
         correction=correction,
+        kind="correction" if correction is not None else "edit",
         coarse=budget.coarse,
     )

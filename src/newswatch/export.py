@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any, Literal, TextIO
 
+from newswatch.errors import NewswatchError
 from newswatch.models import iso
 from newswatch.store import ChangeFilter, HistoryReader, StoredChange, VersionRow
 
@@ -44,6 +45,8 @@ CHANGE_FIELDS = (
     "from",
     "to",
     "at",
+    "kind",
+    "reason",
     "severity",
     "silent",
     "title_changed",
@@ -91,6 +94,8 @@ def change_row(c: StoredChange) -> dict[str, Any]:
         "from": c.from_n,
         "to": c.to_n,
         "at": iso(c.at),
+        "kind": c.kind,  # edit, removed or restored: a removal is "v1→v1" with this reason
+        "reason": c.record.get("reason"),
         "severity": c.severity,
         "silent": c.silent,
         "title_changed": c.title_changed,
@@ -133,11 +138,36 @@ def write(rows: Iterable[dict[str, Any]], out: TextIO, fmt: Format, fields: tupl
     return count
 
 
+class FilterNotForVersions(NewswatchError):
+    """A change-only filter was given for an export of versions."""
+
+
 def export(
     reader: HistoryReader, out: TextIO, fmt: Format, what: What, filters: ChangeFilter
 ) -> int:
-    """Export every version (of ``filters.source``) or every change matching ``filters``."""
+    """Export every version or every change matching ``filters``.
+
+    Versions take ``source`` and ``since``/``until`` (when the version was first seen);
+    ``kinds`` and ``severity`` describe changes, so they are refused for versions rather
+    than silently ignored.
+    """
     if what == "versions":
-        versions: Iterator[dict[str, Any]] = map(version_row, reader.iter_versions(filters.source))
-        return write(versions, out, fmt, VERSION_FIELDS)
+        if filters.kinds or filters.severity:
+            raise FilterNotForVersions(
+                "--kind and --severity select changes; with --what versions use --source,"
+                " --since and --until (when a version was first seen)"
+            )
+        rows = (
+            version_row(row)
+            for row in reader.iter_versions(filters.source)
+            if _seen_within(row, filters)
+        )
+        return write(rows, out, fmt, VERSION_FIELDS)
     return write(map(change_row, reader.iter_changes(filters)), out, fmt, CHANGE_FIELDS)
+
+
+def _seen_within(row: VersionRow, filters: ChangeFilter) -> bool:
+    seen = row.version.first_seen_at
+    if filters.since is not None and seen < filters.since:
+        return False
+    return filters.until is None or seen < filters.until

@@ -55,7 +55,8 @@ class ArticleHistory:
         lines.append("")
         lines.append(f"{len(self.versions)} version(s):")
         for v in self.versions:
-            updated = f"updated {v.updated:%Y-%m-%d %H:%M}Z" if v.updated else "no update stamp"
+            stated = stated_update(v)
+            updated = f"updated {stated:%Y-%m-%d %H:%M}Z" if stated else "no update stamp"
             lines.append(
                 f"  v{v.n}  {v.first_seen_at:%Y-%m-%d %H:%M:%S}Z  seen {v.seen_count}x  "
                 f"{updated}  {v.hash[:10]}  \u2068{v.title}\u2069"
@@ -167,6 +168,19 @@ def version_dict(article: ArticleRecord, v: StoredVersion) -> dict[str, Any]:
     }
 
 
+def stated_update(v: StoredVersion) -> datetime | None:
+    """When the page says it was updated, or None when it says nothing of the kind.
+
+    The extractor gives a page with no update stamp its publish time as ``updated`` (what
+    a reader would date it by); shown as "updated" that would claim an update nobody made.
+    """
+    if v.updated is None:
+        return None
+    if v.updated != v.published or any(s.kind == "updated" for s in v.stamps):
+        return v.updated
+    return None
+
+
 def render_version(article: ArticleRecord, v: StoredVersion) -> str:
     """``show``: the version's headline, stamps and paragraphs (RTL text isolated)."""
     lines = [
@@ -175,7 +189,7 @@ def render_version(article: ArticleRecord, v: StoredVersion) -> str:
         f"first seen {v.first_seen_at:%Y-%m-%d %H:%M:%S}Z, last seen "
         f"{v.last_seen_at:%Y-%m-%d %H:%M:%S}Z ({v.seen_count}x)",
     ]
-    for label, value in (("published", v.published), ("updated", v.updated)):
+    for label, value in (("published", v.published), ("updated", stated_update(v))):
         lines.append(f"{label}: {iso(value) or '-'}")
     for stamp in v.stamps:
         lines.append(

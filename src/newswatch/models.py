@@ -18,7 +18,7 @@ Severity = Literal["minor", "major"]
 ParagraphOpKind = Literal["equal", "added", "removed", "modified", "moved"]
 WordOpKind = Literal["equal", "added", "removed"]
 Where = Literal["top", "bottom", "middle", "throughout"]
-ChangeKind = Literal["edit", "removed", "restored"]
+ChangeKind = Literal["edit", "correction", "revert", "headline_test", "removed", "restored"]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -51,14 +51,25 @@ class Stamp:
     text: str
     at: datetime | None
     source: StampSource
+    reason: str | None = field(default=None, compare=False)
+    """Set on the stamps the extractor chose as the page's ``published`` and ``updated``: why
+    this one among the candidates (which places agreed, what it outranked). Not part of the
+    stamp's identity: two readings of one stamp are equal."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "text": self.text, "at": iso(self.at), "source": self.source}
+        data = {"kind": self.kind, "text": self.text, "at": iso(self.at), "source": self.source}
+        if self.reason is not None:
+            data["reason"] = self.reason
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Stamp:
         return cls(
-            kind=data["kind"], text=data["text"], at=parse_iso(data["at"]), source=data["source"]
+            kind=data["kind"],
+            text=data["text"],
+            at=parse_iso(data["at"]),
+            source=data["source"],
+            reason=data.get("reason"),
         )
 
 
@@ -202,8 +213,9 @@ class Change:
     def summary(self) -> str:
         """A short human line: 'title rewritten; +7 paragraphs (top); updated 18:17 UTC'."""
         parts: list[str] = []
-        if self.kind != "edit":
-            parts.append(f"{self.kind} ({self.reason})" if self.reason else self.kind)
+        if self.kind not in ("edit", "correction"):
+            label = self.kind.replace("_", " ")
+            parts.append(f"{label} ({self.reason})" if self.reason else label)
         if self.title_changed:
             parts.append("title rewritten")
         if self.paragraphs_added:
@@ -221,7 +233,8 @@ class Change:
         if self.new_updated_stamp is not None:
             parts.append(f"update stamp {iso(self.new_updated_stamp)}")
         if self.correction is not None:
-            parts.append("correction noted")
+            note = self.correction if len(self.correction) <= 60 else self.correction[:59] + "…"
+            parts.append(f"correction: \u201c{note}\u201d")
         if self.silent:
             parts.append("silent edit")
         if self.coarse:

@@ -106,14 +106,23 @@ class RobotsRules:
     """One host's robots.txt, parsed by :mod:`urllib.robotparser`."""
 
     def __init__(
-        self, parser: urllib.robotparser.RobotFileParser, *, reachable: bool, problem: str = ""
+        self,
+        parser: urllib.robotparser.RobotFileParser,
+        *,
+        reachable: bool,
+        problem: str = "",
+        server_down: bool = False,
     ) -> None:
         self._parser = parser
         self.reachable = reachable
         self.problem = problem  # why it could not be had, when not reachable
+        # no answer at all (refused, DNS, timeout): the server is down, not its robots.txt
+        self.server_down = server_down
 
     @classmethod
-    def from_response(cls, status: int | None, text: str, problem: str = "") -> RobotsRules:
+    def from_response(
+        cls, status: int | None, text: str, problem: str = "", *, server_down: bool = False
+    ) -> RobotsRules:
         """Rules for what fetching robots.txt gave: a status (None: unreachable) and text."""
         parser = urllib.robotparser.RobotFileParser()
         if status is not None and 200 <= status < 300:
@@ -125,7 +134,7 @@ class RobotsRules:
         reachable = status is not None and status < 500
         if not reachable and not problem:
             problem = f"HTTP {status}"
-        return cls(parser, reachable=reachable, problem=problem)
+        return cls(parser, reachable=reachable, problem=problem, server_down=server_down)
 
     def allowed(self, url: str, user_agent: str) -> bool:
         return bool(self._parser.can_fetch(user_agent, url))
@@ -168,6 +177,7 @@ class Politeness:
         self._rng = rng or random.Random()
         self._global = threading.BoundedSemaphore(self.settings.concurrency)
         self._hosts: dict[str, _Host] = {}
+        self._waiting: dict[str, int] = {}  # host -> requests sleeping out its delay
         self._lock = threading.Lock()
 
     def _host(self, key: str) -> _Host:
@@ -216,28 +226,57 @@ class Politeness:
 
         Raises :class:`HostBackoff` when the host asked us to wait longer than ``max_wait``.
         The host slot is taken before the global one, so a busy host never holds global
-        places while its requests queue.
+        places while its requests queue. The host's Retry-After is checked again once the
+        places are held, the moment the request is about to go out: a 429 that came while
+        this request waited for its turn is obeyed too.
         """
-        host = self._host(host_key(url))
-        self._wait_for_host(url, host)
-        with host.slots:
-            with host.lock:
-                now = self._monotonic()
-                start = max(now, host.next_start)
-                host.next_start = start + host.delay
-            if start > now:
-                self.sleep(start - now)
-            with self._global:
-                yield
+        key = host_key(url)
+        host = self._host(key)
+        while True:
+            self._wait_for_host(url, host)  # raises when that is too far off
+            with host.slots:
+                with host.lock:
+                    now = self._monotonic()
+                    start = max(now, host.next_start)
+                    host.next_start = start + host.delay
+                if start > now:
+                    self._delayed(key, +1)
+                    try:
+                        self.sleep(start - now)
+                    finally:
+                        self._delayed(key, -1)
+                with self._global:
+                    if self._blocked(host) is None:
+                        yield
+                        return
+            # the host asked us to wait while this request queued: places given back
 
-    def _wait_for_host(self, url: str, host: _Host) -> None:
+    def _delayed(self, key: str, step: int) -> None:
+        with self._lock:
+            left = self._waiting.get(key, 0) + step
+            if left > 0:
+                self._waiting[key] = left
+            else:
+                self._waiting.pop(key, None)
+
+    def held_back(self) -> dict[str, float]:
+        """Hosts whose delay is what requests are waiting for now, with that delay."""
+        with self._lock:
+            keys = list(self._waiting)
+        return {key: self._host(key).delay for key in keys}
+
+    def _blocked(self, host: _Host) -> datetime | None:
         with host.lock:
             not_before = host.not_before
+        if not_before is None or not_before <= self._clock():
+            return None
+        return not_before
+
+    def _wait_for_host(self, url: str, host: _Host) -> None:
+        not_before = self._blocked(host)
         if not_before is None:
             return
         wait = (not_before - self._clock()).total_seconds()
-        if wait <= 0:
-            return
         if wait > self.settings.max_wait:
             raise HostBackoff(
                 url,

@@ -27,6 +27,7 @@ class Runtime:
     checker: Checker
     dispatcher: Dispatcher
     discovery: DiscoveryRunner | None = None  # feed, sitemap and index sources
+    clock: Clock = utc_now
 
     def close(self) -> None:
         self.fetcher.close()
@@ -57,7 +58,7 @@ def build_runtime(
     config: Config, *, clock: Clock = utc_now, should_stop: Callable[[], bool] = lambda: False
 ) -> Runtime:
     """Open the database, sync the configured sources into it and wire the parts."""
-    store = open_store(config.database_path)
+    store = open_store(config.database_url)
     try:
         store.sync_sources([source.spec() for source in config.sources], clock())
     except BaseException:
@@ -84,4 +85,4 @@ def build_runtime(
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
     discovery = DiscoveryRunner(store, fetcher, config.sources, clock=clock)
-    return Runtime(config, store, fetcher, checker, dispatcher, discovery)
+    return Runtime(config, store, fetcher, checker, dispatcher, discovery, clock)

@@ -18,6 +18,7 @@ Fresh = Callable[[pytest.FixtureRequest, Path], str]
 
 BACKENDS: dict[str, Fresh] = {
     "sqlite": lambda request, tmp_path: f"sqlite:///{tmp_path / 'sub' / 'newswatch.db'}",
+    # a fresh database on the session's throwaway cluster (tests/pgcluster.py)
     "postgresql": lambda request, tmp_path: str(request.getfixturevalue("pg_url")),
 }
 

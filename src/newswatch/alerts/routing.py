@@ -63,6 +63,8 @@ class _Classified(Protocol):
     def silent(self) -> bool: ...
     @property
     def new_updated_stamp(self) -> datetime | None: ...
+    @property
+    def kind(self) -> str: ...
 
 
 def change_kinds(change: _Classified) -> list[str]:
@@ -74,6 +76,10 @@ def change_kinds(change: _Classified) -> list[str]:
         "paragraphs_modified": change.paragraphs_modified > 0,
         "silent_edit": change.silent,
         "updated_stamp": change.new_updated_stamp is not None,
+        # the change kinds judged against the whole history (judge/revisions, corrections)
+        "correction": change.kind == "correction",
+        "revert": change.kind == "revert",
+        "headline_test": change.kind == "headline_test",
     }
     return [kind for kind, yes in shown.items() if yes]
 

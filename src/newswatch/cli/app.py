@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -66,6 +67,11 @@ def pass_state(func: F) -> F:
         help=CONFIG_HELP,
     )
     return cast(F, option(_pass_state(func)))
+
+
+def shown_time(at: datetime | None, none: str = "never") -> str:
+    """A stored time as a person reads it, always with its zone (UTC, as stored)."""
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if at is not None else none
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -7,8 +7,8 @@ from typing import cast
 
 import click
 
-from newswatch.cli.app import State, pass_state, reading
-from newswatch.cli.filters import change_filter, filter_options
+from newswatch.cli.app import State, fail, pass_state, reading
+from newswatch.cli.filters import change_filter, filter_options, known_source
 
 
 @click.command()
@@ -32,11 +32,23 @@ def export(
     since: str | None,
     until: str | None,
 ) -> None:
-    """Every version or change, as JSON Lines or CSV (filters apply to changes)."""
+    """Every version or change, as JSON Lines or CSV.
+
+    Changes take every filter; versions take --source and --since/--until (when the version
+    was first seen) and refuse --kind and --severity.
+    """
     from newswatch.export import Format, What
     from newswatch.export import export as export_rows
 
+    if what == "versions" and (kinds or severity):
+        fail(
+            "--kind and --severity select changes; with --what versions use --source,"
+            " --since and --until (when a version was first seen)",
+            2,
+        )
     with reading(state) as runtime:
+        configured = [s.name for s in runtime.config.sources]
+        known_source(source, configured, runtime.store.source_names())
         filters = change_filter(source, kinds, severity, since, until)
         if output is None:
             count = export_rows(

@@ -33,9 +33,9 @@ def health(state: State, max_lag: str, as_json: bool) -> None:
         except ValueError as exc:
             fail(f"--max-lag: {exc}", 2)
         path = config.database_path
-        if not path.exists():  # never create it: the daemon does, and may not have yet
+        if path is not None and not path.exists():  # never create it: the daemon does
             fail(f"unhealthy: no database at {path} (has newswatch run started?)", 1)
-        store = open_store(path, readonly=True)  # a health probe never writes
+        store = open_store(config.database_url, readonly=True)  # a health probe never writes
         try:
             verdict = judge(store.stats(utc_now()), limit)
         finally:

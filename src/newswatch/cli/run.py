@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-import logging
-import signal
 import sys
 import threading
 from typing import Any
 
 import click
 
-from newswatch.cli.app import State, errors_reported, fail, pass_state
+from newswatch.cli.app import F, State, errors_reported, fail, pass_state
 from newswatch.runtime import Runtime, build_runtime
+
+
+def workers_option(f: F) -> F:
+    return click.option(
+        "--workers",
+        default=4,
+        show_default=True,
+        type=click.IntRange(min=1),
+        help="Checks in flight at once (each still waits for its host's politeness budget).",
+    )(f)
+
+
+def progress_option(f: F) -> F:
+    return click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Print a progress line every few seconds on stderr (default: when a terminal).",
+    )(f)
 
 
 @click.command()
@@ -21,7 +37,8 @@ from newswatch.runtime import Runtime, build_runtime
     help="Check what is due, deliver pending alerts, then exit (for cron): exit 1 if a check"
     " or a discovery failed or an alert could not be delivered.",
 )
-@click.option("--workers", default=4, show_default=True, help="Sources checked in parallel.")
+@workers_option
+@progress_option
 @click.option(
     "--metrics",
     "metrics_at",
@@ -29,10 +46,12 @@ from newswatch.runtime import Runtime, build_runtime
     help="Serve /metrics and /health here (overrides 'metrics:' in the config).",
 )
 @pass_state
-def run(state: State, once: bool, workers: int, metrics_at: str | None) -> None:
-    """Run the daemon until SIGTERM or SIGINT."""
+def run(
+    state: State, once: bool, workers: int, progress: bool | None, metrics_at: str | None
+) -> None:
+    """Run the daemon until SIGTERM or SIGINT (a second one stops at once)."""
     from newswatch.config import parse_listen
-    from newswatch.daemon import Daemon, DaemonSettings
+    from newswatch.run import EngineSettings, run_daemon, run_due
 
     stop = threading.Event()
     with errors_reported():
@@ -45,49 +64,35 @@ def run(state: State, once: bool, workers: int, metrics_at: str | None) -> None:
         runtime = build_runtime(config, should_stop=stop.is_set)
     with runtime:
         if once:
-            from newswatch.oneshot import run_due
-
             with errors_reported():
-                done = run_due(runtime, workers=workers)
-                sent = runtime.dispatcher.run_once()
+                done = run_due(runtime, workers=workers, progress=_progress(progress), stop=stop)
             print_discoveries(done.discoveries)
             print_reports(done.checks)
+            sent = done.sent
             if sent.retried or sent.failed:
                 click.echo(
                     f"alerts: {sent.delivered} delivered, {sent.retried} to retry,"
                     f" {sent.failed} failed",
                     err=True,
                 )
-            failed = any(r.outcome == "error" for r in done.checks) or any(
-                d.error for d in done.discoveries
-            )
-            if failed or sent.retried or sent.failed:
+            if done.failed:
                 sys.exit(1)
             return
         server = _start_metrics(runtime, address)
-        daemon = Daemon(
-            runtime.store,
-            runtime.checker,
-            runtime.dispatcher,
-            [s.name for s in config.sources],
-            settings=DaemonSettings(workers=workers),
-            discovery=runtime.discovery,
-        )
+        try:
+            run_daemon(runtime, settings=EngineSettings(workers=workers), stop=stop)
+        finally:
+            if server is not None:
+                server.stop()
 
-        def on_signal(signum: int, _frame: object) -> None:
-            logging.getLogger("newswatch").info(
-                "received %s, stopping", signal.Signals(signum).name
-            )
-            stop.set()
 
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        daemon.start()
-        while not stop.wait(0.5):
-            pass
-        daemon.stop()
-        if server is not None:
-            server.stop()
+def _progress(wanted: bool | None) -> Any:
+    """The stream progress lines go to: stderr when asked, or by default on a terminal."""
+    from newswatch.run import terminal
+
+    if wanted is None:
+        return terminal(sys.stderr)
+    return sys.stderr if wanted else None
 
 
 def _start_metrics(runtime: Runtime, address: tuple[str, int] | None) -> Any:
@@ -108,30 +113,46 @@ def _start_metrics(runtime: Runtime, address: tuple[str, int] | None) -> Any:
 @click.argument("urls", nargs=-1, metavar="[URL]...")
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source.")
 @click.option("--force", is_flag=True, help="Also check discovered articles that are not due yet.")
+@workers_option
+@progress_option
 @pass_state
-def check(state: State, urls: tuple[str, ...], sources: tuple[str, ...], force: bool) -> None:
+def check(
+    state: State,
+    urls: tuple[str, ...],
+    sources: tuple[str, ...],
+    force: bool,
+    workers: int,
+    progress: bool | None,
+) -> None:
     """Check every source (or the URLs / sources named) once now, then exit.
 
     Feed, sitemap and index sources are discovered first; the articles they follow are
     checked when due (all of them with --force).
     """
-    from newswatch.oneshot import check_now
+    from newswatch.run import check_now
 
+    stop = threading.Event()
     with errors_reported():
         config = state.config()
         known = {s.name for s in config.sources}
         unknown = [name for name in sources if name not in known]
         if unknown:
             fail(f"no source named {', '.join(unknown)} in {config.path}", 2)
-        runtime = build_runtime(config)
+        runtime = build_runtime(config, should_stop=stop.is_set)
     with runtime, errors_reported():
         done = check_now(
-            runtime, sources=list(sources) or None, urls=list(urls) or None, force=force
+            runtime,
+            sources=list(sources) or None,
+            urls=list(urls) or None,
+            force=force,
+            workers=workers,
+            progress=_progress(progress),
+            stop=stop,
+            deliver=True,
         )
         reports = done.checks
         if urls and not reports:
             fail("none of the URLs given is watched by a configured source", 2)
-        runtime.dispatcher.run_once()
     print_discoveries(done.discoveries)
     print_reports(reports)
     if any(r.outcome == "error" for r in reports) or any(d.error for d in done.discoveries):

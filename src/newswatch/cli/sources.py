@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from newswatch.cli.app import State, pass_state, reading
+from newswatch.cli.app import State, pass_state, reading, shown_time
 
 
 @click.command()
@@ -18,14 +18,14 @@ def sources(state: State) -> None:
         s = states.get(source.name)
         if s is None:
             continue
-        last = f"{s.last_check_at:%Y-%m-%d %H:%M:%S}" if s.last_check_at else "never"
+        last = shown_time(s.last_check_at)
         click.echo(f"{s.name} ({s.kind}, every {source.interval}) {s.url}")
         click.echo(
             f"    articles {s.articles}, due {s.due}, retired {s.retired}, removed {s.removed}, "
             f"failing {s.failing}; versions {s.versions}, changes {s.changes}; last check {last}"
         )
         if source.discovers:
-            when = f"{s.last_discovery_at:%Y-%m-%d %H:%M:%S}" if s.last_discovery_at else "never"
+            when = shown_time(s.last_discovery_at)
             listed = (
                 f", {s.last_discovered} link(s) listed" if s.last_discovered is not None else ""
             )
@@ -42,7 +42,7 @@ def sources(state: State) -> None:
         if s.last_delivery_error:
             click.echo(f"    last alert error: {s.last_delivery_error}")
         if s.health != "ok":
-            since = f" since {s.health_since:%Y-%m-%d %H:%M:%S}" if s.health_since else ""
+            since = f" since {shown_time(s.health_since)}" if s.health_since else ""
             click.echo(f"    health: {s.health.replace('_', ' ')}{since}")
         if s.last_error:
             click.echo(f"    last error: {s.last_error}")

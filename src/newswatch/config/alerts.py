@@ -24,6 +24,9 @@ ChangeKind = Literal[
     "paragraphs_modified",
     "silent_edit",
     "updated_stamp",
+    "correction",
+    "revert",
+    "headline_test",
     "removed",
     "fetch_failing",
 ]

@@ -15,6 +15,8 @@ from newswatch.config.fields import FROZEN, Listen
 from newswatch.config.settings import DaemonConfig, FetchConfig, ScheduleConfig, ServeConfig
 from newswatch.config.sources import SourceConfig
 from newswatch.schedule import SchedulePolicy
+from newswatch.store import locate_database as locate
+from newswatch.store import shown_database_url as shown
 
 
 def duplicate_names(names: list[object]) -> Iterator[tuple[int, int]]:
@@ -48,6 +50,16 @@ class Config(BaseModel):
 
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     _path: Path = PrivateAttr(default=Path("config.yaml"))
+
+    @field_validator("database")
+    @classmethod
+    def _database_location(cls, value: str) -> str:
+        """A path, ``sqlite:///path`` or ``postgresql://...`` (see newswatch.store.location)."""
+        try:
+            locate(value)
+        except ValueError as exc:
+            raise PydanticCustomError("database_url", str(exc)) from None
+        return value
 
     @field_validator("alerts", mode="before")
     @classmethod
@@ -129,11 +141,22 @@ class Config(BaseModel):
         return self._path
 
     @property
-    def database_path(self) -> Path:
-        """``database`` resolved relative to the directory of the config file."""
-        if self.database == ":memory:":
-            return Path(self.database)
-        return self._path.parent / Path(self.database).expanduser()
+    def database_url(self) -> str:
+        """What the store opens: the SQLite file resolved relative to the directory of the
+        config file, or the PostgreSQL URL."""
+        return locate(self.database).resolved(self._path.parent)
+
+    @property
+    def database_path(self) -> Path | None:
+        """The SQLite file, resolved relative to the directory of the config file (None:
+        the database is a PostgreSQL server)."""
+        location = locate(self.database)
+        return Path(location.resolved(self._path.parent)) if location.kind == "sqlite" else None
+
+    @property
+    def database_shown(self) -> str:
+        """The database as messages show it: the file, or the URL without its password."""
+        return shown(self.database_url)
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)

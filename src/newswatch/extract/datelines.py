@@ -8,6 +8,7 @@ the lines around them that the body extractor leaves out.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -26,6 +27,7 @@ from newswatch.extract.textstamps import (
     TextStamp,
     parse_stamp_line,
     read_stamp_line,
+    split_stamps,
 )
 from newswatch.models import StampKind
 
@@ -37,7 +39,7 @@ _NEAR_TITLE = (
     "[id*=date],[id*=time],[id*=publish],[id*=byline],[id*=Date]"
 )
 _PIECES = re.compile(r"\s*(?:[|•·]|//)\s*|\n|\s[(]")
-_HINTED_OTHER_LETTERS = 16  # a byline ("By Jane Doe, 8 January 2020") in a date element
+HINTED_OTHER_LETTERS = 16  # a byline ("By Jane Doe, 8 January 2020") in a date element
 _SCAN_MAX_NODES = 4000  # text nodes read by the last-resort scan
 _NEAR_TITLE_MAX = 40  # candidate elements examined around the headline
 DIGIT = re.compile(r"\d")
@@ -66,14 +68,15 @@ def near_title_stamps(
         default: StampKind = "updated" if UPDATE_HINT.search(hints) else "published"
         reads = [
             read
-            for piece in _PIECES.split(text)
+            for part in _PIECES.split(text)
+            for piece in split_stamps(part)
             if (
                 read := read_stamp_line(
                     piece,
                     timezone=zone,
                     fetched_at=fetched_at,
                     default_kind=default,
-                    max_other_letters=_HINTED_OTHER_LETTERS,
+                    max_other_letters=HINTED_OTHER_LETTERS,
                 )
             )
             is not None
@@ -90,6 +93,34 @@ def near_title_stamps(
     # a container repeats its date child with furniture around it (view counters): keep the child
     texts = [s.text for _, s, _ in found]
     return [(s, r) for _, s, r in found if not any(t != s.text and t in s.text for t in texts)]
+
+
+_DATELINE_HEAD = 80  # characters of a paragraph where a dateline may open it
+_DATELINE_CUT = re.compile(r"\s+[-–—|]\s+|\s*[-–—]{1,2}\s*(?=\D)|:\s+")
+
+
+def dateline_stamps(paragraphs: Sequence[str], zone: tzinfo) -> list[Found]:
+    """A dateline opening one of the first paragraphs ("27.1.2022 - Bei der ...", "BERLIN,
+    March 14, 2024 – The council ..."): the date the story gives itself in its first words."""
+    for paragraph in paragraphs[:_DATELINE_PARAGRAPHS]:
+        head = paragraph[:_DATELINE_HEAD]
+        cut = _DATELINE_CUT.search(head)
+        if cut is None or cut.start() < 6 or DIGIT.search(head, 0, cut.start()) is None:
+            continue
+        stamp = parse_stamp_line(
+            head[: cut.start()],
+            timezone=zone,
+            default_kind="published",
+            max_other_letters=_DATELINE_PLACE_LETTERS,
+        )
+        if stamp is not None and stamp.at is not None and _YEAR.search(fold(stamp.text)):
+            found = text_found(stamp, R_TEXT_NEAR_TITLE, "dateline")
+            return [found] if found is not None else []
+    return []
+
+
+_DATELINE_PARAGRAPHS = 3
+_DATELINE_PLACE_LETTERS = 24  # "WASHINGTON, D.C." before the date
 
 
 def _heading_ancestors(scope: LexborNode) -> list[int]:
@@ -151,7 +182,7 @@ def scan_text_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
                         piece,
                         timezone=zone,
                         default_kind="published",
-                        max_other_letters=_HINTED_OTHER_LETTERS if hinted else MAX_OTHER_LETTERS,
+                        max_other_letters=HINTED_OTHER_LETTERS if hinted else MAX_OTHER_LETTERS,
                     )
                 )
                 is not None

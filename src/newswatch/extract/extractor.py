@@ -93,6 +93,26 @@ def _headings_near(page: Page, containers: Sequence[int]) -> list[str]:
     return [text for _, _, text in sorted(h1s)]
 
 
+_LEAD_BLOCKS = 8  # blocks between the headline and the body read for a stamp line
+_LEAD_LINE = 160
+
+
+def _lead_lines(page: Page, blocks: Sequence[Block]) -> list[str]:
+    """Short lines between the headline and the first body paragraph (a byline, an "Updated
+    18:17 GMT" line): the body leaves them out, the stamps read them."""
+    if not blocks:
+        return []
+    first = next((i for i, b in enumerate(page.blocks) if b is blocks[0]), None)
+    if first is None:
+        return []
+    start = first
+    while start > 0 and first - start < _LEAD_BLOCKS and page.blocks[start - 1].tag != "h1":
+        start -= 1
+    if start == 0 or page.blocks[start - 1].tag != "h1":
+        return []
+    return [b.text for b in page.blocks[start:first] if b.length <= _LEAD_LINE]
+
+
 def extract(
     html: str | bytes,
     url: str,
@@ -142,7 +162,13 @@ def extract(
     if strict and paragraphs and title and comparable(paragraphs[0]) == comparable(title):
         paragraphs = paragraphs[1:]  # the headline repeated as the first line of the body
     found = read_stamps(
-        tree, paragraphs, timezone=timezone, fetched_at=fetched_at, url=url, nodes=nodes
+        tree,
+        paragraphs,
+        timezone=timezone,
+        fetched_at=fetched_at,
+        url=url,
+        nodes=nodes,
+        lead=_lead_lines(page, blocks),
     )
     if not title and not paragraphs and found.published is None:
         raise ExtractError(f"{url}: no article found (no title, no body text, no date)")

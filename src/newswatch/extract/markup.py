@@ -65,9 +65,13 @@ _ITEMPROPS: dict[str, StampKind] = {
 }
 _META_PUBLISHED_HINT = re.compile(r"publish|pubdate|upload|creat|release|issued", re.I)
 _META_UPDATED_HINT = re.compile(r"modif|updat|lastmod|revis", re.I)
-_URL_DATE = re.compile(
-    r"/((?:19|20)\d{2})[/_-]([01]?\d)[/_-]([0-3]?\d)(?:[/_.-]|$)"
-    r"|/((?:19|20)\d{2})([01]\d)([0-3]\d)(?:[/_.-]|$)"
+# dates in an address, most explicit first: /2024/03/14/, -2024-03-14-, /14/03/2024/,
+# 14-03-2024, /20240314/, _20240314_ (a compact run must stand alone between separators)
+_SEP = r"[/_.-]"
+_URL_DATES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"{_SEP}((?:19|20)\d{{2}})[/_-]([01]?\d)[/_-]([0-3]?\d)(?:{_SEP}|$)"), "ymd"),
+    (re.compile(rf"{_SEP}([0-3]?\d)[/_.-]([01]?\d)[/_.-]((?:19|20)\d{{2}})(?:{_SEP}|$)"), "dmy"),
+    (re.compile(rf"{_SEP}((?:19|20)\d{{2}})([01]\d)([0-3]\d)(?:{_SEP}|$)"), "ymd"),
 )
 DIGIT = re.compile(r"\d")
 
@@ -156,6 +160,20 @@ def time_stamps(tree: LexborHTMLParser, zone: tzinfo, scope: LexborNode | None) 
     return found
 
 
+def url_date(address: str) -> datetime | None:
+    """The calendar day written in an address's path, or None (see ``_URL_DATES``)."""
+    path = address.split("?", 1)[0].split("#", 1)[0]
+    for pattern, order in _URL_DATES:
+        for match in pattern.finditer(path):
+            a, b, c = (int(g) for g in match.groups())
+            y, m, d = (a, b, c) if order == "ymd" else (c, b, a)
+            try:
+                return datetime(y, m, d, tzinfo=UTC)
+            except ValueError:
+                continue
+    return None
+
+
 def url_stamps(tree: LexborHTMLParser, url: str | None) -> list[Found]:
     candidates = [url] if url else []
     for selector, attr in (("link[rel=canonical]", "href"), ("meta[property='og:url']", "content")):
@@ -163,12 +181,23 @@ def url_stamps(tree: LexborHTMLParser, url: str | None) -> list[Found]:
         if node is not None and node.attributes.get(attr):
             candidates.append(node.attributes[attr] or "")
     for candidate in candidates:
-        match = _URL_DATE.search(candidate)
-        if match:
-            y, m, d = (g for g in match.groups() if g is not None)
-            try:
-                at = datetime(int(y), int(m), int(d), tzinfo=UTC)
-            except ValueError:
-                continue
+        at = url_date(candidate)
+        if at is not None:
             return [Found("published", candidate, at, "meta", R_URL, "url")]
+    return []
+
+
+_IMAGE_KEYS = frozenset({"og:image", "og:image:url", "og:image:secure_url", "twitter:image"})
+
+
+def image_stamps(metas: list[dict[str, str | None]]) -> list[Found]:
+    """Last resort: the day in the address of the page's own image (``og:image``): CMSs file
+    uploads by date, and the picture is uploaded with the story."""
+    for attrs in metas:
+        key = (attrs.get("property") or attrs.get("name") or "").strip().lower()
+        content = attrs.get("content")
+        if key in _IMAGE_KEYS and content:
+            at = url_date(content)
+            if at is not None:
+                return [Found("published", content, at, "meta", R_URL, "image")]
     return []

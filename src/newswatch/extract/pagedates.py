@@ -53,7 +53,20 @@ def extract_dates(
     tree = parse(html)
     scope = article_scope(tree)
     lines = stamp_lines(tree, scope, relative=fetched_at is not None)
-    return read_stamps(tree, lines, timezone=timezone, fetched_at=fetched_at, url=url, scope=scope)
+    root = scope if scope is not None else tree.body
+    openings = [" ".join(p.text().split()) for p in root.css("p")[:_OPENINGS]] if root else []
+    return read_stamps(
+        tree,
+        lines,
+        timezone=timezone,
+        fetched_at=fetched_at,
+        url=url,
+        scope=scope,
+        openings=openings,
+    )
+
+
+_OPENINGS = 3  # first paragraphs of the article where a dateline may open the story
 
 
 def stamp_lines(

@@ -45,19 +45,41 @@ def excluded(node: LexborNode) -> bool:
                 return True
             attrs = parent.attributes
             marks = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".split()
-            if any(_ELSEWHERE.match(mark) for mark in marks):
+            if any(_ELSEWHERE.match(mark) for mark in marks) and not _own_column(parent, marks):
                 return True
         parent = parent.parent
         depth += 1
     return False
 
 
+def _own_column(region: LexborNode, marks: list[str]) -> bool:
+    """A "sidebar" column inside the article's own ``<article>`` element (the one with the
+    headline): the story's side column of author and date, not the site's sidebar."""
+    if not any(mark.lower().startswith("sidebar") for mark in marks):
+        return False
+    parent = region.parent
+    for _ in range(6):
+        if parent is None or parent.tag in ("body", "html"):
+            return False
+        if parent.tag == "article":
+            return parent.css_first("h1") is not None
+        parent = parent.parent
+    return False
+
+
 def _aside_meta(aside: LexborNode) -> bool:
     """An ``<aside>`` holding the article's own data (author, date), not a sidebar."""
     attrs = aside.attributes
-    return bool(DATE_HINT.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")) or (
-        aside.parent is not None and aside.parent.tag == "article"
-    )
+    if DATE_HINT.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"):
+        return True
+    parent = aside.parent
+    for _ in range(3):  # a column of the article's own layout grid
+        if parent is None:
+            return False
+        if parent.tag == "article":
+            return True
+        parent = parent.parent
+    return False
 
 
 def _teaser(item: LexborNode) -> bool:

@@ -17,19 +17,30 @@ The readers live in their own modules (:mod:`~newswatch.extract.jsonld`,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from newswatch.extract.candidates import R_TEXT_KEYWORD, WEIGHTS, Found, text_found
-from newswatch.extract.datelines import near_title_stamps, scan_text_stamps
+from newswatch.extract.datelines import (
+    HINTED_OTHER_LETTERS,
+    dateline_stamps,
+    near_title_stamps,
+    scan_text_stamps,
+)
 from newswatch.extract.dates import zone_named
 from newswatch.extract.jsonld import jsonld_stamps
-from newswatch.extract.markup import itemprop_stamps, meta_stamps, time_stamps, url_stamps
+from newswatch.extract.markup import (
+    image_stamps,
+    itemprop_stamps,
+    meta_stamps,
+    time_stamps,
+    url_stamps,
+)
 from newswatch.extract.meta import MetaNodes, meta_nodes
 from newswatch.extract.regions import article_scope
-from newswatch.extract.textstamps import TextStamp, stamps_in_lines
+from newswatch.extract.textstamps import TextStamp, parse_stamp_line, stamps_in_lines
 from newswatch.models import Stamp, StampKind
 
 
@@ -51,7 +62,29 @@ def _plausible(found: Found, fetched_at: datetime | None) -> bool:
     return fetched_at is None or found.local <= fetched_at + timedelta(days=1)
 
 
-def _vote(found: list[Found], kind: StampKind, fetched_at: datetime | None) -> Found | None:
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """The winner of a vote and why it won, in words for the ``reason`` of its stamp."""
+
+    found: Found
+    reason: str
+
+
+_PLACES = {
+    "jsonld": "JSON-LD",
+    "meta": "meta tags",
+    "itemprop": "microdata",
+    "time": "<time>",
+    "near": "the date line by the headline",
+    "dateline": "the dateline opening the story",
+    "lines": "a stamp line in the text",
+    "url": "the address",
+    "image": "the image's address",
+    "scan": "a date line on the page",
+}
+
+
+def _vote(found: list[Found], kind: StampKind, fetched_at: datetime | None) -> _Choice | None:
     """The stamp of the calendar day most places agree on.
 
     Each origin (JSON-LD, meta tags, microdata, ``<time>``, visible lines...) casts one vote
@@ -65,6 +98,7 @@ def _vote(found: list[Found], kind: StampKind, fetched_at: datetime | None) -> F
     if not ranked:
         return None
     votes: dict[date, int] = {}
+    voters: dict[date, list[str]] = {}
     voted: set[str] = set()
     for candidate in ranked:
         if candidate.origin in voted:
@@ -72,11 +106,17 @@ def _vote(found: list[Found], kind: StampKind, fetched_at: datetime | None) -> F
         voted.add(candidate.origin)
         day = candidate.local.date()
         votes[day] = votes.get(day, 0) + WEIGHTS.get(candidate.rank, 1)
+        voters.setdefault(day, []).append(_PLACES.get(candidate.origin, candidate.origin))
     top = max(votes.values())
-    for candidate in ranked:  # the most trusted stamp on a winning day
-        if votes.get(candidate.local.date()) == top:
-            return candidate
-    return ranked[0]
+    chosen = next((c for c in ranked if votes.get(c.local.date()) == top), ranked[0])
+    day = chosen.local.date()
+    reason = f"{' + '.join(voters[day])} say {day.isoformat()} (weight {votes[day]})"
+    others = sorted((d for d in votes if d != day), key=lambda d: -votes[d])
+    if others:
+        reason += "; outvoted: " + ", ".join(
+            f"{' + '.join(voters[d])} {d.isoformat()} ({votes[d]})" for d in others[:3]
+        )
+    return _Choice(chosen, reason)
 
 
 def read_stamps(
@@ -88,15 +128,26 @@ def read_stamps(
     url: str | None = None,
     scope: LexborNode | None = None,
     nodes: MetaNodes | None = None,
+    lead: Sequence[str] = (),
+    openings: Sequence[str] | None = None,
 ) -> StampReading:
     """Every stamp of the page and the chosen ``published``/``updated`` instants (UTC).
 
-    ``paragraphs`` are the extracted body paragraphs (in-text stamp lines are among them);
-    ``timezone`` (IANA name or abbreviation) reads stamps that name no zone; ``fetched_at``
-    resolves relative stamps and rejects dates after the fetch; ``url`` is a last resort
-    for a date written in the article's address; ``scope`` is the article's container when
-    the caller found it already (:func:`~newswatch.extract.regions.article_scope`), ``nodes``
-    its meta tags and JSON-LD scripts (:func:`~newswatch.extract.meta.meta_nodes`).
+    ``paragraphs`` are the extracted body paragraphs (in-text stamp lines are among them),
+    ``lead`` the short lines between the headline and the body (an "Updated 18:17 GMT" line
+    under the byline), ``openings`` the first paragraphs when ``paragraphs`` are not the
+    body (a dateline may open the story; by default the first paragraphs). ``timezone``
+    (IANA name or abbreviation) reads stamps that name no zone; ``fetched_at`` resolves
+    relative stamps and rejects dates after the fetch; ``url`` is a last resort for a date
+    written in the article's address. ``scope`` is the article's container when the caller
+    found it already (:func:`~newswatch.extract.regions.article_scope`), ``nodes`` its meta
+    tags and JSON-LD scripts (:func:`~newswatch.extract.meta.meta_nodes`).
+
+    The candidates are weighed in this order: the places that speak for the article
+    (markup, ``<time>``, the date line by the headline, a dateline opening the story) vote;
+    with none of them, a dated stamp line in the text ("Published 14 March 2024 18:17")
+    decides, and only then the address, a date line anywhere on the page, or the address of
+    the page's image. The chosen stamps carry the ``reason`` they won.
     """
     zone = zone_named(timezone) or UTC
     scan = _Scan(tree, zone)
@@ -107,43 +158,90 @@ def read_stamps(
     found = jsonld_stamps(nodes.scripts, zone) + meta_stamps(nodes.metas, zone)
     found += itemprop_stamps(tree, zone)
     found += time_stamps(tree, zone, scope)
+    pending: list[TextStamp] = []  # time-only lines by the headline: dated once we know the day
     for stamp, rank in near_title_stamps(scope, zone, fetched_at):
         near = text_found(stamp, rank, "near")
         if near is not None:
             found.append(near)
+        elif stamp.kind != "published":
+            pending.append(stamp)
+    found += dateline_stamps(paragraphs if openings is None else openings, zone)
+    lines = [*lead, *paragraphs]
     published = _vote(found, "published", fetched_at)
-    if published is None:
-        found += url_stamps(tree, url) or scan.found()
-        published = _vote(found, "published", fetched_at)
-
-    article_date = published.local if published is not None else None
+    article_date = published.found.local if published is not None else None
     in_text = stamps_in_lines(
-        list(paragraphs), timezone=zone, article_date=article_date, fetched_at=fetched_at
+        lines, timezone=zone, article_date=article_date, fetched_at=fetched_at
     )
     if published is None:
+        # a dated stamp line in the text outranks a day guessed from the address
         published = _vote(_lines_found(in_text), "published", fetched_at)
+        if published is None:
+            found += url_stamps(tree, url) or scan.found() or image_stamps(nodes.metas)
+            published = _vote(found, "published", fetched_at)
         if published is not None:
             in_text = stamps_in_lines(
-                list(paragraphs),
-                timezone=zone,
-                article_date=published.local,
-                fetched_at=fetched_at,
+                lines, timezone=zone, article_date=published.found.local, fetched_at=fetched_at
             )
     found += _lines_found(in_text)
+    if published is not None:
+        found += _dated(pending, zone, published.found.local, fetched_at)
 
-    updated = _visible_update(found, published, fetched_at) or _vote(found, "updated", fetched_at)
+    visible = _visible_update(found, published.found if published is not None else None, fetched_at)
+    updated = (
+        _Choice(visible, "the latest update stamp readers see (metadata lags a live story)")
+        if visible is not None
+        else _vote(found, "updated", fetched_at)
+    )
     if published is None and updated is not None:
         # a page that shows only an update date: readers take that date as its date
-        published = updated
-    if updated is None or (published is not None and updated.local < published.local):
+        published = _Choice(updated.found, "the page shows only this update date")
+    if updated is None or (published is not None and updated.found.local < published.found.local):
         updated = published
     stamps = _unique([f.stamp() for f in found] + _undated(in_text))
+    chosen_published = published.found if published is not None else None
     return StampReading(
-        published=published.local.astimezone(UTC) if published is not None else None,
-        updated=updated.local.astimezone(UTC) if updated is not None else None,
-        stamps=stamps,
-        published_local=_as_shown(published, found, scan) if published is not None else None,
+        published=_utc(chosen_published),
+        updated=_utc(updated.found) if updated is not None else None,
+        stamps=_explain(stamps, published, updated),
+        published_local=(
+            _as_shown(chosen_published, found, scan) if chosen_published is not None else None
+        ),
     )
+
+
+def _utc(found: Found | None) -> datetime | None:
+    return found.local.astimezone(UTC) if found is not None else None
+
+
+def _explain(
+    stamps: list[Stamp], published: _Choice | None, updated: _Choice | None
+) -> list[Stamp]:
+    """The stamps with the chosen ones saying why they were chosen."""
+    reasons: dict[Stamp, str] = {}
+    if published is not None:
+        reasons[published.found.stamp()] = f"chosen as published: {published.reason}"
+    if updated is not None and (published is None or updated.found is not published.found):
+        reasons[updated.found.stamp()] = f"chosen as updated: {updated.reason}"
+    return [replace(s, reason=reasons[s]) if s in reasons else s for s in stamps]
+
+
+def _dated(
+    stamps: list[TextStamp], zone: tzinfo, article_date: datetime, fetched_at: datetime | None
+) -> list[Found]:
+    """Time-only stamps by the headline ("Updated 18:17 GMT"), dated from the article."""
+    found: list[Found] = []
+    for stamp in stamps:
+        dated = parse_stamp_line(
+            stamp.text,
+            timezone=zone,
+            article_date=article_date,
+            fetched_at=fetched_at,
+            default_kind=stamp.kind,
+            max_other_letters=HINTED_OTHER_LETTERS,
+        )
+        if dated is not None and (candidate := text_found(dated, R_TEXT_KEYWORD, "near")):
+            found.append(candidate)
+    return found
 
 
 class _Scan:

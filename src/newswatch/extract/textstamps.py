@@ -45,15 +45,35 @@ _KEYWORDS: tuple[tuple[str, StampKind, bool], ...] = (
     (r"correcci[óo]n|fe\s+de\s+erratas|correzione|corre[çc][ãa]o", "correction", True),
     (r"поправка|исправлено|исправление|d[üu]zeltme", "correction", True),
     (r"تصحيح|تصويب", "correction", True),
-    (r"(?:first\s+)?published|posted|publication\s+date|press\s+release", "published", False),
-    (r"publi[ée]e?|mis\s+en\s+ligne", "published", True),
-    (r"ver[öo]ffentlicht|erschienen|pressemitteilung|pressemeldung", "published", True),
-    (r"publicad[oa]|pubblicat[oa]|gepubliceerd", "published", True),
-    (r"опубликовано|опубликован[оа]?|дата\s+публикации", "published", True),
-    (r"yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]nland[ıi]|yay[ıi]n\s+tarihi", "published", True),
-    (r"opublikowano", "published", True),
-    (r"تاريخ\s+النشر|تم\s+النشر|تم\s+نشره|نشر|نشره|نشرت|منشور", "published", True),
-    (r"تاریخ\s+انتشار|منتشر\s+شده", "published", True),
+    (
+        r"this\s+(?:entry|article|post|story)\s+was\s+(?:posted|published|created)(?:\s+on)?"
+        r"|(?:first\s+)?published|posted|publication\s+date|press\s+release"
+        r"|(?:date\s+)?created",
+        "published",
+        False,
+    ),
+    (r"publi[ée]e?|mis\s+en\s+ligne|cr[ée][ée]e?(?:\s+le)?", "published", True),
+    (
+        r"ver[öo]ffentlicht|erschienen|pressemitteilung|pressemeldung|erstellt"
+        r"|(?:dieser\s+(?:artikel|beitrag)\s+)?wurde\s+am",
+        "published",
+        True,
+    ),
+    (r"publicad[oa]|pubblicat[oa]|gepubliceerd|cread[oa]|creat[oa]|criad[oa]", "published", True),
+    (r"опубликовано|опубликован[оа]?|дата\s+публикации|создано|дата\s+создания", "published", True),
+    (
+        r"yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]nland[ıi]|yay[ıi]n\s+tarihi"
+        r"|olu[şs]turulma(?:\s+tarihi)?|olu[şs]turuldu",
+        "published",
+        True,
+    ),
+    (r"opublikowano|utworzono", "published", True),
+    (
+        r"تاريخ\s+النشر|تم\s+النشر|تم\s+نشره|نشر|نشره|نشرت|منشور|تاريخ\s+الإنشاء|أنشئت?",
+        "published",
+        True,
+    ),
+    (r"تاریخ\s+انتشار|منتشر\s+شده|تاریخ\s+ایجاد|ایجاد\s+شده", "published", True),
 )
 # the word-start test is hoisted out of the alternation: tested once per position instead of
 # once per alternative, the search runs several times faster (same matches)
@@ -67,10 +87,11 @@ _KEYWORD = re.compile(
 # the first two letters (folded) of every keyword above: a keyword can only start where one
 # of these opens a word (tests check that they cover every pattern of _KEYWORDS)
 KEYWORD_STARTS = (
-    "ac", "ag", "ak", "at", "be", "bi", "cl", "co", "de", "du", "dü", "ed", "er", "fe", "fi",
-    "ge", "gu", "gü", "ko", "la", "mi", "mo", "op", "po", "pr", "pu", "re", "so", "st", "ul",
-    "up", "ve", "ya", "za", "zu", "úl", "да", "из", "ис", "об", "оп", "по", "آخ", "اخ", "بر",
-    "به", "تا", "تح", "تص", "تم", "مح", "من", "نش",
+    "ac", "ag", "ak", "at", "be", "bi", "cl", "co", "cr", "da", "de", "di", "du", "dü", "ed", "er",
+    "fe", "fi", "ge", "gu", "gü", "ko", "la", "mi", "mo", "ol", "op", "po", "pr", "pu", "re",
+    "so", "st", "th", "ul", "up", "ut", "ve", "wu", "ya", "za", "zu", "úl", "да", "из", "ис",
+    "об", "оп", "по", "со", "آخ", "أن", "اخ", "ای", "بر", "به", "تا", "تح", "تص", "تم", "مح",
+    "من", "نش",
 )  # fmt: skip
 _KEYWORD_START = re.compile(_B + "(?:" + "|".join(KEYWORD_STARTS) + ")")
 
@@ -371,7 +392,12 @@ def read_stamp_line(
         if relative is not None
         else _resolve(parts, kind, zone, article_date, fetched_at)
     )
-    return TextStamp(kind, stripped, at), found is not None and other <= MAX_OTHER_LETTERS
+    text = stripped
+    if default_kind is not None and other and len(folded) == len(stripped):
+        # a date line by the headline carries furniture ("By Desk 2024-03-14 83897 views"):
+        # the stamp's text is the stamp, from its keyword to its zone
+        text = stripped[min(a for a, _ in spans) : max(b for _, b in spans)].strip(" ,;|-")
+    return TextStamp(kind, text or stripped, at), found is not None and other <= MAX_OTHER_LETTERS
 
 
 def _correction_opening(
@@ -439,12 +465,18 @@ def _pieces(line: str) -> list[str]:
     2016, updated 21 July 2016" gives two stamps; one piece when the line is prose-long."""
     if len(line) > MAX_LINE:
         return [line]
-    pieces: list[str] = []
-    for part in _SPLIT.split(line):
-        folded = fold(part)
-        starts = [m.start() for m in _keywords(folded)] if len(folded) == len(part) else []
-        cuts = [0, *starts[1:], len(part)] if len(starts) > 1 else [0, len(part)]
-        pieces.extend(part[a:b].strip(" ,;-") for a, b in itertools.pairwise(cuts))
+    return [piece for part in _SPLIT.split(line) for piece in split_stamps(part)]
+
+
+def split_stamps(part: str) -> list[str]:
+    """``part`` cut before each stamp keyword after the first ("Published 20 July 2016
+    Updated 21 July 2016 18:17" is two stamps on one line)."""
+    if len(part) > MAX_LINE:
+        return [part]
+    folded = fold(part)
+    starts = [m.start() for m in _keywords(folded)] if len(folded) == len(part) else []
+    cuts = [0, *starts[1:], len(part)] if len(starts) > 1 else [0, len(part)]
+    pieces = (part[a:b].strip(" ,;-") for a, b in itertools.pairwise(cuts))
     return [p for p in pieces if p]
 
 

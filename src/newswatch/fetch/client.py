@@ -129,6 +129,8 @@ class Fetcher:
             return self._fetch_once(url, etag, last_modified, expect)
         if robots and polite.settings.robots:
             rules = polite.robots(url, lambda: self._load_robots(url), self.settings.user_agent)
+            if not rules.reachable and rules.server_down:
+                raise NetworkError(url, f"server unreachable ({rules.problem})")
             if not rules.reachable:
                 # RFC 9309: no robots.txt to be had means no crawling; say why plainly
                 raise RobotsDisallowed(
@@ -145,7 +147,14 @@ class Fetcher:
                 with polite.slot(url):
                     if deadline is None:
                         deadline = time.monotonic() + self.settings.timeout
-                    return self._fetch_once(url, etag, last_modified, expect, deadline)
+                    try:
+                        return self._fetch_once(url, etag, last_modified, expect, deadline)
+                    except FetchError as exc:
+                        # the host's block starts before its slot is given back, so no
+                        # request queued behind this one goes out inside it
+                        if exc.retry_after is not None:
+                            polite.defer(url, exc.retry_after)
+                        raise
             except (HTTPStatusError, NetworkError, FetchTimeout) as exc:
                 if isinstance(exc, HTTPStatusError) and exc.status not in RETRY_STATUSES:
                     raise
@@ -156,8 +165,6 @@ class Fetcher:
                     or deadline is None
                     or time.monotonic() + wait >= deadline
                 ):
-                    if exc.retry_after is not None:
-                        polite.defer(url, exc.retry_after)
                     raise
                 polite.sleep(wait)
                 attempt += 1
@@ -173,7 +180,8 @@ class Fetcher:
             return RobotsRules.from_response(exc.status, "")
         except FetchError as exc:
             problem = str(exc).removeprefix(f"{where}: ")
-            return RobotsRules.from_response(None, "", problem=problem)
+            down = isinstance(exc, NetworkError | FetchTimeout)
+            return RobotsRules.from_response(None, "", problem=problem, server_down=down)
         text = result.text if result.text is not None else result.content.decode("utf-8", "replace")
         return RobotsRules.from_response(result.status, text)
 

@@ -14,8 +14,12 @@ from pathlib import Path
 from typing import Literal, cast, overload
 
 from newswatch.store.backends import opener, split_url
+from newswatch.store.location import DatabaseLocation
+from newswatch.store.location import locate as locate_database
+from newswatch.store.location import shown as shown_database_url
 from newswatch.store.records import (
     CHANGE_KINDS,
+    KIND_ALIASES,
     MARK_END,
     MARK_START,
     AlertRoute,
@@ -68,6 +72,7 @@ from newswatch.store.roles import (
 
 __all__ = [
     "CHANGE_KINDS",
+    "KIND_ALIASES",
     "MARK_END",
     "MARK_START",
     "AdminStore",
@@ -82,6 +87,7 @@ __all__ = [
     "ChangeWrite",
     "CheckState",
     "CheckingStore",
+    "DatabaseLocation",
     "Delivery",
     "DeliveryKind",
     "DeliveryState",
@@ -114,7 +120,9 @@ __all__ = [
     "VersionStub",
     "VersionWrite",
     "WritePlan",
+    "locate_database",
     "open_store",
+    "shown_database_url",
 ]
 
 

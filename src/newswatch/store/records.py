@@ -270,18 +270,41 @@ class DeliverySubject:
 
 # ---------------------------------------------------------------------- history queries
 
-ChangeKind = Literal["title", "added", "removed", "modified", "stamped", "silent", "correction"]
-CHANGE_KINDS: tuple[ChangeKind, ...] = (
+ChangeKind = Literal[
     "title",
-    "added",
-    "removed",
-    "modified",
+    "paragraphs-added",
+    "paragraphs-removed",
+    "paragraphs-modified",
     "stamped",
     "silent",
     "correction",
+    "removed",
+    "restored",
+]
+CHANGE_KINDS: tuple[ChangeKind, ...] = (
+    "title",
+    "paragraphs-added",
+    "paragraphs-removed",
+    "paragraphs-modified",
+    "stamped",
+    "silent",
+    "correction",
+    "removed",
+    "restored",
 )
 """What a change did, for filtering: headline rewritten, paragraphs added / removed /
-modified, an update stamp moved, a silent edit, a correction notice appeared."""
+modified, an update stamp moved, a silent edit, a correction notice appeared; the article
+was removed (unpublished: 404/410, or moved to a section page) or restored.
+
+``removed`` alone always means the article, as in the article's ``state``, the alert rule
+kind ``removed`` and the change ``kind``; paragraphs are ``paragraphs-removed``."""
+
+KIND_ALIASES: dict[str, ChangeKind] = {
+    "added": "paragraphs-added",
+    "modified": "paragraphs-modified",
+}
+"""Earlier spellings still accepted. (``removed`` once meant paragraphs removed; it now
+means the article was removed, the word's meaning everywhere else.)"""
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,10 +118,34 @@ class CheckingStore(Protocol):
         sources: Sequence[str] | None = None,
         force: bool = False,
         urls: Sequence[str] | None = None,
+        due_by: datetime | None = None,
     ) -> list[DueArticle]:
-        """Lease up to ``limit`` active articles due by ``now`` (all of them with ``force``),
-        oldest due first, each with a new fencing token. ``sources`` and ``urls`` (watched
-        or canonical) narrow the claim."""
+        """Lease up to ``limit`` active articles due by ``due_by`` (default ``now``; all of
+        them with ``force``), oldest due first, each with a new fencing token. ``sources``
+        and ``urls`` (watched or canonical) narrow the claim. A pass passes the time it began
+        as ``due_by``, so a short interval coming round meanwhile does not keep it going."""
+
+    def release_leases(self, claims: Sequence[DueArticle]) -> int:
+        """Free the leases still held under these claims' fencing tokens (a clean stop's
+        abandoned checks), so they are due again at once; returns how many were freed."""
+
+    def make_due(
+        self,
+        now: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        """Make the matching active articles due at ``now`` (a forced pass); returns how
+        many match. Once checked each is due later again, so claiming until nothing is due
+        covers each exactly once."""
+
+    def count_due(
+        self,
+        due_by: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        """How many matching active articles are due by ``due_by`` (a pass's size)."""
 
     def check_state(
         self,

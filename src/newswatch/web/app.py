@@ -9,7 +9,6 @@ serialises them on its one connection.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -24,6 +23,7 @@ from newswatch.diff import compare
 from newswatch.errors import NewswatchError
 from newswatch.store import (
     CHANGE_KINDS,
+    KIND_ALIASES,
     ChangeFilter,
     ChangeKind,
     HistoryReader,
@@ -36,8 +36,8 @@ from newswatch.web.params import (
     MAX_NUMBER,
     RefuseControlCharacters,
     path_number,
-    query_day,
     query_number,
+    query_when,
 )
 from newswatch.web.security import Guard
 
@@ -49,22 +49,19 @@ FEED_SIZE = 50
 def _filters(request: Request) -> tuple[ChangeFilter, dict[str, str]]:
     """The change-list filters of a request, and the query items that reproduce them."""
     params = request.query_params
-    kinds = [k for k in params.getlist("kind") if k]
+    kinds = [KIND_ALIASES.get(k, k) for k in params.getlist("kind") if k]
     bad = [k for k in kinds if k not in CHANGE_KINDS]
     if bad:
         raise HTTPException(400, f"unknown kind {bad[0]!r} (one of {', '.join(CHANGE_KINDS)})")
     severity = params.get("severity") or None
     if severity not in (None, "major", "minor"):
         raise HTTPException(400, "severity must be major or minor")
-    since, until = query_day(request, "since"), query_day(request, "until")
     filters = ChangeFilter(
         source=params.get("source") or None,
         kinds=tuple(cast(ChangeKind, k) for k in kinds),
         severity=severity,
-        since=datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None,
-        until=(datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1))
-        if until
-        else None,
+        since=query_when(request, "since"),
+        until=query_when(request, "until", end=True),
     )
     keep = {
         k: v
@@ -72,8 +69,8 @@ def _filters(request: Request) -> tuple[ChangeFilter, dict[str, str]]:
             ("source", filters.source),
             ("kind", kinds[0] if kinds else None),
             ("severity", severity),
-            ("since", since.isoformat() if since else None),
-            ("until", until.isoformat() if until else None),
+            ("since", params.get("since")),
+            ("until", params.get("until")),
         )
         if v
     }

@@ -9,12 +9,16 @@ and C strings do not take it, and no watched URL, source name or search holds on
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import datetime
 from urllib.parse import unquote_to_bytes
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from newswatch.clock import utc_now
+from newswatch.errors import NewswatchError
+from newswatch.history import parse_when
 
 MAX_NUMBER = 2**53
 """The largest id, version number, page or cursor a request may give."""
@@ -45,14 +49,16 @@ def path_number(request: Request, name: str) -> int:
     return value
 
 
-def query_day(request: Request, name: str) -> date | None:
+def query_when(request: Request, name: str, *, end: bool = False) -> datetime | None:
+    """``since``/``until`` as the CLI's filters read them: a date (an ``until`` day
+    included), a time, or a duration back from now (``2h``, ``7d``)."""
     raw = request.query_params.get(name)
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise HTTPException(400, f"{name} must be a date like 2016-07-20, not {raw!r}") from None
+        return parse_when(raw, utc_now(), end=end)
+    except NewswatchError as exc:
+        raise HTTPException(400, f"{name}: {exc}") from None
 
 
 class RefuseControlCharacters:

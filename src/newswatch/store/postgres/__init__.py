@@ -11,12 +11,17 @@ writes rows; it decides no rule.
 
 from __future__ import annotations
 
-from newswatch.store.postgres.store import PostgresStore
+from newswatch.store.postgres.connection import PgConnection
+from newswatch.store.postgres.store import PostgresReader, PostgresStore
 
-__all__ = ["PostgresStore", "open_postgres"]
+__all__ = ["PostgresReader", "PostgresStore", "open_postgres"]
 
 
-def open_postgres(url: str, readonly: bool = False, upgrade: bool = False) -> PostgresStore:
-    """Connect to ``url`` (migrating the schema unless ``readonly``; ``upgrade`` is SQLite's
-    concern: a read-only PostgreSQL role cannot migrate)."""
-    return PostgresStore(url, readonly=readonly)
+def open_postgres(
+    url: str, readonly: bool = False, upgrade: bool = False
+) -> PostgresStore | PostgresReader:
+    """Connect to ``url``: the whole store, its schema migrated first; or, ``readonly``, the
+    reader of a current schema over sessions that refuse every write (``upgrade``: an older
+    schema is migrated first, through a writable connection)."""
+    connection = PgConnection(url, readonly=readonly, upgrade=upgrade)
+    return PostgresReader(connection) if readonly else PostgresStore(connection)

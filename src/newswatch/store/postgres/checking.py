@@ -14,14 +14,21 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 
 from newswatch.errors import StoreError
 from newswatch.models import Redirect
 from newswatch.store.postgres import search
-from newswatch.store.postgres.connection import Conn, PgConnection, aware, maybe, utc
+from newswatch.store.postgres.connection import (
+    Conn,
+    PgConnection,
+    aware,
+    fetch_all,
+    fetch_one,
+    maybe,
+    utc,
+)
 from newswatch.store.postgres.rows import VERSION_COLUMNS, version_record
-from newswatch.store.postgres.sources import SourceSync
 from newswatch.store.records import (
     Applied,
     ArticleWrite,
@@ -56,7 +63,7 @@ def insert_delivery(
     due_at: datetime | None = None,
 ) -> int:
     """One outbox row; 0 when its key is already queued."""
-    row = PgConnection._one(
+    row = fetch_one(
         conn,
         "INSERT INTO deliveries (change_id, event_id, kind, channel, key, state,"
         " attempts, next_attempt_at, created_at, source_id)"
@@ -67,8 +74,11 @@ def insert_delivery(
     return int(row["id"]) if row is not None else 0
 
 
-class CheckWrites(SourceSync):
+class CheckWrites:
     """A check's state read and its plan applied (see module docstring)."""
+
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
 
     def check_state(
         self,
@@ -80,8 +90,8 @@ class CheckWrites(SourceSync):
         now: datetime,
     ) -> CheckState:
         """See :meth:`newswatch.store.CheckingStore.check_state`: one read transaction."""
-        with self._transaction() as conn:
-            source = self._one(
+        with self.db.transaction() as conn:
+            source = fetch_one(
                 conn,
                 "SELECT s.id, s.name, s.health, s.health_since, s.failure_streak,"
                 " s.extract_streak FROM sources s JOIN articles a ON a.source_id = s.id"
@@ -90,7 +100,7 @@ class CheckWrites(SourceSync):
             )
             if source is None:
                 raise StoreError(f"article {due.article_id} vanished during a check")
-            row = self._one(
+            row = fetch_one(
                 conn,
                 f"SELECT {VERSION_COLUMNS} FROM versions v WHERE v.article_id = %s"
                 " ORDER BY v.n DESC LIMIT 1",
@@ -99,7 +109,7 @@ class CheckWrites(SourceSync):
             latest = version_record(row) if row else None
             streak = 0
             if content_hash is not None and (latest is None or latest.hash != content_hash):
-                rows = self._all(
+                rows = fetch_all(
                     conn,
                     "SELECT f.outcome, q.hash FROM fetches f"
                     " LEFT JOIN quarantine q ON q.fetch_id = f.id WHERE f.article_id = %s"
@@ -112,7 +122,7 @@ class CheckWrites(SourceSync):
                     streak += 1
             duplicate = None
             if canonical_url:
-                other = self._one(
+                other = fetch_one(
                     conn,
                     "SELECT id FROM articles WHERE id != %s AND merged_into IS NULL"
                     " AND (url = %s OR canonical_url = %s)"
@@ -142,7 +152,7 @@ class CheckWrites(SourceSync):
         )
 
     def _recent(self, conn: Conn, channel: str, source_id: int, since: datetime) -> int:
-        row = self._one(
+        row = fetch_one(
             conn,
             "SELECT count(*) AS n FROM deliveries WHERE channel = %s AND source_id = %s"
             " AND kind = 'change' AND created_at > %s",
@@ -154,8 +164,8 @@ class CheckWrites(SourceSync):
         """See :meth:`newswatch.store.CheckingStore.apply`."""
         due = plan.due
         at = aware(plan.checked_at)
-        with self._transaction() as conn:
-            row = self._one(
+        with self.db.transaction() as conn:
+            row = fetch_one(
                 conn,
                 "SELECT source_id, lease_token, lease_until FROM articles WHERE id = %s FOR UPDATE",
                 [due.article_id],
@@ -180,7 +190,7 @@ class CheckWrites(SourceSync):
             if plan.health is not None:
                 self._update_health(conn, source_id, plan.health)
             for event in plan.events:
-                created = self._one(
+                created = fetch_one(
                     conn,
                     "INSERT INTO events (uid, source_id, article_id, kind, message, at)"
                     " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
@@ -243,7 +253,7 @@ class CheckWrites(SourceSync):
     def _guards_hold(self, conn: Conn, plan: WritePlan, source_id: int) -> bool:
         if plan.health is not None:
             expected = plan.health.expected
-            now = self._one(
+            now = fetch_one(
                 conn,
                 "SELECT health, failure_streak, extract_streak FROM sources WHERE id = %s"
                 " FOR UPDATE",
@@ -283,7 +293,7 @@ class CheckWrites(SourceSync):
     # ------------------------------------------------------------------ rows of a check
 
     def _insert_fetch(self, conn: Conn, article_id: int, fetch: FetchRecord) -> int:
-        row = self._one(
+        row = fetch_one(
             conn,
             "INSERT INTO fetches (article_id, url, started_at, outcome, status, elapsed_ms,"
             " bytes, final_url, redirects, error_kind, error)"
@@ -310,7 +320,7 @@ class CheckWrites(SourceSync):
     ) -> int:
         """The change row and its deliveries (the outbox)."""
         change = write.change
-        row = self._one(
+        row = fetch_one(
             conn,
             "INSERT INTO changes (uid, article_id, from_n, to_n, detected_at, title_changed,"
             " old_title, new_title, paragraphs_added, paragraphs_removed, paragraphs_modified,"
@@ -334,8 +344,8 @@ class CheckWrites(SourceSync):
                 change.severity,
                 change.where,
                 change.summary(),
-                Jsonb(change.record()),
-                Jsonb(change.diff_dict()),
+                Json(change.record()),
+                Json(change.diff_dict()),
                 change.kind,
             ],
         )

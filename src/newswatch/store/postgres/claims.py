@@ -12,13 +12,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from newswatch.store.postgres.connection import PgConnection, aware, utc
+from newswatch.store.postgres.connection import PgConnection, aware, fetch_all, utc
 from newswatch.store.records import DueArticle
 from newswatch.store.variants import url_variants
 
 
-class Claims(PgConnection):
+class Claims:
     """Leasing due articles to a checker (see :meth:`newswatch.store.records.Store.claim_due`)."""
+
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
 
     def claim_due(
         self,
@@ -28,6 +31,7 @@ class Claims(PgConnection):
         sources: Sequence[str] | None = None,
         force: bool = False,
         urls: Sequence[str] | None = None,
+        due_by: datetime | None = None,
     ) -> list[DueArticle]:
         stamp = aware(now)
         where = [
@@ -39,17 +43,18 @@ class Claims(PgConnection):
             "now": stamp,
             "limit": int(limit),
             "until": stamp + timedelta(seconds=lease_seconds),
+            "due_by": aware(due_by) if due_by is not None else stamp,
         }
         if not force:
-            where.append("a.next_check_at <= %(now)s")
+            where.append("a.next_check_at <= %(due_by)s")
         if sources is not None:
             where.append("s.name = ANY(%(sources)s)")
             params["sources"] = list(sources)
         if urls is not None:
             where.append("(a.url = ANY(%(urls)s) OR a.canonical_url = ANY(%(urls)s))")
             params["urls"] = [v for url in urls for v in url_variants(url)]
-        with self._transaction() as conn:
-            rows = self._all(
+        with self.db.transaction() as conn:
+            rows = fetch_all(
                 conn,
                 "WITH picked AS ("
                 " SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id"

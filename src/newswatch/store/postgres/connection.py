@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import Connection
@@ -24,20 +23,11 @@ from psycopg_pool import ConnectionPool
 
 from newswatch.clock import Clock, utc_now
 from newswatch.errors import StoreError
+from newswatch.store.location import shown as shown_url
 from newswatch.store.postgres.schema import LATEST_VERSION, current_version, migrate
 
 Conn = Connection[DictRow]
 Row = dict[str, Any]
-
-
-def shown_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (what messages and logs show)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rpartition("@")
-    user = netloc[0].partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
 
 
 def aware(value: datetime) -> datetime:
@@ -61,14 +51,24 @@ def required(value: datetime | None) -> datetime:
     return value.astimezone(UTC)
 
 
+def fetch_all(conn: Conn, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+    return [dict(row) for row in conn.execute(sql, params).fetchall()]
+
+
+def fetch_one(conn: Conn, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+    row = conn.execute(sql, params).fetchone()
+    return dict(row) if row is not None else None
+
+
 class PgConnection:
-    """A pool over one PostgreSQL database, the base of the store's parts."""
+    """A pool over one PostgreSQL database, shared by every part of the store."""
 
     def __init__(
         self,
         url: str,
         *,
         readonly: bool = False,
+        upgrade: bool = False,
         pool_size: int = 4,
         connect_timeout_s: float = 30.0,
         clock: Clock = utc_now,
@@ -87,6 +87,9 @@ class PgConnection:
         else:
             with self._connect(connect_timeout_s) as conn:
                 found = current_version(conn)
+                if upgrade and 0 < found < LATEST_VERSION:
+                    migrate(conn, clock())
+                    found = current_version(conn)
             if found != LATEST_VERSION:
                 raise StoreError(
                     f"{self.shown}: database schema version {found}, this newswatch reads "
@@ -135,7 +138,7 @@ class PgConnection:
             raise StoreError(f"database: cannot connect to {self.shown}: {reason}") from exc
 
     @contextmanager
-    def _transaction(self) -> Iterator[Conn]:
+    def transaction(self) -> Iterator[Conn]:
         """One transaction on a borrowed connection; rolled back on any exception."""
         try:
             with self._pool.connection() as conn:
@@ -143,21 +146,13 @@ class PgConnection:
         except psycopg.Error as exc:
             raise StoreError(f"{self.shown}: {' '.join(str(exc).split())}") from exc
 
-    @staticmethod
-    def _all(conn: Conn, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        return [dict(row) for row in conn.execute(sql, params).fetchall()]
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        """One read, in a transaction of its own."""
+        with self.transaction() as conn:
+            return fetch_all(conn, sql, params)
 
-    @staticmethod
-    def _one(conn: Conn, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        row = conn.execute(sql, params).fetchone()
-        return dict(row) if row is not None else None
-
-    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        with self._transaction() as conn:
-            return self._all(conn, sql, params)
-
-    def _row(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        rows = self._rows(sql, params)
+    def row(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        rows = self.rows(sql, params)
         return rows[0] if rows else None
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from newswatch.store.postgres.checking import insert_delivery
-from newswatch.store.postgres.connection import aware
+from newswatch.store.postgres.connection import PgConnection, aware, fetch_all
 from newswatch.store.postgres.readers import Readers
 from newswatch.store.postgres.rows import CHANGE_SELECT, change_record, delivery_record
 from newswatch.store.records import Delivery, DeliverySubject, StoredChange
@@ -18,11 +18,15 @@ from newswatch.store.records import Delivery, DeliverySubject, StoredChange
 DIGEST_LOCK = 0x6E77646967657374
 
 
-class Outbox(Readers):
+class Outbox:
     """What the alert dispatcher asks of the store."""
 
+    def __init__(self, db: PgConnection, readers: Readers) -> None:
+        self.db = db
+        self.readers = readers
+
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
-        rows = self._rows(
+        rows = self.db.rows(
             "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= %s"
             " ORDER BY next_attempt_at, id LIMIT %s",
             [aware(now), int(limit)],
@@ -30,7 +34,7 @@ class Outbox(Readers):
         return [delivery_record(row) for row in rows]
 
     def mark_delivered(self, delivery_id: int, at: datetime) -> None:
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
                 " delivered_at = %s, last_error = NULL WHERE id = %s",
@@ -40,7 +44,7 @@ class Outbox(Readers):
     def mark_retry(
         self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
     ) -> None:
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, last_error = %s,"
                 " next_attempt_at = %s, state = %s WHERE id = %s AND state = 'pending'",
@@ -48,16 +52,16 @@ class Outbox(Readers):
             )
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
-        row = self._row("SELECT * FROM deliveries WHERE id = %s", [delivery_id])
+        row = self.db.row("SELECT * FROM deliveries WHERE id = %s", [delivery_id])
         if row is None or row["change_id"] is None:
             return None
-        change = self.change(int(row["change_id"]))
+        change = self.readers.change(int(row["change_id"]))
         if change is None:
             return None
         return delivery_record(row), change
 
     def delivery_subject(self, delivery_id: int) -> DeliverySubject | None:
-        row = self._row(
+        row = self.db.row(
             "SELECT d.*, s.name AS source_name FROM deliveries d"
             " LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = %s",
             [delivery_id],
@@ -67,17 +71,17 @@ class Outbox(Readers):
         delivery = delivery_record(row)
         source = row["source_name"] or ""
         if delivery.kind == "event" and delivery.event_id is not None:
-            event = self._event(delivery.event_id)
+            event = self.readers.event(delivery.event_id)
             return DeliverySubject(delivery, source, event=event) if event else None
         if delivery.kind == "digest":
-            rows = self._rows(
+            rows = self.db.rows(
                 CHANGE_SELECT
                 + " WHERE c.id IN (SELECT change_id FROM deliveries WHERE digest_id = %s)"
                 " ORDER BY c.id",
                 [delivery_id],
             )
             return DeliverySubject(delivery, source, digest=tuple(map(change_record, rows)))
-        change = self.change(delivery.change_id) if delivery.change_id else None
+        change = self.readers.change(delivery.change_id) if delivery.change_id else None
         if change is None:
             return None
         return DeliverySubject(delivery, change.source, change=change)
@@ -85,9 +89,9 @@ class Outbox(Readers):
     def form_digests(self, now: datetime) -> int:
         stamp = aware(now)
         formed = 0
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [DIGEST_LOCK])
-            groups = self._all(
+            groups = fetch_all(
                 conn,
                 "SELECT channel, source_id, min(next_attempt_at) AS due, min(key) AS first"
                 " FROM deliveries WHERE state = 'held' GROUP BY channel, source_id"

@@ -31,12 +31,14 @@ _CHANGE_COLUMNS = "c.*, s.name AS source_name, a.url AS article_url, a.title AS 
 
 _KIND_SQL: dict[ChangeKind, str] = {
     "title": "c.title_changed",
-    "added": "c.paragraphs_added > 0",
-    "removed": "c.paragraphs_removed > 0",
-    "modified": "c.paragraphs_modified > 0",
+    "paragraphs-added": "c.paragraphs_added > 0",
+    "paragraphs-removed": "c.paragraphs_removed > 0",
+    "paragraphs-modified": "c.paragraphs_modified > 0",
     "stamped": "c.new_updated_stamp IS NOT NULL",
     "silent": "c.silent",
     "correction": "coalesce(jsonb_typeof(c.record_json -> 'correction'), 'null') <> 'null'",
+    "removed": "c.kind = 'removed'",
+    "restored": "c.kind = 'restored'",
 }
 
 _BATCH = 500
@@ -64,11 +66,14 @@ def _change_where(filters: ChangeFilter) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-class HistoryQueries(PgConnection):
+class HistoryQueries:
     """The paged and filtered history views (see the SQLite side's ``queries``)."""
 
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
+
     def version_stubs(self, article_id: int) -> list[VersionStub]:
-        rows = self._rows(
+        rows = self.db.rows(
             "SELECT article_id, n, hash, title, published, updated, stamps, language,"
             " first_seen_at, last_seen_at, seen_count, jsonb_array_length(paragraphs) AS np"
             " FROM versions WHERE article_id = %s ORDER BY n",
@@ -125,18 +130,18 @@ class HistoryQueries(PgConnection):
         self, where: list[str], params: list[Any], order: str, limit: int
     ) -> list[Row]:
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return self._rows(
+        return self.db.rows(
             f"SELECT {_CHANGE_COLUMNS} {_CHANGE_FROM}{clause} ORDER BY c.id {order} LIMIT %s",
             [*params, limit],
         )
 
     def _any_change(self, where: list[str], params: list[Any], op: str, key: int) -> bool:
         clause = " AND ".join([*where, f"c.id {op} %s"])
-        found = self._rows(f"SELECT 1 AS x {_CHANGE_FROM} WHERE {clause} LIMIT 1", [*params, key])
+        found = self.db.rows(f"SELECT 1 AS x {_CHANGE_FROM} WHERE {clause} LIMIT 1", [*params, key])
         return bool(found)
 
     def change_by_uid(self, uid: str) -> StoredChange | None:
-        rows = self._rows(f"SELECT {_CHANGE_COLUMNS} {_CHANGE_FROM} WHERE c.uid = %s", [uid])
+        rows = self.db.rows(f"SELECT {_CHANGE_COLUMNS} {_CHANGE_FROM} WHERE c.uid = %s", [uid])
         return change_record(rows[0]) if rows else None
 
     def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
@@ -145,7 +150,7 @@ class HistoryQueries(PgConnection):
         if parsed.empty:
             return []
         match, terms = parsed.sql()
-        groups = self._rows(
+        groups = self.db.rows(
             "SELECT v.article_id, min(v.n) AS first_n, max(v.n) AS last_n,"
             " count(*) AS matching, max(v.id) AS last_id"
             f" FROM versions v WHERE v.search @@ {match} GROUP BY v.article_id"
@@ -154,7 +159,7 @@ class HistoryQueries(PgConnection):
         )
         hits: list[SearchHit] = []
         for group in groups:
-            row = self._row(
+            row = self.db.row(
                 "SELECT v.title, v.paragraphs, v.language, v.first_seen_at, a.url,"
                 " s.name AS source,"
                 " (SELECT count(*) FROM versions w WHERE w.article_id = v.article_id) AS total"
@@ -186,7 +191,7 @@ class HistoryQueries(PgConnection):
         while True:
             where = "v.id > %s" + (" AND s.name = %s" if source is not None else "")
             params: list[Any] = [last, *([source] if source is not None else [])]
-            rows = self._rows(
+            rows = self.db.rows(
                 f"SELECT {VERSION_COLUMNS}, s.name AS source_name, a.url AS article_url,"
                 " a.canonical_url AS article_canonical FROM versions v"
                 " JOIN articles a ON a.id = v.article_id JOIN sources s ON s.id = a.source_id"
@@ -215,4 +220,4 @@ class HistoryQueries(PgConnection):
             last = int(rows[-1]["id"])
 
     def source_names(self) -> list[str]:
-        return [row["name"] for row in self._rows("SELECT name FROM sources ORDER BY name")]
+        return [row["name"] for row in self.db.rows("SELECT name FROM sources ORDER BY name")]

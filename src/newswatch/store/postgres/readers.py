@@ -26,8 +26,11 @@ from newswatch.store.records import (
 from newswatch.store.variants import url_variants
 
 
-class Readers(PgConnection):
+class Readers:
     """Articles, versions, changes, events, fetches and quarantine, one query each."""
+
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
 
     def find_article(self, url: str) -> ArticleRecord | None:
         """By watched URL first, then canonical URL; a trailing slash does not matter."""
@@ -54,11 +57,11 @@ class Readers(PgConnection):
     def _article_rows(
         self, where: str, params: dict[str, Any], order: str = "a.id"
     ) -> list[ArticleRecord]:
-        rows = self._rows(f"{ARTICLE_SELECT} WHERE {where} ORDER BY {order}", params)
+        rows = self.db.rows(f"{ARTICLE_SELECT} WHERE {where} ORDER BY {order}", params)
         return [article_record(row) for row in rows]
 
     def latest_version(self, article_id: int) -> StoredVersion | None:
-        row = self._row(
+        row = self.db.row(
             f"SELECT {VERSION_COLUMNS} FROM versions v WHERE v.article_id = %s"
             " ORDER BY v.n DESC LIMIT 1",
             [article_id],
@@ -66,28 +69,28 @@ class Readers(PgConnection):
         return version_record(row) if row else None
 
     def versions(self, article_id: int) -> list[StoredVersion]:
-        rows = self._rows(
+        rows = self.db.rows(
             f"SELECT {VERSION_COLUMNS} FROM versions v WHERE v.article_id = %s ORDER BY v.n",
             [article_id],
         )
         return [version_record(row) for row in rows]
 
     def version(self, article_id: int, n: int) -> StoredVersion | None:
-        row = self._row(
+        row = self.db.row(
             f"SELECT {VERSION_COLUMNS} FROM versions v WHERE v.article_id = %s AND v.n = %s",
             [article_id, n],
         )
         return version_record(row) if row else None
 
     def change(self, change_id: int) -> StoredChange | None:
-        row = self._row(CHANGE_SELECT + " WHERE c.id = %s", [change_id])
+        row = self.db.row(CHANGE_SELECT + " WHERE c.id = %s", [change_id])
         return change_record(row) if row else None
 
     def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
         if article_id is None:
-            rows = self._rows(CHANGE_SELECT + " ORDER BY c.id DESC LIMIT %s", [int(limit)])
+            rows = self.db.rows(CHANGE_SELECT + " ORDER BY c.id DESC LIMIT %s", [int(limit)])
         else:
-            rows = self._rows(
+            rows = self.db.rows(
                 CHANGE_SELECT + " WHERE c.article_id = %s ORDER BY c.id DESC LIMIT %s",
                 [article_id, int(limit)],
             )
@@ -95,7 +98,7 @@ class Readers(PgConnection):
 
     def fetches(self, article_id: int, limit: int = 20) -> list[dict[str, Any]]:
         """The fetch log, newest first, as the SQLite side gives it (times as ISO text)."""
-        rows = self._rows(
+        rows = self.db.rows(
             "SELECT id, url, started_at, outcome, status, elapsed_ms, bytes, final_url,"
             " redirects, error_kind, error FROM fetches WHERE article_id = %s"
             " ORDER BY id DESC LIMIT %s",
@@ -107,15 +110,15 @@ class Readers(PgConnection):
         return rows
 
     def events(self, limit: int = 50) -> list[StoredEvent]:
-        rows = self._rows(EVENT_SELECT + " ORDER BY e.id DESC LIMIT %s", [int(limit)])
+        rows = self.db.rows(EVENT_SELECT + " ORDER BY e.id DESC LIMIT %s", [int(limit)])
         return [event_record(row) for row in rows]
 
-    def _event(self, event_id: int) -> StoredEvent | None:
-        row = self._row(EVENT_SELECT + " WHERE e.id = %s", [event_id])
+    def event(self, event_id: int) -> StoredEvent | None:
+        row = self.db.row(EVENT_SELECT + " WHERE e.id = %s", [event_id])
         return event_record(row) if row else None
 
     def quarantine_streak(self, article_id: int, content_hash: str) -> int:
-        rows = self._rows(
+        rows = self.db.rows(
             "SELECT f.outcome, q.hash FROM fetches f LEFT JOIN quarantine q ON q.fetch_id = f.id"
             " WHERE f.article_id = %s AND f.outcome != 'error' ORDER BY f.id DESC LIMIT 50",
             [article_id],
@@ -129,7 +132,7 @@ class Readers(PgConnection):
 
     def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
         where, params = ("WHERE q.article_id = %s", [article_id]) if article_id else ("", [])
-        rows = self._rows(
+        rows = self.db.rows(
             "SELECT q.*, a.url AS article_url FROM quarantine q"
             f" JOIN articles a ON a.id = q.article_id {where} ORDER BY q.id DESC LIMIT %s",
             [*params, int(limit)],

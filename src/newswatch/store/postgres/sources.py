@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from newswatch.errors import StoreError
-from newswatch.store.postgres.connection import Conn, PgConnection, Row, aware
+from newswatch.store.postgres.connection import Conn, PgConnection, Row, aware, fetch_all, fetch_one
 from newswatch.store.records import DocumentValidators, SourceSpec
 
 #: the advisory lock of ``sync_sources`` ("nwsync" in ASCII)
@@ -31,9 +31,9 @@ def link_source(conn: Conn, article_id: int, source_id: int, stamp: datetime) ->
 def resolve(conn: Conn, url: str) -> Row | None:
     """The watched article for ``url`` (by URL, else canonical URL; duplicates resolve to
     the article they were merged into)."""
-    row = PgConnection._one(conn, "SELECT id, merged_into FROM articles WHERE url = %s", [url])
+    row = fetch_one(conn, "SELECT id, merged_into FROM articles WHERE url = %s", [url])
     if row is None:
-        row = PgConnection._one(
+        row = fetch_one(
             conn,
             "SELECT id, merged_into FROM articles WHERE canonical_url = %s"
             " AND merged_into IS NULL ORDER BY id LIMIT 1",
@@ -41,7 +41,7 @@ def resolve(conn: Conn, url: str) -> Row | None:
         )
     if row is None:
         return None
-    return PgConnection._one(
+    return fetch_one(
         conn,
         "SELECT id, source_id, state, next_check_at, last_checked_at, publisher_updated"
         " FROM articles WHERE id = %s",
@@ -81,23 +81,26 @@ def note_update(conn: Conn, source_id: int, url: str, updated: datetime, now: da
     return True
 
 
-class SourceSync(PgConnection):
+class SourceSync:
     """Upserting sources, following their articles, remembering discovery."""
+
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
 
     def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
         """Upsert configured sources by name, disable the others (see the SQLite side)."""
         stamp = aware(now)
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK])
             existing = {
                 row["name"]: row
-                for row in self._all(conn, "SELECT id, name, interval_seconds FROM sources")
+                for row in fetch_all(conn, "SELECT id, name, interval_seconds FROM sources")
             }
             for spec in sources:
                 old = existing.get(spec.name)
                 values = [spec.url, spec.kind, float(spec.interval_seconds), spec.timezone, stamp]
                 if old is None:
-                    row = self._one(
+                    row = fetch_one(
                         conn,
                         "INSERT INTO sources (url, kind, interval_seconds, timezone, updated_at,"
                         " name, created_at, enabled) VALUES (%s, %s, %s, %s, %s, %s, %s, true)"
@@ -136,7 +139,7 @@ class SourceSync(PgConnection):
     def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
         """Follow discovered articles; return how many are new (see the SQLite side)."""
         stamp = aware(now)
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             source_id = self._source_id(conn, source)
             return sum(self._follow(conn, source_id, url, stamp) for url in urls)
 
@@ -144,7 +147,7 @@ class SourceSync(PgConnection):
         self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
     ) -> int:
         stamp = aware(now)
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             source_id = self._source_id(conn, source)
             return sum(note_update(conn, source_id, url, at, stamp) for url, at in updates)
 
@@ -157,7 +160,7 @@ class SourceSync(PgConnection):
         *,
         not_modified: bool = False,
     ) -> None:
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             source_id = self._source_id(conn, source)
             conn.execute(
                 "UPDATE sources SET last_discovery_at = %s, last_discovery_error = %s,"
@@ -167,7 +170,7 @@ class SourceSync(PgConnection):
             )
 
     def discovery_validators(self, source: str, settings: str) -> list[DocumentValidators]:
-        rows = self._rows(
+        rows = self.db.rows(
             "SELECT v.url, v.etag, v.last_modified FROM discovery_validators v"
             " JOIN sources s ON s.id = v.source_id WHERE s.name = %s AND v.settings = %s"
             " ORDER BY v.url",
@@ -183,7 +186,7 @@ class SourceSync(PgConnection):
         now: datetime,
     ) -> None:
         stamp = aware(now)
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             source_id = self._source_id(conn, source)
             for v in validators:
                 if v.etag is None and v.last_modified is None:
@@ -202,7 +205,7 @@ class SourceSync(PgConnection):
                 )
 
     def _source_id(self, conn: Conn, name: str) -> int:
-        row = self._one(conn, "SELECT id FROM sources WHERE name = %s", [name])
+        row = fetch_one(conn, "SELECT id FROM sources WHERE name = %s", [name])
         if row is None:
             raise StoreError(f"unknown source {name!r}")
         return int(row["id"])
@@ -210,7 +213,7 @@ class SourceSync(PgConnection):
     def _follow(self, conn: Conn, source_id: int, url: str, stamp: datetime) -> bool:
         """Watch ``url`` for ``source_id`` unless it is already watched; True if new."""
         target = resolve(conn, url)
-        exact = self._one(conn, "SELECT id FROM articles WHERE url = %s", [url])
+        exact = fetch_one(conn, "SELECT id FROM articles WHERE url = %s", [url])
         new = False
         if target is None or exact is not None:
             cursor = conn.execute(

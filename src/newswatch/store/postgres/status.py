@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from newswatch.clock import utc_now
-from newswatch.store.postgres.connection import PgConnection, aware, utc
+from newswatch.store.postgres.connection import PgConnection, aware, fetch_all, fetch_one, utc
 from newswatch.store.records import SourceState, StoreStats
 
 
-class Status(PgConnection):
+class Status:
     """Per-source states and whole-store statistics (see the SQLite side's ``status``)."""
+
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
 
     def source_states(self, now: datetime | None = None) -> list[SourceState]:
         stamp = aware(now if now is not None else utc_now())
-        rows = self._rows(
+        rows = self.db.rows(
             """
             WITH mine AS (
               SELECT x.source_id AS found_by, a.*
@@ -86,15 +89,15 @@ class Status(PgConnection):
     def stats(self, now: datetime) -> StoreStats:
         """Counts for metrics and health, in one REPEATABLE READ snapshot."""
         stamp = aware(now)
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             fetches = {
                 r["outcome"]: int(r["n"])
-                for r in self._all(
+                for r in fetch_all(
                     conn, "SELECT outcome, count(*) AS n FROM fetches GROUP BY outcome"
                 )
             }
-            c = self._one(
+            c = fetch_one(
                 conn,
                 "SELECT count(*) AS total, count(*) FILTER (WHERE title_changed) AS title,"
                 " count(*) FILTER (WHERE paragraphs_added > 0) AS added,"
@@ -106,12 +109,12 @@ class Status(PgConnection):
             )
             deliveries = {
                 (r["channel"], r["state"]): int(r["n"])
-                for r in self._all(
+                for r in fetch_all(
                     conn,
                     "SELECT channel, state, count(*) AS n FROM deliveries GROUP BY channel, state",
                 )
             }
-            a = self._one(
+            a = fetch_one(
                 conn,
                 "SELECT count(*) AS n, count(*) FILTER (WHERE a.consecutive_failures > 0)"
                 " AS failing,"
@@ -122,8 +125,8 @@ class Status(PgConnection):
                 " WHERE a.state = 'active' AND s.enabled",
                 {"now": stamp},
             )
-            quarantined = self._one(conn, "SELECT count(*) AS n FROM quarantine")
-            size = self._one(conn, "SELECT pg_database_size(current_database()) AS n")
+            quarantined = fetch_one(conn, "SELECT count(*) AS n FROM quarantine")
+            size = fetch_one(conn, "SELECT pg_database_size(current_database()) AS n")
         assert c is not None and a is not None and quarantined is not None and size is not None
         oldest = utc(a["oldest_due"])
         kinds = ("title", "added", "removed", "modified", "silent", "stamped", "major")

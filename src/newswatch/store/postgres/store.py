@@ -1,14 +1,250 @@
-"""The PostgreSQL store: several hosts, one history (see :mod:`newswatch.store.postgres`)."""
+"""The PostgreSQL store: several hosts, one history.
+
+Composition over one :class:`~newswatch.store.postgres.connection.PgConnection` (a pool):
+each concern is a part in its own module (readers in :mod:`.readers`, history queries and
+search in :mod:`.queries`, counts in :mod:`.status`, leases in :mod:`.claims`, a check's
+state read and its plan applied in :mod:`.checking`, the delivery outbox in :mod:`.outbox`,
+sources and discovery in :mod:`.sources`), and the two classes here only hand each call to
+its part.
+:class:`PostgresReader` is the read side alone; :class:`PostgresStore` adds the writing roles.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
 from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
+from newswatch.store.postgres.connection import PgConnection
+from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
 from newswatch.store.postgres.queries import HistoryQueries
+from newswatch.store.postgres.readers import Readers
+from newswatch.store.postgres.sources import SourceSync
 from newswatch.store.postgres.status import Status
+from newswatch.store.records import (
+    Applied,
+    ArticleRecord,
+    ChangeFilter,
+    ChangePage,
+    CheckState,
+    Delivery,
+    DeliverySubject,
+    DocumentValidators,
+    DueArticle,
+    Quarantined,
+    SearchHit,
+    SourceSpec,
+    SourceState,
+    StoredChange,
+    StoredEvent,
+    StoredVersion,
+    StoreStats,
+    VersionRow,
+    VersionStub,
+    WritePlan,
+)
 
 
-class PostgresStore(Claims, CheckWrites, Outbox, Status, HistoryQueries):
-    """The :class:`~newswatch.store.Store` on one PostgreSQL database (see
-    :mod:`newswatch.store.postgres.connection` for the pool and transaction model)."""
+class PostgresReader:
+    """The history reader over one PostgreSQL pool."""
+
+    def __init__(self, connection: PgConnection) -> None:
+        self.connection = connection
+        self._readers = Readers(connection)
+        self._queries = HistoryQueries(connection)
+        self._status = Status(connection)
+
+    @property
+    def migrated(self) -> list[int]:
+        """The schema versions this open applied (empty: another host had, or none due)."""
+        return self.connection.migrated
+
+    def find_article(self, url: str) -> ArticleRecord | None:
+        return self._readers.find_article(url)
+
+    def article(self, article_id: int) -> ArticleRecord | None:
+        return self._readers.article(article_id)
+
+    def articles(self, source: str | None = None) -> list[ArticleRecord]:
+        return self._readers.articles(source)
+
+    def versions(self, article_id: int) -> list[StoredVersion]:
+        return self._readers.versions(article_id)
+
+    def version(self, article_id: int, n: int) -> StoredVersion | None:
+        return self._readers.version(article_id, n)
+
+    def latest_version(self, article_id: int) -> StoredVersion | None:
+        return self._readers.latest_version(article_id)
+
+    def version_stubs(self, article_id: int) -> list[VersionStub]:
+        return self._queries.version_stubs(article_id)
+
+    def change(self, change_id: int) -> StoredChange | None:
+        return self._readers.change(change_id)
+
+    def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
+        return self._readers.changes(article_id, limit)
+
+    def change_page(
+        self,
+        filters: ChangeFilter,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        limit: int = 50,
+    ) -> ChangePage:
+        return self._queries.change_page(filters, before=before, after=after, limit=limit)
+
+    def change_by_uid(self, uid: str) -> StoredChange | None:
+        return self._queries.change_by_uid(uid)
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+        return self._queries.search(query, limit=limit, offset=offset)
+
+    def iter_versions(self, source: str | None = None) -> Iterator[VersionRow]:
+        return self._queries.iter_versions(source)
+
+    def iter_changes(self, filters: ChangeFilter) -> Iterator[StoredChange]:
+        return self._queries.iter_changes(filters)
+
+    def source_names(self) -> list[str]:
+        return self._queries.source_names()
+
+    def source_states(self, now: datetime | None = None) -> list[SourceState]:
+        return self._status.source_states(now)
+
+    def fetches(self, article_id: int, limit: int = 20) -> list[dict[str, Any]]:
+        return self._readers.fetches(article_id, limit)
+
+    def events(self, limit: int = 50) -> list[StoredEvent]:
+        return self._readers.events(limit)
+
+    def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
+        return self._readers.quarantined(article_id, limit)
+
+    def stats(self, now: datetime) -> StoreStats:
+        return self._status.stats(now)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class PostgresStore(PostgresReader):
+    """Every role of the store on one PostgreSQL database (see the module docstring)."""
+
+    def __init__(self, connection: PgConnection) -> None:
+        super().__init__(connection)
+        self._claims = Claims(connection)
+        self._leases = LeaseControl(connection)
+        self._checks = CheckWrites(connection)
+        self._outbox = Outbox(connection, self._readers)
+        self._sources = SourceSync(connection)
+
+    # --- checking
+    def claim_due(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        sources: Sequence[str] | None = None,
+        force: bool = False,
+        urls: Sequence[str] | None = None,
+        due_by: datetime | None = None,
+    ) -> list[DueArticle]:
+        return self._claims.claim_due(now, limit, lease_seconds, sources, force, urls, due_by)
+
+    def release_leases(self, claims: Sequence[DueArticle]) -> int:
+        return self._leases.release_leases(claims)
+
+    def make_due(
+        self,
+        now: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        return self._leases.make_due(now, sources, urls)
+
+    def count_due(
+        self,
+        due_by: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        return self._leases.count_due(due_by, sources, urls)
+
+    def check_state(
+        self,
+        due: DueArticle,
+        *,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        windows: Mapping[str, float] | None = None,
+        now: datetime,
+    ) -> CheckState:
+        return self._checks.check_state(
+            due, content_hash=content_hash, canonical_url=canonical_url, windows=windows, now=now
+        )
+
+    def apply(self, plan: WritePlan) -> Applied:
+        return self._checks.apply(plan)
+
+    # --- discovery
+    def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
+        return self._sources.add_articles(source, urls, now)
+
+    def note_publisher_updates(
+        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
+    ) -> int:
+        return self._sources.note_publisher_updates(source, updates, now)
+
+    def record_discovery(
+        self,
+        source: str,
+        now: datetime,
+        found: int | None,
+        error: str | None,
+        *,
+        not_modified: bool = False,
+    ) -> None:
+        self._sources.record_discovery(source, now, found, error, not_modified=not_modified)
+
+    def discovery_validators(self, source: str, settings: str) -> list[DocumentValidators]:
+        return self._sources.discovery_validators(source, settings)
+
+    def save_discovery_validators(
+        self,
+        source: str,
+        settings: str,
+        validators: Sequence[DocumentValidators],
+        now: datetime,
+    ) -> None:
+        self._sources.save_discovery_validators(source, settings, validators, now)
+
+    # --- the outbox
+    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        return self._outbox.due_deliveries(now, limit)
+
+    def mark_delivered(self, delivery_id: int, at: datetime) -> None:
+        self._outbox.mark_delivered(delivery_id, at)
+
+    def mark_retry(
+        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
+    ) -> None:
+        self._outbox.mark_retry(delivery_id, error, next_attempt_at, give_up)
+
+    def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
+        return self._outbox.delivery_context(delivery_id)
+
+    def delivery_subject(self, delivery_id: int) -> DeliverySubject | None:
+        return self._outbox.delivery_subject(delivery_id)
+
+    def form_digests(self, now: datetime) -> int:
+        return self._outbox.form_digests(now)
+
+    # --- administration
+    def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
+        self._sources.sync_sources(sources, now)

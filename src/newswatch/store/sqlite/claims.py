@@ -31,12 +31,16 @@ class Claims:
         sources: Sequence[str] | None = None,
         force: bool = False,
         urls: Sequence[str] | None = None,
+        due_by: datetime | None = None,
     ) -> list[DueArticle]:
         """Lease up to ``limit`` due articles, oldest due first, bumping their fencing token.
 
         Only active articles of enabled sources whose lease is free or expired are taken;
         ``force`` ignores ``next_check_at`` (never a live lease). ``sources`` keeps those
         sources' articles, ``urls`` the articles watched at (or canonically at) those URLs.
+        ``due_by`` (default ``now``) is the due time taken: a pass takes what was due when it
+        began, so an article whose short interval comes round again meanwhile waits for the
+        next pass instead of keeping this one going.
         """
         stamp = ts(now)
         where = [
@@ -47,7 +51,7 @@ class Claims:
         params: list[Any] = [stamp]
         if not force:
             where.append("a.next_check_at <= ?")
-            params.append(stamp)
+            params.append(ts(due_by) if due_by is not None else stamp)
         if sources is not None:
             where.append(f"s.name IN ({', '.join('?' for _ in sources) or 'NULL'})")
             params.extend(sources)

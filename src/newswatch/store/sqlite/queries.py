@@ -40,12 +40,14 @@ _CHANGE_COLUMNS = "c.*, s.name AS source_name, a.url AS article_url, a.title AS 
 
 _KIND_SQL: dict[ChangeKind, str] = {
     "title": "c.title_changed = 1",
-    "added": "c.paragraphs_added > 0",
-    "removed": "c.paragraphs_removed > 0",
-    "modified": "c.paragraphs_modified > 0",
+    "paragraphs-added": "c.paragraphs_added > 0",
+    "paragraphs-removed": "c.paragraphs_removed > 0",
+    "paragraphs-modified": "c.paragraphs_modified > 0",
     "stamped": "c.new_updated_stamp IS NOT NULL",
     "silent": "c.silent = 1",
     "correction": "json_extract(c.record_json, '$.correction') IS NOT NULL",
+    "removed": "c.kind = 'removed'",
+    "restored": "c.kind = 'restored'",
 }
 
 _BATCH = 500

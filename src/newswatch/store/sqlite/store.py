@@ -2,7 +2,8 @@
 
 Composition over one :class:`~newswatch.store.sqlite.connection.SqliteConnection`: each
 concern is a part in its own module (sources and discovered articles in :mod:`.sources`,
-discovery validators in :mod:`.validators`, leases in :mod:`.claims`, a check's state read and its
+discovery validators in :mod:`.validators`, leases in :mod:`.claims` (given back in
+:mod:`.leases`), a check's state read and its
 plan applied in :mod:`.checking`, the delivery :mod:`.outbox`, readers in
 :mod:`.readers`, :mod:`.status` and :mod:`.queries`), and the two classes here only hand each
 call to its part. :class:`SqliteReader` is the read side alone (what a read-only connection
@@ -41,6 +42,7 @@ from newswatch.store.records import (
 from newswatch.store.sqlite.checking import CheckWrites
 from newswatch.store.sqlite.claims import Claims
 from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.leases import LeaseControl
 from newswatch.store.sqlite.outbox import Outbox
 from newswatch.store.sqlite.queries import HistoryQueries
 from newswatch.store.sqlite.readers import Readers
@@ -142,6 +144,7 @@ class SqliteStore(SqliteReader):
         self._sources = SourceSync(connection)
         self._validators = ValidatorStore(connection)
         self._claims = Claims(connection)
+        self._leases = LeaseControl(connection)
         self._outbox = Outbox(connection, self._readers)
         self._checks = CheckWrites(connection, self._readers)
 
@@ -190,8 +193,28 @@ class SqliteStore(SqliteReader):
         sources: Sequence[str] | None = None,
         force: bool = False,
         urls: Sequence[str] | None = None,
+        due_by: datetime | None = None,
     ) -> list[DueArticle]:
-        return self._claims.claim_due(now, limit, lease_seconds, sources, force, urls)
+        return self._claims.claim_due(now, limit, lease_seconds, sources, force, urls, due_by)
+
+    def release_leases(self, claims: Sequence[DueArticle]) -> int:
+        return self._leases.release_leases(claims)
+
+    def make_due(
+        self,
+        now: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        return self._leases.make_due(now, sources, urls)
+
+    def count_due(
+        self,
+        due_by: datetime,
+        sources: Sequence[str] | None = None,
+        urls: Sequence[str] | None = None,
+    ) -> int:
+        return self._leases.count_due(due_by, sources, urls)
 
     def check_state(
         self,
