@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newswatch.alerts.routing import Rule
 from newswatch.judge.digest import change_deliveries, windows
 from newswatch.judge.health import presence_events, source_health
 from newswatch.judge.identity import change_uid, delivery_key, event_uid
@@ -24,6 +23,7 @@ from newswatch.judge.plan import (
     asks,
     plan,
 )
+from newswatch.judge.routing import Rule
 from newswatch.models import Article, FetchResult, Redirect
 from newswatch.normalize import content_hash
 from newswatch.store import (

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Protocol
 
-from newswatch.alerts.routing import Rule
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
 from newswatch.errors import ExtractError, FetchError, HTTPStatusError, PageTooComplex
@@ -33,6 +32,7 @@ from newswatch.judge.plan import (
     asks,
     plan,
 )
+from newswatch.judge.routing import Rule
 from newswatch.models import FetchResult
 from newswatch.schedule import SchedulePolicy
 from newswatch.store import Applied, CheckingStore, DueArticle

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from newswatch.diff import compare
+from newswatch.judge.diff import compare
 from newswatch.judge.outcome import Outcome
 from newswatch.models import Article, Change, FetchResult
 from newswatch.schedule import ArticleTiming, Decision, SchedulePolicy, next_check

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from newswatch.alerts.routing import Rule, route_change, route_events
 from newswatch.judge.decisions import classify, decide, policy_for, retry_at
 from newswatch.judge.digest import change_deliveries, windows
 from newswatch.judge.health import Raised, presence_events, source_health
 from newswatch.judge.identity import change_uid, delivery_key, event_uid
 from newswatch.judge.outcome import Outcome
+from newswatch.judge.routing import Rule, route_change, route_events
 from newswatch.models import Article, Change, FetchResult, iso
 from newswatch.normalize import content_hash
 from newswatch.presence import gone_status, moved_to_section, removed_change, restored_change
