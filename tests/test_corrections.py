@@ -30,6 +30,7 @@ NOTES = [
     "An earlier version of this article misstated the date of the meeting.",
     "A previous version of this story said the bridge had closed.",
     "Mise à jour : cet article a été complété avec la réaction du maire.",
+    "Update: This story has been corrected to show the vote was on Monday.",
     "Rectificatif : une version précédente indiquait vingt kilomètres.",
     "Note de la rédaction : ce texte a été modifié le 3 mai.",
     "NDLR : les prénoms ont été changés.",
@@ -61,6 +62,8 @@ NOT_NOTES = [
     "Updated 18:17 GMT",  # an update stamp, not a note
     "Update: 18:17",
     "Mise à jour : 12h30",
+    "Update: the storm has moved inland.",  # a live update is the news, not a note
+    "Update 18:17 GMT: police have reopened the road.",
     "The correction in the markets continued on Tuesday, analysts said.",
     "The editor of the local paper said the note was genuine.",
     "Officials said an earlier version of the plan had been rejected.",

@@ -41,7 +41,7 @@ class ArticleHistory:
                 }
                 for v in self.versions
             ],
-            "changes": [c.as_dict() for c in sorted(self.changes, key=lambda c: (c.to_n, c.id))],
+            "changes": [c.as_dict() for c in sorted(self.changes, key=lambda c: c.id)],
         }
 
     def render(self) -> str:
@@ -63,7 +63,7 @@ class ArticleHistory:
             )
         lines.append("")
         lines.append(f"{len(self.changes)} change(s):")
-        for c in sorted(self.changes, key=lambda c: (c.to_n, c.id)):
+        for c in sorted(self.changes, key=lambda c: c.id):
             lines.append(
                 f"  v{c.from_n}\u2192v{c.to_n}  {c.at:%Y-%m-%d %H:%M:%S}Z  "
                 f"{c.severity:<5} {c.summary}"

@@ -25,9 +25,9 @@ from newswatch.judge.plan import (
     asks,
     plan,
 )
-from newswatch.models import Article, FetchResult, Stamp
+from newswatch.models import Article, Change, FetchResult, ParagraphOp, Stamp, WordOp
 from newswatch.normalize import content_hash
-from newswatch.store import Applied, DueArticle, SourceSpec, Store
+from newswatch.store import Applied, ChangeFilter, DueArticle, SourceSpec, Store
 
 T0 = datetime(2016, 7, 20, 13, 0, tzinfo=UTC)
 URL = "https://www.alhurra.com/a/carter-coalition-isis/312345.html"
@@ -102,6 +102,44 @@ def record(
 ) -> tuple[Planned, Applied]:
     made = planned(store, due, at, art, channels, error)
     return made, store.apply(made.write)
+
+
+def change(old: Article, new: Article) -> Change:
+    return Change(
+        title_changed=old.title != new.title,
+        old_title=old.title,
+        new_title=new.title,
+        paragraphs_added=1,
+        paragraphs_removed=0,
+        paragraphs_modified=1,
+        new_updated_stamp=new.updated,
+        silent=new.updated is None,
+        severity="major",
+        where="top",
+        words_added=["كارتر"],
+        words_removed=[],
+        ops=[
+            ParagraphOp("added", None, 0, None, new.paragraphs[0]),
+            ParagraphOp(
+                "modified",
+                0,
+                1,
+                "a",
+                "b",
+                [WordOp("removed", "a"), WordOp("added", "b")],
+            ),
+        ],
+    )
+
+
+def record_change(
+    store: Store, due: DueArticle, at: datetime, art: Article, chg: Change
+) -> Applied:
+    """Apply the planner's plan for this check with its change replaced by ``chg`` (a
+    change record exactly as a test writes it)."""
+    made = planned(store, due, at, art)
+    assert made.write.change is not None
+    return store.apply(replace(made.write, change=replace(made.write.change, change=chg)))
 
 
 def claim_one(store: Store, at: datetime) -> DueArticle:
@@ -301,6 +339,35 @@ def test_delivery_retry_and_give_up(store: Store) -> None:
     assert (state.pending_deliveries, state.failed_deliveries) == (0, 1)
 
 
+def test_delivery_claims_lease_and_fence(store: Store) -> None:
+    """Two senders: a claimed delivery is invisible to the other until its lease expires;
+    the stale claim can neither renew nor settle it after a newer claim took over."""
+    store.sync_sources([spec()], T0)
+    record(store, claim_one(store, T0), T0, V1)
+    at = T0 + timedelta(hours=1)
+    record(store, claim_one(store, at), at, V2, channels=("a", "b"))
+    (a,) = store.claim_deliveries(at, 10, 30, channels=["a"])
+    assert a.channel == "a" and a.lease_token == 1
+    assert store.claim_deliveries(at, 10, 30, channels=["a"]) == []  # leased
+    (b,) = store.claim_deliveries(at, 10, 30, exclude=["a"])
+    assert b.channel == "b"
+    later = at + timedelta(seconds=31)
+    (again,) = store.claim_deliveries(later, 10, 30, channels=["a"])  # lease expired
+    assert (again.id, again.lease_token) == (a.id, 2)
+    assert not store.renew_delivery(a.id, a.lease_token, later + timedelta(seconds=30))
+    assert not store.mark_delivered(a.id, later, a.lease_token)  # the stale claim is fenced
+    assert store.renew_delivery(again.id, again.lease_token, later + timedelta(seconds=30))
+    assert store.mark_delivered(again.id, later, again.lease_token)
+    assert store.claim_deliveries(later + timedelta(days=1), 10, 30, channels=["a"]) == []
+    # a released claim is free at once; a retried one waits for its next attempt
+    store.release_deliveries([(b.id, b.lease_token)])
+    (b2,) = store.claim_deliveries(at, 10, 30, channels=["b"])
+    assert store.mark_retry(b2.id, "HTTP 503", at + timedelta(minutes=1), False, b2.lease_token)
+    assert store.claim_deliveries(at + timedelta(seconds=59), 10, 30) == []
+    (b3,) = store.claim_deliveries(at + timedelta(minutes=1), 10, 30)
+    assert (b3.id, b3.attempts, b3.lease_token) == (b.id, 1, 3)
+
+
 # ------------------------------------------------------------------ readers
 
 
@@ -332,3 +399,26 @@ def test_source_states_counts(store: Store) -> None:
     assert failing is not None and failing.consecutive_failures == 1
     later = T0 + timedelta(hours=1)
     assert {s.name: s.due for s in store.source_states(later)} == {"alhurra": 1, "feed": 2}
+
+
+def test_change_filters_by_kind_and_keeps_the_record_as_written(store: Store) -> None:
+    store.sync_sources([spec()], T0)
+    record(store, claim_one(store, T0), T0, V1)
+    at = T0 + timedelta(hours=1)
+    noted = replace(change(V1, V2), correction="An earlier version misnamed the minister.")
+    record_change(store, claim_one(store, at), at, V2, noted)
+    later = at + timedelta(hours=1)
+    v3 = article(V2.title, [*V2.paragraphs, "سطر"])
+    record_change(store, claim_one(store, later), later, v3, change(V2, v3))
+    found = {
+        kinds: [c.to_n for c in store.change_page(ChangeFilter(kinds=kinds)).changes]
+        for kinds in [("correction",), ("title",), ("silent",), ("paragraphs-added", "correction")]
+    }
+    assert found == {
+        ("correction",): [2],
+        ("title",): [2],
+        ("silent",): [3],
+        ("paragraphs-added", "correction"): [2],
+    }
+    stored = store.changes()[-1]
+    assert list(stored.record) == list(noted.record())  # key order as written

@@ -23,6 +23,7 @@ from newswatch.extract.hints import (
     SKIP_TAGS,
     STRONG,
     analyse,
+    gated,
     hidden_class,
     hidden_style,
     known,
@@ -187,7 +188,11 @@ class _Walker:
                 if (
                     hidden
                     or "hidden" in attrs
-                    or ("style" in attrs and hidden_style(attrs["style"] or ""))
+                    or (
+                        "style" in attrs
+                        and hidden_style(attrs["style"] or "")
+                        and not (block and gated(names[0]))
+                    )
                 ):
                     continue
                 if self.drop_ids and child.mem_id in self.drop_ids:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from newswatch.judge import revisions
 from newswatch.judge.decisions import classify, decide, policy_for, retry_at
 from newswatch.judge.digest import change_deliveries, windows
 from newswatch.judge.health import Raised, presence_events, source_health
@@ -38,6 +39,7 @@ from newswatch.store import (
     HealthWrite,
     MergeWrite,
     QuarantineWrite,
+    StoredVersion,
     VersionWrite,
     WritePlan,
 )
@@ -232,6 +234,8 @@ def _recorded(
                 return _quarantine(state, due, policy, now, record, article, digest, reason)
             accepted = state.quarantine_streak + 1
         outcome, change, digest = classify(latest, article, digest)
+        if outcome == "new_version" and change is not None and latest is not None:
+            outcome, change, digest = _against_history(state, latest, article, digest, change)
         if outcome == "unchanged":
             record = replace(record, outcome="unchanged")
     merged = _merge(state, due, now, record, article, "merged")
@@ -277,13 +281,22 @@ def _recorded(
             if restored and change is not None:
                 uid = change_uid(due.url, latest.hash, f"restored {stamp}", latest.n)
                 change_write, guards = _change(uid, latest.n, latest.n, change, routes, now, state)
+    elif (
+        latest is not None
+        and change is not None
+        and change.back_to is not None
+        and change.back_to in {v.n for v in state.history}
+    ):  # a revert or a headline variant that returns: the known version is current again
+        version_n = seen = change.back_to
+        uid = change_uid(due.url, latest.hash, f"{change.kind} {stamp}", version_n)
+        change_write, guards = _change(uid, latest.n, version_n, change, routes, now, state)
     elif latest is not None and latest.hash == digest:
         version_n = seen = latest.n
         if restored and change is not None:
             uid = change_uid(due.url, latest.hash, f"restored {stamp}", latest.n)
             change_write, guards = _change(uid, latest.n, latest.n, change, routes, now, state)
     else:
-        version_n = latest.n + 1 if latest is not None else 1
+        version_n = (state.last_n or 0) + 1 if latest is not None else 1
         version = VersionWrite(
             n=version_n,
             hash=digest,
@@ -460,6 +473,27 @@ def _error(
 
 
 # ---------------------------------------------------------------------- the parts
+
+
+def _against_history(
+    state: CheckState, latest: StoredVersion, article: Article, digest: str, change: Change
+) -> tuple[Outcome, Change | None, str]:
+    """A new reading judged against every version and earlier headline tests (see
+    :mod:`newswatch.judge.revisions`): a revert or a headline test is recorded as such,
+    a known variant coming round again as the current version seen."""
+    verdict = revisions.judge(
+        list(state.history),
+        latest,
+        article,
+        digest,
+        change,
+        revisions.known_variants(list(state.headline_tests)),
+    )
+    if verdict.kind == "quiet":
+        return "unchanged", None, latest.hash
+    if verdict.kind != "new" and verdict.change is not None:
+        change = replace(verdict.change, back_to=verdict.back_to)
+    return "new_version", change, digest
 
 
 def _fetch_row(

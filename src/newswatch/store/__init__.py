@@ -69,6 +69,7 @@ from newswatch.store.roles import (
     OutboxStore,
     Store,
 )
+from newswatch.store.transfer import TableReport, TransferReport, copy_history
 
 __all__ = [
     "CHANGE_KINDS",
@@ -116,10 +117,13 @@ __all__ = [
     "StoredChange",
     "StoredEvent",
     "StoredVersion",
+    "TableReport",
+    "TransferReport",
     "VersionRow",
     "VersionStub",
     "VersionWrite",
     "WritePlan",
+    "copy_history",
     "locate_database",
     "open_store",
     "shown_database_url",

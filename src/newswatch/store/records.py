@@ -241,6 +241,7 @@ class Delivery:
     last_error: str | None
     kind: DeliveryKind = "change"
     event_id: int | None = None
+    lease_token: int = 0  # the fencing token of the claim that returned this delivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,7 +413,11 @@ class CheckState:
     exactly the content asked about (0 when none was asked, or it is the latest version's);
     ``duplicate_of`` is another watched article at the canonical URL asked about;
     ``recent_alerts`` the change deliveries per channel for this source within each
-    channel's digest window.
+    channel's digest window. ``latest`` is the current version (the latest change's target:
+    after a revert, an older one), ``last_n`` the highest version number. A new reading is
+    judged against the whole history: ``history`` (every version, oldest first) and
+    ``headline_tests`` (the records of earlier headline-test changes) are read when the
+    content asked about is not the current version's.
     """
 
     article_id: int
@@ -421,6 +426,9 @@ class CheckState:
     quarantine_streak: int = 0
     duplicate_of: int | None = None
     recent_alerts: Mapping[str, int] = field(default_factory=dict)
+    last_n: int | None = None
+    history: tuple[StoredVersion, ...] = ()
+    headline_tests: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

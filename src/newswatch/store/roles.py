@@ -216,12 +216,39 @@ class OutboxStore(Protocol):
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries whose next attempt is due, oldest first."""
 
-    def mark_delivered(self, delivery_id: int, at: datetime) -> None: ...
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        """Lease up to ``limit`` due pending deliveries (of ``channels``, not of
+        ``exclude``) whose lease is free or expired, oldest due first, bumping their
+        fencing token; the returned records carry the new token."""
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        """Extend a claim just before sending; False when another claim took it over."""
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        """Give back unsent claims ``(id, token)`` so the next round may take them."""
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        """Settle a delivery as sent; with ``token``, only while that claim still holds it
+        (False when it does not)."""
 
     def mark_retry(
-        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
-    ) -> None:
-        """Count a failed attempt; ``give_up`` marks the delivery failed for good."""
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
+        """Count a failed attempt; ``give_up`` marks the delivery failed for good;
+        ``token`` as for :meth:`mark_delivered`."""
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         """A delivery with the change it announces."""

@@ -28,6 +28,7 @@ from newswatch.store.postgres.connection import (
     maybe,
     utc,
 )
+from newswatch.store.postgres.readers import CURRENT_VERSION
 from newswatch.store.postgres.rows import VERSION_COLUMNS, version_record
 from newswatch.store.records import (
     Applied,
@@ -41,6 +42,7 @@ from newswatch.store.records import (
     FetchRecord,
     HealthWrite,
     SourceHealth,
+    StoredVersion,
     WritePlan,
 )
 
@@ -102,13 +104,32 @@ class CheckWrites:
                 raise StoreError(f"article {due.article_id} vanished during a check")
             row = fetch_one(
                 conn,
-                f"SELECT {VERSION_COLUMNS} FROM versions v WHERE v.article_id = %s"
-                " ORDER BY v.n DESC LIMIT 1",
-                [due.article_id],
+                f"SELECT {VERSION_COLUMNS} FROM versions v {CURRENT_VERSION}",
+                [due.article_id] * 2,
             )
             latest = version_record(row) if row else None
             streak = 0
+            history: tuple[StoredVersion, ...] = ()
+            tests: tuple[dict[str, Any], ...] = ()
             if content_hash is not None and (latest is None or latest.hash != content_hash):
+                history = tuple(
+                    version_record(r)
+                    for r in fetch_all(
+                        conn,
+                        f"SELECT {VERSION_COLUMNS} FROM versions v WHERE v.article_id = %s"
+                        " ORDER BY v.n",
+                        [due.article_id],
+                    )
+                )
+                tests = tuple(
+                    dict(r["record_json"])
+                    for r in fetch_all(
+                        conn,
+                        "SELECT record_json FROM changes WHERE article_id = %s"
+                        " AND kind = 'headline_test' ORDER BY id",
+                        [due.article_id],
+                    )
+                )
                 rows = fetch_all(
                     conn,
                     "SELECT f.outcome, q.hash FROM fetches f"
@@ -130,6 +151,9 @@ class CheckWrites:
                     [due.article_id, canonical_url, canonical_url],
                 )
                 duplicate = int(other["id"]) if other is not None else None
+            top = fetch_one(
+                conn, "SELECT max(n) AS n FROM versions WHERE article_id = %s", [due.article_id]
+            )
             source_id = int(source["id"])
             recent = {
                 channel: self._recent(conn, channel, source_id, now - timedelta(seconds=back))
@@ -149,6 +173,9 @@ class CheckWrites:
             quarantine_streak=streak,
             duplicate_of=duplicate,
             recent_alerts=recent,
+            last_n=int(top["n"]) if top is not None and top["n"] is not None else None,
+            history=history,
+            headline_tests=tests,
         )
 
     def _recent(self, conn: Conn, channel: str, source_id: int, since: datetime) -> int:

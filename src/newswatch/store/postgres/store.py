@@ -228,13 +228,37 @@ class PostgresStore(PostgresReader):
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         return self._outbox.due_deliveries(now, limit)
 
-    def mark_delivered(self, delivery_id: int, at: datetime) -> None:
-        self._outbox.mark_delivered(delivery_id, at)
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        return self._outbox.claim_deliveries(
+            now, limit, lease_seconds, channels=channels, exclude=exclude
+        )
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        return self._outbox.renew_delivery(delivery_id, token, until)
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        self._outbox.release_deliveries(claims)
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        return self._outbox.mark_delivered(delivery_id, at, token)
 
     def mark_retry(
-        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
-    ) -> None:
-        self._outbox.mark_retry(delivery_id, error, next_attempt_at, give_up)
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
+        return self._outbox.mark_retry(delivery_id, error, next_attempt_at, give_up, token)
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         return self._outbox.delivery_context(delivery_id)

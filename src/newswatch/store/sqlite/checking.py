@@ -9,6 +9,7 @@ checker plans again).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from newswatch.store.records import (
     FetchRecord,
     HealthWrite,
     SourceHealth,
+    StoredVersion,
     WritePlan,
 )
 from newswatch.store.sqlite import follow
@@ -72,8 +74,22 @@ class CheckWrites:
                 raise StoreError(f"article {due.article_id} vanished during a check")
             latest = self._readers.latest_version(due.article_id)
             streak = 0
+            history: tuple[StoredVersion, ...] = ()
+            tests: tuple[dict[str, Any], ...] = ()
             if content_hash is not None and (latest is None or latest.hash != content_hash):
                 streak = self._readers.quarantine_streak(due.article_id, content_hash)
+                history = tuple(self._readers.versions(due.article_id))
+                tests = tuple(
+                    dict(json.loads(r["record_json"]))
+                    for r in self._c.rows(
+                        "SELECT record_json FROM changes WHERE article_id = ?"
+                        " AND kind = 'headline_test' ORDER BY id",
+                        [due.article_id],
+                    )
+                )
+            top = self._c.row(
+                "SELECT max(n) AS n FROM versions WHERE article_id = ?", [due.article_id]
+            )
             duplicate = None
             if canonical_url:
                 other = self._c.row(
@@ -101,6 +117,9 @@ class CheckWrites:
             quarantine_streak=streak,
             duplicate_of=duplicate,
             recent_alerts=recent,
+            last_n=int(top["n"]) if top is not None and top["n"] is not None else None,
+            history=history,
+            headline_tests=tests,
         )
 
     def _recent(self, channel: str, source_id: int, since: datetime) -> int:
