@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from newswatch.diff import compare
 from starlette.testclient import TestClient
 
 from newswatch.cli import main
+from newswatch.judge.diff import compare
 from newswatch.judge.revisions import Slot, differs_only_in, judge, known_variants
 from newswatch.models import Stamp
 from newswatch.normalize import content_hash

@@ -296,7 +296,7 @@ def _recorded(
             uid = change_uid(due.url, latest.hash, f"restored {stamp}", latest.n)
             change_write, guards = _change(uid, latest.n, latest.n, change, routes, now, state)
     else:
-        version_n = (state.last_n or 0) + 1 if latest is not None else 1
+        version_n = max(state.last_n or 0, latest.n) + 1 if latest is not None else 1
         version = VersionWrite(
             n=version_n,
             hash=digest,
