@@ -24,6 +24,7 @@ from newswatch.judge.plan import (
     plan,
 )
 from newswatch.judge.routing import Rule
+from newswatch.judge.signals import publisher_signals
 from newswatch.models import Article, FetchResult, Redirect
 from newswatch.normalize import content_hash
 from newswatch.store import (
@@ -31,6 +32,7 @@ from newswatch.store import (
     CheckState,
     DueArticle,
     FetchRecord,
+    Followed,
     SourceHealth,
     StoredVersion,
 )
@@ -288,3 +290,44 @@ def test_what_the_state_read_is_asked() -> None:
     )
     assert asks(FetchFailed(NOW, "x", "network")) == (None, None)
     assert asks(Refused(NOW, page(), "deep"))[1] is None
+
+
+def followed(state: str = "active", **fields: object) -> Followed:
+    base = Followed(7, state, False, NOW + timedelta(hours=1), T0, None)  # type: ignore[arg-type]
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+DAY_BEFORE, HOUR_BEFORE = T0 - timedelta(days=1), T0 - timedelta(hours=1)
+SIGNALS = [
+    # the article, the date heard -> kept, woken, due now
+    ("first date, after our check", followed(), NOW, True, False, True),
+    ("first date, before our check", followed(), HOUR_BEFORE, True, False, False),
+    ("newer than the last date", followed(publisher_updated=DAY_BEFORE), HOUR_BEFORE, True, False, True),
+    ("not newer", followed(publisher_updated=NOW), NOW, False, False, False),
+    ("already due", followed(next_check_at=NOW), NOW, True, False, False),
+    ("retired by the schedule", followed("retired", schedule_retired=True), NOW, True, True, False),
+    ("retired otherwise", followed("retired"), NOW, True, False, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("article", "heard", "kept", "woken", "due_now"),
+    [case[1:] for case in SIGNALS],
+    ids=[case[0] for case in SIGNALS],
+)
+def test_publisher_signals(
+    article: Followed, heard: datetime, kept: bool, woken: bool, due_now: bool
+) -> None:
+    writes = publisher_signals({URL: article}, [(URL, heard)], NOW)
+    assert bool(writes) == kept
+    if writes:
+        (write,) = writes
+        assert (write.publisher_updated, write.wake, write.due_now) == (heard, woken, due_now)
+
+
+def test_a_second_date_in_one_batch_sees_the_first() -> None:
+    writes = publisher_signals(
+        {URL: followed()}, [(URL, NOW), (URL, NOW - timedelta(minutes=5)), (URL, NOW)], NOW
+    )
+    assert [(w.due_now, w.wake) for w in writes] == [(True, False)]
+    assert publisher_signals({}, [(URL, NOW)], NOW) == []

@@ -25,6 +25,7 @@ from newswatch.discover.base import (
 )
 from newswatch.discover.kinds import DISCOVERY_KINDS, SourceRead
 from newswatch.errors import DiscoveryError, FetchError, StoreError
+from newswatch.judge.signals import publisher_signals
 from newswatch.store import DiscoveryStore
 
 logger = logging.getLogger("newswatch.discover")
@@ -137,7 +138,11 @@ class DiscoveryRunner:
                 kept = read.kept
                 new = self._store.add_articles(name, [item.url for item in kept], now)
                 dated = [(item.url, item.updated) for item in kept if item.updated is not None]
-                pulled = self._store.note_publisher_updates(name, dated, now) if dated else 0
+                pulled = 0
+                if dated:
+                    watched = self._store.followed([url for url, _ in dated])
+                    planned = publisher_signals(watched, dated, now)
+                    pulled = self._store.apply_signals(name, planned, now)
                 report = DiscoveryReport(
                     name, len(read.listed), len(kept), new, pulled, unchanged=read.unchanged
                 )

@@ -578,3 +578,31 @@ class Applied:
     @property
     def written(self) -> bool:
         return not (self.lease_lost or self.conflict)
+
+
+# ---------------------------------------------------------------------- publisher signals
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """A watched article as a publisher date finds it (a merged duplicate resolves to the
+    article it was merged into). ``schedule_retired``: retired for lack of change (not
+    merged away, not left by a source whose URL moved)."""
+
+    article_id: int
+    state: ArticleState
+    schedule_retired: bool
+    next_check_at: datetime | None
+    last_checked_at: datetime | None
+    publisher_updated: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignalWrite:
+    """A newer publisher date to keep on an article, and what it does to its schedule:
+    ``wake`` (a schedule-retired article is active and due now again) or ``due_now``."""
+
+    article_id: int
+    publisher_updated: datetime
+    wake: bool = False
+    due_now: bool = False

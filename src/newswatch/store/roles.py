@@ -26,8 +26,10 @@ from newswatch.store.records import (
     DeliverySubject,
     DocumentValidators,
     DueArticle,
+    Followed,
     Quarantined,
     SearchHit,
+    SignalWrite,
     SourceSpec,
     SourceState,
     StoredChange,
@@ -178,11 +180,14 @@ class DiscoveryStore(Protocol):
         again; the source is recorded as one more that found it.
         """
 
-    def note_publisher_updates(
-        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
-    ) -> int:
-        """Record feed ``updated``/sitemap ``lastmod`` dates; returns how many articles got
-        their next check pulled forward to ``now``."""
+    def followed(self, urls: Sequence[str]) -> dict[str, Followed]:
+        """The watched articles these URLs name (by URL or canonical URL; a merged duplicate
+        gives the article it was merged into), as a publisher date finds them."""
+
+    def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
+        """Write the publisher signals :func:`newswatch.judge.signals.publisher_signals`
+        planned (``source`` listed them) in one transaction; returns how many articles were
+        made due now."""
 
     def record_discovery(
         self,

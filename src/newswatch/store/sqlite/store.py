@@ -27,8 +27,10 @@ from newswatch.store.records import (
     DeliverySubject,
     DocumentValidators,
     DueArticle,
+    Followed,
     Quarantined,
     SearchHit,
+    SignalWrite,
     SourceSpec,
     SourceState,
     StoredChange,
@@ -156,10 +158,11 @@ class SqliteStore(SqliteReader):
     def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
         return self._sources.add_articles(source, urls, now)
 
-    def note_publisher_updates(
-        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
-    ) -> int:
-        return self._sources.note_publisher_updates(source, updates, now)
+    def followed(self, urls: Sequence[str]) -> dict[str, Followed]:
+        return self._sources.followed(urls)
+
+    def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
+        return self._sources.apply_signals(source, writes, now)
 
     def record_discovery(
         self,
