@@ -302,7 +302,7 @@ SIGNALS = [
     # the article, the date heard -> kept, woken, due now
     ("first date, after our check", followed(), NOW, True, False, True),
     ("first date, before our check", followed(), HOUR_BEFORE, True, False, False),
-    ("newer than the last date", followed(publisher_updated=DAY_BEFORE), HOUR_BEFORE, True, False, True),
+    ("newer than before", followed(publisher_updated=DAY_BEFORE), HOUR_BEFORE, True, False, True),
     ("not newer", followed(publisher_updated=NOW), NOW, False, False, False),
     ("already due", followed(next_check_at=NOW), NOW, True, False, False),
     ("retired by the schedule", followed("retired", schedule_retired=True), NOW, True, True, False),
