@@ -3,9 +3,9 @@
 What a publisher date does is decided by :mod:`newswatch.judge.signals`; here it is read
 (:func:`followed`) and written (:func:`apply_signal`).
 
-Kept apart from :mod:`newswatch.store.sources` and :mod:`newswatch.store.recording` (which
-call these inside their transactions) so those stay about set-up and the check cycle.
-Every function takes the open :class:`sqlite_utils.Database` of a running write transaction.
+Kept apart from :mod:`.sources` and :mod:`.checking` (which call these inside their
+transactions) so those stay about set-up and the check cycle. Every function takes the open
+:class:`sqlite_utils.Database` of a running transaction.
 """
 
 from __future__ import annotations
