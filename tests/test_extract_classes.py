@@ -148,3 +148,11 @@ def test_in_text_stamps_embedded_post_signatures_and_table_numbers_stay() -> Non
     got = paragraphs(article(extra_inside=extra))
     assert got[: len(PROSE) + 2] == [*PROSE, *kept]
     assert "2019" in got and "12" in got
+
+
+def test_contact_lines_and_rules_without_words_are_left_out() -> None:
+    extra = (
+        "<p>_____</p><p>• Jane Doe can be reached at jdoe@news.example.</p>"
+        "<p>Questions? Email: desk@news.example</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == PROSE

@@ -2,7 +2,9 @@
 
 The configuration declares which kinds a source may be (``SOURCE_KINDS``); every kind but
 ``article`` is read here. Adding a discovery kind is one reader and one entry in
-:data:`DISCOVERY_KINDS`: the runner switches on nothing.
+:data:`DISCOVERY_KINDS`: the runner switches on nothing. A password in a source's URL stays
+with the fetcher (it has the configured credentials): the URL a reader uses, records and
+reports shows it as ``***``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from newswatch.discover.feed import parse_feed
 from newswatch.discover.index import index_links
 from newswatch.discover.sitemap import read_sitemaps
 from newswatch.store import DocumentValidators
+from newswatch.urls import redact_credentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,7 @@ def choose(
 
 def read_feed(source: SourceConfig, fetcher: DocumentFetcher, now: datetime) -> SourceRead:
     """An RSS or Atom feed: its items, with their ``updated`` dates."""
-    result = fetcher.fetch(source.url, expect="xml")
+    result = fetcher.fetch(redact_credentials(source.url), expect="xml")
     if result.not_modified:
         return SourceRead([], [], [validators_of(result)], not_modified=True)
     listed = parse_feed(result.content, result.final_url)
@@ -65,7 +68,7 @@ def read_feed(source: SourceConfig, fetcher: DocumentFetcher, now: datetime) -> 
 
 def read_index(source: SourceConfig, fetcher: DocumentFetcher, now: datetime) -> SourceRead:
     """A section or home page: the article links it holds (``select``/``pattern``)."""
-    result = fetcher.fetch(source.url)
+    result = fetcher.fetch(redact_credentials(source.url))
     if result.not_modified:
         return SourceRead([], [], [validators_of(result)], not_modified=True)
     listed = index_links(result, select=source.select, pattern=source.pattern)
@@ -76,8 +79,9 @@ def read_index(source: SourceConfig, fetcher: DocumentFetcher, now: datetime) ->
 def read_sitemap(source: SourceConfig, fetcher: DocumentFetcher, now: datetime) -> SourceRead:
     """A sitemap or sitemap index (its children followed), with ``<lastmod>`` dates."""
     newer_than = now - timedelta(seconds=source.follow_for_seconds)
-    read = read_sitemaps(fetcher, source.url, newer_than=newer_than)
-    if source.url in read.not_modified:
+    url = redact_credentials(source.url)
+    read = read_sitemaps(fetcher, url, newer_than=newer_than)
+    if url in read.not_modified:
         return SourceRead([], [], read.validators, not_modified=True)
     listed = read.articles
     kept = choose(listed, source, newer_than)

@@ -27,6 +27,7 @@ from newswatch.discover.kinds import DISCOVERY_KINDS, SourceRead
 from newswatch.errors import DiscoveryError, FetchError, StoreError
 from newswatch.judge.signals import publisher_signals
 from newswatch.store import DiscoveryStore
+from newswatch.urls import redact_credentials
 
 logger = logging.getLogger("newswatch.discover")
 
@@ -64,7 +65,7 @@ def settings_key(source: SourceConfig) -> str:
     return json.dumps(
         [
             source.kind,
-            source.url,
+            redact_credentials(source.url),
             source.select,
             source.pattern,
             source.max_articles_or_default,

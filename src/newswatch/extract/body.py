@@ -179,6 +179,8 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
         return False
     if block.link_len > block.length * _MAX_LINK_DENSITY and not _linked_prose(block):
         return False
+    if not any(ch.isalnum() for ch in block.text):
+        return False  # a rule of underscores, a row of emoji
     if strict and furniture_line(block.text):
         return False
     if strict and block.tag not in _CELL_TAGS and byline_line(block.text):

@@ -54,6 +54,8 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("click", r"\bclick\s+(?:here\s+)?to\s+(?:read\s+more|view|hide|comment|subscribe)\b"),
         ("tip", r"\b(?:have|got)\s+a\s+(?:news\s+)?tip\b"),
         ("to us", r"\bsend\s+(?:it|them)?\s*to\s+us\b"),
+        ("reached", r"\bcan\s+be\s+(?:reached|contacted)\s+(?:at|by|on|via)\b"),
+        ("email", r"\be-?mail\s*:\s*\S+@\S+"),
         # script notices
         (
             "javascript",

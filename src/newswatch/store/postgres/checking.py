@@ -2,10 +2,12 @@
 (:mod:`newswatch.judge.plan`) made of it, applied in ONE transaction fenced by the claim's
 lease token. It writes the rows the plan names and decides nothing.
 
-The article row is locked first (``FOR UPDATE``), so two hosts holding claims of one
-article (a late worker whose lease expired and the one that re-claimed it) are serialised
-and the stale token loses; the source row is locked while its health guard is compared, and
-the outbox rows are keyed (change uid + channel), so no alert is queued twice.
+The source row (its health guard) and then the article row are locked first (``FOR NO KEY
+UPDATE``, the order ``sync_sources`` takes them in, so the two never deadlock), so two hosts
+holding claims of one article (a late worker whose lease expired and the one that re-claimed
+it) are serialised and the stale token loses; the outbox rows are keyed (change uid +
+channel), so no alert is queued twice. A transaction PostgreSQL picks as a deadlock victim
+anyway is run again from the start.
 """
 
 from __future__ import annotations
@@ -188,93 +190,100 @@ class CheckWrites:
         return int(row["n"]) if row is not None else 0
 
     def apply(self, plan: WritePlan) -> Applied:
-        """See :meth:`newswatch.store.CheckingStore.apply`."""
+        """See :meth:`newswatch.store.CheckingStore.apply` (run again from the start when
+        PostgreSQL picks it as a deadlock victim)."""
+        return self.db.run(lambda conn: self._apply(conn, plan))
+
+    def _apply(self, conn: Conn, plan: WritePlan) -> Applied:
         due = plan.due
         at = aware(plan.checked_at)
-        with self.db.transaction() as conn:
-            row = fetch_one(
-                conn,
-                "SELECT source_id, lease_token, lease_until FROM articles WHERE id = %s FOR UPDATE",
-                [due.article_id],
+        # the source first, then the article: the order sync_sources takes them in
+        fetch_one(
+            conn,
+            "SELECT id FROM sources WHERE id = (SELECT source_id FROM articles"
+            " WHERE id = %s) FOR NO KEY UPDATE",
+            [due.article_id],
+        )
+        row = fetch_one(
+            conn,
+            "SELECT source_id, lease_token, lease_until FROM articles WHERE id = %s"
+            " FOR NO KEY UPDATE",
+            [due.article_id],
+        )
+        if row is None or int(row["lease_token"]) != due.lease_token or row["lease_until"] is None:
+            return Applied(lease_lost=True)
+        source_id = int(row["source_id"])
+        if not self._guards_hold(conn, plan, source_id):
+            return Applied(conflict=True)
+        fetch_id = self._insert_fetch(conn, due.article_id, plan.fetch)
+        if plan.merge is not None:
+            self._merge_into(
+                conn, due.article_id, plan.merge.survivor, plan.merge.canonical_url, at
             )
-            if (
-                row is None
-                or int(row["lease_token"]) != due.lease_token
-                or row["lease_until"] is None
-            ):
-                return Applied(lease_lost=True)
-            source_id = int(row["source_id"])
-            if not self._guards_hold(conn, plan, source_id):
-                return Applied(conflict=True)
-            fetch_id = self._insert_fetch(conn, due.article_id, plan.fetch)
-            if plan.merge is not None:
-                self._merge_into(
-                    conn, due.article_id, plan.merge.survivor, plan.merge.canonical_url, at
-                )
-                return Applied()
-            if plan.article is not None:
-                self._update_article(conn, due.article_id, plan.article)
-            if plan.health is not None:
-                self._update_health(conn, source_id, plan.health)
-            for event in plan.events:
-                created = fetch_one(
-                    conn,
-                    "INSERT INTO events (uid, source_id, article_id, kind, message, at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-                    [event.uid, source_id, event.article_id, event.kind, event.message, at],
-                )
-                assert created is not None
-                for delivery in event.deliveries:
-                    self._deliver(conn, delivery, source_id, at, event_id=int(created["id"]))
-            if plan.quarantine is not None:
-                q = plan.quarantine
-                conn.execute(
-                    "INSERT INTO quarantine (article_id, fetch_id, at, reason, hash, title,"
-                    " paragraphs, words, after_n) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        due.article_id,
-                        fetch_id,
-                        at,
-                        q.reason,
-                        q.hash,
-                        q.title,
-                        Jsonb(list(q.paragraphs)),
-                        q.words,
-                        q.after_n,
-                    ],
-                )
-            if plan.seen_again is not None:
-                conn.execute(
-                    "UPDATE versions SET last_seen_at = %s, seen_count = seen_count + 1"
-                    " WHERE article_id = %s AND n = %s",
-                    [at, due.article_id, plan.seen_again],
-                )
-            if plan.version is not None:
-                v = plan.version
-                conn.execute(
-                    "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
-                    " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
-                    " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                    " %s, 1, to_tsvector('simple', %s))",
-                    [
-                        due.article_id,
-                        v.n,
-                        v.hash,
-                        v.title,
-                        Jsonb(list(v.paragraphs)),
-                        maybe(v.published),
-                        maybe(v.updated),
-                        Jsonb([s.as_dict() for s in v.stamps]),
-                        v.language,
-                        v.final_url,
-                        at,
-                        at,
-                        search.document(v.title, list(v.paragraphs)),
-                    ],
-                )
-            change_id = None
-            if plan.change is not None:
-                change_id = self._insert_change(conn, due.article_id, source_id, plan.change, at)
+            return Applied()
+        if plan.article is not None:
+            self._update_article(conn, due.article_id, plan.article)
+        if plan.health is not None:
+            self._update_health(conn, source_id, plan.health)
+        for event in plan.events:
+            created = fetch_one(
+                conn,
+                "INSERT INTO events (uid, source_id, article_id, kind, message, at)"
+                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                [event.uid, source_id, event.article_id, event.kind, event.message, at],
+            )
+            assert created is not None
+            for delivery in event.deliveries:
+                self._deliver(conn, delivery, source_id, at, event_id=int(created["id"]))
+        if plan.quarantine is not None:
+            q = plan.quarantine
+            conn.execute(
+                "INSERT INTO quarantine (article_id, fetch_id, at, reason, hash, title,"
+                " paragraphs, words, after_n) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    due.article_id,
+                    fetch_id,
+                    at,
+                    q.reason,
+                    q.hash,
+                    q.title,
+                    Jsonb(list(q.paragraphs)),
+                    q.words,
+                    q.after_n,
+                ],
+            )
+        if plan.seen_again is not None:
+            conn.execute(
+                "UPDATE versions SET last_seen_at = %s, seen_count = seen_count + 1"
+                " WHERE article_id = %s AND n = %s",
+                [at, due.article_id, plan.seen_again],
+            )
+        if plan.version is not None:
+            v = plan.version
+            conn.execute(
+                "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
+                " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
+                " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                " %s, 1, to_tsvector('simple', %s))",
+                [
+                    due.article_id,
+                    v.n,
+                    v.hash,
+                    v.title,
+                    Jsonb(list(v.paragraphs)),
+                    maybe(v.published),
+                    maybe(v.updated),
+                    Jsonb([s.as_dict() for s in v.stamps]),
+                    v.language,
+                    v.final_url,
+                    at,
+                    at,
+                    search.document(v.title, list(v.paragraphs)),
+                ],
+            )
+        change_id = None
+        if plan.change is not None:
+            change_id = self._insert_change(conn, due.article_id, source_id, plan.change, at)
         return Applied(change_id=change_id)
 
     def _guards_hold(self, conn: Conn, plan: WritePlan, source_id: int) -> bool:
@@ -282,8 +291,7 @@ class CheckWrites:
             expected = plan.health.expected
             now = fetch_one(
                 conn,
-                "SELECT health, failure_streak, extract_streak FROM sources WHERE id = %s"
-                " FOR UPDATE",
+                "SELECT health, failure_streak, extract_streak FROM sources WHERE id = %s",
                 [source_id],
             )
             if now is None or (
