@@ -1,6 +1,6 @@
 """Claiming due articles: leases with a fencing token, so two checkers never record one claim.
 
-The token bumped here is the one recording a check (:mod:`.recording`) checks before it
+The token bumped here is the one applying a check's plan (:mod:`.checking`) checks before it
 writes anything.
 """
 
