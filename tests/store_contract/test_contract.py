@@ -187,12 +187,12 @@ def test_a_check_recorded_by_a_clock_ahead_is_due_again(store: Store) -> None:
     """A clock 30 days ahead wrote the last check and a due time 30 days out: on the real
     clock the article is due now, not in 30 days (and not before, once checked again)."""
     store.sync_sources([spec()], T0)
-    store.record_check(check(claim_one(store, T0), T0, V1))
+    record(store, claim_one(store, T0), T0, V1)
     ahead = T0 + timedelta(days=30)
-    store.record_check(check(claim_one(store, ahead), ahead, V1))
+    record(store, claim_one(store, ahead), ahead, V1)
     back = T0 + timedelta(hours=1)
     due = claim_one(store, back)
-    store.record_check(check(due, back, V1))
+    record(store, due, back, V1)
     assert store.claim_due(back + timedelta(minutes=5), limit=10, lease_seconds=60) == []
 
 
