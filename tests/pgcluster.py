@@ -146,20 +146,27 @@ class PgCluster:
             return ""
 
     def init(self) -> None:
-        done = self._run(
-            "initdb",
-            "-D",
-            str(self.data),
-            "-U",
-            self.superuser,
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-            timeout=START_TIMEOUT_S,
-        )
-        if done.returncode != 0:
-            raise ClusterUnavailable(f"initdb failed: {done.stdout}{done.stderr}")
+        problems = []
+        # C.UTF-8 where the C library has it, else plain C (search folds in Python anyway)
+        for locale in ("--locale=C.UTF-8", "--no-locale"):
+            shutil.rmtree(self.data, ignore_errors=True)
+            done = self._run(
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                self.superuser,
+                "--auth=trust",
+                "--encoding=UTF8",
+                locale,
+                "--no-sync",
+                timeout=START_TIMEOUT_S,
+            )
+            if done.returncode == 0:
+                break
+            problems.append(f"initdb {locale}: {done.stdout}{done.stderr}")
+        else:
+            raise ClusterUnavailable("initdb failed: " + "\n".join(problems))
         settings = {
             "listen_addresses": "'127.0.0.1'",
             "port": str(self.port),

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from newswatch.check import CheckReport
+from newswatch.cli import main
 from newswatch.config import load_config
 from newswatch.errors import FetchTimeout
 from newswatch.fetch import Fetcher
@@ -503,12 +505,16 @@ def test_a_configured_password_is_sent_once_and_shown_redacted(
     url = f"http://reader:hunter2@127.0.0.1:{faults.port}/cred/private"
     faults.set_redirect("/cred/private", faults.url("/cred/private-page"))
     faults.set_page("/cred/private-page", page("v1.html"))
-    config = load_config(_config(tmp_path, {"private": url}))
+    config_path = _config(tmp_path, {"private": url})
+    config = load_config(config_path)
     with build_runtime(config) as runtime:
         (report,) = runtime.checker.run_pass(force=True)
         assert report.outcome == "first_version", report.line()
         (state,) = runtime.store.source_states()
         assert "hunter2" not in state.url and "***" in state.url
+    out = CliRunner().invoke(main, ["sources", "--config", str(config_path)])
+    assert out.exit_code == 0, out.output
+    assert "reader:***@" in out.output and "hunter2" not in out.output
     asked = [headers for path, headers in faults.requests_for() if path == "/cred/private"]
     assert asked and asked[0].get("authorization", "").startswith("Basic ")
     followed = faults.requests_for("/cred/private-page")

@@ -6,6 +6,7 @@ import gzip
 import ipaddress
 import socket
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,7 @@ from newswatch.errors import (
     TooManyRedirects,
 )
 from newswatch.fetch import DEFAULT_USER_AGENT, Fetcher, FetchScope, FetchSettings
+from newswatch.fetch.network import GuardedTransport
 from newswatch.fetch.scope import IPAddress, parse_entry, source_entry
 from newswatch.models import Redirect
 
@@ -666,3 +668,23 @@ def test_a_fetcher_with_a_scope_refuses_before_connecting(httpserver: HTTPServer
     assert httpserver.log == []
     with Fetcher(scope=FetchScope.configured([url])) as fetcher:
         assert fetcher.fetch(url).status == 200
+
+
+def test_a_resolver_that_hangs_ends_at_the_deadline() -> None:
+    """Name resolution is part of the exchange: a resolver stuck on a dead DNS server
+    (standing in for getaddrinfo, which has no timeout) costs the fetch its deadline."""
+    release = threading.Event()
+
+    def stuck(host: str, port: int) -> list[IPAddress]:
+        release.wait(30)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    settings = FetchSettings(timeout=1.0)
+    try:
+        with Fetcher(settings, transport=GuardedTransport(resolver=stuck)) as fetcher:
+            started = time.monotonic()
+            with pytest.raises(FetchTimeout, match=r"resolving dns-is-down\.test"):
+                fetcher.fetch("http://dns-is-down.test/a")
+            assert time.monotonic() - started < 1.0 + 3
+    finally:
+        release.set()

@@ -8,7 +8,8 @@ So the transport's network backend is ours:
 * every read, write and connect is given at most the time left before the deadline of the
   exchange in progress (:func:`exchange`), so status line, headers and body together end
   by it;
-* before connecting, the host is resolved here and each address is judged by the
+* the name is resolved here, within the same deadline (a resolver that hangs is left
+  behind on a daemon thread), and before connecting each address is judged by the
   exchange's :class:`~newswatch.fetch.scope.FetchScope`; only permitted addresses are
   connected to, so no spelling of a URL (``2130706433``, ``0x7f000001``, ``[::ffff:…]``)
   nor a name that resolves inside the network gets past it.
@@ -19,6 +20,8 @@ time, on the thread that sends it, so the reads see that request's deadline and 
 
 from __future__ import annotations
 
+import ipaddress
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,7 +33,7 @@ import httpcore
 import httpx
 from httpcore import NetworkStream
 
-from newswatch.fetch.scope import FetchScope, IPAddress, plain_address, resolve
+from newswatch.fetch.scope import FetchScope, IPAddress, Resolver, plain_address, resolve
 
 DEADLINE_PASSED = "deadline for the whole exchange passed"
 
@@ -120,11 +123,46 @@ class _DeadlineStream(NetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class GuardedBackend(httpcore.NetworkBackend):
-    """Resolves, judges each address by the exchange's scope, then connects by address."""
+def _resolve_within(
+    resolver: Resolver, host: str, port: int, timeout: float | None
+) -> list[IPAddress]:
+    """``resolver(host, port)``, given up on after ``timeout`` (getaddrinfo has none)."""
+    literal = host.strip("[]")
+    try:
+        return [ipaddress.ip_address(literal)]  # an address literal needs no resolver
+    except ValueError:
+        pass
+    if timeout is None:
+        return resolver(host, port)
+    box: list[list[IPAddress] | BaseException] = []
+    done = threading.Event()
 
-    def __init__(self) -> None:
+    def work() -> None:
+        try:
+            box.append(resolver(host, port))
+        except BaseException as exc:  # handed to the waiting thread below
+            box.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="newswatch-resolve", daemon=True).start()
+    if not done.wait(timeout):
+        raise httpcore.ConnectTimeout(f"resolving {host}: {DEADLINE_PASSED}")
+    found = box[0]
+    if isinstance(found, BaseException):
+        raise found
+    return found
+
+
+class GuardedBackend(httpcore.NetworkBackend):
+    """Resolves, judges each address by the exchange's scope, then connects by address.
+
+    ``resolver`` is the system's (``getaddrinfo``) unless a test gives another.
+    """
+
+    def __init__(self, resolver: Resolver = resolve) -> None:
         self._inner = httpcore.SyncBackend()
+        self._resolver = resolver
 
     def connect_tcp(
         self,
@@ -137,7 +175,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         scope = _current().scope
         bounded, _ = _bounded(timeout, httpcore.ConnectTimeout)
         try:
-            addresses = resolve(host, port)
+            addresses = _resolve_within(self._resolver, host, port, bounded)
         except (OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(f"cannot resolve {host} ({exc})") from exc
         allowed = addresses
@@ -184,7 +222,7 @@ class GuardedTransport(httpx.HTTPTransport):
     """httpx's own transport over a :class:`GuardedBackend` (same pool, same mapping of
     httpcore's errors to httpx's), so deadline and scope hold for every connection."""
 
-    def __init__(self, limits: httpx.Limits | None = None) -> None:
+    def __init__(self, limits: httpx.Limits | None = None, resolver: Resolver = resolve) -> None:
         # httpx's default limits, as its Client would give its own transport
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
         super().__init__(limits=limits)
@@ -193,5 +231,5 @@ class GuardedTransport(httpx.HTTPTransport):
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(),
+            network_backend=GuardedBackend(resolver),
         )
