@@ -10,19 +10,21 @@ in :mod:`.decisions`; writing the outcome is :mod:`.recording`'s.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Protocol
 
 from newswatch.alerts.routing import Rule
+from newswatch.check.confirm import Confirmer
 from newswatch.check.decisions import refined_canonical
 from newswatch.check.recording import CheckRecorder
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
 from newswatch.errors import ExtractError, FetchError, HTTPStatusError, PageTooComplex
 from newswatch.extract import ExtractRules, extract
-from newswatch.models import FetchResult
+from newswatch.models import Article, FetchResult
 from newswatch.presence import gone_status, moved_to_section
 from newswatch.schedule import SchedulePolicy
 from newswatch.store import CheckingStore, DueArticle, FetchRecord
@@ -59,11 +61,15 @@ class Checker:
         schedule: SchedulePolicy | None = None,
         source_schedules: Mapping[str, SchedulePolicy] | None = None,
         robots_ignored: Collection[str] = (),
+        confirm_delay: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """``extract_rules``: per source name, CSS rules overriding detection for its
         articles; ``schedule`` is the re-check policy, ``source_schedules`` per-source overrides
         (their ``min_interval`` is always the source's interval); ``robots_ignored`` names
-        the sources whose robots.txt is not consulted (the user has permission)."""
+        the sources whose robots.txt is not consulted (the user has permission);
+        ``confirm_delay``: how long to wait before fetching a small change once more (0:
+        never; see :mod:`.confirm`)."""
         self._extract_rules: Mapping[str, ExtractRules] = extract_rules or {}
         self._robots_ignored = frozenset(robots_ignored)
         self._store = store
@@ -71,6 +77,9 @@ class Checker:
         self._clock = clock
         self.lease_seconds = lease_seconds
         self._should_stop = should_stop
+        self.confirmer = Confirmer(
+            store, self._refetch, delay=confirm_delay, clock=clock, sleep=sleep
+        )
         self._recorder = CheckRecorder(
             store,
             schedule=schedule or SchedulePolicy(),
@@ -165,7 +174,26 @@ class Checker:
         if gone is not None:
             return gone
         article = replace(article, canonical_url=refined_canonical(due.url, fetched, article))
+        article = self.confirmer.steady(due, article)
         return self._recorder.record(due, record, fetched, article=article)
+
+    def _refetch(self, due: DueArticle) -> Article | None:
+        """The page fetched and extracted once more (no validators: a 304 confirms
+        nothing), or None if that fails."""
+        try:
+            fetched = self._fetcher.fetch(due.url, robots=due.source not in self._robots_ignored)
+            if fetched.not_modified:
+                return None
+            return extract(
+                fetched.text if fetched.text is not None else fetched.content,
+                fetched.final_url,
+                due.timezone,
+                fetched_at=fetched.fetched_at,
+                rules=self._extract_rules.get(due.source),
+            )
+        except Exception as exc:  # a failed confirmation must not fail the check
+            logger.info("%s: confirmation fetch failed: %s", due.url, exc)
+            return None
 
     # ------------------------------------------------------------------ a pass
 

@@ -25,6 +25,7 @@ from newswatch.store.records import (
     DeliverySubject,
     DocumentValidators,
     DueArticle,
+    LearnedFragment,
     Quarantined,
     Recorded,
     SearchHit,
@@ -99,6 +100,9 @@ class HistoryReader(Protocol):
     def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
         """Quarantined extractions, newest first; all articles when ``article_id`` is None."""
 
+    def volatile_learned(self, source: str) -> list[LearnedFragment]:
+        """The volatile fragments learned on the source's articles, most widespread first."""
+
     def stats(self, now: datetime) -> StoreStats:
         """Counts for ``/metrics`` and health checks, judged at ``now``."""
 
@@ -152,6 +156,13 @@ class CheckingStore(Protocol):
 
     def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
         """The latest changes, newest first (earlier headline tests are read from them)."""
+
+    def volatile_templates(self, article_id: int) -> list[str]:
+        """The volatile-fragment templates that apply to the article: its own, and its
+        source's seen on two articles or more."""
+
+    def learn_volatile(self, article_id: int, templates: Sequence[str], now: datetime) -> None:
+        """Remember templates learned by a confirmation fetch (a repeat is ignored)."""
 
     def quarantine_streak(self, article_id: int, content_hash: str) -> int:
         """How many of the article's latest fetches in a row (errors skipped) were
@@ -256,6 +267,10 @@ class OutboxStore(Protocol):
 
 class AdminStore(Protocol):
     """Set-up: the configured sources."""
+
+    def forget_volatile(self, source: str, template: str | None = None) -> int:
+        """Forget what was learned as volatile on the source's articles (one template, or
+        all); returns how many were forgotten."""
 
     def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
         """Insert or update sources by name (disabling those no longer listed); an

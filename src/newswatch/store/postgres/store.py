@@ -23,6 +23,7 @@ from newswatch.store.postgres.readers import Readers
 from newswatch.store.postgres.recording import CheckRecording
 from newswatch.store.postgres.sources import SourceSync
 from newswatch.store.postgres.status import Status
+from newswatch.store.postgres.volatile import VolatileFragments
 from newswatch.store.records import (
     ArticleRecord,
     ChangeFilter,
@@ -32,6 +33,7 @@ from newswatch.store.records import (
     DeliverySubject,
     DocumentValidators,
     DueArticle,
+    LearnedFragment,
     Quarantined,
     Recorded,
     SearchHit,
@@ -54,6 +56,7 @@ class PostgresReader:
         self._readers = Readers(connection)
         self._queries = HistoryQueries(connection)
         self._status = Status(connection)
+        self._volatile = VolatileFragments(connection)
 
     @property
     def migrated(self) -> list[int]:
@@ -124,6 +127,9 @@ class PostgresReader:
     def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
         return self._readers.quarantined(article_id, limit)
 
+    def volatile_learned(self, source: str) -> list[LearnedFragment]:
+        return self._volatile.volatile_learned(source)
+
     def stats(self, now: datetime) -> StoreStats:
         return self._status.stats(now)
 
@@ -176,6 +182,15 @@ class PostgresStore(PostgresReader):
 
     def quarantine_streak(self, article_id: int, content_hash: str) -> int:
         return self._readers.quarantine_streak(article_id, content_hash)
+
+    def volatile_templates(self, article_id: int) -> list[str]:
+        return self._volatile.volatile_templates(article_id)
+
+    def learn_volatile(self, article_id: int, templates: Sequence[str], now: datetime) -> None:
+        self._volatile.learn_volatile(article_id, templates, now)
+
+    def forget_volatile(self, source: str, template: str | None = None) -> int:
+        return self._volatile.forget_volatile(source, template)
 
     def record_check(self, result: CheckResult) -> Recorded:
         return self._recording.record_check(result)

@@ -26,6 +26,7 @@ from newswatch.store.records import (
     DeliverySubject,
     DocumentValidators,
     DueArticle,
+    LearnedFragment,
     Quarantined,
     Recorded,
     SearchHit,
@@ -49,6 +50,7 @@ from newswatch.store.sqlite.recording import CheckRecording
 from newswatch.store.sqlite.sources import SourceSync
 from newswatch.store.sqlite.status import Status
 from newswatch.store.sqlite.validators import ValidatorStore
+from newswatch.store.sqlite.volatile import VolatileFragments
 
 
 class SqliteReader:
@@ -59,6 +61,7 @@ class SqliteReader:
         self._readers = Readers(connection)
         self._queries = HistoryQueries(connection, self._readers)
         self._status = Status(connection)
+        self._volatile = VolatileFragments(connection)
 
     @property
     def path(self) -> Path:
@@ -127,6 +130,9 @@ class SqliteReader:
 
     def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
         return self._readers.quarantined(article_id, limit)
+
+    def volatile_learned(self, source: str) -> list[LearnedFragment]:
+        return self._volatile.volatile_learned(source)
 
     def stats(self, now: datetime) -> StoreStats:
         return self._status.stats(now)
@@ -218,6 +224,15 @@ class SqliteStore(SqliteReader):
 
     def quarantine_streak(self, article_id: int, content_hash: str) -> int:
         return self._readers.quarantine_streak(article_id, content_hash)
+
+    def volatile_templates(self, article_id: int) -> list[str]:
+        return self._volatile.volatile_templates(article_id)
+
+    def learn_volatile(self, article_id: int, templates: Sequence[str], now: datetime) -> None:
+        self._volatile.learn_volatile(article_id, templates, now)
+
+    def forget_volatile(self, source: str, template: str | None = None) -> int:
+        return self._volatile.forget_volatile(source, template)
 
     def record_check(self, result: CheckResult) -> Recorded:
         return self._recording.record_check(result)
