@@ -127,3 +127,32 @@ def test_labels_reading_times_republication_notes_and_author_notes_are_left_out(
         "<p>Jane Doe is a senior reporter for the Daily Example. Email: jane@news.example.</p>"
     )
     assert paragraphs(article(extra_inside=extra)) == PROSE
+
+
+def test_byline_date_tag_and_rights_lines_are_left_out() -> None:
+    extra = (
+        "<p>By Jane Doe</p><p>Jane Doe - January 24, 2020</p><p>Tags: council, budget</p>"
+        "<p>Disclaimer: All rights reserved for writing and editorial content. No rights are "
+        "claimed for images unless stated.</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == PROSE
+
+
+def test_in_text_stamps_embedded_post_signatures_and_table_numbers_stay() -> None:
+    kept = [
+        "Updated 18:17 GMT",
+        "— Jane Doe (@janedoe) November 19, 2019",
+    ]
+    table = "<table><tr><td>Votes for</td><td>12</td></tr><tr><td>2019</td><td>9</td></tr></table>"
+    extra = "".join(f"<p>{line}</p>" for line in kept) + table
+    got = paragraphs(article(extra_inside=extra))
+    assert got[: len(PROSE) + 2] == [*PROSE, *kept]
+    assert "2019" in got and "12" in got
+
+
+def test_contact_lines_and_rules_without_words_are_left_out() -> None:
+    extra = (
+        "<p>_____</p><p>• Jane Doe can be reached at jdoe@news.example.</p>"
+        "<p>Questions? Email: desk@news.example</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == PROSE

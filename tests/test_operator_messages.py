@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import PageServer, write_config
@@ -72,3 +73,27 @@ def test_an_unknown_source_is_an_error_and_times_carry_their_zone(
         assert "no source named 'nope' (sources: alhurra)" in done.stderr
     listed = newswatch("sources", "--config", config)
     assert re.search(r"last check \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", listed.stdout), listed.stdout
+
+
+def test_check_prints_each_change_once(tmp_path: Path, site: PageServer) -> None:
+    """On stdout the check's result line; on stderr the log channel's alert, at level ALERT
+    (not WARNING); nothing else repeats it."""
+    config = str(write_config(tmp_path, site.url))
+    assert newswatch("check", "--config", config).returncode == 0
+    site.serve("v2.html")
+    done = wait_until_due(config)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("v2 ") == 1, done.stdout
+    alerts = [line for line in done.stderr.splitlines() if "v1\u2192v2" in line]
+    assert len(alerts) == 1 and " ALERT " in alerts[0], done.stderr
+    assert "WARNING" not in done.stderr and "change: " not in done.stderr
+
+
+def wait_until_due(config: str) -> subprocess.CompletedProcess[str]:
+    """``check`` again until the article (interval 1s) was due and got checked."""
+    deadline = time.monotonic() + 60
+    while True:
+        done = newswatch("check", "--config", config)
+        if "nothing due" not in done.stdout or time.monotonic() > deadline:
+            return done
+        time.sleep(0.2)

@@ -8,6 +8,7 @@ server database has (concurrent hosts, its own types and text search, its URL).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -209,3 +210,44 @@ def test_restart_of_the_server_is_survived(store: PostgresStore, pg_cluster: PgC
     feed(store, 2)
     pg_cluster.restart()  # every pooled connection is cut
     assert len(store.claim_due(T0, 10, 60)) == 2
+
+
+def test_recording_beside_a_sync_of_every_source_never_deadlocks(
+    store: PostgresStore, pg_url: str
+) -> None:
+    """Another host starting (it syncs every source) while checks are being recorded: the
+    two take the source and article rows in one order, so neither is a deadlock victim."""
+    specs = [
+        SourceSpec(f"s{i}", f"https://s{i}.example/a", "article", 60, "UTC") for i in range(30)
+    ]
+    store.sync_sources(specs, T0)
+    other = writable(pg_url)
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def host_starting() -> None:
+        try:
+            while not stop.is_set():
+                other.sync_sources(specs, T0)
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    syncing = threading.Thread(target=host_starting)
+    syncing.start()
+    try:
+        deadline = time.monotonic() + 60
+        for round_ in range(1, 4):
+            at = T0 + timedelta(minutes=2 * round_)
+            pending = {a.id for a in store.articles()}
+            while pending and time.monotonic() < deadline:
+                # rows the sync holds are skipped (SKIP LOCKED), taken in a later claim
+                for due in store.claim_due(at, 30, 60, force=True):
+                    done = store.record_check(result(due, at, "t", [f"p {round_}"]))
+                    assert not done.lease_lost
+                    pending.discard(due.article_id)
+    finally:
+        stop.set()
+        syncing.join(60)
+        other.close()
+    assert failures == []
+    assert [len(store.versions(a.id)) for a in store.articles()] == [3] * len(specs)

@@ -29,6 +29,9 @@ class ArticleHistory:
             "url": self.article.url,
             "canonical_url": self.article.canonical_url,
             "source": self.article.source,
+            "state": self.article.status,
+            "removed_at": iso(self.article.removed_at),
+            "removed_reason": self.article.removed_reason,
             "versions": [
                 {
                     "n": v.n,
@@ -52,6 +55,11 @@ class ArticleHistory:
         ]
         if a.canonical_url and a.canonical_url != a.url:
             lines.append(f"canonical: {a.canonical_url}")
+        if a.status == "removed" and a.removed_at is not None:
+            why = f" ({a.removed_reason})" if a.removed_reason else ""
+            lines.append(f"state: removed since {a.removed_at:%Y-%m-%d %H:%M:%S}Z{why}")
+        elif a.status != "active":
+            lines.append(f"state: {a.status}")
         lines.append("")
         lines.append(f"{len(self.versions)} version(s):")
         for v in self.versions:

@@ -14,7 +14,8 @@ from newswatch.check import Checker
 from newswatch.clock import Clock, utc_now
 from newswatch.config import Config
 from newswatch.discover import DiscoveryRunner
-from newswatch.fetch import Fetcher, FetchSettings
+from newswatch.fetch import Fetcher, FetchScope, FetchSettings
+from newswatch.fetch.scope import configured_credentials
 from newswatch.politeness import Politeness
 from newswatch.store import Store, open_store
 
@@ -54,6 +55,11 @@ def fetch_settings(config: Config) -> FetchSettings:
     )
 
 
+def fetch_scope(config: Config) -> FetchScope:
+    """Where pages may point: the configured sources' hosts and ports, ``fetch.allow``."""
+    return FetchScope.configured([s.url for s in config.sources], config.fetch.allow)
+
+
 def build_runtime(
     config: Config, *, clock: Clock = utc_now, should_stop: Callable[[], bool] = lambda: False
 ) -> Runtime:
@@ -65,7 +71,13 @@ def build_runtime(
         store.close()
         raise
     politeness = Politeness(config.fetch.politeness(), clock=clock)
-    fetcher = Fetcher(fetch_settings(config), clock=clock, politeness=politeness)
+    fetcher = Fetcher(
+        fetch_settings(config),
+        clock=clock,
+        politeness=politeness,
+        scope=fetch_scope(config),
+        credentials=configured_credentials(s.url for s in config.sources),
+    )
     channels = config.channels()
     checker = Checker(
         store,

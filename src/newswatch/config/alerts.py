@@ -16,6 +16,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from newswatch.config.fields import FROZEN, Duration, HttpURL, Name, one_or_many
 from newswatch.config.units import show
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_BREAK = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
 #: what an alert rule can ask for in ``on``: the change kinds, plus source/article events
 ChangeKind = Literal[
     "title_changed",
@@ -38,7 +41,7 @@ class DigestConfig(BaseModel):
 
     model_config = FROZEN
 
-    after: int = Field(default=5, ge=0)
+    after: int = Field(default=5, ge=0, le=1_000_000)
     per: Duration = 600.0
 
 
@@ -87,6 +90,18 @@ class WebhookAlert(_AlertBase):
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: Duration = 10.0
     secret: str | None = None
+
+    @field_validator("headers")
+    @classmethod
+    def _check_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        """Header names are HTTP tokens and values one line: a CR/LF would let the value
+        write headers (or a body) of its own."""
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"expected a header name like X-Token, got {show(name)}")
+            if _HEADER_BREAK.search(text):
+                raise ValueError(f"the value of header {name} has a line break or control byte")
+        return value
 
 
 def _smtp_url(value: Any) -> Any:

@@ -17,6 +17,7 @@ from newswatch.config.environment import expand
 from newswatch.config.problems import cross_checks, from_pydantic
 from newswatch.config.root import Config
 from newswatch.config.units import show
+from newswatch.config.yaml_limits import LimitExceeded, check_limits
 from newswatch.config.yaml_nodes import duplicate_keys, keys_as_text, render
 from newswatch.errors import ConfigError
 
@@ -46,7 +47,12 @@ def load_config(
     return parse_config(text, shown, environ=environ)
 
 
-def _yaml_problem(shown: str, exc: yaml.YAMLError) -> str:
+def _yaml_problem(shown: str, exc: yaml.YAMLError, text: str) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        char = exc.character
+        code = char if isinstance(char, int) else ord(char)
+        return f"{shown}:{line}: invalid YAML: the character U+{code:04X} is not allowed"
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -60,7 +66,14 @@ def parse_config(
     text: str, path: str = "config.yaml", *, environ: Mapping[str, str] | None = None
 ) -> Config:
     """Validate config text; ``path`` names the file in messages and anchors ``database``."""
-    loader = yaml.SafeLoader(text)
+    try:
+        check_limits(text)
+    except LimitExceeded as exc:
+        raise ConfigError(path, [f"{path}:{exc.line}: {exc.message}"]) from None
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses a control character up front
+        raise ConfigError(path, [_yaml_problem(path, exc, text)]) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -69,7 +82,7 @@ def parse_config(
         keys_as_text(root)
         data = loader.construct_document(root)
     except yaml.YAMLError as exc:
-        raise ConfigError(path, [_yaml_problem(path, exc)]) from None
+        raise ConfigError(path, [_yaml_problem(path, exc, text)]) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -85,6 +98,9 @@ def parse_config(
         config = Config.model_validate(data, context={"path": Path(path)})
     except ValidationError as exc:
         problems += [p for p in map(from_pydantic, exc.errors()) if p is not None]
+    except (OverflowError, RecursionError) as exc:  # a value past what a check foresaw
+        line = root.start_mark.line + 1
+        raise ConfigError(path, [f"{path}:{line}: a value is out of range ({exc})"]) from None
     if problems or config is None:
         raise ConfigError(path, render(path, root, problems))
     return config

@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from newswatch.config.fields import FROZEN, Duration, positive_duration
 from newswatch.config.units import parse_duration, parse_size, show
+from newswatch.fetch.scope import parse_entry
 from newswatch.politeness import PolitenessSettings
 from newswatch.schedule import SchedulePolicy
 
@@ -81,8 +82,27 @@ def _confirm_delay(value: Any) -> Any:
     return seconds
 
 
+MAX_ALLOW = 100  # entries of fetch.allow; an allow-list longer than this is a mistake
+
+
+def _allow_list(value: Any) -> Any:
+    """``fetch.allow``: hosts, host:port pairs or address blocks, each checked here."""
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ValueError(f"expected a list of host, host:port or address blocks, got {show(value)}")
+    if len(value) > MAX_ALLOW:
+        raise ValueError(f"expected at most {MAX_ALLOW} entries, got {len(value)}")
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError(f"expected host, host:port or an address block, got {show(item)}")
+        parse_entry(item)  # raises ValueError saying what is wrong
+    return tuple(item.strip() for item in value)
+
+
 class FetchConfig(BaseModel):
-    """How pages are fetched: time and size bounds, the User-Agent sent."""
+    """How pages are fetched: time and size bounds, the User-Agent sent, and ``allow``:
+    the non-public places (beyond the sources' own hosts and ports) pages may point at."""
 
     model_config = FROZEN
 
@@ -99,6 +119,7 @@ class FetchConfig(BaseModel):
     robots_ttl: Duration = 3600.0
     # wait this long, then fetch a small change once more before recording it (0/off: never)
     confirm: Annotated[float, BeforeValidator(_confirm_delay)] = 2.0
+    allow: Annotated[tuple[str, ...], BeforeValidator(_allow_list)] = ()
 
     def politeness(self) -> PolitenessSettings:
         return PolitenessSettings(

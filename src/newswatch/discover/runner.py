@@ -30,6 +30,7 @@ from newswatch.discover.index import index_links
 from newswatch.discover.sitemap import read_sitemaps
 from newswatch.errors import DiscoveryError, FetchError, StoreError
 from newswatch.store import DiscoveryStore, DocumentValidators
+from newswatch.urls import redact_credentials
 
 logger = logging.getLogger("newswatch.discover")
 
@@ -79,7 +80,7 @@ def settings_key(source: SourceConfig) -> str:
     return json.dumps(
         [
             source.kind,
-            source.url,
+            redact_credentials(source.url),
             source.select,
             source.pattern,
             source.max_articles_or_default,
@@ -95,17 +96,20 @@ def read_source(source: SourceConfig, fetcher: DocumentFetcher, now: datetime) -
     Raises :class:`DiscoveryError` or :class:`FetchError` when the source cannot be read.
     """
     newer_than = now - timedelta(seconds=source.follow_for_seconds)
+    # a password in the URL stays with the fetcher (it has the configured credentials):
+    # the URL discovery uses, records and reports shows it as ***
+    url = redact_credentials(source.url)
     if source.kind == "sitemap":
-        read = read_sitemaps(fetcher, source.url, newer_than=newer_than)
-        if source.url in read.not_modified:
+        read = read_sitemaps(fetcher, url, newer_than=newer_than)
+        if url in read.not_modified:
             return SourceRead([], [], read.validators, not_modified=True)
         listed = read.articles
         kept = choose(listed, source, newer_than)
         return SourceRead(listed, kept, read.validators, unchanged=len(read.not_modified))
     if source.kind == "feed":
-        result = fetcher.fetch(source.url, expect="xml")
+        result = fetcher.fetch(url, expect="xml")
     elif source.kind == "index":
-        result = fetcher.fetch(source.url)
+        result = fetcher.fetch(url)
     else:
         raise DiscoveryError(f"source {source.name!r} is a single article: nothing to discover")
     if result.not_modified:

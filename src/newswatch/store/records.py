@@ -126,6 +126,12 @@ class ArticleRecord:
     removed_reason: str | None = None
     merged_into: int | None = None  # a duplicate of that article (same canonical URL)
 
+    @property
+    def status(self) -> str:
+        """What users are told: ``removed`` while the page is gone (the row stays ``active``
+        in the database, since it is still re-checked to catch its return), else ``state``."""
+        return "removed" if self.removed_at is not None and self.state == "active" else self.state
+
 
 @dataclass(frozen=True, slots=True)
 class SourceState:

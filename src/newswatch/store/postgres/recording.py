@@ -1,10 +1,12 @@
 """Recording a check on PostgreSQL: the same rows as the SQLite side, in ONE transaction
 fenced by the claim's lease token.
 
-The article row is locked first (``FOR UPDATE``), so two hosts holding claims of one
-article (a late worker whose lease expired and the one that re-claimed it) are serialised
-and the stale token loses; the source row is locked for its health streak, and the outbox
-rows are keyed (change uid + channel), so no alert is queued twice.
+The source row (its health streak) and then the article row are locked first (``FOR NO KEY
+UPDATE``, the order ``sync_sources`` takes them in, so the two never deadlock), so two hosts
+holding claims of one article (a late worker whose lease expired and the one that re-claimed
+it) are serialised and the stale token loses; the outbox rows are keyed (change uid +
+channel), so no alert is queued twice. A transaction PostgreSQL picks as a deadlock victim
+anyway is run again from the start.
 """
 
 from __future__ import annotations
@@ -74,129 +76,130 @@ class CheckRecording:
         self.db = db
 
     def record_check(self, result: CheckResult) -> Recorded:
+        return self.db.run(lambda conn: self._record(conn, result))
+
+    def _record(self, conn: Conn, result: CheckResult) -> Recorded:
         due, fetch, article = result.due, result.fetch, result.article
         checked = aware(result.checked_at)
-        with self.db.transaction() as conn:
-            row = fetch_one(
-                conn,
-                "SELECT url, lease_token, lease_until FROM articles WHERE id = %s FOR UPDATE",
-                [due.article_id],
-            )
-            if (
-                row is None
-                or int(row["lease_token"]) != due.lease_token
-                or row["lease_until"] is None
-            ):
-                return Recorded(version_n=None, new_version=False, change_id=None, lease_lost=True)
-            if article is not None and article.canonical_url:
-                survivor = self._duplicate_of(conn, due.article_id, article.canonical_url)
-                if survivor is not None:
-                    self._insert_fetch(conn, due.article_id, replace(fetch, outcome="merged"))
-                    self._merge_into(conn, due.article_id, survivor, article.canonical_url, checked)
-                    return Recorded(
-                        version_n=None, new_version=False, change_id=None, merged_into=survivor
-                    )
-            fetch_id = self._insert_fetch(conn, due.article_id, fetch)
-            self._update_article(conn, result, checked)
-            latest = fetch_one(
-                conn,
-                f"SELECT v.id, v.n, v.hash FROM versions v {CURRENT_VERSION}",
-                [due.article_id] * 2,
-            )
-            change = result.change
-            events = self._raise_events(conn, result, latest is not None, checked)
-            if result.quarantine is not None and article is not None:
-                conn.execute(
-                    "INSERT INTO quarantine (article_id, fetch_id, at, reason, hash, title,"
-                    " paragraphs, words, after_n) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        due.article_id,
-                        fetch_id,
-                        checked,
-                        result.quarantine,
-                        result.content_hash or content_hash(article.title, article.paragraphs),
-                        article.title,
-                        Jsonb(list(article.paragraphs)),
-                        sum(len(p.split()) for p in article.paragraphs),
-                        int(latest["n"]) if latest is not None else None,
-                    ],
+        # the source first, then the article: the order sync_sources takes them in
+        fetch_one(
+            conn,
+            "SELECT id FROM sources WHERE id = (SELECT source_id FROM articles"
+            " WHERE id = %s) FOR NO KEY UPDATE",
+            [due.article_id],
+        )
+        row = fetch_one(
+            conn,
+            "SELECT url, lease_token, lease_until FROM articles WHERE id = %s FOR NO KEY UPDATE",
+            [due.article_id],
+        )
+        if row is None or int(row["lease_token"]) != due.lease_token or row["lease_until"] is None:
+            return Recorded(version_n=None, new_version=False, change_id=None, lease_lost=True)
+        if article is not None and article.canonical_url:
+            survivor = self._duplicate_of(conn, due.article_id, article.canonical_url)
+            if survivor is not None:
+                self._insert_fetch(conn, due.article_id, replace(fetch, outcome="merged"))
+                self._merge_into(conn, due.article_id, survivor, article.canonical_url, checked)
+                return Recorded(
+                    version_n=None, new_version=False, change_id=None, merged_into=survivor
                 )
-                return Recorded(version_n=None, new_version=False, change_id=None, events=events)
-            if article is None:
-                if change is not None and change.kind != "edit" and latest is not None:
-                    n = int(latest["n"])
-                    if change.kind == "restored":
-                        self._seen_again(conn, int(latest["id"]), checked)
-                    uid = change_uid(
-                        row["url"], latest["hash"], f"{change.kind} {_iso(checked)}", n
-                    )
-                    event_id = self._insert_change(conn, result, uid, n, n, checked)
-                    return Recorded(
-                        version_n=n, new_version=False, change_id=event_id, events=events
-                    )
-                if fetch.outcome == "not_modified" and latest is not None:
-                    self._seen_again(conn, int(latest["id"]), checked)
-                    return Recorded(
-                        version_n=int(latest["n"]), new_version=False, change_id=None, events=events
-                    )
-                return Recorded(version_n=None, new_version=False, change_id=None, events=events)
-            digest = result.content_hash or content_hash(article.title, article.paragraphs)
-            change_id: int | None = None
-            back = (
-                fetch_one(
-                    conn,
-                    "SELECT id, n FROM versions WHERE article_id = %s AND n = %s",
-                    [due.article_id, change.back_to],
-                )
-                if change is not None and change.back_to is not None and latest is not None
-                else None
-            )
-            if back is not None and change is not None and latest is not None:
-                # a revert or a headline variant that returns: the known version is current
-                # again, no new number (the change row says where from and where to)
-                self._seen_again(conn, int(back["id"]), checked)
-                n = int(back["n"])
-                uid = change_uid(row["url"], latest["hash"], f"{change.kind} {_iso(checked)}", n)
-                change_id = self._insert_change(conn, result, uid, int(latest["n"]), n, checked)
-                return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
-            if latest is not None and latest["hash"] == digest:
-                self._seen_again(conn, int(latest["id"]), checked)
-                n = int(latest["n"])
-                change_id = None
-                if change is not None and change.kind == "restored":
-                    uid = change_uid(row["url"], latest["hash"], f"restored {_iso(checked)}", n)
-                    change_id = self._insert_change(conn, result, uid, n, n, checked)
-                return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
-            top = fetch_one(
-                conn, "SELECT max(n) AS n FROM versions WHERE article_id = %s", [due.article_id]
-            )
-            n = int(top["n"]) + 1 if top is not None and top["n"] is not None else 1
+        fetch_id = self._insert_fetch(conn, due.article_id, fetch)
+        self._update_article(conn, result, checked)
+        latest = fetch_one(
+            conn,
+            f"SELECT v.id, v.n, v.hash FROM versions v {CURRENT_VERSION}",
+            [due.article_id] * 2,
+        )
+        change = result.change
+        events = self._raise_events(conn, result, latest is not None, checked)
+        if result.quarantine is not None and article is not None:
             conn.execute(
-                "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
-                " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
-                " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " 1, to_tsvector('simple', %s))",
+                "INSERT INTO quarantine (article_id, fetch_id, at, reason, hash, title,"
+                " paragraphs, words, after_n) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 [
                     due.article_id,
-                    n,
-                    digest,
+                    fetch_id,
+                    checked,
+                    result.quarantine,
+                    result.content_hash or content_hash(article.title, article.paragraphs),
                     article.title,
                     Jsonb(list(article.paragraphs)),
-                    maybe(article.published),
-                    maybe(article.updated),
-                    Jsonb([s.as_dict() for s in article.stamps]),
-                    article.language,
-                    fetch.final_url,
-                    checked,
-                    checked,
-                    search.document(article.title, article.paragraphs),
+                    sum(len(p.split()) for p in article.paragraphs),
+                    int(latest["n"]) if latest is not None else None,
                 ],
             )
-            change_id = None  # a first version has no change
-            if change is not None and latest is not None:
-                uid = change_uid(row["url"], latest["hash"], digest, n)
-                change_id = self._insert_change(conn, result, uid, int(latest["n"]), n, checked)
-            return Recorded(version_n=n, new_version=True, change_id=change_id, events=events)
+            return Recorded(version_n=None, new_version=False, change_id=None, events=events)
+        if article is None:
+            if change is not None and change.kind != "edit" and latest is not None:
+                n = int(latest["n"])
+                if change.kind == "restored":
+                    self._seen_again(conn, int(latest["id"]), checked)
+                uid = change_uid(row["url"], latest["hash"], f"{change.kind} {_iso(checked)}", n)
+                event_id = self._insert_change(conn, result, uid, n, n, checked)
+                return Recorded(version_n=n, new_version=False, change_id=event_id, events=events)
+            if fetch.outcome == "not_modified" and latest is not None:
+                self._seen_again(conn, int(latest["id"]), checked)
+                return Recorded(
+                    version_n=int(latest["n"]), new_version=False, change_id=None, events=events
+                )
+            return Recorded(version_n=None, new_version=False, change_id=None, events=events)
+        digest = result.content_hash or content_hash(article.title, article.paragraphs)
+        change_id: int | None = None
+        back = (
+            fetch_one(
+                conn,
+                "SELECT id, n FROM versions WHERE article_id = %s AND n = %s",
+                [due.article_id, change.back_to],
+            )
+            if change is not None and change.back_to is not None and latest is not None
+            else None
+        )
+        if back is not None and change is not None and latest is not None:
+            # a revert or a headline variant that returns: the known version is current
+            # again, no new number (the change row says where from and where to)
+            self._seen_again(conn, int(back["id"]), checked)
+            n = int(back["n"])
+            uid = change_uid(row["url"], latest["hash"], f"{change.kind} {_iso(checked)}", n)
+            change_id = self._insert_change(conn, result, uid, int(latest["n"]), n, checked)
+            return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
+        if latest is not None and latest["hash"] == digest:
+            self._seen_again(conn, int(latest["id"]), checked)
+            n = int(latest["n"])
+            change_id = None
+            if change is not None and change.kind == "restored":
+                uid = change_uid(row["url"], latest["hash"], f"restored {_iso(checked)}", n)
+                change_id = self._insert_change(conn, result, uid, n, n, checked)
+            return Recorded(version_n=n, new_version=False, change_id=change_id, events=events)
+        top = fetch_one(
+            conn, "SELECT max(n) AS n FROM versions WHERE article_id = %s", [due.article_id]
+        )
+        n = int(top["n"]) + 1 if top is not None and top["n"] is not None else 1
+        conn.execute(
+            "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
+            " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
+            " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " 1, to_tsvector('simple', %s))",
+            [
+                due.article_id,
+                n,
+                digest,
+                article.title,
+                Jsonb(list(article.paragraphs)),
+                maybe(article.published),
+                maybe(article.updated),
+                Jsonb([s.as_dict() for s in article.stamps]),
+                article.language,
+                fetch.final_url,
+                checked,
+                checked,
+                search.document(article.title, article.paragraphs),
+            ],
+        )
+        change_id = None  # a first version has no change
+        if change is not None and latest is not None:
+            uid = change_uid(row["url"], latest["hash"], digest, n)
+            change_id = self._insert_change(conn, result, uid, int(latest["n"]), n, checked)
+        return Recorded(version_n=n, new_version=True, change_id=change_id, events=events)
 
     # ------------------------------------------------------------------ merges
 
@@ -421,7 +424,7 @@ class CheckRecording:
             conn,
             "SELECT s.id, s.name, s.url, s.health, s.health_since, s.failure_streak,"
             " s.extract_streak FROM sources s"
-            " WHERE s.id = (SELECT source_id FROM articles WHERE id = %s) FOR UPDATE",
+            " WHERE s.id = (SELECT source_id FROM articles WHERE id = %s) FOR NO KEY UPDATE",
             [due.article_id],
         )
         if source is None:

@@ -86,7 +86,7 @@ _INITIAL = (
     "CREATE INDEX articles_canonical_url ON articles (canonical_url)",
     "CREATE INDEX articles_source_id ON articles (source_id)",
     # the claim: active rows in due order, so a claim reads a few index entries at 10M rows
-    "CREATE INDEX articles_due ON articles (next_check_at, id) WHERE state = 'active'",
+    "CREATE INDEX articles_due ON articles (next_check_at NULLS FIRST, id) WHERE state = 'active'",
     """
     CREATE TABLE article_sources (
       article_id bigint NOT NULL REFERENCES articles (id),
