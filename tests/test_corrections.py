@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from newswatch.cli import main
-from newswatch.diff import compare
 from newswatch.judge.corrections import is_note, new_note, notes
+from newswatch.judge.diff import compare
 from newswatch.models import Article
 from newswatch.store import open_store
 from newswatch.web import create_app

@@ -17,9 +17,9 @@ import psycopg
 import pytest
 
 from newswatch.errors import StoreError
-from newswatch.models import Article
-from newswatch.normalize import content_hash
-from newswatch.store import CheckResult, DueArticle, FetchRecord, SourceSpec
+from newswatch.judge.plan import CheckPolicy, Extracted, Planned, asks, plan
+from newswatch.models import Article, FetchResult
+from newswatch.store import Applied, DueArticle, SourceSpec
 from newswatch.store.postgres import PostgresStore, open_postgres
 from newswatch.store.postgres.connection import shown_url
 from newswatch.store.postgres.schema import LATEST_VERSION
@@ -49,16 +49,17 @@ def feed(store: PostgresStore, n: int) -> list[str]:
     return urls
 
 
-def result(due: DueArticle, at: datetime, title: str, paragraphs: list[str]) -> CheckResult:
+def record(
+    store: PostgresStore, due: DueArticle, at: datetime, title: str, paragraphs: list[str]
+) -> tuple[Planned, Applied]:
+    """One check of a page with this text: the store's state read, the planner, the apply."""
     art = Article(url=due.url, title=title, paragraphs=paragraphs, language="ar")
-    return CheckResult(
-        due=due,
-        fetch=FetchRecord(url=due.url, started_at=at, outcome="new_version", status=200),
-        checked_at=at,
-        next_check_at=at + timedelta(minutes=10),
-        article=art,
-        content_hash=content_hash(title, paragraphs),
-    )
+    page = FetchResult(due.url, due.url, 200, {}, b"x", None, None, None, None, [], 1.0, at)
+    got = Extracted(at, page, art)
+    content, canonical = asks(got)
+    state = store.check_state(due, content_hash=content, canonical_url=canonical, now=at)
+    made = plan(state, got, due, CheckPolicy(), at)
+    return made, store.apply(made.write)
 
 
 # ------------------------------------------------------------------ schema
@@ -154,10 +155,10 @@ def test_a_late_result_of_an_expired_lease_is_refused(store: PostgresStore, pg_u
     other = writable(pg_url)  # a second host re-claims once the lease expired
     (fresh,) = other.claim_due(T0 + timedelta(seconds=31), 1, 30)
     assert fresh.lease_token == late.lease_token + 1
-    stale = store.record_check(result(late, T0 + timedelta(seconds=40), "old", ["late"]))
+    _, stale = record(store, late, T0 + timedelta(seconds=40), "old", ["late"])
     assert stale.lease_lost and store.versions(late.article_id) == []
-    done = other.record_check(result(fresh, T0 + timedelta(seconds=41), "new", ["fresh"]))
-    assert (done.version_n, done.lease_lost) == (1, False)
+    made, done = record(other, fresh, T0 + timedelta(seconds=41), "new", ["fresh"])
+    assert (made.version_n, done.lease_lost) == (1, False)
     other.close()
     (version,) = store.versions(fresh.article_id)
     assert version.paragraphs == ["fresh"] and version.first_seen_at == T0 + timedelta(seconds=41)
@@ -192,8 +193,8 @@ def test_search_folds_arabic_and_keeps_phrases(store: PostgresStore) -> None:
     feed(store, 2)
     first, second = store.claim_due(T0, 2, 60)
     body = ["يلتقي عشرات من وزراء الدفاع والخارجية", "الأربعاء والخميس قرب واشنطن"]
-    store.record_check(result(first, T0, "وزراء دفاع التحالف", body))
-    store.record_check(result(second, T0, "خبر آخر", ["لا شيء هنا عن داعش"]))
+    record(store, first, T0, "وزراء دفاع التحالف", body)
+    record(store, second, T0, "خبر آخر", ["لا شيء هنا عن داعش"])
     assert [h.url for h in store.search("الخميس")] == []  # a whole word, not a prefix
     assert [h.url for h in store.search('"الأربعاء والخميس قرب"')] == [first.url]
     assert store.search('"واشنطن قرب والخميس"') == []  # the words, not in that order
@@ -242,7 +243,7 @@ def test_recording_beside_a_sync_of_every_source_never_deadlocks(
             while pending and time.monotonic() < deadline:
                 # rows the sync holds are skipped (SKIP LOCKED), taken in a later claim
                 for due in store.claim_due(at, 30, 60, force=True):
-                    done = store.record_check(result(due, at, "t", [f"p {round_}"]))
+                    _, done = record(store, due, at, "t", [f"p {round_}"])
                     assert not done.lease_lost
                     pending.discard(due.article_id)
     finally:

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
 from newswatch.cli import main
-from newswatch.diff import compare
+from newswatch.judge.diff import compare
 from newswatch.judge.revisions import Slot, differs_only_in, judge, known_variants
 from newswatch.models import Stamp
 from newswatch.normalize import content_hash

@@ -17,8 +17,8 @@ from werkzeug import Request, Response
 
 from newswatch.cli import main
 from newswatch.config import parse_config
-from newswatch.diff import compare
 from newswatch.errors import ConfigError
+from newswatch.judge.diff import compare
 from newswatch.judge.volatile import learn, matches, needs_confirmation, steady, template
 from newswatch.models import Article
 from tests.conftest import write_config

@@ -203,7 +203,7 @@ def test_view_never_writes(alhurra: Path) -> None:
     client = TestClient(create_app(store))
     for url in ("/", "/articles/1", "/articles/1/diff", "/search?q=x", "/feed.atom"):
         assert client.get(url).status_code == 200
-    assert not hasattr(store, "sync_sources") and not hasattr(store, "record_check")
+    assert not hasattr(store, "sync_sources") and not hasattr(store, "apply")
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         store.connection.conn.execute("DELETE FROM versions")  # type: ignore[attr-defined]
     store.close()

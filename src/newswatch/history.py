@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from newswatch.config import parse_duration
-from newswatch.diff import compare
 from newswatch.errors import NewswatchError
+from newswatch.judge.diff import compare
 from newswatch.models import Change, iso
 from newswatch.store import ArticleRecord, HistoryReader, StoredChange, StoredVersion
 

@@ -82,7 +82,7 @@ def build_runtime(
     checker = Checker(
         store,
         fetcher,
-        rules=rules_of(config),
+        rules=rules_of(config.channels()),
         failing_after={source.name: source.failing_after for source in config.sources},
         clock=clock,
         lease_seconds=config.daemon.lease,

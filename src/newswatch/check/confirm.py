@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from newswatch.clock import Clock
-from newswatch.diff import compare
 from newswatch.judge import volatile
+from newswatch.judge.diff import compare
 from newswatch.models import Article
 from newswatch.store import CheckingStore, DueArticle, StoredVersion
 
@@ -53,10 +53,10 @@ class Confirmer:
             article if paragraphs == article.paragraphs else replace(article, paragraphs=paragraphs)
         )
 
-    def steady(self, due: DueArticle, article: Article) -> Article:
-        """The article as it should be compared: learned volatile runs read as stored, and
-        a small change confirmed (or unmasked as volatile) by one more fetch."""
-        latest = self._store.latest_version(due.article_id)
+    def steady(self, due: DueArticle, article: Article, latest: StoredVersion | None) -> Article:
+        """The article as it should be compared with ``latest`` (the current version):
+        learned volatile runs read as stored, and a small change confirmed (or unmasked as
+        volatile) by one more fetch. The same object when nothing was masked."""
         if latest is None:
             return article
         templates = self._store.volatile_templates(due.article_id)

@@ -20,6 +20,8 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_BREAK = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 #: what an alert rule can ask for in ``on``: the change kinds, plus source/article events
+#: (the same list as routing's, :data:`newswatch.judge.routing.ALL_KINDS`; a test holds them
+#: together)
 ChangeKind = Literal[
     "title_changed",
     "paragraphs_added",
@@ -167,10 +169,15 @@ class AppriseAlert(_AlertBase):
         return one_or_many(value)
 
 
-# Add a new channel by writing its model and listing it here.
+# Add a new channel kind by writing its model, listing it here and registering what its
+# settings build in newswatch.alerts.registry.
 AlertConfig = Annotated[
     LogAlert | WebhookAlert | EmailAlert | AppriseAlert, Field(discriminator="kind")
 ]
 
 #: the channel models, for messages that list the valid kinds
 ALERT_MODELS: tuple[type[BaseModel], ...] = typing.get_args(typing.get_args(AlertConfig)[0])
+#: kind -> its settings model
+ALERT_KINDS: dict[str, type[BaseModel]] = {
+    model.model_fields["kind"].default: model for model in ALERT_MODELS
+}

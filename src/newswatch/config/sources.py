@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import typing
 import zoneinfo
 from typing import Annotated, Any, Literal
 
@@ -24,6 +25,9 @@ from newswatch.store import SourceSpec
 from newswatch.urls import redact_credentials
 
 SourceKind = Literal["article", "feed", "sitemap", "index"]
+#: every kind a source may be (all but ``article`` are read by a discovery kind,
+#: :data:`newswatch.discover.kinds.DISCOVERY_KINDS`)
+SOURCE_KINDS: tuple[str, ...] = typing.get_args(SourceKind)
 DEFAULT_MAX_ARTICLES = 200
 DEFAULT_FOLLOW_FOR = "2d"
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from newswatch.diff import word_opcodes
+from newswatch.judge.diff import word_opcodes
 from newswatch.models import Change
 from newswatch.normalize import comparable
 

@@ -12,23 +12,25 @@ planner (:mod:`newswatch.judge`) before the store sees it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from newswatch.store.records import (
+    Applied,
     ArticleRecord,
     ChangeFilter,
     ChangePage,
-    CheckResult,
+    CheckState,
     Delivery,
     DeliverySubject,
     DocumentValidators,
     DueArticle,
+    Followed,
     LearnedFragment,
     Quarantined,
-    Recorded,
     SearchHit,
+    SignalWrite,
     SourceSpec,
     SourceState,
     StoredChange,
@@ -37,6 +39,7 @@ from newswatch.store.records import (
     StoreStats,
     VersionRow,
     VersionStub,
+    WritePlan,
 )
 
 
@@ -110,7 +113,8 @@ class HistoryReader(Protocol):
 
 
 class CheckingStore(Protocol):
-    """The check cycle: lease due articles, read what a check compares with, write its plan."""
+    """The check cycle: lease due articles, read what a check is judged against, apply the
+    plan :func:`newswatch.judge.plan.plan` made of it."""
 
     def claim_due(
         self,
@@ -149,13 +153,20 @@ class CheckingStore(Protocol):
     ) -> int:
         """How many matching active articles are due by ``due_by`` (a pass's size)."""
 
-    def latest_version(self, article_id: int) -> StoredVersion | None: ...
-
-    def versions(self, article_id: int) -> list[StoredVersion]:
-        """Every version, oldest first (a new reading is judged against the whole history)."""
-
-    def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
-        """The latest changes, newest first (earlier headline tests are read from them)."""
+    def check_state(
+        self,
+        due: DueArticle,
+        *,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        windows: Mapping[str, float] | None = None,
+        now: datetime,
+    ) -> CheckState:
+        """ONE read of what a check is judged against (see :class:`CheckState`): the latest
+        version, the source's health, and what the check asks about: the quarantine streak
+        of ``content_hash`` (unless it is the latest version's), another article watched at
+        ``canonical_url``, the source's change alerts per channel within ``windows``
+        (seconds back from ``now``)."""
 
     def volatile_templates(self, article_id: int) -> list[str]:
         """The volatile-fragment templates that apply to the article: its own, and its
@@ -164,13 +175,10 @@ class CheckingStore(Protocol):
     def learn_volatile(self, article_id: int, templates: Sequence[str], now: datetime) -> None:
         """Remember templates learned by a confirmation fetch (a repeat is ignored)."""
 
-    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
-        """How many of the article's latest fetches in a row (errors skipped) were
-        quarantined with exactly this content."""
-
-    def record_check(self, result: CheckResult) -> Recorded:
-        """Write a check's whole result in one transaction; refused (``lease_lost``,
-        nothing written) when the claim's fencing token moved on."""
+    def apply(self, plan: WritePlan) -> Applied:
+        """Write the plan in ONE transaction, exactly as it says; refused, nothing written,
+        when the claim's fencing token moved on (``lease_lost``) or a guard of the plan no
+        longer holds (``conflict``: read the state and plan again)."""
 
 
 class DiscoveryStore(Protocol):
@@ -183,11 +191,14 @@ class DiscoveryStore(Protocol):
         again; the source is recorded as one more that found it.
         """
 
-    def note_publisher_updates(
-        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
-    ) -> int:
-        """Record feed ``updated``/sitemap ``lastmod`` dates; returns how many articles got
-        their next check pulled forward to ``now``."""
+    def followed(self, urls: Sequence[str]) -> dict[str, Followed]:
+        """The watched articles these URLs name (by URL or canonical URL; a merged duplicate
+        gives the article it was merged into), as a publisher date finds them."""
+
+    def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
+        """Write the publisher signals :func:`newswatch.judge.signals.publisher_signals`
+        planned (``source`` listed them) in one transaction; returns how many articles were
+        made due now."""
 
     def record_discovery(
         self,

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from newswatch.store.postgres.checking import insert_delivery
 from newswatch.store.postgres.connection import PgConnection, aware, fetch_all
 from newswatch.store.postgres.readers import Readers
-from newswatch.store.postgres.recording import insert_delivery
 from newswatch.store.postgres.rows import CHANGE_SELECT, change_record, delivery_record
 from newswatch.store.records import Delivery, DeliverySubject, StoredChange
 

@@ -2,41 +2,44 @@
 
 Composition over one :class:`~newswatch.store.postgres.connection.PgConnection` (a pool):
 each concern is a part in its own module (readers in :mod:`.readers`, history queries and
-search in :mod:`.queries`, counts in :mod:`.status`, leases in :mod:`.claims`, recording a
-check in :mod:`.recording`, the delivery outbox in :mod:`.outbox`, sources and discovery in
-:mod:`.sources`), and the two classes here only hand each call to its part.
+search in :mod:`.queries`, counts in :mod:`.status`, leases in :mod:`.claims`, a check's
+state read and its plan applied in :mod:`.checking`, the delivery outbox in :mod:`.outbox`,
+sources and discovery in :mod:`.sources`), and the two classes here only hand each call to
+its part.
 :class:`PostgresReader` is the read side alone; :class:`PostgresStore` adds the writing roles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
 from newswatch.store.postgres.connection import PgConnection
 from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
 from newswatch.store.postgres.queries import HistoryQueries
 from newswatch.store.postgres.readers import Readers
-from newswatch.store.postgres.recording import CheckRecording
 from newswatch.store.postgres.sources import SourceSync
 from newswatch.store.postgres.status import Status
 from newswatch.store.postgres.volatile import VolatileFragments
 from newswatch.store.records import (
+    Applied,
     ArticleRecord,
     ChangeFilter,
     ChangePage,
-    CheckResult,
+    CheckState,
     Delivery,
     DeliverySubject,
     DocumentValidators,
     DueArticle,
+    Followed,
     LearnedFragment,
     Quarantined,
-    Recorded,
     SearchHit,
+    SignalWrite,
     SourceSpec,
     SourceState,
     StoredChange,
@@ -45,6 +48,7 @@ from newswatch.store.records import (
     StoreStats,
     VersionRow,
     VersionStub,
+    WritePlan,
 )
 
 
@@ -144,7 +148,7 @@ class PostgresStore(PostgresReader):
         super().__init__(connection)
         self._claims = Claims(connection)
         self._leases = LeaseControl(connection)
-        self._recording = CheckRecording(connection)
+        self._checks = CheckWrites(connection)
         self._outbox = Outbox(connection, self._readers)
         self._sources = SourceSync(connection)
 
@@ -180,8 +184,18 @@ class PostgresStore(PostgresReader):
     ) -> int:
         return self._leases.count_due(due_by, sources, urls)
 
-    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
-        return self._readers.quarantine_streak(article_id, content_hash)
+    def check_state(
+        self,
+        due: DueArticle,
+        *,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        windows: Mapping[str, float] | None = None,
+        now: datetime,
+    ) -> CheckState:
+        return self._checks.check_state(
+            due, content_hash=content_hash, canonical_url=canonical_url, windows=windows, now=now
+        )
 
     def volatile_templates(self, article_id: int) -> list[str]:
         return self._volatile.volatile_templates(article_id)
@@ -192,17 +206,18 @@ class PostgresStore(PostgresReader):
     def forget_volatile(self, source: str, template: str | None = None) -> int:
         return self._volatile.forget_volatile(source, template)
 
-    def record_check(self, result: CheckResult) -> Recorded:
-        return self._recording.record_check(result)
+    def apply(self, plan: WritePlan) -> Applied:
+        return self._checks.apply(plan)
 
     # --- discovery
     def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
         return self._sources.add_articles(source, urls, now)
 
-    def note_publisher_updates(
-        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
-    ) -> int:
-        return self._sources.note_publisher_updates(source, updates, now)
+    def followed(self, urls: Sequence[str]) -> dict[str, Followed]:
+        return self._sources.followed(urls)
+
+    def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
+        return self._sources.apply_signals(source, writes, now)
 
     def record_discovery(
         self,

@@ -1,5 +1,6 @@
 """The delivery outbox: one row per (change or event, channel), written in the check's
-transaction, then sent, retried or gathered into digests by the alert sender.
+transaction (:mod:`.checking`), then sent, retried or gathered into digests by the alert
+sender.
 
 A crash between recording a change and sending its alert loses nothing: the pending row is
 still there on restart, and its key (change uid + channel) keeps it from being queued twice.
@@ -20,9 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from newswatch.errors import StoreError
 from newswatch.store.records import (
-    AlertRoute,
     Delivery,
     DeliveryKind,
     DeliveryState,
@@ -62,53 +61,6 @@ class Outbox:
     def __init__(self, c: SqliteConnection, readers: Readers) -> None:
         self._c = c
         self._readers = readers
-
-    def queue_change(
-        self,
-        db: Database,
-        change_id: int,
-        uid: str,
-        article_id: int,
-        routes: Sequence[AlertRoute],
-        now: datetime,
-    ) -> None:
-        """One delivery per routed channel: pending, or held for a digest past the rate."""
-        checked = ts(now)
-        source_id = self._source_of(article_id)
-        seen: set[str] = set()
-        for route in routes:
-            if route.channel in seen:
-                continue
-            seen.add(route.channel)
-            state: DeliveryState = "pending"
-            due_at = checked
-            if route.digest_after is not None:
-                since = ts(now - timedelta(seconds=route.digest_seconds))
-                recent = self._c.row(
-                    "SELECT count(*) AS n FROM deliveries WHERE channel = ? AND source_id = ?"
-                    " AND kind = 'change' AND created_at > ?",
-                    [route.channel, source_id, since],
-                )
-                if recent is not None and int(recent["n"]) >= route.digest_after:
-                    state = "held"
-                    due_at = ts(now + timedelta(seconds=route.digest_seconds))
-            insert_delivery(
-                db,
-                "change",
-                route.channel,
-                f"{uid}:{route.channel}",
-                source_id,
-                checked,
-                change_id=change_id,
-                state=state,
-                due_at=due_at,
-            )
-
-    def _source_of(self, article_id: int) -> int:
-        row = self._c.row("SELECT source_id FROM articles WHERE id = ?", [article_id])
-        if row is None:
-            raise StoreError(f"article {article_id} vanished during a check")
-        return int(row["source_id"])
 
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries whose next attempt is due, oldest first."""

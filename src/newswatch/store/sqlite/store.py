@@ -3,8 +3,8 @@
 Composition over one :class:`~newswatch.store.sqlite.connection.SqliteConnection`: each
 concern is a part in its own module (sources and discovered articles in :mod:`.sources`,
 discovery validators in :mod:`.validators`, leases in :mod:`.claims` (given back in
-:mod:`.leases`), recording a check in
-:mod:`.recording` with :mod:`.health` and the delivery :mod:`.outbox`, readers in
+:mod:`.leases`), a check's state read and its
+plan applied in :mod:`.checking`, the delivery :mod:`.outbox`, readers in
 :mod:`.readers`, :mod:`.status` and :mod:`.queries`), and the two classes here only hand each
 call to its part. :class:`SqliteReader` is the read side alone (what a read-only connection
 can serve); :class:`SqliteStore` adds the writing roles.
@@ -12,24 +12,26 @@ can serve); :class:`SqliteStore` adds the writing roles.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from newswatch.store.records import (
+    Applied,
     ArticleRecord,
     ChangeFilter,
     ChangePage,
-    CheckResult,
+    CheckState,
     Delivery,
     DeliverySubject,
     DocumentValidators,
     DueArticle,
+    Followed,
     LearnedFragment,
     Quarantined,
-    Recorded,
     SearchHit,
+    SignalWrite,
     SourceSpec,
     SourceState,
     StoredChange,
@@ -38,15 +40,15 @@ from newswatch.store.records import (
     StoreStats,
     VersionRow,
     VersionStub,
+    WritePlan,
 )
+from newswatch.store.sqlite.checking import CheckWrites
 from newswatch.store.sqlite.claims import Claims
 from newswatch.store.sqlite.connection import SqliteConnection
-from newswatch.store.sqlite.health import SourceHealth
 from newswatch.store.sqlite.leases import LeaseControl
 from newswatch.store.sqlite.outbox import Outbox
 from newswatch.store.sqlite.queries import HistoryQueries
 from newswatch.store.sqlite.readers import Readers
-from newswatch.store.sqlite.recording import CheckRecording
 from newswatch.store.sqlite.sources import SourceSync
 from newswatch.store.sqlite.status import Status
 from newswatch.store.sqlite.validators import ValidatorStore
@@ -152,7 +154,7 @@ class SqliteStore(SqliteReader):
         self._claims = Claims(connection)
         self._leases = LeaseControl(connection)
         self._outbox = Outbox(connection, self._readers)
-        self._recording = CheckRecording(connection, self._outbox, SourceHealth(connection))
+        self._checks = CheckWrites(connection, self._readers)
 
     # --- administration
     def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
@@ -162,10 +164,11 @@ class SqliteStore(SqliteReader):
     def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
         return self._sources.add_articles(source, urls, now)
 
-    def note_publisher_updates(
-        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
-    ) -> int:
-        return self._sources.note_publisher_updates(source, updates, now)
+    def followed(self, urls: Sequence[str]) -> dict[str, Followed]:
+        return self._sources.followed(urls)
+
+    def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
+        return self._sources.apply_signals(source, writes, now)
 
     def record_discovery(
         self,
@@ -222,8 +225,18 @@ class SqliteStore(SqliteReader):
     ) -> int:
         return self._leases.count_due(due_by, sources, urls)
 
-    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
-        return self._readers.quarantine_streak(article_id, content_hash)
+    def check_state(
+        self,
+        due: DueArticle,
+        *,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        windows: Mapping[str, float] | None = None,
+        now: datetime,
+    ) -> CheckState:
+        return self._checks.check_state(
+            due, content_hash=content_hash, canonical_url=canonical_url, windows=windows, now=now
+        )
 
     def volatile_templates(self, article_id: int) -> list[str]:
         return self._volatile.volatile_templates(article_id)
@@ -234,8 +247,8 @@ class SqliteStore(SqliteReader):
     def forget_volatile(self, source: str, template: str | None = None) -> int:
         return self._volatile.forget_volatile(source, template)
 
-    def record_check(self, result: CheckResult) -> Recorded:
-        return self._recording.record_check(result)
+    def apply(self, plan: WritePlan) -> Applied:
+        return self._checks.apply(plan)
 
     # --- the outbox
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
