@@ -9,32 +9,31 @@ from dataclasses import replace
 from datetime import timedelta
 
 from newswatch.store import SourceSpec, Store
-from tests.store_contract.test_contract import T0, URL, V1, V2, change, check, claim_one, spec
+from tests.store_contract.test_contract import T0, URL, V1, V2, claim_one, record, spec
 
 
 def test_a_revert_goes_back_to_the_known_version(store: Store) -> None:
     store.sync_sources([spec()], T0)
-    store.record_check(check(claim_one(store, T0), T0, V1))
+    record(store, claim_one(store, T0), T0, V1)
     at = T0 + timedelta(minutes=10)
-    store.record_check(check(claim_one(store, at), at, V2, change(V1, V2), channels=("log",)))
+    record(store, claim_one(store, at), at, V2, channels=("log",))
     at += timedelta(minutes=10)
-    revert = replace(change(V2, V1), kind="revert", reason="back to v1", back_to=1)
-    rec = store.record_check(check(claim_one(store, at), at, V1, revert, channels=("log",)))
-    assert (rec.version_n, rec.new_version) == (1, False) and rec.change_id is not None
-    record = store.find_article(URL)
-    assert record is not None
-    assert [v.n for v in store.versions(record.id)] == [1, 2]
-    current = store.latest_version(record.id)
+    made, applied = record(store, claim_one(store, at), at, V1, channels=("log",))
+    assert (made.version_n, made.new_version) == (1, False) and applied.change_id is not None
+    found = store.find_article(URL)
+    assert found is not None
+    assert [v.n for v in store.versions(found.id)] == [1, 2]
+    current = store.latest_version(found.id)
     assert current is not None and current.n == 1 and current.seen_count == 2
-    latest_change = store.changes(record.id, limit=1)[0]
+    latest_change = store.changes(found.id, limit=1)[0]
     assert (latest_change.kind, latest_change.from_n, latest_change.to_n) == ("revert", 2, 1)
     assert latest_change.record["back_to"] == 1
-    # the edit made again is numbered after the highest version, compared from v1
+    # a text never held is numbered after the highest version, compared from v1
     at += timedelta(minutes=10)
     v3 = replace(V2, paragraphs=[*V2.paragraphs, "فقرة جديدة"])
-    rec = store.record_check(check(claim_one(store, at), at, v3, change(V1, v3)))
-    assert (rec.version_n, rec.new_version) == (3, True)
-    assert store.changes(record.id, limit=1)[0].from_n == 1
+    made, _ = record(store, claim_one(store, at), at, v3)
+    assert (made.version_n, made.new_version) == (3, True)
+    assert store.changes(found.id, limit=1)[0].from_n == 1
 
 
 def test_volatile_fragments_are_kept_per_article_and_shared_by_the_source(store: Store) -> None:
