@@ -183,6 +183,19 @@ def test_sync_claim_lease_expiry_and_fencing(store: Store) -> None:
     assert len(store.claim_due(T0 + timedelta(minutes=5), 10, 60, force=True)) == 1
 
 
+def test_a_check_recorded_by_a_clock_ahead_is_due_again(store: Store) -> None:
+    """A clock 30 days ahead wrote the last check and a due time 30 days out: on the real
+    clock the article is due now, not in 30 days (and not before, once checked again)."""
+    store.sync_sources([spec()], T0)
+    record(store, claim_one(store, T0), T0, V1)
+    ahead = T0 + timedelta(days=30)
+    record(store, claim_one(store, ahead), ahead, V1)
+    back = T0 + timedelta(hours=1)
+    due = claim_one(store, back)
+    record(store, due, back, V1)
+    assert store.claim_due(back + timedelta(minutes=5), limit=10, lease_seconds=60) == []
+
+
 def test_claim_order_limit_and_source_filter(store: Store) -> None:
     store.sync_sources([spec("a", "https://a.example/1"), spec("b", "https://b.example/1")], T0)
     assert store.add_articles("b", ["https://b.example/2", "https://b.example/1"], T0) == 1
