@@ -521,3 +521,57 @@ def test_a_configured_password_is_sent_once_and_shown_redacted(
     assert followed and all("authorization" not in headers for _, headers in followed)
     dump = "\n".join(sqlite3.connect(config.database_path).iterdump())
     assert "hunter2" not in dump
+
+
+def test_sitemaps_and_index_pages_are_held_to_the_scope(
+    faults: FaultServer, secret: FaultServer, tmp_path: Path
+) -> None:
+    """A sitemap index naming a child sitemap on another port, a url set listing articles
+    there, and an index page linking there (the default heuristic leaves such links out;
+    a user's ``select`` keeps them, and the fetch refuses them)."""
+    other = f"http://127.0.0.1:{secret.port}"
+    urlset = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{other}/secret-2</loc></url>"
+        f"<url><loc>{faults.url('/scope/in-sitemap')}</loc></url></urlset>"
+    ).encode()
+    index = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{other}/secret-3</loc></sitemap>"
+        f"<sitemap><loc>{faults.url('/scope/urls.xml')}</loc></sitemap></sitemapindex>"
+    ).encode()
+    section = (
+        f'<html><body><a href="{other}/world/2026/05/elsewhere-on-this-machine.html">x</a>'
+        '<a href="/world/2026/05/on-this-site.html">y</a></body></html>'
+    ).encode()
+    faults.set_page("/scope/sitemap.xml", index, "application/xml")
+    faults.set_page("/scope/urls.xml", urlset, "application/xml")
+    faults.set_page("/scope/section/", section)
+    for path in ("/scope/in-sitemap", "/world/2026/05/on-this-site.html"):
+        faults.set_page(path, page("v1.html").replace(b"/312345.html", path.encode()))
+    path = _config(tmp_path, {})
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = lines[: lines.index("sources:")]
+    lines += [
+        "sources:",
+        "  - {name: map, url: '" + faults.url("/scope/sitemap.xml") + "', kind: sitemap}",
+        "  - {name: section, url: '" + faults.url("/scope/section/") + "', kind: index}",
+        "  - {name: chosen, url: '" + faults.url("/scope/section/") + "', kind: index,",
+        "     select: a}",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = load_config(path)
+    with build_runtime(config) as runtime:
+        assert runtime.discovery is not None
+        found = {r.source: r for r in runtime.discovery.run_all()}
+        assert found["map"].listed == 2 and found["section"].listed == 1, found
+        assert found["chosen"].listed == 2, found["chosen"].line()
+        reports = {r.url: r for r in runtime.checker.run_pass(force=True)}
+        outcomes = {url.rsplit("/", 1)[-1]: r.outcome for url, r in reports.items()}
+        assert outcomes == {
+            "secret-2": "error",
+            "in-sitemap": "first_version",
+            "elsewhere-on-this-machine.html": "error",
+            "on-this-site.html": "first_version",
+        }, outcomes
+    assert secret.requests_for() == []

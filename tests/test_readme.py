@@ -170,6 +170,8 @@ def test_the_readme_command_lines_run_against_a_real_site_and_database(
         "M": "2",
         "FILE": str(config),
         "RULE": "log",
+        "SOURCE": "alhurra",
+        "TEXT": "\u2026 views",
         "/etc/newswatch/config.yaml": str(config),
         "postgresql://": str(tmp_path / "copy.db"),
     }

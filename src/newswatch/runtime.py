@@ -94,6 +94,7 @@ def build_runtime(
         },
         source_schedules={s.name: config.schedule_for(s.name) for s in config.sources},
         robots_ignored=[s.name for s in config.sources if not s.robots],
+        confirm_delay=config.fetch.confirm,
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
     discovery = DiscoveryRunner(store, fetcher, config.sources, clock=clock)

@@ -10,11 +10,13 @@ failing source cannot stop the others. Everything the check writes is decided by
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Protocol
 
+from newswatch.check.confirm import Confirmer
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
 from newswatch.errors import ExtractError, FetchError, HTTPStatusError, PageTooComplex
@@ -33,7 +35,7 @@ from newswatch.judge.plan import (
     plan,
 )
 from newswatch.judge.routing import Rule
-from newswatch.models import FetchResult
+from newswatch.models import Article, FetchResult
 from newswatch.schedule import SchedulePolicy
 from newswatch.store import Applied, CheckingStore, DueArticle
 
@@ -72,12 +74,15 @@ class Checker:
         schedule: SchedulePolicy | None = None,
         source_schedules: Mapping[str, SchedulePolicy] | None = None,
         robots_ignored: Collection[str] = (),
+        confirm_delay: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """``channels`` get every change; ``rules`` route changes and events; ``extract_rules``:
         per source name, CSS rules overriding detection for its articles; ``schedule`` is the
         re-check policy, ``source_schedules`` per-source overrides (their ``min_interval`` is
         always the source's interval); ``robots_ignored`` names the sources whose robots.txt
-        is not consulted (the user has permission)."""
+        is not consulted (the user has permission); ``confirm_delay``: how long to wait
+        before fetching a small change once more (0: never; see :mod:`.confirm`)."""
         self._extract_rules: Mapping[str, ExtractRules] = extract_rules or {}
         self._robots_ignored = frozenset(robots_ignored)
         self._store = store
@@ -91,6 +96,9 @@ class Checker:
         self._rules = tuple(rules)
         self._failing_after = dict(failing_after or {})
         self._policies: dict[str, CheckPolicy] = {}
+        self.confirmer = Confirmer(
+            store, self._refetch, delay=confirm_delay, clock=clock, sleep=sleep
+        )
 
     def policy(self, source: str) -> CheckPolicy:
         """How ``source``'s checks are judged (built once per source)."""
@@ -109,10 +117,11 @@ class Checker:
         """Gather, plan, apply (planning again if another check moved a guard meanwhile)."""
         gathered = self.gather(due)
         policy = self.policy(due.source)
-        content, canonical = asks(gathered)
         digest = isinstance(gathered, Extracted | NotModified)
+        confirmed = False
         for _ in range(PLAN_ATTEMPTS):
             now = self._clock()
+            content, canonical = asks(gathered)
             state = self._store.check_state(
                 due,
                 content_hash=content,
@@ -120,6 +129,12 @@ class Checker:
                 windows=policy.digest_windows(due.source) if digest else None,
                 now=now,
             )
+            if isinstance(gathered, Extracted) and not confirmed:
+                confirmed = True  # volatile fragments masked, a small change confirmed
+                article = self.confirmer.steady(due, gathered.article, state.latest)
+                if article is not gathered.article:
+                    gathered = replace(gathered, article=article)
+                    continue  # the content asked about changed: read the state again
             planned = plan(state, gathered, due, policy, now)
             self._log_plan(due, planned)
             if self._should_stop():
@@ -171,6 +186,24 @@ class Checker:
             return ExtractFailed(started, fetched, f"{due.url}: no article found in the page")
         canonical = refined_canonical(due.url, fetched, article)
         return Extracted(started, fetched, replace(article, canonical_url=canonical))
+
+    def _refetch(self, due: DueArticle) -> Article | None:
+        """The page fetched and extracted once more (no validators: a 304 confirms
+        nothing), or None if that fails."""
+        try:
+            fetched = self._fetcher.fetch(due.url, robots=due.source not in self._robots_ignored)
+            if fetched.not_modified:
+                return None
+            return extract(
+                fetched.text if fetched.text is not None else fetched.content,
+                fetched.final_url,
+                due.timezone,
+                fetched_at=fetched.fetched_at,
+                rules=self._extract_rules.get(due.source),
+            )
+        except Exception as exc:  # a failed confirmation must not fail the check
+            logger.info("%s: confirmation fetch failed: %s", due.url, exc)
+            return None
 
     @staticmethod
     def _log_plan(due: DueArticle, planned: Planned) -> None:

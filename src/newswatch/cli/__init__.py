@@ -29,6 +29,7 @@ for _command in (
     history.diff,
     history.show,
     sources.sources,
+    sources.forget_volatile,
     alerts.alerts,
     export.export,
     migrate.migrate,

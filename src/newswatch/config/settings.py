@@ -68,6 +68,20 @@ class ScheduleConfig(BaseModel):
         return replace(base, **changes)
 
 
+#: the longest confirmation wait accepted: a check holds its lease while it waits
+MAX_CONFIRM = 60.0
+
+
+def _confirm_delay(value: Any) -> Any:
+    """``fetch.confirm``: a duration up to a minute, or 0 / ``off`` / ``false`` (never)."""
+    if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "no")):
+        return 0.0
+    seconds = parse_duration(value)
+    if seconds > MAX_CONFIRM:
+        raise ValueError(f"expected at most {MAX_CONFIRM:g}s (or off), got {seconds:g}s")
+    return seconds
+
+
 MAX_ALLOW = 100  # entries of fetch.allow; an allow-list longer than this is a mistake
 
 
@@ -103,6 +117,8 @@ class FetchConfig(BaseModel):
     max_retry_wait: Annotated[float, BeforeValidator(parse_duration)] = 30.0
     robots: bool = True
     robots_ttl: Duration = 3600.0
+    # wait this long, then fetch a small change once more before recording it (0/off: never)
+    confirm: Annotated[float, BeforeValidator(_confirm_delay)] = 2.0
     allow: Annotated[tuple[str, ...], BeforeValidator(_allow_list)] = ()
 
     def politeness(self) -> PolitenessSettings:

@@ -220,6 +220,19 @@ class StoreStats:
 
 
 @dataclass(frozen=True, slots=True)
+class LearnedFragment:
+    """A volatile fragment learned for a source's articles (see judge/volatile): its
+    template and on how many articles it was seen; ``source_wide`` from two articles on."""
+
+    template: str
+    articles: int
+
+    @property
+    def source_wide(self) -> bool:
+        return self.articles >= 2
+
+
+@dataclass(frozen=True, slots=True)
 class Quarantined:
     """An extraction refused as the article's new truth, and why."""
 

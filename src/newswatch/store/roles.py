@@ -27,6 +27,7 @@ from newswatch.store.records import (
     DocumentValidators,
     DueArticle,
     Followed,
+    LearnedFragment,
     Quarantined,
     SearchHit,
     SignalWrite,
@@ -102,6 +103,9 @@ class HistoryReader(Protocol):
     def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
         """Quarantined extractions, newest first; all articles when ``article_id`` is None."""
 
+    def volatile_learned(self, source: str) -> list[LearnedFragment]:
+        """The volatile fragments learned on the source's articles, most widespread first."""
+
     def stats(self, now: datetime) -> StoreStats:
         """Counts for ``/metrics`` and health checks, judged at ``now``."""
 
@@ -163,6 +167,13 @@ class CheckingStore(Protocol):
         of ``content_hash`` (unless it is the latest version's), another article watched at
         ``canonical_url``, the source's change alerts per channel within ``windows``
         (seconds back from ``now``)."""
+
+    def volatile_templates(self, article_id: int) -> list[str]:
+        """The volatile-fragment templates that apply to the article: its own, and its
+        source's seen on two articles or more."""
+
+    def learn_volatile(self, article_id: int, templates: Sequence[str], now: datetime) -> None:
+        """Remember templates learned by a confirmation fetch (a repeat is ignored)."""
 
     def apply(self, plan: WritePlan) -> Applied:
         """Write the plan in ONE transaction, exactly as it says; refused, nothing written,
@@ -267,6 +278,10 @@ class OutboxStore(Protocol):
 
 class AdminStore(Protocol):
     """Set-up: the configured sources."""
+
+    def forget_volatile(self, source: str, template: str | None = None) -> int:
+        """Forget what was learned as volatile on the source's articles (one template, or
+        all); returns how many were forgotten."""
 
     def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
         """Insert or update sources by name (disabling those no longer listed); an

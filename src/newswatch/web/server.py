@@ -55,7 +55,7 @@ def served_at(host: str, port: int) -> str | None:
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port``, or a clear error (the port is taken, the address is
+    """A socket listening on ``host:port``, or a clear error (the port is taken, the address is
     not this machine's) before anything says the view is being served."""
     try:
         family, kind, proto, _name, address = socket.getaddrinfo(
@@ -67,6 +67,9 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        # listening now, so a client that connects as soon as "serving on" is printed waits
+        # in the backlog until uvicorn accepts, instead of being refused
+        sock.listen(2048)
     except OSError as exc:
         sock.close()
         hint = " (another program uses it: pick another with --port)" if port else ""

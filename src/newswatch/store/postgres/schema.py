@@ -228,12 +228,25 @@ _DELIVERY_LEASES = (
     "ALTER TABLE deliveries ADD COLUMN lease_token bigint NOT NULL DEFAULT 0",
 )
 
+_VOLATILE = (
+    """
+    CREATE TABLE volatile (
+      id bigserial PRIMARY KEY,
+      article_id bigint NOT NULL REFERENCES articles (id),
+      template text NOT NULL,
+      learned_at timestamptz NOT NULL,
+      UNIQUE (article_id, template)
+    )
+    """,
+)
+
 #: JSON columns of type ``json`` (kept as written), not ``jsonb`` (see the module docstring)
 JSON_AS_WRITTEN = frozenset({"record_json", "diff_json"})
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema (as SQLite's version 7)", _INITIAL),
     Migration(2, "delivery leases (as SQLite's version 8)", _DELIVERY_LEASES),
+    Migration(3, "volatile fragments (as SQLite's version 9)", _VOLATILE),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

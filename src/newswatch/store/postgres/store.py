@@ -24,6 +24,7 @@ from newswatch.store.postgres.queries import HistoryQueries
 from newswatch.store.postgres.readers import Readers
 from newswatch.store.postgres.sources import SourceSync
 from newswatch.store.postgres.status import Status
+from newswatch.store.postgres.volatile import VolatileFragments
 from newswatch.store.records import (
     Applied,
     ArticleRecord,
@@ -35,6 +36,7 @@ from newswatch.store.records import (
     DocumentValidators,
     DueArticle,
     Followed,
+    LearnedFragment,
     Quarantined,
     SearchHit,
     SignalWrite,
@@ -58,6 +60,7 @@ class PostgresReader:
         self._readers = Readers(connection)
         self._queries = HistoryQueries(connection)
         self._status = Status(connection)
+        self._volatile = VolatileFragments(connection)
 
     @property
     def migrated(self) -> list[int]:
@@ -128,6 +131,9 @@ class PostgresReader:
     def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
         return self._readers.quarantined(article_id, limit)
 
+    def volatile_learned(self, source: str) -> list[LearnedFragment]:
+        return self._volatile.volatile_learned(source)
+
     def stats(self, now: datetime) -> StoreStats:
         return self._status.stats(now)
 
@@ -190,6 +196,15 @@ class PostgresStore(PostgresReader):
         return self._checks.check_state(
             due, content_hash=content_hash, canonical_url=canonical_url, windows=windows, now=now
         )
+
+    def volatile_templates(self, article_id: int) -> list[str]:
+        return self._volatile.volatile_templates(article_id)
+
+    def learn_volatile(self, article_id: int, templates: Sequence[str], now: datetime) -> None:
+        self._volatile.learn_volatile(article_id, templates, now)
+
+    def forget_volatile(self, source: str, template: str | None = None) -> int:
+        return self._volatile.forget_volatile(source, template)
 
     def apply(self, plan: WritePlan) -> Applied:
         return self._checks.apply(plan)

@@ -391,6 +391,15 @@ def _delivery_leases(db: Database) -> None:
     deliveries.add_column("lease_token", int, not_null_default=0)
 
 
+def _volatile(db: Database) -> None:
+    """Version 9: volatile fragments learned per article (judge/volatile's templates)."""
+    db.execute(
+        "CREATE TABLE volatile (id INTEGER PRIMARY KEY,"
+        " article_id INTEGER NOT NULL REFERENCES articles (id),"
+        " template TEXT NOT NULL, learned_at TEXT NOT NULL, UNIQUE (article_id, template))"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -400,6 +409,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "adaptive schedule state", _schedule_state),
     Migration(7, "discovery validators (conditional GET)", _discovery_validators),
     Migration(8, "delivery leases", _delivery_leases),
+    Migration(9, "volatile fragments", _volatile),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

@@ -28,6 +28,7 @@ from newswatch.store.records import (
     DocumentValidators,
     DueArticle,
     Followed,
+    LearnedFragment,
     Quarantined,
     SearchHit,
     SignalWrite,
@@ -51,6 +52,7 @@ from newswatch.store.sqlite.readers import Readers
 from newswatch.store.sqlite.sources import SourceSync
 from newswatch.store.sqlite.status import Status
 from newswatch.store.sqlite.validators import ValidatorStore
+from newswatch.store.sqlite.volatile import VolatileFragments
 
 
 class SqliteReader:
@@ -61,6 +63,7 @@ class SqliteReader:
         self._readers = Readers(connection)
         self._queries = HistoryQueries(connection, self._readers)
         self._status = Status(connection)
+        self._volatile = VolatileFragments(connection)
 
     @property
     def path(self) -> Path:
@@ -129,6 +132,9 @@ class SqliteReader:
 
     def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
         return self._readers.quarantined(article_id, limit)
+
+    def volatile_learned(self, source: str) -> list[LearnedFragment]:
+        return self._volatile.volatile_learned(source)
 
     def stats(self, now: datetime) -> StoreStats:
         return self._status.stats(now)
@@ -231,6 +237,15 @@ class SqliteStore(SqliteReader):
         return self._checks.check_state(
             due, content_hash=content_hash, canonical_url=canonical_url, windows=windows, now=now
         )
+
+    def volatile_templates(self, article_id: int) -> list[str]:
+        return self._volatile.volatile_templates(article_id)
+
+    def learn_volatile(self, article_id: int, templates: Sequence[str], now: datetime) -> None:
+        self._volatile.learn_volatile(article_id, templates, now)
+
+    def forget_volatile(self, source: str, template: str | None = None) -> int:
+        return self._volatile.forget_volatile(source, template)
 
     def apply(self, plan: WritePlan) -> Applied:
         return self._checks.apply(plan)
