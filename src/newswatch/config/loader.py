@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -56,11 +57,10 @@ def _yaml_problem(shown: str, exc: yaml.YAMLError) -> str:
     return f"{where}: invalid YAML: {problem}"
 
 
-def parse_config(
-    text: str, path: str = "config.yaml", *, environ: Mapping[str, str] | None = None
-) -> Config:
-    """Validate config text; ``path`` names the file in messages and anchors ``database``."""
-    loader = yaml.SafeLoader(text)
+def _compose(text: str, path: str, loader_class: Any) -> tuple[yaml.Node, Any, list[Any]]:
+    """The document's node tree, its data and the duplicate-key problems, read by
+    ``loader_class``; a YAML error becomes a :class:`ConfigError` only from the pure parser."""
+    loader = loader_class(text)
     try:
         root = loader.get_single_node()
         if root is None:
@@ -69,9 +69,24 @@ def parse_config(
         keys_as_text(root)
         data = loader.construct_document(root)
     except yaml.YAMLError as exc:
+        if loader_class is not yaml.SafeLoader:
+            raise
         raise ConfigError(path, [_yaml_problem(path, exc)]) from None
     finally:
         loader.dispose()
+    return root, data, problems
+
+
+def parse_config(
+    text: str, path: str = "config.yaml", *, environ: Mapping[str, str] | None = None
+) -> Config:
+    """Validate config text; ``path`` names the file in messages and anchors ``database``."""
+    try:
+        root, data, problems = _compose(text, path, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        # libyaml (above: ten times faster on 1,000 sources) words its errors differently;
+        # the pure-Python parser's messages are the ones users see and tests pin
+        root, data, problems = _compose(text, path, yaml.SafeLoader)
     if not isinstance(data, dict):
         message = f"expected a mapping (database, sources, alerts, fetch), got {show(data)}"
         raise ConfigError(path, [f"{path}:{root.start_mark.line + 1}: {message}"])
