@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,12 +37,12 @@ from newswatch.check import Checker
 from newswatch.fetch import Fetcher
 from newswatch.politeness import Politeness, PolitenessSettings
 from newswatch.store import (
-    CheckResult,
+    Applied,
+    CheckState,
     DueArticle,
-    Recorded,
     SourceSpec,
     Store,
-    StoredVersion,
+    WritePlan,
     open_store,
 )
 
@@ -54,7 +55,8 @@ BENCH = Path(
 
 
 class TimedStore:
-    """The checking role of a real store, with the time spent claiming and recording."""
+    """The checking role of a real store, with the time spent claiming, reading a check's
+    state and applying its plan ("record")."""
 
     def __init__(self, inner: Store) -> None:
         self.inner = inner
@@ -70,18 +72,28 @@ class TimedStore:
         self.claimed += len(rows)
         return rows
 
-    def latest_version(self, article_id: int) -> StoredVersion | None:
-        return self.inner.latest_version(article_id)
-
-    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
-        return self.inner.quarantine_streak(article_id, content_hash)
-
-    def record_check(self, result: CheckResult) -> Recorded:
+    def check_state(
+        self,
+        due: DueArticle,
+        *,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        windows: Mapping[str, float] | None = None,
+        now: datetime,
+    ) -> CheckState:
         started = time.perf_counter()
-        recorded = self.inner.record_check(result)
+        state = self.inner.check_state(
+            due, content_hash=content_hash, canonical_url=canonical_url, windows=windows, now=now
+        )
+        self.record_seconds += time.perf_counter() - started
+        return state
+
+    def apply(self, plan: WritePlan) -> Applied:
+        started = time.perf_counter()
+        applied = self.inner.apply(plan)
         self.record_seconds += time.perf_counter() - started
         self.recorded += 1
-        return recorded
+        return applied
 
 
 def free_port() -> int:

@@ -3,11 +3,14 @@
 pytest-httpserver (werkzeug) always answers politely; these faults need control of the
 bytes on the wire: a body shorter than its Content-Length, a connection reset mid-body, a
 chunked stream that never ends, a server that accepts and never answers, a 50 MB page
-generated on the fly (never stored), a gzip bomb. Each path serves one fault;
-``sent`` counts body bytes written
-per path, so a test can show how much a fault managed to push before newswatch hung up.
+generated on the fly (never stored), a gzip bomb, a status line and headers dripped one
+byte a second or never ending, an answer that comes after 30 s. Each path serves one
+fault; ``sent`` counts body bytes written per path, so a test can show how much a fault
+managed to push before newswatch hung up, and ``received`` lists every request's path and
+headers (so a test can show a request never came, or came without credentials).
 A page set with :meth:`FaultServer.set_page` for a path (query included) is served there
-instead of the fault, so one article URL can be healthy first and faulty next.
+instead of the fault, so one article URL can be healthy first and faulty next;
+:meth:`FaultServer.set_redirect` makes a path a 302 to any location.
 """
 
 from __future__ import annotations
@@ -66,7 +69,9 @@ class FaultServer:
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[bytes, str]] = {}
+        self.redirects: dict[str, str] = {}
         self.sent: dict[str, int] = {}
+        self.received: list[tuple[str, dict[str, str]]] = []
         self.closing = threading.Event()
         self._lock = threading.Lock()
         outer = self
@@ -99,6 +104,15 @@ class FaultServer:
         with self._lock:
             self.pages[path] = (body, content_type)
 
+    def set_redirect(self, path: str, location: str) -> None:
+        with self._lock:
+            self.redirects[path] = location
+
+    def requests_for(self, path_prefix: str = "") -> list[tuple[str, dict[str, str]]]:
+        """The requests received so far whose path starts with ``path_prefix``."""
+        with self._lock:
+            return [r for r in self.received if r[0].startswith(path_prefix)]
+
     def clear_page(self, path: str) -> None:
         with self._lock:
             self.pages.pop(path, None)
@@ -120,13 +134,22 @@ class FaultServer:
                 data += chunk
         except OSError:
             return
-        path = data.split(b" ", 2)[1].decode("latin-1")
+        head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+        path = head[0].split(" ", 2)[1]
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in head[1:])
+        }
         conn = _Conn(sock, path, self)
         handler = FAULTS.get(path.split("?")[0])
         with self._lock:
+            self.received.append((path, headers))
             page = self.pages.get(path)
+            location = self.redirects.get(path)
         try:
-            if page is not None:
+            if location is not None:
+                conn.head("302 Found", {"Location": location, "Content-Length": "0"})
+            elif page is not None:
                 conn.respond(*page)
             elif handler is None:
                 conn.head("404 Not Found", {"Content-Length": "0"})
@@ -184,6 +207,35 @@ def _never_answers(conn: _Conn) -> None:
     conn.server.closing.wait(30)
 
 
+def _drip_headers(conn: _Conn) -> None:
+    """Status line and headers one byte a second (about 80 s), then a page."""
+    body = b"<html><head><title>Dripped</title></head><body><p>late</p></body></html>"
+    head = (
+        "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    for i in range(len(head)):
+        conn.sock.sendall(head[i : i + 1])
+        if conn.server.closing.wait(1.0):
+            return
+    conn.send(body)
+
+
+def _endless_headers(conn: _Conn) -> None:
+    """A status line, then header lines that never end (one every 50 ms)."""
+    conn.sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+    n = 0
+    while not conn.server.closing.wait(0.05):
+        conn.sock.sendall(f"X-Pad-{n}: x\r\n".encode())
+        n += 1
+
+
+def _late_answer(conn: _Conn) -> None:
+    """A well-formed answer, 30 s late (a receiver stuck on something of its own)."""
+    if not conn.server.closing.wait(30):
+        conn.respond(b"ok", "text/plain")
+
+
 def _reset_mid_body(conn: _Conn) -> None:
     conn.head("200 OK", {"Content-Type": "text/html", "Content-Length": "100000"})
     conn.send(b"<html><head><title>Cut off</title></head><body><p>" + b"text " * 500)
@@ -224,6 +276,9 @@ FAULTS: dict[str, Handler] = {
     "/huge-length": _huge,
     "/gzip-bomb": _gzip_bomb,
     "/never-answers": _never_answers,
+    "/drip-headers": _drip_headers,
+    "/endless-headers": _endless_headers,
+    "/late-answer": _late_answer,
     "/reset": _reset_mid_body,
     "/short-body": _short_body,
     "/loop-a": _redirect("/loop-b"),

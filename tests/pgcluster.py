@@ -17,6 +17,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -146,20 +147,27 @@ class PgCluster:
             return ""
 
     def init(self) -> None:
-        done = self._run(
-            "initdb",
-            "-D",
-            str(self.data),
-            "-U",
-            self.superuser,
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-            timeout=START_TIMEOUT_S,
-        )
-        if done.returncode != 0:
-            raise ClusterUnavailable(f"initdb failed: {done.stdout}{done.stderr}")
+        problems = []
+        # C.UTF-8 where the C library has it, else plain C (search folds in Python anyway)
+        for locale in ("--locale=C.UTF-8", "--no-locale"):
+            shutil.rmtree(self.data, ignore_errors=True)
+            done = self._run(
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                self.superuser,
+                "--auth=trust",
+                "--encoding=UTF8",
+                locale,
+                "--no-sync",
+                timeout=START_TIMEOUT_S,
+            )
+            if done.returncode == 0:
+                break
+            problems.append(f"initdb {locale}: {done.stdout}{done.stderr}")
+        else:
+            raise ClusterUnavailable("initdb failed: " + "\n".join(problems))
         settings = {
             "listen_addresses": "'127.0.0.1'",
             "port": str(self.port),
@@ -233,7 +241,25 @@ class PgCluster:
         with psycopg.connect(self.url(), autocommit=True, connect_timeout=30) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def watch(self) -> None:
+        """Stop and remove the cluster even if this process dies without cleaning up (a
+        killed or timed-out test run): a small watcher polls for us, then does it."""
+        stop = [str(Path(self.bindir) / "pg_ctl"), "-D", str(self.data), "-m", "immediate"]
+        if self.user is not None:
+            stop = ["runuser", "-u", self.user.pw_name, "--", *stop]
+        self._watcher = subprocess.Popen(
+            [sys.executable, "-c", _WATCHER, str(os.getpid()), str(self.base), *stop, "stop"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
     def destroy(self) -> None:
+        watcher = getattr(self, "_watcher", None)
+        if watcher is not None:
+            watcher.kill()
+            watcher.wait(30)
         with contextlib.suppress(Exception):
             self.stop()
         if self._running():
@@ -245,6 +271,20 @@ class PgCluster:
         with contextlib.suppress(Exception):
             return self._run("pg_ctl", "-D", str(self.data), "status", timeout=30).returncode == 0
         return False
+
+
+_WATCHER = """
+import os, shutil, subprocess, sys, time
+parent, base, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+while True:
+    try:
+        os.kill(parent, 0)
+    except ProcessLookupError:
+        break
+    time.sleep(1)
+subprocess.run(stop, capture_output=True, timeout=120)
+shutil.rmtree(base, ignore_errors=True)
+"""
 
 
 def start_cluster(attempts: int = 3) -> PgCluster:
@@ -261,6 +301,7 @@ def start_cluster(attempts: int = 3) -> PgCluster:
         cluster = PgCluster(bindir, version, base, free_port(), user)
         try:
             cluster.init()
+            cluster.watch()
             cluster.start()
             return cluster
         except (ClusterUnavailable, subprocess.TimeoutExpired) as exc:

@@ -155,3 +155,65 @@ def smtp_sink(
         yield SmtpSink(port, handler, ca_file, logins)
     finally:
         controller.stop()
+
+
+class StallingReceiver:
+    """A webhook receiver that never answers in time, on a raw socket of 127.0.0.1.
+
+    ``mode`` says how: ``hang`` reads the request and says nothing, ``late`` answers 200
+    only after ``delay`` seconds, ``drip`` sends an endless status line one byte at a time
+    (every byte resets a per-read timeout, so only a deadline over the whole exchange ends
+    it). ``requests`` counts the requests read. Closing it ends every open exchange.
+    """
+
+    def __init__(self, mode: str, delay: float = 30.0) -> None:
+        self.mode = mode
+        self.delay = delay
+        self.requests = 0
+        self._closed = threading.Event()
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.2)
+        self._lock = threading.Lock()
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/hook"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(1.0)
+            try:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+            except OSError:
+                return
+            with self._lock:
+                self.requests += 1
+            try:
+                if self.mode == "late":
+                    if not self._closed.wait(self.delay):
+                        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                elif self.mode == "drip":
+                    conn.sendall(b"HTTP/1.1 200 ")
+                    while not self._closed.wait(0.2):
+                        conn.sendall(b"O")
+                else:
+                    self._closed.wait()
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._closed.set()
+        self._sock.close()

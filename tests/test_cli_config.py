@@ -17,6 +17,12 @@ from tests.conftest import PageServer, write_config
 OK = "sources:\n  - name: a\n    url: http://127.0.0.1:9/a\n"
 HOOK = "alerts:\n  - kind: webhook\n    url: http://127.0.0.1:9/hook\n"
 
+#: nine anchors of nine aliases each: 9^9 values once expanded
+BOMB = ["x-a: &a [x, x, x, x, x, x, x, x, x]\n"] + [
+    f"x-{b}: &{b} [{', '.join(['*' + a] * 9)}]\n"
+    for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+]
+
 # (what is wrong, config text, line, text the message must hold)
 BROKEN: list[tuple[str, str, int, str]] = [
     ("bad YAML: mapping in a scalar", "sources:\n  - name: a: b\n", 2, "invalid YAML"),
@@ -58,6 +64,37 @@ BROKEN: list[tuple[str, str, int, str]] = [
     ("bad lease", OK + "daemon:\n  lease: 0.1s\n", 5, "daemon.lease"),
     ("bad metrics address", OK + "metrics: localhost\n", 4, "metrics: expected host:port"),
     ("no sources", "sources: []\n", 1, "sources: expected at least one source"),
+    # hostile files (issue 16): each was a traceback, a hang or silently accepted
+    ("deep YAML", OK + "x-deep: " + "[" * 5000 + "]" * 5000 + "\n", 4, "nested more than"),
+    ("alias loop", OK + "x-loop: &a [*a]\n", 4, "inside its own anchor"),
+    ("alias bomb", OK + "".join(BOMB), 9, "once aliases are expanded"),
+    ("raw NUL byte", OK + "database: a\x00b.db\n", 4, "U+0000 is not allowed"),
+    ("escaped NUL", OK + 'database: "a\\0b.db"\n', 4, "NUL character is not allowed"),
+    ("!!binary", OK + "fetch: {user_agent: !!binary aGk=}\n", 4, "tag !!binary is not allowed"),
+    ("custom tag", OK + "    kind: !feed feed\n", 4, "tag !feed is not allowed"),
+    ("in-memory database", "database: ':memory:'\n" + OK, 1, "lose the whole history"),
+    ("in-memory URL", "database: 'sqlite:///:memory:'\n" + OK, 1, "lose the whole history"),
+    ("header CR/LF", OK + HOOK + '    headers: {X-A: "v\\r\\nX-B: 1"}\n', 7, "line break"),
+    ("header name", OK + HOOK + "    headers: {'X A': v}\n", 7, "expected a header name"),
+    ("huge interval", OK + "    interval: 99999999999999w\n", 4, "at most 10 years"),
+    ("huge bare interval", OK + "    interval: 1.0e+300\n", 4, "at most 10 years"),
+    ("infinite timeout", OK + "fetch: {timeout: .inf}\n", 4, "at most 10 years"),
+    ("huge timeout", OK + HOOK + "    timeout: 100000000000000000000\n", 7, "at most 10 years"),
+    ("huge max_interval", OK + "schedule: {max_interval: 1.0e+999}\n", 4, "at most 10 years"),
+    ("huge size", OK + "fetch: {max_bytes: 99999999999999999999999GB}\n", 4, "at most 1TB"),
+    ("huge byte count", OK + "fetch: {max_bytes: 1000000000000000000000}\n", 4, "at most 1TB"),
+    (
+        "huge max_articles",
+        OK + "    kind: feed\n    max_articles: 10000000000000000000000\n",
+        5,
+        "less than or equal",
+    ),
+    (
+        "huge failing_after",
+        OK + "    failing_after: 10000000000000000000000\n",
+        4,
+        "less than or equal",
+    ),
 ]
 
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from newswatch.cli import main
-from newswatch.diff import compare
 from newswatch.judge.corrections import is_note, new_note, notes
+from newswatch.judge.diff import compare
 from newswatch.models import Article
 from newswatch.store import open_store
 from newswatch.web import create_app
@@ -30,6 +30,7 @@ NOTES = [
     "An earlier version of this article misstated the date of the meeting.",
     "A previous version of this story said the bridge had closed.",
     "Mise à jour : cet article a été complété avec la réaction du maire.",
+    "Update: This story has been corrected to show the vote was on Monday.",
     "Rectificatif : une version précédente indiquait vingt kilomètres.",
     "Note de la rédaction : ce texte a été modifié le 3 mai.",
     "NDLR : les prénoms ont été changés.",
@@ -61,6 +62,8 @@ NOT_NOTES = [
     "Updated 18:17 GMT",  # an update stamp, not a note
     "Update: 18:17",
     "Mise à jour : 12h30",
+    "Update: the storm has moved inland.",  # a live update is the news, not a note
+    "Update 18:17 GMT: police have reopened the road.",
     "The correction in the markets continued on Tuesday, analysts said.",
     "The editor of the local paper said the note was genuine.",
     "Officials said an earlier version of the plan had been rejected.",

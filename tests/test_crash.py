@@ -165,7 +165,7 @@ def test_kill_9_during_busy_cycles_loses_nothing(tmp_path: Path, httpserver: HTT
                     site.current[i] += 1
         before = fetch_count(db_path)
         proc = start(config, log)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 120  # a loaded machine starts the daemon slowly
         while time.monotonic() < deadline and proc.poll() is None:
             if fetch_count(db_path) > before:
                 busy_kills += 1
@@ -174,7 +174,7 @@ def test_kill_9_during_busy_cycles_loses_nothing(tmp_path: Path, httpserver: HTT
         time.sleep(rng.uniform(0.0, 0.8))  # a random moment into the busy cycle
         assert proc.poll() is None, log.read_text()[-3000:]
         os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+        proc.wait(60)
 
         assert integrity(db_path) == "ok"
         for i, ks in stored_versions(db_path).items():
@@ -185,7 +185,7 @@ def test_kill_9_during_busy_cycles_loses_nothing(tmp_path: Path, httpserver: HTT
     # a last daemon catches up, delivers everything, and stops cleanly on SIGTERM
     before = fetch_count(db_path)
     proc = start(config, log)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if fetch_count(db_path) <= before:  # not running yet (SIGTERM would find no handler)
             time.sleep(0.05)
@@ -196,7 +196,7 @@ def test_kill_9_during_busy_cycles_loses_nothing(tmp_path: Path, httpserver: HTT
             break
         time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(15) == 0
+    assert proc.wait(60) == 0
 
     assert integrity(db_path) == "ok"
     done = stored_versions(db_path)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from newswatch.diff import align_paragraphs, compare, diff_words
+from newswatch.judge.diff import align_paragraphs, compare, diff_words
 from newswatch.models import Article, Change, Stamp, WordOp, parse_iso
 
 ALHURRA = Path(__file__).parent / "fixtures" / "alhurra-1817"

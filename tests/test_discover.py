@@ -246,3 +246,34 @@ def test_discovery_keys_on_an_article_or_a_bad_selector() -> None:
         "config.yaml:8: sources[1].select: expected a CSS selector like 'article h2 a', "
         "got 'div[['",
     ]
+
+
+SYNTHETIC_INDEX = """<html><body><main>
+<a href="/world/2026/05/talks-resume-in-geneva.html">talks</a>
+<a href="/world/318877">B</a>
+<a href="/promo/offer-2026.html">Subscribe: 50% off</a>
+<a href="/subscribe-2026.html">Subscribe</a>
+<a href="/account/login-2026">Log in</a>
+<a href="/world/newsletter-signup.html">Newsletter</a>
+<a href="/world/offer-of-talks-rejected-12.html">an article about an offer</a>
+<a href="https://e.org:8443/world/2026/05/same-host-other-port.html">other port</a>
+<a href="http://e.org/world/2026/05/same-host-other-scheme.html">other scheme</a>
+<a href="https://www.e.org/world/2026/05/www-is-the-same-site.html">www</a>
+<a href="https://elsewhere.org/world/2026/05/another-site.html">another site</a>
+</main></body></html>"""
+
+
+def test_default_index_heuristic_keeps_articles_of_the_same_site_only() -> None:
+    """Same scheme, host and port only, and no promotion, subscription or account pages:
+    they would be followed as articles that fail (or, on another port, another server)."""
+    found = extract_links(SYNTHETIC_INDEX, "https://e.org/world/")
+    assert found == [
+        "https://e.org/world/2026/05/talks-resume-in-geneva.html",
+        "https://e.org/world/318877",
+        "https://e.org/world/offer-of-talks-rejected-12.html",
+        "https://www.e.org/world/2026/05/www-is-the-same-site.html",
+    ]
+    # a selector or pattern is the user's choice: the heuristic does not second-guess it
+    assert "https://e.org/promo/offer-2026.html" in extract_links(
+        SYNTHETIC_INDEX, "https://e.org/world/", pattern=r"/promo/"
+    )

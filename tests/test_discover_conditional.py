@@ -162,7 +162,7 @@ def test_an_unchanged_feed_is_a_304_and_not_parsed(site: Site) -> None:
 
     out = CliRunner().invoke(main, ["--config", str(site.config), "sources"])
     assert out.exit_code == 0, out.output
-    assert "last discovery 2016-07-20 18:00:00: not modified (2 link(s) listed" in out.output
+    assert "last discovery 2016-07-20 18:00:00 UTC: not modified (2 link(s) listed" in out.output
 
     # the publisher adds an item: a new ETag, read and parsed again
     site.docs["/feed.xml"].change(rss("/a/3", "/a/1", "/a/2", base=site.base), '"v2"')

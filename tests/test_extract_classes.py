@@ -88,3 +88,89 @@ def test_a_sentence_that_links_its_sources_is_kept() -> None:
     )
     got = paragraphs(article(extra_inside=f"<p>{linked}</p>"))
     assert got[-1].startswith("The regional audit published last month by the state found")
+
+
+def test_a_layout_that_has_a_sidebar_is_not_itself_a_sidebar() -> None:
+    """A wrapper named for holding a sidebar ("has-sidebar") is the story's layout: the story
+    inside it must not lose to a stray paragraph elsewhere on the page."""
+    body = "".join(f"<p>{p}</p>" for p in PROSE)
+    comments = "".join(f"<p>{p.upper()}</p>" for p in PROSE[:2])
+    stray = (
+        "An email with instructions on how to reset your password has been sent to the email "
+        "address listed on your account; if it does not arrive, check the spam folder and try "
+        "again in a few minutes."
+    )
+    html = (
+        "<html><body><div class='layout has-sidebar'><div class='story'><h1>Council</h1>"
+        f"{body}</div><div class='sidebar'><p>Most read today</p></div></div>"
+        f"<div><div><p>{stray}</p></div></div><div class='comments'>{comments}</div>"
+        "</body></html>"
+    )
+    assert paragraphs(html) == PROSE
+
+
+def test_story_text_hidden_until_the_reader_subscribes_is_read() -> None:
+    hidden = "".join(
+        f'<div class="subscriber-only" style="display:none"><p>{p}</p></div>' for p in PROSE[1:]
+    )
+    html = article().replace(f"<p>{PROSE[1]}</p><p>{PROSE[2]}</p>", hidden)
+    assert paragraphs(html) == PROSE
+    still_hidden = article(extra_inside='<p style="display:none">A hidden ad label.</p>')
+    assert paragraphs(still_hidden) == PROSE
+
+
+def test_labels_reading_times_republication_notes_and_author_notes_are_left_out() -> None:
+    extra = (
+        "<p>Source:</p><p>NEWS 4 min read</p>"
+        "<p>Editor's note: This story originally appeared in the spring issue of our magazine.</p>"
+        "<p>Find the best deals on gear with our weekly Deals newsletter</p>"
+        "<p>Jane Doe is a senior reporter for the Daily Example. Email: jane@news.example.</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == PROSE
+
+
+def test_byline_date_tag_and_rights_lines_are_left_out() -> None:
+    extra = (
+        "<p>By Jane Doe</p><p>Jane Doe - January 24, 2020</p><p>Tags: council, budget</p>"
+        "<p>Disclaimer: All rights reserved for writing and editorial content. No rights are "
+        "claimed for images unless stated.</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == PROSE
+
+
+def test_in_text_stamps_embedded_post_signatures_and_table_numbers_stay() -> None:
+    kept = [
+        "Updated 18:17 GMT",
+        "— Jane Doe (@janedoe) November 19, 2019",
+    ]
+    table = "<table><tr><td>Votes for</td><td>12</td></tr><tr><td>2019</td><td>9</td></tr></table>"
+    extra = "".join(f"<p>{line}</p>" for line in kept) + table
+    got = paragraphs(article(extra_inside=extra))
+    assert got[: len(PROSE) + 2] == [*PROSE, *kept]
+    assert "Votes for 12" in got and "2019 9" in got
+
+
+def test_contact_lines_and_rules_without_words_are_left_out() -> None:
+    extra = (
+        "<p>_____</p><p>• Jane Doe can be reached at jdoe@news.example.</p>"
+        "<p>Questions? Email: desk@news.example</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == PROSE
+
+
+def test_a_table_that_is_the_story_is_read_row_by_row() -> None:
+    rows = [("Team", "Played", "Points"), ("Rovers", "10", "22"), ("United", "10", "19")]
+    table = "<table>" + "".join(
+        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    got = paragraphs(article(extra_inside=table + "</table>"))
+    assert got == [*PROSE, "Team Played Points", "Rovers 10 22", "United 10 19"]
+
+
+def test_a_layout_table_keeps_its_paragraphs() -> None:
+    cells = f"<td><p>{PROSE[0]}</p><p>{PROSE[1]}</p></td><td><p>{PROSE[2]}</p></td>"
+    html = (
+        "<html><body><table><tr><td><h1>Council extends programme</h1></td></tr>"
+        f"<tr>{cells}</tr></table></body></html>"
+    )
+    assert paragraphs(html) == PROSE

@@ -9,7 +9,9 @@ Each case runs the same three checks of one article against :mod:`tests.faultser
 3. a real later version (v3) is served: it still lands, as a change from the last good one.
 
 A last test runs the daemon over all faults at once next to a healthy source, which must go
-on being checked.
+on being checked; others hold the daemon's workers with dripped headers beside live
+sources, alert deliveries to receivers that hang or drip, and the fetch scope (links and
+redirects to non-public addresses in every spelling, credentials in redirect targets).
 """
 
 from __future__ import annotations
@@ -24,9 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from newswatch.check import CheckReport
+from newswatch.cli import main
 from newswatch.config import load_config
+from newswatch.errors import FetchTimeout
+from newswatch.fetch import Fetcher
 from newswatch.run import EngineSettings, daemon_engine
 from newswatch.runtime import Runtime, build_runtime
 from tests.conftest import page
@@ -78,6 +84,12 @@ def _cp1256_without_meta() -> bytes:
     return re.sub(rb'<meta charset="windows-1256">\s*', b"", page("v2-cp1256.html"))
 
 
+def _few_bad_bytes(html: bytes) -> bytes:
+    """The same UTF-8 page with three bytes UTF-8 cannot decode, in a comment and a script."""
+    html = html.replace(b"</head>", b"<!-- pasted \xff\xfe --></head>", 1)
+    return html.replace(b"<script", b"<script data-x='\xc3('", 1)
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -104,6 +116,8 @@ CASES = [
     Case("endless chunked stream", "/endless", "error", r"timed out"),
     Case("redirect loop", "/loop-a", "error", r"redirect loop"),
     Case("accepts, never answers", "/never-answers", "error", r"timed out"),
+    Case("headers dripped at 1 byte/s", "/drip-headers", "error", r"timed out.*whole exchange"),
+    Case("headers that never end", "/endless-headers", "error", r"timed out"),
     Case("reset mid-body", "/reset", "error", r"reset|closed|incomplete|peer"),
     Case("body shorter than Content-Length", "/short-body", "error", r"incomplete|closed|peer"),
     Case(
@@ -121,6 +135,13 @@ CASES = [
         body=_cp1256_without_meta(),
         content_type="text/html",
         title=V2_TITLE,
+    ),
+    Case(
+        "a few invalid bytes in declared UTF-8",
+        "/page",
+        "unchanged",
+        body=_few_bad_bytes(page("v1.html")),
+        content_type="text/html; charset=utf-8",
     ),
     Case("empty 200", "/empty", "error", r"no article found"),
     Case("consent wall", "/page", "quarantined", r"consent|no body text", body=CONSENT_WALL),
@@ -196,6 +217,11 @@ def test_fault(case: Case, faults: FaultServer, tmp_path: Path) -> None:
             assert [v.n for v in versions] == [1, 2]
             assert versions[-1].title == case.title
             assert versions[-1].paragraphs, "a sensible result has a body"
+        elif case.outcome == "unchanged":
+            # decoded as declared despite the bad bytes: the same article, nothing to alert
+            assert fetch["error"] is None and article.last_error is None
+            assert [v.n for v in versions] == [1]
+            assert runtime.store.changes(article.id) == []
         else:
             # a clear message, recorded, and no bogus version or change
             assert re.search(case.message, fetch["error"] or "", re.I), fetch["error"]
@@ -278,3 +304,274 @@ def test_daemon_carries_on_beside_every_fault(faults: FaultServer, tmp_path: Pat
         checked = {s.name: s for s in runtime.store.source_states()}
         assert all(state.last_check_at is not None for state in checked.values()), checked
         assert threading.active_count() < 200
+
+
+# ------------------------------------------------------------------ whole-exchange deadline
+
+
+def test_dripped_headers_do_not_starve_live_sources(faults: FaultServer, tmp_path: Path) -> None:
+    """Four sources drip their headers beside four live ones, on four workers: every
+    dripped check ends at the fetch deadline, and the live ones still get their versions."""
+
+    def live_page(i: int, name: str) -> bytes:
+        return page(name).replace(b"/312345.html", f"/live-{i}-312345.html".encode())
+
+    sources = {f"drip{i}": faults.url(f"/drip-headers?source={i}") for i in range(4)}
+    for i in range(4):
+        faults.set_page(f"/live/{i}", live_page(i, "v1.html"))
+        sources[f"live{i}"] = faults.url(f"/live/{i}")
+    config = load_config(_config(tmp_path, sources, interval="1s"))
+    with build_runtime(config) as runtime:
+        engine = daemon_engine(runtime, settings=EngineSettings(tick_seconds=0.2, workers=4))
+        daemon = threading.Thread(target=engine.run)
+        started = time.monotonic()
+        daemon.start()
+        try:
+            served_v2: set[int] = set()
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline:
+                counts = []
+                for i in range(4):
+                    article = runtime.store.find_article(sources[f"live{i}"])
+                    versions = article.versions if article is not None else 0
+                    if versions >= 1 and i not in served_v2:
+                        faults.set_page(f"/live/{i}", live_page(i, "v2.html"))
+                        served_v2.add(i)
+                    counts.append(versions)
+                if all(n >= 2 for n in counts):
+                    break
+                time.sleep(0.1)
+        finally:
+            engine.stop()
+            daemon.join(timeout=30)
+        elapsed = time.monotonic() - started
+        for i in range(4):
+            article = runtime.store.find_article(sources[f"live{i}"])
+            assert article is not None and article.versions == 2, (i, article)
+        for i in range(4):
+            dripped = runtime.store.find_article(sources[f"drip{i}"])
+            assert dripped is not None and dripped.versions == 0
+            assert dripped.last_error and "timed out" in dripped.last_error
+        # dripped headers alone would hold a worker about 80 s each
+        assert elapsed < 40, f"took {elapsed:.1f}s"
+
+
+@pytest.mark.parametrize("path", ["/never-answers", "/late-answer", "/drip-headers"])
+def test_alert_delivery_ends_at_its_budget(faults: FaultServer, path: str) -> None:
+    """A receiver that hangs, answers after 30 s or drips its status line costs a delivery
+    its budget (2 s here), not longer."""
+    with Fetcher() as fetcher:
+        started = time.monotonic()
+        with pytest.raises(FetchTimeout, match="timed out"):
+            fetcher.post_json(faults.url(path), b'{"change": 1}', {}, TIMEOUT)
+        elapsed = time.monotonic() - started
+    assert elapsed < TIMEOUT + 3, f"took {elapsed:.1f}s"
+
+
+# ------------------------------------------------------------------ fetch scope (SSRF)
+
+
+def _feed(links: list[str]) -> bytes:
+    items = "".join(f"<item><title>item</title><link>{link}</link></item>" for link in links)
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>feed</title>'
+        f"{items}</channel></rss>"
+    ).encode()
+
+
+def _feed_config(directory: Path, feed_url: str, allow: list[str] | None = None) -> Path:
+    path = _config(directory, {})
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = lines[: lines.index("sources:")]
+    if allow is not None:
+        lines.append(f"  allow: [{', '.join(repr(a) for a in allow)}]")
+    lines += ["sources:", "  - name: feed", f"    url: {feed_url}", "    kind: feed"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _spellings(port: int) -> list[str]:
+    """One non-public address written every way a URL can write it."""
+    hosts = [
+        "127.0.0.1",
+        "localhost",  # a name that resolves there
+        "[::1]",
+        "0.0.0.0",
+        "2130706433",  # decimal
+        "0x7f000001",  # hex
+        "127.1",  # short form
+        "[::ffff:127.0.0.1]",  # IPv4-mapped IPv6
+        "10.0.0.1",  # private
+        "169.254.169.254",  # link-local (cloud metadata)
+    ]
+    return [f"http://{host}:{port}/secret-{i}" for i, host in enumerate(hosts)]
+
+
+@pytest.fixture
+def secret() -> Iterator[FaultServer]:
+    """Another server on 127.0.0.1 that no source names: pages must not reach it."""
+    with FaultServer() as server:
+        for i in range(10):
+            server.set_page(f"/secret-{i}", page("v1.html"))
+        yield server
+
+
+def test_feed_links_to_non_public_addresses_are_refused(
+    faults: FaultServer, secret: FaultServer, tmp_path: Path
+) -> None:
+    own = faults.url("/scope/article")
+    faults.set_page("/scope/article", page("v1.html"))
+    faults.set_page("/scope/feed.xml", _feed([own, *_spellings(secret.port)]), "application/xml")
+    config = load_config(_feed_config(tmp_path, faults.url("/scope/feed.xml")))
+    with build_runtime(config) as runtime:
+        assert runtime.discovery is not None
+        (found,) = runtime.discovery.run_all()
+        assert found.error is None and found.new == 11, found.line()
+        started = time.monotonic()
+        reports = {r.url: r for r in runtime.checker.run_pass(force=True)}
+        elapsed = time.monotonic() - started
+        assert reports[own].outcome == "first_version"
+        refused = [r for url, r in reports.items() if url != own]
+        assert len(refused) == 10
+        for report in refused:
+            assert report.outcome == "error", report.line()
+            article = runtime.store.find_article(report.url)
+            assert article is not None and article.versions == 0
+            assert article.last_error and "outside the fetch scope" in article.last_error
+    assert secret.requests_for() == []  # not one connection reached it
+    assert elapsed < TIMEOUT + 5, f"took {elapsed:.1f}s"
+
+
+def test_allow_list_lets_a_named_address_through(
+    faults: FaultServer, secret: FaultServer, tmp_path: Path
+) -> None:
+    link = f"http://127.0.0.1:{secret.port}/secret-0"
+    faults.set_page("/scope/allowed.xml", _feed([link]), "application/xml")
+    config = load_config(
+        _feed_config(tmp_path, faults.url("/scope/allowed.xml"), [f"127.0.0.1:{secret.port}"])
+    )
+    with build_runtime(config) as runtime:
+        assert runtime.discovery is not None
+        runtime.discovery.run_all()
+        (report,) = runtime.checker.run_pass(force=True)
+        assert report.outcome == "first_version", report.line()
+    assert [path for path, _ in secret.requests_for("/secret-0")] == ["/secret-0"]
+
+
+def test_redirects_are_held_to_the_scope_at_every_hop(
+    faults: FaultServer, secret: FaultServer, tmp_path: Path
+) -> None:
+    """A configured source redirects to its own server under another spelling (fine: same
+    address and port), then to another port (refused), and directly elsewhere (refused)."""
+    faults.set_redirect("/scope/hop", f"http://localhost:{faults.port}/scope/hop2")
+    faults.set_redirect("/scope/hop2", f"http://2130706433:{secret.port}/secret-1")
+    faults.set_redirect("/scope/moved", f"http://localhost:{faults.port}/scope/landing")
+    faults.set_page("/scope/landing", page("v1.html"))
+    sources = {"far": faults.url("/scope/hop"), "near": faults.url("/scope/moved")}
+    config = load_config(_config(tmp_path, sources))
+    with build_runtime(config) as runtime:
+        reports = {r.source: r for r in runtime.checker.run_pass(force=True)}
+        assert reports["near"].outcome == "first_version", reports["near"].line()
+        assert reports["far"].outcome == "error"
+        article = runtime.store.find_article(sources["far"])
+        assert article is not None and article.last_error
+        assert "outside the fetch scope" in article.last_error
+    assert secret.requests_for() == []
+
+
+# ------------------------------------------------------------------ credentials
+
+
+def test_credentials_in_a_redirect_are_never_sent_nor_stored(
+    faults: FaultServer, tmp_path: Path
+) -> None:
+    faults.set_redirect("/cred/start", f"http://reader:hunter2@127.0.0.1:{faults.port}/cred/page")
+    faults.set_page("/cred/page", page("v1.html"))
+    config = load_config(_config(tmp_path, {"site": faults.url("/cred/start")}))
+    with build_runtime(config) as runtime:
+        (report,) = runtime.checker.run_pass(force=True)
+        assert report.outcome == "first_version", report.line()
+    requests = faults.requests_for("/cred/page")
+    assert requests and all("authorization" not in headers for _, headers in requests)
+    dump = "\n".join(sqlite3.connect(config.database_path).iterdump())
+    assert "hunter2" not in dump and "reader:" not in dump
+
+
+def test_a_configured_password_is_sent_once_and_shown_redacted(
+    faults: FaultServer, tmp_path: Path
+) -> None:
+    """A source URL with a password: the first request carries it (the user configured it),
+    the redirect does not, and the database (sources, fetch log) never holds it."""
+    url = f"http://reader:hunter2@127.0.0.1:{faults.port}/cred/private"
+    faults.set_redirect("/cred/private", faults.url("/cred/private-page"))
+    faults.set_page("/cred/private-page", page("v1.html"))
+    config_path = _config(tmp_path, {"private": url})
+    config = load_config(config_path)
+    with build_runtime(config) as runtime:
+        (report,) = runtime.checker.run_pass(force=True)
+        assert report.outcome == "first_version", report.line()
+        (state,) = runtime.store.source_states()
+        assert "hunter2" not in state.url and "***" in state.url
+    out = CliRunner().invoke(main, ["sources", "--config", str(config_path)])
+    assert out.exit_code == 0, out.output
+    assert "reader:***@" in out.output and "hunter2" not in out.output
+    asked = [headers for path, headers in faults.requests_for() if path == "/cred/private"]
+    assert asked and asked[0].get("authorization", "").startswith("Basic ")
+    followed = faults.requests_for("/cred/private-page")
+    assert followed and all("authorization" not in headers for _, headers in followed)
+    dump = "\n".join(sqlite3.connect(config.database_path).iterdump())
+    assert "hunter2" not in dump
+
+
+def test_sitemaps_and_index_pages_are_held_to_the_scope(
+    faults: FaultServer, secret: FaultServer, tmp_path: Path
+) -> None:
+    """A sitemap index naming a child sitemap on another port, a url set listing articles
+    there, and an index page linking there (the default heuristic leaves such links out;
+    a user's ``select`` keeps them, and the fetch refuses them)."""
+    other = f"http://127.0.0.1:{secret.port}"
+    urlset = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{other}/secret-2</loc></url>"
+        f"<url><loc>{faults.url('/scope/in-sitemap')}</loc></url></urlset>"
+    ).encode()
+    index = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{other}/secret-3</loc></sitemap>"
+        f"<sitemap><loc>{faults.url('/scope/urls.xml')}</loc></sitemap></sitemapindex>"
+    ).encode()
+    section = (
+        f'<html><body><a href="{other}/world/2026/05/elsewhere-on-this-machine.html">x</a>'
+        '<a href="/world/2026/05/on-this-site.html">y</a></body></html>'
+    ).encode()
+    faults.set_page("/scope/sitemap.xml", index, "application/xml")
+    faults.set_page("/scope/urls.xml", urlset, "application/xml")
+    faults.set_page("/scope/section/", section)
+    for path in ("/scope/in-sitemap", "/world/2026/05/on-this-site.html"):
+        faults.set_page(path, page("v1.html").replace(b"/312345.html", path.encode()))
+    path = _config(tmp_path, {})
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = lines[: lines.index("sources:")]
+    lines += [
+        "sources:",
+        "  - {name: map, url: '" + faults.url("/scope/sitemap.xml") + "', kind: sitemap}",
+        "  - {name: section, url: '" + faults.url("/scope/section/") + "', kind: index}",
+        "  - {name: chosen, url: '" + faults.url("/scope/section/") + "', kind: index,",
+        "     select: a}",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = load_config(path)
+    with build_runtime(config) as runtime:
+        assert runtime.discovery is not None
+        found = {r.source: r for r in runtime.discovery.run_all()}
+        assert found["map"].listed == 2 and found["section"].listed == 1, found
+        assert found["chosen"].listed == 2, found["chosen"].line()
+        reports = {r.url: r for r in runtime.checker.run_pass(force=True)}
+        outcomes = {url.rsplit("/", 1)[-1]: r.outcome for url, r in reports.items()}
+        assert outcomes == {
+            "secret-2": "error",
+            "in-sitemap": "first_version",
+            "elsewhere-on-this-machine.html": "error",
+            "on-this-site.html": "first_version",
+        }, outcomes
+    assert secret.requests_for() == []

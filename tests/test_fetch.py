@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import socket
 import threading
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,16 +18,22 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from newswatch.charset import decode_html
+from newswatch.config import parse_config
 from newswatch.errors import (
+    ConfigError,
     FetchError,
     FetchTimeout,
     HTTPStatusError,
     NetworkError,
     NotHTMLError,
+    OutOfScope,
     TooLargeError,
     TooManyRedirects,
 )
-from newswatch.fetch import DEFAULT_USER_AGENT, Fetcher, FetchSettings
+from newswatch.fetch import DEFAULT_USER_AGENT, Fetcher, FetchScope, FetchSettings
+from newswatch.fetch.network import GuardedTransport
+from newswatch.fetch.scope import IPAddress, parse_entry, source_entry
 from newswatch.models import Redirect
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alhurra-1817"
@@ -421,6 +429,42 @@ def test_cp1256_without_any_declaration(httpserver: HTTPServer, fetcher: Fetcher
     assert TITLE_AR in result.text
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "codec", "text"),
+    [
+        # declared UTF-8 with two stray bytes: still UTF-8, the bad bytes replaced
+        (
+            "<p>L'été est là, déjà.</p>".encode() + b"\xff\xfe",
+            "text/html; charset=utf-8",
+            "utf-8",
+            "<p>L'été est là, déjà.</p>\ufffd\ufffd",
+        ),
+        # a truncated character in a <meta charset="utf-8"> page
+        (
+            '<meta charset="utf-8"><p>été, été</p>'.encode() + b"<p>\xc3</p>",
+            "text/html",
+            "utf-8",
+            '<meta charset="utf-8"><p>été, été</p><p>\ufffd</p>',
+        ),
+        # a windows-1256 page labelled UTF-8 is still read as windows-1256
+        (CP1256, "text/html; charset=utf-8", "cp1256", CP1256.decode("cp1256")),
+        # a UTF-8 page labelled windows-1252 that it cannot decode (0x81): UTF-8, as before
+        ("<p>ā été</p>".encode(), "text/html; charset=windows-1252", "utf-8", "<p>ā été</p>"),
+    ],
+    ids=["few-bad-bytes", "truncated-char", "cp1256-labelled-utf8", "utf8-labelled-1252"],
+)
+def test_declared_charset_survives_a_few_bad_bytes(
+    body: bytes, content_type: str, codec: str, text: str
+) -> None:
+    assert decode_html(body, content_type) == (text, codec)
+
+
+def test_a_page_with_no_text_beyond_ascii_to_vouch_for_utf8_is_detected() -> None:
+    # curly quotes of windows-1252 in a page that says UTF-8: detection, not U+FFFD
+    text, codec = decode_html(b"<p>a \x93quoted\x94 word</p>", "text/html; charset=utf-8")
+    assert codec != "utf-8" and "\ufffd" not in text
+
+
 FEED = b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel></channel></rss>'
 
 
@@ -519,3 +563,128 @@ def test_post_json_failures(fetcher: Fetcher) -> None:
         fetcher.post_json(f"http://127.0.0.1:{port}/hook", b"{}", {}, 5.0)
     with pytest.raises(FetchError):
         fetcher.post_json("mailto:someone@example.org", b"{}", {}, 5.0)
+
+
+# --------------------------------------------------------------------------- fetch scope
+
+
+def _resolver(table: dict[str, list[str]]) -> Callable[[str, int], list[IPAddress]]:
+    """A name table standing in for DNS (the names are the test's, not the internet's)."""
+    return lambda name, port: [ipaddress.ip_address(a) for a in table.get(name, [])]
+
+
+SCOPE = FetchScope(
+    [
+        source_entry("http://127.0.0.1:8080/feed.xml"),
+        source_entry("http://intranet.test/news/"),
+        parse_entry("10.1.0.0/16"),
+        parse_entry("[::1]:9000"),
+    ],
+    resolver=_resolver({"intranet.test": ["192.168.5.5"]}),
+)
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "address", "permitted"),
+    [
+        ("news.example", 443, "93.184.216.34", True),  # public: always
+        ("127.0.0.1", 8080, "127.0.0.1", True),  # a configured source's host and port
+        ("localhost", 8080, "127.0.0.1", True),  # another spelling of the same place
+        ("2130706433", 8080, "127.0.0.1", True),
+        ("127.0.0.1", 8081, "127.0.0.1", False),  # same host, another port
+        ("2130706433", 6379, "127.0.0.1", False),
+        ("0x7f000001", 22, "127.0.0.1", False),
+        ("127.1", 80, "127.0.0.1", False),
+        ("0.0.0.0", 8080, "0.0.0.0", False),  # unspecified (reaches this machine)
+        ("::1", 8080, "::1", False),
+        ("::1", 9000, "::1", True),  # allow-listed
+        ("::ffff:127.0.0.1", 8080, "::ffff:127.0.0.1", True),  # mapped: judged as IPv4
+        ("::ffff:127.0.0.1", 25, "::ffff:127.0.0.1", False),
+        ("intranet.test", 80, "192.168.5.5", True),  # configured name, resolved
+        ("other.test", 80, "192.168.5.5", True),  # an alias of it, same port
+        ("other.test", 8443, "192.168.5.5", False),
+        ("evil.test", 80, "169.254.169.254", False),  # link-local (cloud metadata)
+        ("db.test", 5432, "10.1.2.3", True),  # inside an allowed block, any port
+        ("db.test", 5432, "10.2.0.1", False),
+        ("shared.test", 80, "100.64.0.1", False),  # shared address space
+        ("fe80::1", 80, "fe80::1", False),
+        ("fc00::1", 80, "fc00::1", False),
+        ("224.0.0.1", 80, "224.0.0.1", False),  # multicast
+    ],
+)
+def test_scope_permits(host: str, port: int, address: str, permitted: bool) -> None:
+    assert SCOPE.permits(host, port, ipaddress.ip_address(address)) is permitted
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("127.0.0.1:8080", "127.0.0.1:8080"),
+        ("intranet.test", "intranet.test"),
+        ("Intranet.Test.:81", "intranet.test:81"),
+        ("10.0.0.0/8", "10.0.0.0/8"),
+        ("[::1]:9000", "[::1]:9000"),
+        ("::1", "::1"),
+    ],
+)
+def test_allow_entries(text: str, shown: str) -> None:
+    assert str(parse_entry(text)) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("http://intranet.test/", "not a URL"),
+        ("host:99999", "port 1-65535"),
+        ("host:0", "port 1-65535"),
+        ("10.0.0.0/99", "address block"),
+        ("user@host", "host or host:port"),
+        ("", "empty"),
+    ],
+)
+def test_bad_allow_entries_are_refused_with_a_reason(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_entry(text)
+    with pytest.raises(ConfigError, match=rf"fetch\.allow: .*{problem}"):
+        parse_config(
+            f"sources:\n  - name: s\n    url: https://e.org/\nfetch:\n  allow: ['{text}']\n"
+        )
+
+
+def test_fetch_allow_must_be_a_short_list() -> None:
+    with pytest.raises(ConfigError, match=r"fetch\.allow: expected a list"):
+        parse_config("sources:\n  - name: s\n    url: https://e.org/\nfetch:\n  allow: e.org\n")
+    many = ", ".join(f"'h{i}.test'" for i in range(101))
+    with pytest.raises(ConfigError, match="at most 100"):
+        parse_config(f"sources:\n  - name: s\n    url: https://e.org/\nfetch:\n  allow: [{many}]\n")
+
+
+def test_a_fetcher_with_a_scope_refuses_before_connecting(httpserver: HTTPServer) -> None:
+    html(httpserver, "/a")
+    url = httpserver.url_for("/a")
+    refused = r"outside the fetch scope: localhost:\d+ is .*127\.0\.0\.1"
+    with Fetcher(scope=FetchScope()) as fetcher, pytest.raises(OutOfScope, match=refused):
+        fetcher.fetch(url)  # nothing trusted
+    assert httpserver.log == []
+    with Fetcher(scope=FetchScope.configured([url])) as fetcher:
+        assert fetcher.fetch(url).status == 200
+
+
+def test_a_resolver_that_hangs_ends_at_the_deadline() -> None:
+    """Name resolution is part of the exchange: a resolver stuck on a dead DNS server
+    (standing in for getaddrinfo, which has no timeout) costs the fetch its deadline."""
+    release = threading.Event()
+
+    def stuck(host: str, port: int) -> list[IPAddress]:
+        release.wait(30)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    settings = FetchSettings(timeout=1.0)
+    try:
+        with Fetcher(settings, transport=GuardedTransport(resolver=stuck)) as fetcher:
+            started = time.monotonic()
+            with pytest.raises(FetchTimeout, match=r"resolving dns-is-down\.test"):
+                fetcher.fetch("http://dns-is-down.test/a")
+            assert time.monotonic() - started < 1.0 + 3
+    finally:
+        release.set()

@@ -8,6 +8,7 @@ server database has (concurrent hosts, its own types and text search, its URL).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -16,9 +17,9 @@ import psycopg
 import pytest
 
 from newswatch.errors import StoreError
-from newswatch.models import Article
-from newswatch.normalize import content_hash
-from newswatch.store import CheckResult, DueArticle, FetchRecord, SourceSpec
+from newswatch.judge.plan import CheckPolicy, Extracted, Planned, asks, plan
+from newswatch.models import Article, FetchResult
+from newswatch.store import Applied, DueArticle, SourceSpec
 from newswatch.store.postgres import PostgresStore, open_postgres
 from newswatch.store.postgres.connection import shown_url
 from newswatch.store.postgres.schema import LATEST_VERSION
@@ -48,16 +49,17 @@ def feed(store: PostgresStore, n: int) -> list[str]:
     return urls
 
 
-def result(due: DueArticle, at: datetime, title: str, paragraphs: list[str]) -> CheckResult:
+def record(
+    store: PostgresStore, due: DueArticle, at: datetime, title: str, paragraphs: list[str]
+) -> tuple[Planned, Applied]:
+    """One check of a page with this text: the store's state read, the planner, the apply."""
     art = Article(url=due.url, title=title, paragraphs=paragraphs, language="ar")
-    return CheckResult(
-        due=due,
-        fetch=FetchRecord(url=due.url, started_at=at, outcome="new_version", status=200),
-        checked_at=at,
-        next_check_at=at + timedelta(minutes=10),
-        article=art,
-        content_hash=content_hash(title, paragraphs),
-    )
+    page = FetchResult(due.url, due.url, 200, {}, b"x", None, None, None, None, [], 1.0, at)
+    got = Extracted(at, page, art)
+    content, canonical = asks(got)
+    state = store.check_state(due, content_hash=content, canonical_url=canonical, now=at)
+    made = plan(state, got, due, CheckPolicy(), at)
+    return made, store.apply(made.write)
 
 
 # ------------------------------------------------------------------ schema
@@ -153,10 +155,10 @@ def test_a_late_result_of_an_expired_lease_is_refused(store: PostgresStore, pg_u
     other = writable(pg_url)  # a second host re-claims once the lease expired
     (fresh,) = other.claim_due(T0 + timedelta(seconds=31), 1, 30)
     assert fresh.lease_token == late.lease_token + 1
-    stale = store.record_check(result(late, T0 + timedelta(seconds=40), "old", ["late"]))
+    _, stale = record(store, late, T0 + timedelta(seconds=40), "old", ["late"])
     assert stale.lease_lost and store.versions(late.article_id) == []
-    done = other.record_check(result(fresh, T0 + timedelta(seconds=41), "new", ["fresh"]))
-    assert (done.version_n, done.lease_lost) == (1, False)
+    made, done = record(other, fresh, T0 + timedelta(seconds=41), "new", ["fresh"])
+    assert (made.version_n, done.lease_lost) == (1, False)
     other.close()
     (version,) = store.versions(fresh.article_id)
     assert version.paragraphs == ["fresh"] and version.first_seen_at == T0 + timedelta(seconds=41)
@@ -191,8 +193,8 @@ def test_search_folds_arabic_and_keeps_phrases(store: PostgresStore) -> None:
     feed(store, 2)
     first, second = store.claim_due(T0, 2, 60)
     body = ["يلتقي عشرات من وزراء الدفاع والخارجية", "الأربعاء والخميس قرب واشنطن"]
-    store.record_check(result(first, T0, "وزراء دفاع التحالف", body))
-    store.record_check(result(second, T0, "خبر آخر", ["لا شيء هنا عن داعش"]))
+    record(store, first, T0, "وزراء دفاع التحالف", body)
+    record(store, second, T0, "خبر آخر", ["لا شيء هنا عن داعش"])
     assert [h.url for h in store.search("الخميس")] == []  # a whole word, not a prefix
     assert [h.url for h in store.search('"الأربعاء والخميس قرب"')] == [first.url]
     assert store.search('"واشنطن قرب والخميس"') == []  # the words, not in that order
@@ -209,3 +211,44 @@ def test_restart_of_the_server_is_survived(store: PostgresStore, pg_cluster: PgC
     feed(store, 2)
     pg_cluster.restart()  # every pooled connection is cut
     assert len(store.claim_due(T0, 10, 60)) == 2
+
+
+def test_recording_beside_a_sync_of_every_source_never_deadlocks(
+    store: PostgresStore, pg_url: str
+) -> None:
+    """Another host starting (it syncs every source) while checks are being recorded: the
+    two take the source and article rows in one order, so neither is a deadlock victim."""
+    specs = [
+        SourceSpec(f"s{i}", f"https://s{i}.example/a", "article", 60, "UTC") for i in range(30)
+    ]
+    store.sync_sources(specs, T0)
+    other = writable(pg_url)
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def host_starting() -> None:
+        try:
+            while not stop.is_set():
+                other.sync_sources(specs, T0)
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    syncing = threading.Thread(target=host_starting)
+    syncing.start()
+    try:
+        deadline = time.monotonic() + 60
+        for round_ in range(1, 4):
+            at = T0 + timedelta(minutes=2 * round_)
+            pending = {a.id for a in store.articles()}
+            while pending and time.monotonic() < deadline:
+                # rows the sync holds are skipped (SKIP LOCKED), taken in a later claim
+                for due in store.claim_due(at, 30, 60, force=True):
+                    _, done = record(store, due, at, "t", [f"p {round_}"])
+                    assert not done.lease_lost
+                    pending.discard(due.article_id)
+    finally:
+        stop.set()
+        syncing.join(60)
+        other.close()
+    assert failures == []
+    assert [len(store.versions(a.id)) for a in store.articles()] == [3] * len(specs)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newswatch.diff import compare
+from newswatch.judge.diff import compare
 from newswatch.models import Change, Stamp
 from newswatch.render import FSI, PDI, RLI, BidiMode, render_change
 

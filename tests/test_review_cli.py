@@ -41,7 +41,8 @@ def test_history_filters(config: Path) -> None:
     assert [c["to"] for c in changes_json(config, "--kind", "stamped", "--kind", "added")] == [2]
     assert [c["to"] for c in changes_json(config, "--severity", "minor")] == [3]
     assert [c["to"] for c in changes_json(config, "--source", "alhurra")] == [3, 2]
-    assert changes_json(config, "--source", "elsewhere") == []
+    unknown = cli(config, "history", "--json", "--source", "elsewhere")
+    assert unknown.exit_code == 2 and "no source named 'elsewhere'" in unknown.stderr
     assert [c["to"] for c in changes_json(config, "--since", "1h")] == [3, 2]
     assert changes_json(config, "--until", "2016-07-20") == []
     bad = CliRunner().invoke(main, ["--config", str(config), "history", "--since", "soon"])
@@ -135,6 +136,9 @@ def test_removed_means_the_article_and_paragraphs_removed_the_text(
     cfg = str(config)
     site.status = 404
     assert typed("check", "--config", cfg).exit_code == 0
+    gone = typed("history", site.url, "--json", "--config", cfg)
+    assert json.loads(gone.output)["state"] == "removed"
+    assert "state: removed since" in typed("history", site.url, "--config", cfg).output
     site.status = 200
     assert typed("check", "--config", cfg).exit_code == 0
 
@@ -144,6 +148,8 @@ def test_removed_means_the_article_and_paragraphs_removed_the_text(
         assert result.exit_code == 0, result.output
         return [(c["from"], c["to"]) for c in json.loads(result.output)["changes"]]
 
+    back = typed("history", site.url, "--json", "--config", cfg)
+    assert json.loads(back.output)["state"] == "active"
     assert kinds("removed") == [(3, 3)]
     assert kinds("restored") == [(3, 3)]
     assert kinds("paragraphs-removed") == []  # the fixture's edits never cut a paragraph

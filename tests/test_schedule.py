@@ -18,6 +18,7 @@ from newswatch.check import Checker
 from newswatch.config import parse_config
 from newswatch.errors import ConfigError
 from newswatch.fetch import Fetcher
+from newswatch.judge.signals import publisher_signals
 from newswatch.politeness import Politeness, PolitenessSettings
 from newswatch.schedule import (
     ArticleTiming,
@@ -26,10 +27,18 @@ from newswatch.schedule import (
     next_check,
     signal_wakes,
 )
-from newswatch.store import SourceSpec, open_store
+from newswatch.store import SourceSpec, Store, open_store
 from tests.conftest import PageServer, write_config
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+
+
+def publisher_date(store: Store, url: str, updated: datetime, now: datetime) -> int:
+    """A feed of source "city" dating ``url``: the pure rule, then the store writes it."""
+    updates = [(url, updated)]
+    return store.apply_signals("city", publisher_signals(store.followed([url]), updates, now), now)
+
+
 MIN = 60.0
 
 
@@ -224,10 +233,10 @@ def test_checks_get_rarer_while_quiet_sooner_after_a_change_then_retire(
         # a publisher signal (feed updated / sitemap lastmod) newer than our last check wakes it
         assert record.last_checked_at is not None
         stale = record.last_checked_at - timedelta(hours=1)
-        assert store.note_publisher_updates("city", [(url, stale)], clock.now) == 0
+        assert publisher_date(store, url, stale, clock.now) == 0
         assert store.claim_due(clock.now, 10, 60) == []
         fresh = clock.now - timedelta(minutes=5)
-        assert store.note_publisher_updates("city", [(url, fresh)], clock.now) == 1
+        assert publisher_date(store, url, fresh, clock.now) == 1
         woken = store.claim_due(clock.now, 10, 60)
         assert [d.url for d in woken] == [url] and woken[0].unchanged_checks == 0
     finally:

@@ -60,3 +60,95 @@ def test_serve_command_shows_changes_and_stops_on_sigterm(tmp_path: Path, site: 
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0
+
+
+def built(tmp_path: Path, site: PageServer) -> Path:
+    config = write_config(tmp_path, site.url)
+    assert CliRunner().invoke(main, ["check", "--config", str(config)]).exit_code == 0
+    return config
+
+
+def test_serve_on_a_busy_port_fails_clearly_before_saying_it_serves(
+    tmp_path: Path, site: PageServer
+) -> None:
+    config = built(tmp_path, site)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "newswatch",
+                "serve",
+                "--port",
+                str(port),
+                "--config",
+                str(config),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in done.stderr
+    assert "serving" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_token_from_a_file_stays_out_of_ps_and_the_access_log(
+    tmp_path: Path, site: PageServer
+) -> None:
+    config = built(tmp_path, site)
+    secret = "file-kept-token-123"
+    token_file = tmp_path / "token"
+    token_file.write_text(secret + "\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "newswatch", "serve", "--port", "0"),
+            *("--token-file", str(token_file), "--config", str(config)),
+        ],
+        stdout=subprocess.PIPE,  # uvicorn's access log
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        announced = proc.stderr.readline()  # blocks until the port is bound (or it failed)
+        assert "read-only on http://127.0.0.1:" in announced and "token required" in announced
+        base = announced.split(" on ", 1)[1].split("/ ", 1)[0]
+        assert secret not in Path(f"/proc/{proc.pid}/cmdline").read_text(errors="replace")
+        assert httpx.get(base + "/").status_code == 401
+        assert httpx.get(base + "/", headers={"X-Newswatch-Token": secret}).status_code == 200
+        feed = httpx.get(base + f"/feed.atom?token={secret}")
+        assert feed.status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        access, rest = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "/feed.atom?token=[redacted]" in access, access
+    assert secret not in access + rest
+
+
+def test_token_from_the_environment(tmp_path: Path, site: PageServer) -> None:
+    config = built(tmp_path, site)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newswatch", "serve", "--port", "0", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "NEWSWATCH_TOKEN": "env-kept-token-456"},
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        announced = proc.stderr.readline()
+        base = announced.split(" on ", 1)[1].split("/ ", 1)[0]
+        assert httpx.get(base + "/").status_code == 401
+        good = httpx.get(base + "/", headers={"Authorization": "Bearer env-kept-token-456"})
+        assert good.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)

@@ -98,13 +98,13 @@ _WRITER = textwrap.dedent(
     """
     import os, signal, sys
     from datetime import UTC, datetime, timedelta
-    from newswatch.models import Article, Change
-    from newswatch.normalize import content_hash
-    from newswatch.store import CheckResult, FetchRecord, SourceSpec, open_store
+    from newswatch.judge.plan import CheckPolicy, Extracted, asks, plan
+    from newswatch.models import Article, FetchResult
+    from newswatch.store import SourceSpec, open_store
 
     store = open_store(sys.argv[1])
     # "STATEMENT@I#K": SIGKILL ourselves just before the K-th statement of iteration I that
-    # contains STATEMENT runs, which lands inside record_check's transaction for sure
+    # contains STATEMENT runs, which lands inside the transaction applying the plan for sure
     trigger, _, where = sys.argv[2].partition("@")
     at_iteration, _, nth = where.partition("#")
     i = seen = 0
@@ -119,6 +119,7 @@ _WRITER = textwrap.dedent(
     store.connection.conn.set_trace_callback(trace)
     url = "https://crash.example/a"
     store.sync_sources([SourceSpec("crash", url, "article", 60, "UTC")], datetime.now(UTC))
+    policy = CheckPolicy(channels=("log", "webhook"))
     while True:
         i += 1
         now = datetime.now(UTC)
@@ -129,30 +130,24 @@ _WRITER = textwrap.dedent(
         else:
             title, paras = "t " + os.urandom(4).hex(), ["p " + os.urandom(8).hex()] * (i % 5 + 1)
         art = Article(url=url, title=title, paragraphs=paras)
-        change = Change(True, "", title, 1, 0, 0, None, True, "minor", None, [], [], [])
-        store.record_check(CheckResult(
-            due=due,
-            fetch=FetchRecord(url=url, started_at=now, outcome="new_version", status=200),
-            checked_at=now,
-            next_check_at=now + timedelta(seconds=60),
-            article=art,
-            content_hash=content_hash(title, paras),
-            change=change if latest is not None else None,
-            channels=("log", "webhook"),
-        ))
+        page = FetchResult(url, url, 200, {}, b"x", None, None, None, None, [], 1.0, now)
+        got = Extracted(now, page, art)
+        content, canonical = asks(got)
+        state = store.check_state(due, content_hash=content, canonical_url=canonical, now=now)
+        store.apply(plan(state, got, due, policy, now).write)
         print(i, flush=True)
     """
 )
 
 # (kill trigger, lines to read first): an external SIGKILL at whatever point the loop has
-# reached, or a self-inflicted one just before a given statement of record_check
+# reached, or a self-inflicted one just before a given statement of applying the plan
 _ROUNDS = (
     ("", 7),
     ('INSERT INTO "changes"@5', 4),
     ("", 23),
     ("INSERT OR IGNORE INTO deliveries@4", 3),
     ('INSERT INTO "versions"@2', 1),
-    ("COMMIT@8#2", 7),  # claim_due commits first, then record_check
+    ("COMMIT@8#3", 7),  # claim_due commits first, then the state read, then the plan
     ("UPDATE articles SET last_checked_at@6", 5),
     ("", 15),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newswatch.urls import canonicalize, is_section_url
+from newswatch.urls import canonicalize, is_section_url, redact_credentials, split_credentials
 
 CASES = [
     # scheme, host, default ports
@@ -92,3 +92,33 @@ SECTIONS = [
 @pytest.mark.parametrize(("article", "final", "want"), SECTIONS)
 def test_is_section_url(article: str, final: str, want: bool) -> None:
     assert is_section_url(article, final) is want
+
+
+@pytest.mark.parametrize(
+    ("url", "bare", "user", "password", "redacted"),
+    [
+        ("https://e.org/a", "https://e.org/a", None, None, "https://e.org/a"),
+        (
+            "http://reader:hunter2@e.org:8080/feed?x=1",
+            "http://e.org:8080/feed?x=1",
+            "reader",
+            "hunter2",
+            "http://reader:***@e.org:8080/feed?x=1",
+        ),
+        (
+            "http://us%40er:p%3Aw@e.org/",
+            "http://e.org/",
+            "us@er",
+            "p:w",
+            "http://us%40er:***@e.org/",
+        ),
+        ("http://token@e.org/", "http://e.org/", "token", None, "http://***@e.org/"),
+        ("http://a:b@[::1]:9/", "http://[::1]:9/", "a", "b", "http://a:***@[::1]:9/"),
+    ],
+)
+def test_credentials_split_and_redacted(
+    url: str, bare: str, user: str | None, password: str | None, redacted: str
+) -> None:
+    assert split_credentials(url) == (bare, user, password)
+    assert redact_credentials(url) == redacted
+    assert redact_credentials(redacted) == redacted  # redacting twice changes nothing

@@ -94,21 +94,23 @@ def test_filters_and_links(client: TestClient, site: PageServer) -> None:
 
 def test_keyset_pages(tmp_path: Path, site: PageServer) -> None:
     config = build_alhurra(tmp_path, site)
-    check_sequence(config, site, ("v2.html", "v3.html", "v2.html", "v3.html"))  # 6 changes
+    # 6 changes: two edits, then four reverts between v2 and v3 (no new version numbers)
+    check_sequence(config, site, ("v2.html", "v3.html", "v2.html", "v3.html"))
     store = open_store(tmp_path / "watch.db", readonly=True)
     first = store.change_page(ChangeFilter(), limit=4)
-    assert [c.to_n for c in first.changes] == [7, 6, 5, 4] and first.newer is None
+    assert [c.to_n for c in first.changes] == [3, 2, 3, 2] and first.newer is None
+    assert {c.kind for c in first.changes} == {"revert"}
     assert first.older is not None
     second = store.change_page(ChangeFilter(), before=first.older, limit=4)
-    assert [c.to_n for c in second.changes] == [3, 2] and second.older is None
-    assert second.newer is not None
+    assert [(c.from_n, c.to_n) for c in second.changes] == [(2, 3), (1, 2)]
+    assert second.older is None and second.newer is not None
     back = store.change_page(ChangeFilter(), after=second.newer, limit=4)
-    assert [c.to_n for c in back.changes] == [7, 6, 5, 4]
+    assert [c.id for c in back.changes] == [c.id for c in first.changes]
     silent = store.change_page(ChangeFilter(kinds=("silent",)), limit=1)
-    assert [c.to_n for c in silent.changes] == [7] and silent.older is not None
+    assert [c.id for c in silent.changes] == [first.changes[0].id] and silent.older is not None
 
     client = TestClient(create_app(store, page_size=4))
-    page1 = client.get("/?kind=silent")  # five silent edits: v2->v3 ... v6->v7
+    page1 = client.get("/?kind=silent")  # five silent edits: v2->v3, then the reverts
     assert page1.text.count('<tr class="change">') == 4
     assert 'href="/?kind=silent&amp;before=' in page1.text
     many = client.get("/")
@@ -201,7 +203,7 @@ def test_view_never_writes(alhurra: Path) -> None:
     client = TestClient(create_app(store))
     for url in ("/", "/articles/1", "/articles/1/diff", "/search?q=x", "/feed.atom"):
         assert client.get(url).status_code == 200
-    assert not hasattr(store, "sync_sources") and not hasattr(store, "record_check")
+    assert not hasattr(store, "sync_sources") and not hasattr(store, "apply")
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         store.connection.conn.execute("DELETE FROM versions")  # type: ignore[attr-defined]
     store.close()

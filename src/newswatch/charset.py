@@ -4,6 +4,15 @@ Arabic news sites still serve windows-1256 and Russian ones windows-1251, someti
 wrong or missing header. The order follows the HTML standard's encoding sniffing: a byte
 order mark wins, then the transport's ``charset=``, then a declaration in the first bytes,
 then strict UTF-8, then statistical detection (charset-normalizer), then windows-1252.
+
+A UTF-8 declaration is believed despite a few bytes it cannot decode (a stray byte pasted
+from elsewhere, a truncated character): those become U+FFFD and the rest of the page keeps
+its text, rather than the whole page being read in another codec and turned into mojibake
+(a bogus change of every paragraph). It is overruled only when its errors are not few
+against the characters beyond ASCII it does decode (:func:`mostly_utf8`): text in another
+encoding forms valid multi-byte UTF-8 sequences only by accident (under one per two errors
+even for EUC-KR, none for windows-1256). Other declared codecs get no such leniency: a
+UTF-8 page labelled windows-1252 fails on only a few bytes, and strict UTF-8 is right.
 """
 
 from __future__ import annotations
@@ -33,6 +42,8 @@ _ALIASES = {
     "x-user-defined": "windows-1252",
 }
 SNIFF_BYTES = 4096
+# declared UTF-8 stands when it decodes at least this many non-ASCII characters per error
+_GOOD_PER_ERROR = 2
 
 
 def _codec(label: str | None) -> str | None:
@@ -76,6 +87,10 @@ def decode_html(content: bytes, content_type: str | None = None) -> tuple[str, s
             try:
                 return content.decode(declared), declared
             except UnicodeDecodeError:
+                if declared == "utf-8":
+                    text = content.decode(declared, errors="replace")
+                    if mostly_utf8(content, text):
+                        return text, declared
                 # a declaration that lies: keep going rather than replace half the page
                 continue
     try:
@@ -87,3 +102,15 @@ def decode_html(content: bytes, content_type: str | None = None) -> tuple[str, s
         name = _codec(best.encoding) or "windows-1252"
         return content.decode(name, errors="replace"), name
     return content.decode("windows-1252", errors="replace"), "windows-1252"
+
+
+def mostly_utf8(content: bytes, text: str) -> bool:
+    """Whether ``text`` (``content`` decoded as UTF-8, errors replaced) is UTF-8 but for a
+    few bad bytes: its non-ASCII characters outnumber the errors ``_GOOD_PER_ERROR`` to
+    one. A page with no non-ASCII text to vouch for UTF-8 fails: its odd bytes are better
+    explained by detection (a windows-1252 page with curly quotes)."""
+    replaced = text.count("\ufffd") - content.count(b"\xef\xbf\xbd")  # minus real U+FFFD
+    if replaced <= 0:
+        return True
+    beyond_ascii = len(text) - len(text.encode("ascii", "ignore")) - replaced
+    return beyond_ascii >= _GOOD_PER_ERROR * replaced

@@ -266,7 +266,11 @@ def run_demo(*, seconds: float, step: float, directory: Path | None) -> None:
             daemon.join(timeout=30)
             site.stop()
         changes = runtime.store.changes(limit=100)
-    click.echo(f"\nCaught {len(changes)} change(s). Explore them:")
+        confirmed = runtime.checker.confirmer.extra_requests
+    click.echo(
+        f"\nCaught {len(changes)} change(s); {confirmed} small change(s) were fetched once"
+        " more to confirm them. Explore them:"
+    )
     nw, cfg = runnable_command(), f"--config {shlex.quote(str(config_path))}"
     click.echo(f"  {nw} history {cfg}")
     for url in site.urls().values():

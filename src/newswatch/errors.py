@@ -91,6 +91,13 @@ class RobotsDisallowed(FetchError):
     kind = "robots"
 
 
+class OutOfScope(FetchError):
+    """A page or redirect pointed at a non-public address no configured source or
+    ``fetch.allow`` entry trusts; nothing was connected to."""
+
+    kind = "scope"
+
+
 class HostBackoff(FetchError):
     """The host asked us to wait (Retry-After, or repeated 429/503): not fetched now."""
 

@@ -56,6 +56,9 @@ CHANGE_FIELDS = (
     "where",
     "new_updated_stamp",
     "correction",
+    "paragraphs_moved",
+    "back_to",
+    "headline_variants",
     "summary",
     "words_added",
     "words_removed",
@@ -94,7 +97,9 @@ def change_row(c: StoredChange) -> dict[str, Any]:
         "from": c.from_n,
         "to": c.to_n,
         "at": iso(c.at),
-        "kind": c.kind,  # edit, removed or restored: a removal is "v1→v1" with this reason
+        # edit, correction, revert, headline_test, removed or restored (a removal is
+        # "v1→v1" with its reason; a revert "v3→v1", back to a version already held)
+        "kind": c.kind,
         "reason": c.record.get("reason"),
         "severity": c.severity,
         "silent": c.silent,
@@ -105,6 +110,9 @@ def change_row(c: StoredChange) -> dict[str, Any]:
         "where": c.record.get("where"),
         "new_updated_stamp": iso(c.new_updated_stamp),
         "correction": c.record.get("correction"),
+        "paragraphs_moved": c.record.get("paragraphs_moved", 0),
+        "back_to": c.record.get("back_to"),
+        "headline_variants": (c.record.get("headline_test") or {}).get("variants"),
         "summary": c.summary,
         "words_added": list(words.get("added", [])),
         "words_removed": list(words.get("removed", [])),

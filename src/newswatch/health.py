@@ -1,7 +1,11 @@
 """Is newswatch healthy? One pure verdict shared by ``newswatch health`` and ``/health``.
 
-Healthy means the database answers and no due check has waited longer than ``max_lag``:
-a daemon that died, hangs or cannot keep up shows up as a growing lag, whatever the cause.
+Healthy means the database answers, no due check has waited longer than ``max_lag``, and
+something was checked recently: a daemon that died, hangs or cannot keep up shows up as a
+growing lag, whatever the cause. The lag alone can be fooled: a clock that once ran ahead
+pushed due times into the future, and then nothing looks overdue while nothing is checked.
+So the last check must also be no older than ``max_quiet`` (the longest re-check interval
+plus the lag allowed), and not in the future (a check recorded by a wrong clock).
 Failing sources do not make the service unhealthy (a dead news site is not our outage);
 they are reported so an operator sees them.
 """
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from newswatch.clock import CLOCK_SKEW_SECONDS
 from newswatch.models import iso
 from newswatch.store import StoreStats
 
@@ -49,12 +54,35 @@ class Health:
         )
 
 
-def judge(stats: StoreStats, max_lag_seconds: float = DEFAULT_MAX_LAG_SECONDS) -> Health:
+def judge(
+    stats: StoreStats,
+    max_lag_seconds: float = DEFAULT_MAX_LAG_SECONDS,
+    *,
+    now: datetime | None = None,
+    max_quiet_seconds: float | None = None,
+) -> Health:
+    """The verdict on ``stats`` read at ``now``; ``max_quiet_seconds`` (None: not judged)
+    is how long the whole watch may go without one check."""
     lag = stats.check_lag_seconds
+    healthy, reason = True, f"check lag {lag:.0f}s"
+    last = stats.last_check_at
+    quiet = (now - last).total_seconds() if now is not None and last is not None else None
     if lag > max_lag_seconds:
         healthy, reason = False, f"checks overdue by {lag:.0f}s (limit {max_lag_seconds:.0f}s)"
-    else:
-        healthy, reason = True, f"check lag {lag:.0f}s"
+    elif quiet is not None and quiet < -CLOCK_SKEW_SECONDS:
+        healthy = False
+        reason = (
+            f"the last check is recorded {-quiet:.0f}s in the future: a clock ran ahead"
+            " (those articles are checked again on the next pass)"
+        )
+    elif (
+        quiet is not None
+        and max_quiet_seconds is not None
+        and stats.articles > 0
+        and quiet > max_quiet_seconds
+    ):
+        healthy = False
+        reason = f"nothing checked for {quiet:.0f}s (limit {max_quiet_seconds:.0f}s)"
     by_state: dict[str, int] = {}
     for (_, state), n in stats.deliveries.items():
         by_state[state] = by_state.get(state, 0) + n

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from newswatch.config import parse_duration
-from newswatch.diff import compare
 from newswatch.errors import NewswatchError
+from newswatch.judge.diff import compare
 from newswatch.models import Change, iso
 from newswatch.store import ArticleRecord, HistoryReader, StoredChange, StoredVersion
 
@@ -29,6 +29,9 @@ class ArticleHistory:
             "url": self.article.url,
             "canonical_url": self.article.canonical_url,
             "source": self.article.source,
+            "state": self.article.status,
+            "removed_at": iso(self.article.removed_at),
+            "removed_reason": self.article.removed_reason,
             "versions": [
                 {
                     "n": v.n,
@@ -41,7 +44,7 @@ class ArticleHistory:
                 }
                 for v in self.versions
             ],
-            "changes": [c.as_dict() for c in sorted(self.changes, key=lambda c: (c.to_n, c.id))],
+            "changes": [c.as_dict() for c in sorted(self.changes, key=lambda c: c.id)],
         }
 
     def render(self) -> str:
@@ -52,17 +55,23 @@ class ArticleHistory:
         ]
         if a.canonical_url and a.canonical_url != a.url:
             lines.append(f"canonical: {a.canonical_url}")
+        if a.status == "removed" and a.removed_at is not None:
+            why = f" ({a.removed_reason})" if a.removed_reason else ""
+            lines.append(f"state: removed since {a.removed_at:%Y-%m-%d %H:%M:%S}Z{why}")
+        elif a.status != "active":
+            lines.append(f"state: {a.status}")
         lines.append("")
         lines.append(f"{len(self.versions)} version(s):")
         for v in self.versions:
-            updated = f"updated {v.updated:%Y-%m-%d %H:%M}Z" if v.updated else "no update stamp"
+            stated = stated_update(v)
+            updated = f"updated {stated:%Y-%m-%d %H:%M}Z" if stated else "no update stamp"
             lines.append(
                 f"  v{v.n}  {v.first_seen_at:%Y-%m-%d %H:%M:%S}Z  seen {v.seen_count}x  "
                 f"{updated}  {v.hash[:10]}  \u2068{v.title}\u2069"
             )
         lines.append("")
         lines.append(f"{len(self.changes)} change(s):")
-        for c in sorted(self.changes, key=lambda c: (c.to_n, c.id)):
+        for c in sorted(self.changes, key=lambda c: c.id):
             lines.append(
                 f"  v{c.from_n}\u2192v{c.to_n}  {c.at:%Y-%m-%d %H:%M:%S}Z  "
                 f"{c.severity:<5} {c.summary}"
@@ -167,6 +176,19 @@ def version_dict(article: ArticleRecord, v: StoredVersion) -> dict[str, Any]:
     }
 
 
+def stated_update(v: StoredVersion) -> datetime | None:
+    """When the page says it was updated, or None when it says nothing of the kind.
+
+    The extractor gives a page with no update stamp its publish time as ``updated`` (what
+    a reader would date it by); shown as "updated" that would claim an update nobody made.
+    """
+    if v.updated is None:
+        return None
+    if v.updated != v.published or any(s.kind == "updated" for s in v.stamps):
+        return v.updated
+    return None
+
+
 def render_version(article: ArticleRecord, v: StoredVersion) -> str:
     """``show``: the version's headline, stamps and paragraphs (RTL text isolated)."""
     lines = [
@@ -175,7 +197,7 @@ def render_version(article: ArticleRecord, v: StoredVersion) -> str:
         f"first seen {v.first_seen_at:%Y-%m-%d %H:%M:%S}Z, last seen "
         f"{v.last_seen_at:%Y-%m-%d %H:%M:%S}Z ({v.seen_count}x)",
     ]
-    for label, value in (("published", v.published), ("updated", v.updated)):
+    for label, value in (("published", v.published), ("updated", stated_update(v))):
         lines.append(f"{label}: {iso(value) or '-'}")
     for stamp in v.stamps:
         lines.append(

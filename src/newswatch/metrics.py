@@ -138,7 +138,8 @@ class MetricsServer:
             if path == "/metrics":
                 return list(self._metrics(environ, start_response))
             if path in ("/health", "/healthz"):
-                health = judge(self._store.stats(self._clock()), self._max_lag)
+                now = self._clock()
+                health = judge(self._store.stats(now), self._max_lag, now=now)
                 status = "200 OK" if health.healthy else "503 Service Unavailable"
                 return _json(start_response, status, health.as_dict())
         except Exception as exc:  # the database is gone or locked: say so, stay up

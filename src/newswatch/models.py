@@ -197,6 +197,11 @@ class Change:
     kind: ChangeKind = "edit"
     reason: str | None = None
     coarse: bool = False  # the alignment ran past its budget: some blocks are shown whole
+    # judged against the whole history (newswatch.judge.revisions): a "revert" or a
+    # "headline_test" may return to a known version, which is then current again (no new n)
+    back_to: int | None = None
+    variants: tuple[str, ...] = ()  # a headline test's variants, first seen first
+    slot: str | None = None  # what a headline test alternates: "title" or "lead"
 
     @property
     def paragraphs_moved(self) -> int:
@@ -258,6 +263,10 @@ class Change:
             "paragraphs_moved": self.paragraphs_moved,
             "moves": self.moves(),
             "coarse": self.coarse,
+            "back_to": self.back_to,
+            "headline_test": (
+                {"slot": self.slot, "variants": list(self.variants)} if self.variants else None
+            ),
             "words": {"added": list(self.words_added), "removed": list(self.words_removed)},
         }
 

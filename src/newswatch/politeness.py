@@ -118,16 +118,21 @@ class RobotsRules:
         *,
         reachable: bool,
         problem: str = "",
+        server_down: bool = False,
         status: int | None = None,
         text: str = "",
     ) -> None:
         self._parser = parser
         self.reachable = reachable
         self.problem = problem  # why it could not be had, when not reachable
+        # no answer at all (refused, DNS, timeout): the server is down, not its robots.txt
+        self.server_down = server_down
         self.status, self.text = status, text  # what it was read from (shared as is)
 
     @classmethod
-    def from_response(cls, status: int | None, text: str, problem: str = "") -> RobotsRules:
+    def from_response(
+        cls, status: int | None, text: str, problem: str = "", *, server_down: bool = False
+    ) -> RobotsRules:
         """Rules for what fetching robots.txt gave: a status (None: unreachable) and text."""
         parser = urllib.robotparser.RobotFileParser()
         if status is not None and 200 <= status < 300:
@@ -139,7 +144,14 @@ class RobotsRules:
         reachable = status is not None and status < 500
         if not reachable and not problem:
             problem = f"HTTP {status}"
-        return cls(parser, reachable=reachable, problem=problem, status=status, text=text)
+        return cls(
+            parser,
+            reachable=reachable,
+            problem=problem,
+            server_down=server_down,
+            status=status,
+            text=text,
+        )
 
     def allowed(self, url: str, user_agent: str) -> bool:
         return bool(self._parser.can_fetch(user_agent, url))
@@ -157,9 +169,12 @@ class RobotsCopy:
     text: str
     problem: str
     fresh: bool
+    server_down: bool = False
 
     def rules(self) -> RobotsRules:
-        return RobotsRules.from_response(self.status, self.text, self.problem)
+        return RobotsRules.from_response(
+            self.status, self.text, self.problem, server_down=self.server_down
+        )
 
 
 class SharedBudgets(Protocol):

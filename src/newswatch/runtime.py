@@ -14,7 +14,8 @@ from newswatch.check import Checker
 from newswatch.clock import Clock, utc_now
 from newswatch.config import Config
 from newswatch.discover import DiscoveryRunner
-from newswatch.fetch import Fetcher, FetchSettings
+from newswatch.fetch import Fetcher, FetchScope, FetchSettings
+from newswatch.fetch.scope import configured_credentials
 from newswatch.politeness import Politeness
 from newswatch.store import Store, open_store
 from newswatch.store.budgets import open_budgets
@@ -58,6 +59,11 @@ def fetch_settings(config: Config) -> FetchSettings:
     )
 
 
+def fetch_scope(config: Config) -> FetchScope:
+    """Where pages may point: the configured sources' hosts and ports, ``fetch.allow``."""
+    return FetchScope.configured([s.url for s in config.sources], config.fetch.allow)
+
+
 def build_runtime(
     config: Config,
     *,
@@ -82,12 +88,18 @@ def build_runtime(
         store.close()
         raise
     politeness = Politeness(config.fetch.politeness(), clock=clock, shared=shared)
-    fetcher = Fetcher(fetch_settings(config), clock=clock, politeness=politeness)
+    fetcher = Fetcher(
+        fetch_settings(config),
+        clock=clock,
+        politeness=politeness,
+        scope=fetch_scope(config),
+        credentials=configured_credentials(s.url for s in config.sources),
+    )
     channels = config.channels()
     checker = Checker(
         store,
         fetcher,
-        rules=rules_of(config),
+        rules=rules_of(config.channels()),
         failing_after={source.name: source.failing_after for source in config.sources},
         clock=clock,
         lease_seconds=config.daemon.lease,
@@ -99,6 +111,7 @@ def build_runtime(
         },
         source_schedules={s.name: config.schedule_for(s.name) for s in config.sources},
         robots_ignored=[s.name for s in config.sources if not s.robots],
+        confirm_delay=config.fetch.confirm,
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
     discovery = DiscoveryRunner(store, fetcher, config.sources, clock=clock)

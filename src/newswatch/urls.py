@@ -12,15 +12,25 @@ a trailing slash is never added or removed, since servers treat those differentl
   click ids), the remaining query parameters sorted;
 * a relative link resolved against the page it was found on.
 
-Pure functions only; :func:`is_section_url` supports the "moved to the home page" test.
+Pure functions only; :func:`is_section_url` supports the "moved to the home page" test,
+:func:`split_credentials` and :func:`redact_credentials` keep a password in a configured
+URL out of requests it was not meant for and out of everything stored or shown.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-__all__ = ["TRACKING_PARAMS", "canonicalize", "is_section_url", "is_tracking_param"]
+__all__ = [
+    "REDACTED",
+    "TRACKING_PARAMS",
+    "canonicalize",
+    "is_section_url",
+    "is_tracking_param",
+    "redact_credentials",
+    "split_credentials",
+]
 
 TRACKING_PARAMS = frozenset(
     {
@@ -156,3 +166,36 @@ def is_section_url(article_url: str, final_url: str) -> bool:
         word = new[0]
         return not re.search(r"[\d.\-]", word)
     return False
+
+
+REDACTED = "***"
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """``(url without user info, user, password)``; user and password None when absent.
+
+    Only the authority's ``user:password@`` is taken out (percent escapes undone); the rest
+    of the URL is left exactly as written.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url, None, None
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, has_password, password = userinfo.partition(":")
+    bare = urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+    return bare, unquote(user), unquote(password) if has_password else None
+
+
+def redact_credentials(url: str) -> str:
+    """``url`` with its password shown as ``***`` (a lone user name, often a token, too):
+    safe to store, log and show, and still saying that credentials are configured."""
+    bare, user, password = split_credentials(url)
+    if user is None:
+        return url
+    parts = urlsplit(bare)
+    shown = f"{quote(user, safe='')}:{REDACTED}" if password is not None else REDACTED
+    netloc = f"{shown}@{parts.netloc}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

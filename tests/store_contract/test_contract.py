@@ -8,21 +8,26 @@ file locks, crash safety of the file) is in tests/test_store_sqlite.py.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from newswatch.errors import StoreError
-from newswatch.models import Article, Change, ParagraphOp, Stamp, WordOp
-from newswatch.normalize import content_hash
-from newswatch.store import (
-    CheckResult,
-    DueArticle,
-    FetchRecord,
-    SourceSpec,
-    Store,
-    change_uid,
+from newswatch.judge.identity import change_uid
+from newswatch.judge.plan import (
+    CheckPolicy,
+    Extracted,
+    FetchFailed,
+    Gathered,
+    NotModified,
+    Planned,
+    asks,
+    plan,
 )
+from newswatch.models import Article, Change, FetchResult, ParagraphOp, Stamp, WordOp
+from newswatch.normalize import content_hash
+from newswatch.store import Applied, ChangeFilter, DueArticle, SourceSpec, Store
 
 T0 = datetime(2016, 7, 20, 13, 0, tzinfo=UTC)
 URL = "https://www.alhurra.com/a/carter-coalition-isis/312345.html"
@@ -45,6 +50,58 @@ def article(title: str, paragraphs: list[str], updated: datetime | None = None) 
         language="ar",
         canonical_url=CANONICAL,
     )
+
+
+def fetched(at: datetime, art: Article | None, status: int = 200) -> FetchResult:
+    return FetchResult(
+        url=URL,
+        final_url=URL,
+        status=304 if art is None else status,
+        headers={},
+        content=b"" if art is None else b"<html>" * 100,
+        text=None,
+        charset="utf-8",
+        etag='"abc"' if art else None,
+        last_modified=None,
+        redirects=[],
+        elapsed_ms=12.5,
+        fetched_at=at,
+    )
+
+
+def gathered(at: datetime, art: Article | None, error: str | None) -> Gathered:
+    if error is not None:
+        return FetchFailed(at, error, "network")
+    if art is None:
+        return NotModified(at, fetched(at, None))
+    return Extracted(at, fetched(at, art), art)
+
+
+def planned(
+    store: Store,
+    due: DueArticle,
+    at: datetime,
+    art: Article | None = None,
+    channels: tuple[str, ...] = (),
+    error: str | None = None,
+) -> Planned:
+    """What the pure planner makes of this check, against the store's one state read."""
+    got = gathered(at, art, error)
+    content, canonical = asks(got)
+    state = store.check_state(due, content_hash=content, canonical_url=canonical, now=at)
+    return plan(state, got, due, CheckPolicy(channels=channels), at)
+
+
+def record(
+    store: Store,
+    due: DueArticle,
+    at: datetime,
+    art: Article | None = None,
+    channels: tuple[str, ...] = (),
+    error: str | None = None,
+) -> tuple[Planned, Applied]:
+    made = planned(store, due, at, art, channels, error)
+    return made, store.apply(made.write)
 
 
 def change(old: Article, new: Article) -> Change:
@@ -75,40 +132,14 @@ def change(old: Article, new: Article) -> Change:
     )
 
 
-def fetch(outcome: str = "new_version", at: datetime = T0, error: str | None = None) -> FetchRecord:
-    return FetchRecord(
-        url=URL,
-        started_at=at,
-        outcome=outcome,  # type: ignore[arg-type]
-        status=None if outcome == "error" else 200,
-        elapsed_ms=12.5,
-        bytes=1000,
-        final_url=URL,
-        error_kind="network" if error else None,
-        error=error,
-    )
-
-
-def check(
-    due: DueArticle,
-    at: datetime,
-    art: Article | None = None,
-    chg: Change | None = None,
-    outcome: str = "new_version",
-    channels: tuple[str, ...] = (),
-    error: str | None = None,
-) -> CheckResult:
-    return CheckResult(
-        due=due,
-        fetch=fetch(outcome, at, error),
-        checked_at=at,
-        next_check_at=at + timedelta(minutes=10),
-        etag='"abc"' if art else None,
-        article=art,
-        content_hash=content_hash(art.title, art.paragraphs) if art else None,
-        change=chg,
-        channels=channels,
-    )
+def record_change(
+    store: Store, due: DueArticle, at: datetime, art: Article, chg: Change
+) -> Applied:
+    """Apply the planner's plan for this check with its change replaced by ``chg`` (a
+    change record exactly as a test writes it)."""
+    made = planned(store, due, at, art)
+    assert made.write.change is not None
+    return store.apply(replace(made.write, change=replace(made.write.change, change=chg)))
 
 
 def claim_one(store: Store, at: datetime) -> DueArticle:
@@ -137,18 +168,32 @@ def test_sync_claim_lease_expiry_and_fencing(store: Store) -> None:
     second = claim_one(store, T0 + timedelta(seconds=61))  # lease expired
     assert second.lease_token == first.lease_token + 1
 
-    stale = store.record_check(check(first, T0 + timedelta(seconds=62), V1))
-    assert stale.lease_lost and stale.version_n is None
+    _, stale = record(store, first, T0 + timedelta(seconds=62), V1)
+    assert stale.lease_lost and not stale.written
     assert store.versions(first.article_id) == []
     assert store.fetches(first.article_id) == []
 
-    fresh = store.record_check(check(second, T0 + timedelta(seconds=63), V1))
-    assert (fresh.version_n, fresh.new_version, fresh.lease_lost) == (1, True, False)
-    again = store.record_check(check(second, T0 + timedelta(seconds=64), V1))
+    made, fresh = record(store, second, T0 + timedelta(seconds=63), V1)
+    assert (made.version_n, made.new_version, fresh.lease_lost) == (1, True, False)
+    assert [v.n for v in store.versions(second.article_id)] == [1]
+    _, again = record(store, second, T0 + timedelta(seconds=64), V1)
     assert again.lease_lost  # a claim is recorded once
     # not due until next_check_at, unless forced
     assert store.claim_due(T0 + timedelta(minutes=5), 10, 60) == []
     assert len(store.claim_due(T0 + timedelta(minutes=5), 10, 60, force=True)) == 1
+
+
+def test_a_check_recorded_by_a_clock_ahead_is_due_again(store: Store) -> None:
+    """A clock 30 days ahead wrote the last check and a due time 30 days out: on the real
+    clock the article is due now, not in 30 days (and not before, once checked again)."""
+    store.sync_sources([spec()], T0)
+    record(store, claim_one(store, T0), T0, V1)
+    ahead = T0 + timedelta(days=30)
+    record(store, claim_one(store, ahead), ahead, V1)
+    back = T0 + timedelta(hours=1)
+    due = claim_one(store, back)
+    record(store, due, back, V1)
+    assert store.claim_due(back + timedelta(minutes=5), limit=10, lease_seconds=60) == []
 
 
 def test_claim_order_limit_and_source_filter(store: Store) -> None:
@@ -198,8 +243,8 @@ def test_worker_pool_claims_each_article_once(store: Store) -> None:
 def test_first_version_then_same_hash_only_bumps_last_seen(store: Store) -> None:
     store.sync_sources([spec()], T0)
     due = claim_one(store, T0)
-    rec = store.record_check(check(due, T0, V1))
-    assert (rec.version_n, rec.new_version, rec.change_id) == (1, True, None)
+    made, rec = record(store, due, T0, V1)
+    assert (made.version_n, made.new_version, rec.change_id) == (1, True, None)
     v1 = store.latest_version(due.article_id)
     assert v1 is not None and v1.paragraphs == V1.paragraphs and v1.seen_count == 1
     assert v1.hash == content_hash(V1.title, V1.paragraphs)
@@ -211,8 +256,8 @@ def test_first_version_then_same_hash_only_bumps_last_seen(store: Store) -> None
     same = article(
         V1.title.replace("دفاع", "دفـاع"), ["يلتقي  عشرات من وزراء دفاع", V1.paragraphs[1]]
     )
-    rec = store.record_check(check(due, later, same, outcome="unchanged"))
-    assert (rec.version_n, rec.new_version, rec.change_id) == (1, False, None)
+    made, rec = record(store, due, later, same)
+    assert (made.version_n, made.new_version, rec.change_id) == (1, False, None)
     versions = store.versions(due.article_id)
     assert len(versions) == 1
     assert versions[0].seen_count == 2 and versions[0].last_seen_at == later
@@ -221,8 +266,8 @@ def test_first_version_then_same_hash_only_bumps_last_seen(store: Store) -> None
 
     # a 304 also confirms the latest version is still live
     due = claim_one(store, later + timedelta(minutes=10))
-    rec = store.record_check(check(due, later + timedelta(minutes=10), outcome="not_modified"))
-    assert rec.version_n == 1 and not rec.new_version
+    made, rec = record(store, due, later + timedelta(minutes=10))
+    assert made.version_n == 1 and not made.new_version and rec.written
     assert store.versions(due.article_id)[0].seen_count == 3
     fetched = store.fetches(due.article_id)
     assert [f["outcome"] for f in fetched] == ["not_modified", "unchanged", "new_version"]
@@ -231,12 +276,13 @@ def test_first_version_then_same_hash_only_bumps_last_seen(store: Store) -> None
 def test_new_version_change_and_deliveries_written_together(store: Store) -> None:
     store.sync_sources([spec()], T0)
     due = claim_one(store, T0)
-    store.record_check(check(due, T0, V1))
+    record(store, due, T0, V1)
     at = T0 + timedelta(hours=5, minutes=20)
     due = claim_one(store, at)
-    chg = change(V1, V2)
-    rec = store.record_check(check(due, at, V2, chg, channels=("log", "webhook", "log")))
-    assert (rec.version_n, rec.new_version) == (2, True) and rec.change_id is not None
+    made, rec = record(store, due, at, V2, channels=("log", "webhook", "log"))
+    assert (made.version_n, made.new_version) == (2, True) and rec.change_id is not None
+    assert made.write.change is not None
+    chg = made.write.change.change
 
     v2 = store.version(due.article_id, 2)
     assert v2 is not None and v2.title == V2.title and v2.updated == V2.updated
@@ -260,35 +306,37 @@ def test_new_version_change_and_deliveries_written_together(store: Store) -> Non
     assert context is not None and context[1] == stored and context[0] == deliveries[1]
     assert store.delivery_context(9999) is None
 
-    record = store.find_article(URL)
-    assert record is not None and record.title == V2.title and record.versions == 2
-    assert record.canonical_url == CANONICAL
+    found = store.find_article(URL)
+    assert found is not None and found.title == V2.title and found.versions == 2
+    assert found.canonical_url == CANONICAL
     assert [c.to_n for c in store.changes()] == [2]
 
 
 def test_failure_mid_record_rolls_back_everything(store: Store) -> None:
     store.sync_sources([spec()], T0)
-    store.record_check(check(claim_one(store, T0), T0, V1))
+    record(store, claim_one(store, T0), T0, V1)
     at = T0 + timedelta(hours=1)
     due = claim_one(store, at)
-    broken = change(V1, V2)
-    object.__setattr__(broken, "new_updated_stamp", datetime(2016, 7, 20, 18, 17))  # naive
+    made = planned(store, due, at, V2, channels=("log",))
+    assert made.write.change is not None
+    naive = replace(made.write.change.change, new_updated_stamp=datetime(2016, 7, 20, 18, 17))
+    broken = replace(made.write, change=replace(made.write.change, change=naive))
     with pytest.raises(ValueError):
-        store.record_check(check(due, at, V2, broken, channels=("log",)))
+        store.apply(broken)
     assert len(store.versions(due.article_id)) == 1
     assert len(store.fetches(due.article_id)) == 1
     assert store.changes() == [] and store.due_deliveries(at, 10) == []
-    record = store.find_article(URL)
-    assert record is not None and record.title == V1.title and record.last_checked_at == T0
+    found = store.find_article(URL)
+    assert found is not None and found.title == V1.title and found.last_checked_at == T0
     # the lease survived, so the same claim can still record its result
-    assert store.record_check(check(due, at, V2, change(V1, V2))).version_n == 2
+    assert store.apply(made.write).written and len(store.versions(due.article_id)) == 2
 
 
 def test_delivery_retry_and_give_up(store: Store) -> None:
     store.sync_sources([spec()], T0)
-    store.record_check(check(claim_one(store, T0), T0, V1))
+    record(store, claim_one(store, T0), T0, V1)
     at = T0 + timedelta(hours=1)
-    store.record_check(check(claim_one(store, at), at, V2, change(V1, V2), channels=("a", "b")))
+    record(store, claim_one(store, at), at, V2, channels=("a", "b"))
     a, b = store.due_deliveries(at, 10)
     store.mark_delivered(a.id, at)
     store.mark_retry(b.id, "HTTP 503", at + timedelta(minutes=1), give_up=False)
@@ -304,12 +352,41 @@ def test_delivery_retry_and_give_up(store: Store) -> None:
     assert (state.pending_deliveries, state.failed_deliveries) == (0, 1)
 
 
+def test_delivery_claims_lease_and_fence(store: Store) -> None:
+    """Two senders: a claimed delivery is invisible to the other until its lease expires;
+    the stale claim can neither renew nor settle it after a newer claim took over."""
+    store.sync_sources([spec()], T0)
+    record(store, claim_one(store, T0), T0, V1)
+    at = T0 + timedelta(hours=1)
+    record(store, claim_one(store, at), at, V2, channels=("a", "b"))
+    (a,) = store.claim_deliveries(at, 10, 30, channels=["a"])
+    assert a.channel == "a" and a.lease_token == 1
+    assert store.claim_deliveries(at, 10, 30, channels=["a"]) == []  # leased
+    (b,) = store.claim_deliveries(at, 10, 30, exclude=["a"])
+    assert b.channel == "b"
+    later = at + timedelta(seconds=31)
+    (again,) = store.claim_deliveries(later, 10, 30, channels=["a"])  # lease expired
+    assert (again.id, again.lease_token) == (a.id, 2)
+    assert not store.renew_delivery(a.id, a.lease_token, later + timedelta(seconds=30))
+    assert not store.mark_delivered(a.id, later, a.lease_token)  # the stale claim is fenced
+    assert store.renew_delivery(again.id, again.lease_token, later + timedelta(seconds=30))
+    assert store.mark_delivered(again.id, later, again.lease_token)
+    assert store.claim_deliveries(later + timedelta(days=1), 10, 30, channels=["a"]) == []
+    # a released claim is free at once; a retried one waits for its next attempt
+    store.release_deliveries([(b.id, b.lease_token)])
+    (b2,) = store.claim_deliveries(at, 10, 30, channels=["b"])
+    assert store.mark_retry(b2.id, "HTTP 503", at + timedelta(minutes=1), False, b2.lease_token)
+    assert store.claim_deliveries(at + timedelta(seconds=59), 10, 30) == []
+    (b3,) = store.claim_deliveries(at + timedelta(minutes=1), 10, 30)
+    assert (b3.id, b3.attempts, b3.lease_token) == (b.id, 1, 3)
+
+
 # ------------------------------------------------------------------ readers
 
 
 def test_find_article_by_canonical_and_trailing_slash(store: Store) -> None:
     store.sync_sources([spec()], T0)
-    store.record_check(check(claim_one(store, T0), T0, V1))
+    record(store, claim_one(store, T0), T0, V1)
     for url in (URL, URL + "/", CANONICAL, CANONICAL + "/"):
         found = store.find_article(url)
         assert found is not None and found.url == URL, url
@@ -323,9 +400,8 @@ def test_source_states_counts(store: Store) -> None:
     store.add_articles("feed", ["https://f.example/1", "https://f.example/2"], T0)
     claimed = {d.url: d for d in store.claim_due(T0, 10, 60)}
     assert len(claimed) == 3
-    store.record_check(check(claimed[URL], T0, V1))
-    failed = check(claimed["https://f.example/1"], T0, outcome="error", error="connection refused")
-    store.record_check(failed)
+    record(store, claimed[URL], T0, V1)
+    record(store, claimed["https://f.example/1"], T0, error="connection refused")
     states = {s.name: s for s in store.source_states(T0)}
     alhurra, feed = states["alhurra"], states["feed"]
     assert (alhurra.articles, alhurra.due, alhurra.failing, alhurra.versions) == (1, 0, 0, 1)
@@ -336,3 +412,26 @@ def test_source_states_counts(store: Store) -> None:
     assert failing is not None and failing.consecutive_failures == 1
     later = T0 + timedelta(hours=1)
     assert {s.name: s.due for s in store.source_states(later)} == {"alhurra": 1, "feed": 2}
+
+
+def test_change_filters_by_kind_and_keeps_the_record_as_written(store: Store) -> None:
+    store.sync_sources([spec()], T0)
+    record(store, claim_one(store, T0), T0, V1)
+    at = T0 + timedelta(hours=1)
+    noted = replace(change(V1, V2), correction="An earlier version misnamed the minister.")
+    record_change(store, claim_one(store, at), at, V2, noted)
+    later = at + timedelta(hours=1)
+    v3 = article(V2.title, [*V2.paragraphs, "سطر"])
+    record_change(store, claim_one(store, later), later, v3, change(V2, v3))
+    found = {
+        kinds: [c.to_n for c in store.change_page(ChangeFilter(kinds=kinds)).changes]
+        for kinds in [("correction",), ("title",), ("silent",), ("paragraphs-added", "correction")]
+    }
+    assert found == {
+        ("correction",): [2],
+        ("title",): [2],
+        ("silent",): [3],
+        ("paragraphs-added", "correction"): [2],
+    }
+    stored = store.changes()[-1]
+    assert list(stored.record) == list(noted.record())  # key order as written

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from newswatch.store import Store
-from tests.store_contract.test_contract import T0, V1, check, spec
+from tests.store_contract.test_contract import T0, V1, record, spec
 
 
 def test_given_back_leases_are_claimable_at_once_and_a_late_result_is_refused(
@@ -16,7 +16,7 @@ def test_given_back_leases_are_claimable_at_once_and_a_late_result_is_refused(
     held = store.claim_due(T0, 10, lease_seconds=300)
     assert len(held) == 2
     assert store.claim_due(T0 + timedelta(seconds=1), 10, 300) == []  # leased for 5 minutes
-    recorded = store.record_check(check(held[0], T0 + timedelta(seconds=1), V1))
+    _, recorded = record(store, held[0], T0 + timedelta(seconds=1), V1)
     assert not recorded.lease_lost
     # only the claim never recorded is given back; the recorded one is left alone
     assert store.release_leases(held) == 1
@@ -24,7 +24,7 @@ def test_given_back_leases_are_claimable_at_once_and_a_late_result_is_refused(
     assert again.article_id == held[1].article_id
     assert again.lease_token == held[1].lease_token + 1
     # the abandoned check finishing late finds its lease gone: nothing is written
-    late = store.record_check(check(held[1], T0 + timedelta(seconds=3), V1))
+    _, late = record(store, held[1], T0 + timedelta(seconds=3), V1)
     assert late.lease_lost and store.versions(held[1].article_id) == []
     assert store.release_leases([held[1]]) == 0  # another checker holds it now
     assert store.release_leases([]) == 0
@@ -33,12 +33,12 @@ def test_given_back_leases_are_claimable_at_once_and_a_late_result_is_refused(
 def test_make_due_count_due_and_a_pass_that_takes_what_was_due_when_it_began(
     store: Store,
 ) -> None:
-    store.sync_sources([spec("a", "https://a.example/1", interval=60)], T0)
+    store.sync_sources([spec("a", "https://a.example/1", interval=600)], T0)
     store.add_articles("a", [f"https://a.example/{n}" for n in range(2, 6)], T0)
     assert store.count_due(T0) == 5
     assert store.count_due(T0, sources=["nope"]) == 0
     for due in store.claim_due(T0, 10, 60):  # failed checks: next due at T0 + 10 minutes
-        store.record_check(check(due, T0, outcome="error", error="refused"))
+        record(store, due, T0, error="refused")
     assert store.count_due(T0 + timedelta(minutes=1)) == 0
     # a forced pass over two URLs: exactly those are due now, the others wait
     later = T0 + timedelta(minutes=1)

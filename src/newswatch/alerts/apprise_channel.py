@@ -3,7 +3,7 @@
 Apprise turns one URL into a notification on one of ~100 services (``tgram://``,
 ``slack://``, ``matrix://``, ``discord://``, ``ntfy://``, ``json://`` ...), so we write no
 service clients by hand. Each URL of a rule is its own channel (see
-:func:`newswatch.alerts.routing.channel_names`), so a failed service is retried alone and
+:func:`newswatch.judge.routing.channel_names`), so a failed service is retried alone and
 the ones that accepted are not sent the alert twice.
 """
 

@@ -63,7 +63,14 @@ class Wording:
         return self._render(self.template, alert) if self.template else default(alert)
 
     def title(self, alert: Alert) -> str:
-        return self._render(self.subject, alert).strip() if self.subject else default_subject(alert)
+        """The one-line subject; a subject template rendering a line break fails for good
+        (a header cannot carry it, and folding it would let page text add headers)."""
+        if not self.subject:
+            return default_subject(alert)
+        title = self._render(self.subject, alert).strip()
+        if any(c in title for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+            raise PermanentFailure("subject template failed: it renders more than one line")
+        return title
 
     @staticmethod
     def _render(source: str, alert: Alert) -> str:

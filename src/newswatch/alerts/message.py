@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from newswatch.alerts.payload import webhook_payload
-from newswatch.alerts.routing import change_kinds
+from newswatch.judge.routing import change_kinds
 from newswatch.models import iso
 from newswatch.store import DeliverySubject, StoredChange, StoredEvent
 from newswatch.templating import isolate

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from newswatch.alerts.channels import Channel, DeliveryFailed
 from newswatch.alerts.message import Alert
-from newswatch.diff import compare
 from newswatch.errors import NewswatchError
+from newswatch.judge.diff import compare
 from newswatch.models import Article, Stamp
 from newswatch.store import StoredChange
 

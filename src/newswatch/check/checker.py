@@ -1,33 +1,48 @@
-"""One check of one article: fetch, extract, compare, and record it all at once.
+"""One check of one article: gather (fetch, extract, one state read), plan (pure), apply.
 
-This is the only place where the pure core (extract, diff) meets the edges (fetcher, store,
-clock); all three edges are injected. A check never raises for a bad page or a dead server:
-the failure is recorded in the fetch log and on the article, and the next check is scheduled
-with backoff, so one failing source cannot stop the others. The decisions are pure functions
-in :mod:`.decisions`; writing the outcome is :mod:`.recording`'s.
+This is the only place where the pure core (extract, the planner) meets the edges (fetcher,
+store, clock); all three are injected. A check never raises for a bad page or a dead
+server: the failure is planned like any result (fetch log, backoff, source health), so one
+failing source cannot stop the others. Everything the check writes is decided by
+:func:`newswatch.judge.plan.plan`; the store applies it in one transaction.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Protocol
 
-from newswatch.alerts.routing import Rule
-from newswatch.check.decisions import refined_canonical
-from newswatch.check.recording import CheckRecorder
+from newswatch.check.confirm import Confirmer
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
 from newswatch.errors import ExtractError, FetchError, HTTPStatusError, PageTooComplex
 from newswatch.extract import ExtractRules, extract
-from newswatch.models import FetchResult
-from newswatch.presence import gone_status, moved_to_section
+from newswatch.judge.decisions import refined_canonical
+from newswatch.judge.plan import (
+    CheckPolicy,
+    Extracted,
+    ExtractFailed,
+    FetchFailed,
+    Gathered,
+    NotModified,
+    Planned,
+    Refused,
+    asks,
+    plan,
+)
+from newswatch.judge.routing import Rule
+from newswatch.models import Article, FetchResult
 from newswatch.schedule import SchedulePolicy
-from newswatch.store import CheckingStore, DueArticle, FetchRecord
+from newswatch.store import Applied, CheckingStore, DueArticle
 
 logger = logging.getLogger("newswatch.check")
+
+#: how often a plan is made again when another check of the same source moved a guard
+PLAN_ATTEMPTS = 5
 
 
 class PageFetcher(Protocol):
@@ -42,7 +57,7 @@ class PageFetcher(Protocol):
 
 
 class Checker:
-    """Checks claimed articles and writes each result in one store transaction."""
+    """Checks claimed articles; each check's plan is applied in one store transaction."""
 
     def __init__(
         self,
@@ -59,11 +74,15 @@ class Checker:
         schedule: SchedulePolicy | None = None,
         source_schedules: Mapping[str, SchedulePolicy] | None = None,
         robots_ignored: Collection[str] = (),
+        confirm_delay: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """``extract_rules``: per source name, CSS rules overriding detection for its
-        articles; ``schedule`` is the re-check policy, ``source_schedules`` per-source overrides
-        (their ``min_interval`` is always the source's interval); ``robots_ignored`` names
-        the sources whose robots.txt is not consulted (the user has permission)."""
+        """``channels`` get every change; ``rules`` route changes and events; ``extract_rules``:
+        per source name, CSS rules overriding detection for its articles; ``schedule`` is the
+        re-check policy, ``source_schedules`` per-source overrides (their ``min_interval`` is
+        always the source's interval); ``robots_ignored`` names the sources whose robots.txt
+        is not consulted (the user has permission); ``confirm_delay``: how long to wait
+        before fetching a small change once more (0: never; see :mod:`.confirm`)."""
         self._extract_rules: Mapping[str, ExtractRules] = extract_rules or {}
         self._robots_ignored = frozenset(robots_ignored)
         self._store = store
@@ -71,20 +90,63 @@ class Checker:
         self._clock = clock
         self.lease_seconds = lease_seconds
         self._should_stop = should_stop
-        self._recorder = CheckRecorder(
-            store,
-            schedule=schedule or SchedulePolicy(),
-            source_schedules=source_schedules or {},
-            channels=channels,
-            rules=rules,
-            failing_after=failing_after,
-            clock=clock,
-            should_stop=should_stop,
+        self._schedule = schedule or SchedulePolicy()
+        self._source_schedules = dict(source_schedules or {})
+        self._channels = tuple(channels)
+        self._rules = tuple(rules)
+        self._failing_after = dict(failing_after or {})
+        self._policies: dict[str, CheckPolicy] = {}
+        self.confirmer = Confirmer(
+            store, self._refetch, delay=confirm_delay, clock=clock, sleep=sleep
         )
+
+    def policy(self, source: str) -> CheckPolicy:
+        """How ``source``'s checks are judged (built once per source)."""
+        if source not in self._policies:
+            self._policies[source] = CheckPolicy(
+                schedule=self._source_schedules.get(source, self._schedule),
+                rules=self._rules,
+                channels=self._channels,
+                failing_after=self._failing_after.get(source, 0),
+            )
+        return self._policies[source]
 
     # ------------------------------------------------------------------ one article
 
     def check(self, due: DueArticle) -> CheckReport:
+        """Gather, plan, apply (planning again if another check moved a guard meanwhile)."""
+        gathered = self.gather(due)
+        policy = self.policy(due.source)
+        digest = isinstance(gathered, Extracted | NotModified)
+        confirmed = False
+        for _ in range(PLAN_ATTEMPTS):
+            now = self._clock()
+            content, canonical = asks(gathered)
+            state = self._store.check_state(
+                due,
+                content_hash=content,
+                canonical_url=canonical,
+                windows=policy.digest_windows(due.source) if digest else None,
+                now=now,
+            )
+            if isinstance(gathered, Extracted) and not confirmed:
+                confirmed = True  # volatile fragments masked, a small change confirmed
+                article = self.confirmer.steady(due, gathered.article, state.latest)
+                if article is not gathered.article:
+                    gathered = replace(gathered, article=article)
+                    continue  # the content asked about changed: read the state again
+            planned = plan(state, gathered, due, policy, now)
+            self._log_plan(due, planned)
+            if self._should_stop():
+                return CheckReport(due.source, due.url, "abandoned", error=planned.reason)
+            applied = self._store.apply(planned.write)
+            if not applied.conflict:
+                return self._report(due, planned, applied)
+        logger.warning("%s: the source's state kept moving; result dropped", due.url)
+        return CheckReport(due.source, due.url, "abandoned")
+
+    def gather(self, due: DueArticle) -> Gathered:
+        """The fetch and its extraction: everything of a check that is not the store."""
         started = self._clock()
         try:
             fetched = self._fetcher.fetch(
@@ -94,42 +156,16 @@ class Checker:
                 robots=due.source not in self._robots_ignored,
             )
         except FetchError as exc:
-            reason = gone_status(exc.status) if isinstance(exc, HTTPStatusError) else None
-            if reason is not None:
-                gone = self._recorder.removed(due, started, reason, exc.status, None)
-                if gone is not None:
-                    return gone
-            return self._recorder.error(
-                due, started, str(exc), exc.kind, exc.status, not_before=exc.retry_after
+            return FetchFailed(
+                started,
+                str(exc),
+                exc.kind,
+                exc.status,
+                status_error=isinstance(exc, HTTPStatusError),
+                retry_after=exc.retry_after,
             )
-        # a redirect may be the publisher taking the article down (to a home/section page)
-        last = self._store.latest_version(due.article_id) if fetched.redirects else None
         if fetched.not_modified:
-            return self._recorder.record(
-                due,
-                FetchRecord(
-                    url=due.url,
-                    started_at=started,
-                    outcome="not_modified",
-                    status=fetched.status,
-                    elapsed_ms=fetched.elapsed_ms,
-                    bytes=0,
-                    final_url=fetched.final_url,
-                    redirects=list(fetched.redirects),
-                ),
-                fetched,
-                article=None,
-            )
-        record = FetchRecord(
-            url=due.url,
-            started_at=started,
-            outcome="new_version",
-            status=fetched.status,
-            elapsed_ms=fetched.elapsed_ms,
-            bytes=len(fetched.content),
-            final_url=fetched.final_url,
-            redirects=list(fetched.redirects),
-        )
+            return NotModified(started, fetched)
         try:
             article = extract(
                 fetched.text if fetched.text is not None else fetched.content,
@@ -139,33 +175,78 @@ class Checker:
                 rules=self._extract_rules.get(due.source),
             )
         except PageTooComplex as exc:  # beyond the extractor's budgets: kept aside, no version
-            return self._recorder.refuse(due, record, str(exc))
+            return Refused(started, fetched, str(exc))
         except ExtractError as exc:
-            moved = moved_to_section(due.url, fetched, None, last)
-            gone = (
-                self._recorder.removed(due, started, moved, fetched.status, fetched)
-                if moved
-                else None
-            )
-            if gone is not None:
-                return gone
-            return self._recorder.error(due, started, str(exc), "extract", fetched.status)
+            return ExtractFailed(started, fetched, str(exc), movable=True)
         except Exception as exc:  # a page that trips an extractor bug must not stall the source
             logger.exception("extracting %s failed", due.url)
             message = f"{due.url}: extraction failed ({type(exc).__name__}: {exc})"
-            return self._recorder.error(due, started, message, "extract", fetched.status)
+            return ExtractFailed(started, fetched, message)
         if not article.title and not article.paragraphs:
-            return self._recorder.error(
-                due, started, f"{due.url}: no article found in the page", "extract", fetched.status
+            return ExtractFailed(started, fetched, f"{due.url}: no article found in the page")
+        canonical = refined_canonical(due.url, fetched, article)
+        return Extracted(started, fetched, replace(article, canonical_url=canonical))
+
+    def _refetch(self, due: DueArticle) -> Article | None:
+        """The page fetched and extracted once more (no validators: a 304 confirms
+        nothing), or None if that fails."""
+        try:
+            fetched = self._fetcher.fetch(due.url, robots=due.source not in self._robots_ignored)
+            if fetched.not_modified:
+                return None
+            return extract(
+                fetched.text if fetched.text is not None else fetched.content,
+                fetched.final_url,
+                due.timezone,
+                fetched_at=fetched.fetched_at,
+                rules=self._extract_rules.get(due.source),
             )
-        moved = moved_to_section(due.url, fetched, article, last)
-        gone = (
-            self._recorder.removed(due, started, moved, fetched.status, fetched) if moved else None
+        except Exception as exc:  # a failed confirmation must not fail the check
+            logger.info("%s: confirmation fetch failed: %s", due.url, exc)
+            return None
+
+    @staticmethod
+    def _log_plan(due: DueArticle, planned: Planned) -> None:
+        if planned.outcome == "error":
+            logger.warning("%s: %s", due.source, planned.reason)
+        elif planned.outcome == "quarantined":
+            logger.warning("%s: quarantined %s: %s", due.source, due.url, planned.reason)
+        if planned.accepted_after is not None:
+            logger.info(
+                "%s: accepted after %d sightings: %s",
+                due.url,
+                planned.accepted_after,
+                planned.accepted,
+            )
+
+    @staticmethod
+    def _report(due: DueArticle, planned: Planned, applied: Applied) -> CheckReport:
+        if applied.lease_lost:
+            logger.warning("%s: lease lost while checking; result dropped", due.url)
+            return CheckReport(due.source, due.url, "abandoned", error=planned.reason)
+        if planned.merged_into is not None and planned.outcome == "merged":
+            return CheckReport(due.source, due.url, "merged", summary=planned.summary)
+        report = CheckReport(
+            due.source,
+            due.url,
+            planned.outcome,
+            version=planned.version_n,
+            change_id=applied.change_id,
+            summary=planned.summary if planned.outcome != "quarantined" else None,
+            error=planned.error,
         )
-        if gone is not None:
-            return gone
-        article = replace(article, canonical_url=refined_canonical(due.url, fetched, article))
-        return self._recorder.record(due, record, fetched, article=article)
+        write = planned.write
+        if write.change is not None:  # the user reads it once: as the alert, or the result
+            if write.change.change.kind == "removed":
+                logger.info("removed: %s %s (%s)", due.source, due.url, write.change.change.reason)
+            else:
+                logger.debug("change: %s", report.line())
+        for event in planned.events:
+            log = logger.info if event == "recovered" else logger.warning
+            log("%s: %s (%s)", due.source, event.replace("_", " "), due.url)
+        if write.article is not None and write.article.retire:
+            logger.info("%s: no change for a long time; retired (history kept)", due.url)
+        return report
 
     # ------------------------------------------------------------------ a pass
 

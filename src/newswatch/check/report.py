@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-Outcome = Literal[
-    "first_version",
-    "new_version",
-    "unchanged",
-    "not_modified",
-    "error",
-    "quarantined",
-    "abandoned",
-    "removed",
-    "restored",
-    "merged",
-]
+from newswatch.judge.outcome import Outcome
 
 
 @dataclass(frozen=True, slots=True)

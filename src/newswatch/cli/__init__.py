@@ -6,7 +6,18 @@ Each module defines its commands without knowing the group; this package adds th
 
 from __future__ import annotations
 
-from newswatch.cli import alerts, demo, export, extract, health, history, run, serve, sources
+from newswatch.cli import (
+    alerts,
+    demo,
+    export,
+    extract,
+    health,
+    history,
+    migrate,
+    run,
+    serve,
+    sources,
+)
 from newswatch.cli.app import main
 
 for _command in (
@@ -18,8 +29,10 @@ for _command in (
     history.diff,
     history.show,
     sources.sources,
+    sources.forget_volatile,
     alerts.alerts,
     export.export,
+    migrate.migrate,
     serve.serve,
     demo.demo,
 ):

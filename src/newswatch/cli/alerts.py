@@ -22,7 +22,7 @@ def alerts_list(state: State) -> None:
 
     with errors_reported():
         config = state.config()
-    for rule in rules_of(config):
+    for rule in rules_of(config.channels()):
         digest = (
             f"digest after {rule.digest_after} per {rule.digest_seconds:g}s"
             if rule.digest_after is not None
@@ -49,7 +49,7 @@ def alerts_test(state: State, rule: str, source: str) -> None:
 
     with errors_reported():
         config = state.config()
-        rules = {r.name: r for r in rules_of(config)}
+        rules = {r.name: r for r in rules_of(config.channels())}
         if rule not in rules:
             known = ", ".join(rules) or "none"
             fail(f"no alert rule named {rule!r} in {config.path} (rules: {known})", 2)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -19,7 +21,8 @@ from newswatch import __version__
 from newswatch.config import Config, default_config_path, load_config
 from newswatch.errors import ConfigError, NewswatchError
 from newswatch.logs import setup_logging
-from newswatch.runtime import Runtime, build_runtime
+from newswatch.runtime import build_runtime
+from newswatch.store import HistoryReader, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +71,11 @@ def pass_state(func: F) -> F:
     return cast(F, option(_pass_state(func)))
 
 
+def shown_time(at: datetime | None, none: str = "never") -> str:
+    """A stored time as a person reads it, always with its zone (UTC, as stored)."""
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if at is not None else none
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"newswatch: {message}", err=True)
     sys.exit(code)
@@ -92,13 +100,34 @@ def errors_reported() -> Iterator[None]:
         fail(str(exc))
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a command that only reads needs: the config and a read-only store."""
+
+    config: Config
+    store: HistoryReader
+
+
 @contextmanager
-def reading(state: State) -> Iterator[Runtime]:
-    """The runtime for a command that reads the history, with errors reported."""
+def reading(state: State) -> Iterator[Reading]:
+    """The history for a command that only reads it, with errors reported.
+
+    An existing database is opened read-only (upgraded first if an older newswatch wrote
+    it), so these commands work on a file, or in a folder, this user cannot write; only a
+    database that does not exist yet is created, as every command does.
+    """
     with errors_reported():
-        runtime = build_runtime(state.config())
-    with runtime, errors_reported():
-        yield runtime
+        config = state.config()
+        path = config.database_path
+        if path is not None and not path.exists():
+            runtime = build_runtime(config)
+            runtime.close()
+        store = open_store(config.database_url, readonly=True, upgrade=True)
+    try:
+        with errors_reported():
+            yield Reading(config, store)
+    finally:
+        store.close()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,7 +8,7 @@ from typing import cast
 import click
 
 from newswatch.cli.app import State, fail, pass_state, reading
-from newswatch.cli.filters import change_filter, filter_options
+from newswatch.cli.filters import change_filter, filter_options, known_source
 
 
 @click.command()
@@ -47,6 +47,8 @@ def export(
             2,
         )
     with reading(state) as runtime:
+        configured = [s.name for s in runtime.config.sources]
+        known_source(source, configured, runtime.store.source_names())
         filters = change_filter(source, kinds, severity, since, until)
         if output is None:
             count = export_rows(

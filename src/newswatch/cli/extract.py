@@ -18,13 +18,18 @@ from newswatch.cli.app import errors_reported, fail
 def extract(target: str, url: str | None, timezone: str, as_json: bool) -> None:
     """Show what the extractor reads from one page (a file or a URL)."""
     from newswatch.extract import extract as extract_article
-    from newswatch.fetch import Fetcher
+    from newswatch.fetch import Fetcher, FetchScope
+    from newswatch.fetch.scope import configured_credentials
 
     with errors_reported():
         _check_timezone(timezone)
         content: str | bytes
         if target.startswith(("http://", "https://")):
-            with Fetcher() as fetcher:
+            # the URL typed is trusted (and its password, sent once); where it redirects is not
+            with Fetcher(
+                scope=FetchScope.configured([target]),
+                credentials=configured_credentials([target]),
+            ) as fetcher:
                 result = fetcher.fetch(target)
             content, page_url = result.content, url or result.final_url
         else:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from newswatch.cli.app import fail
 from newswatch.clock import utc_now
 from newswatch.history import parse_when
 from newswatch.store import CHANGE_KINDS, KIND_ALIASES, ChangeFilter, ChangeKind
@@ -58,3 +59,11 @@ def change_filter(
         since=parse_when(since, now) if since else None,
         until=parse_when(until, now, end=True) if until else None,
     )
+
+
+def known_source(source: str | None, configured: list[str], stored: list[str]) -> None:
+    """An unknown ``--source`` is a mistake to say, not "no match" (exit 2)."""
+    if source is None or source in configured or source in stored:
+        return
+    names = ", ".join(sorted(set(configured) | set(stored))) or "none"
+    fail(f"no source named {source!r} (sources: {names})", 2)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import NoReturn
 
 import click
 
 from newswatch.cli.app import State, errors_reported, fail, pass_state
+
+
+def unhealthy(reason: str) -> NoReturn:
+    """The HEALTHCHECK's answer when there is no verdict to give: one line, exit 1."""
+    click.echo(f"unhealthy: {reason}")
+    sys.exit(1)
 
 
 @click.command()
@@ -34,12 +41,17 @@ def health(state: State, max_lag: str, as_json: bool) -> None:
             fail(f"--max-lag: {exc}", 2)
         path = config.database_path
         if path is not None and not path.exists():  # never create it: the daemon does
-            fail(f"unhealthy: no database at {path} (has newswatch run started?)", 1)
-        store = open_store(config.database_url, readonly=True)  # a health probe never writes
+            unhealthy(f"no database at {path} (has newswatch run started?)")
+        longest = max(config.schedule_for(s.name).max_interval for s in config.sources)
         try:
-            verdict = judge(store.stats(utc_now()), limit)
-        finally:
-            store.close()
+            store = open_store(config.database_url, readonly=True)  # a probe never writes
+            try:
+                now = utc_now()
+                verdict = judge(store.stats(now), limit, now=now, max_quiet_seconds=longest + limit)
+            finally:
+                store.close()
+        except Exception as exc:  # a damaged or unreadable database is an answer: unhealthy
+            unhealthy(f"database {config.database_shown}: {exc}")
     click.echo(json.dumps(verdict.as_dict()) if as_json else verdict.line())
     if not verdict.healthy:
         sys.exit(1)

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import click
 
-from newswatch.cli.app import State, fail, pass_state, reading
-from newswatch.cli.filters import change_filter, filter_options
+from newswatch.cli.app import State, fail, pass_state, reading, shown_time
+from newswatch.cli.filters import change_filter, filter_options, known_source
 from newswatch.history import (
     article_history,
     render_version,
@@ -40,6 +40,7 @@ def history(
     """Versions and changes of an article (without URL: the latest changes, filtered)."""
     with reading(state) as runtime:
         store = runtime.store
+        known_source(source, [s.name for s in runtime.config.sources], store.source_names())
         filters = change_filter(source, kinds, severity, since, until)
         if url is None:
             changes = store.change_page(filters, limit=limit).changes
@@ -54,7 +55,7 @@ def history(
                 click.echo("no changes recorded yet" if filters == ChangeFilter() else "no match")
             for c in changes:
                 click.echo(
-                    f"{c.at:%Y-%m-%d %H:%M:%S} [{c.source}] v{c.from_n}\u2192v{c.to_n} "
+                    f"{shown_time(c.at)} [{c.source}] v{c.from_n}\u2192v{c.to_n} "
                     f"{c.severity:<5} \u2068{c.title}\u2069 - {c.summary}\n    {c.url}"
                 )
             return
@@ -128,8 +129,8 @@ def diff(
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     click.echo(
-        f"{url}: v{old.n} ({old.first_seen_at:%Y-%m-%d %H:%M}) \u2192 v{new.n} "
-        f"({new.first_seen_at:%Y-%m-%d %H:%M})"
+        f"{url}: v{old.n} ({shown_time(old.first_seen_at)}) \u2192 v{new.n} "
+        f"({shown_time(new.first_seen_at)})"
     )
     if change is None:
         click.echo("no difference")

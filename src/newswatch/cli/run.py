@@ -154,10 +154,11 @@ def check(
     processes: int | None,
     progress: bool | None,
 ) -> None:
-    """Check every source (or the URLs / sources named) once now, then exit.
+    """Check every source once now, or only the articles at URL... or the --source named.
 
-    Feed, sitemap and index sources are discovered first; the articles they follow are
-    checked when due (all of them with --force).
+    URL is a watched article's address (as watched, or its canonical URL). Feed, sitemap
+    and index sources are discovered first; the articles they follow are checked when due
+    (all of them with --force).
     """
     from newswatch.run import check_now
 

@@ -16,7 +16,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from newswatch.config.fields import FROZEN, Duration, HttpURL, Name, one_or_many
 from newswatch.config.units import show
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_BREAK = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
 #: what an alert rule can ask for in ``on``: the change kinds, plus source/article events
+#: (the same list as routing's, :data:`newswatch.judge.routing.ALL_KINDS`; a test holds them
+#: together)
 ChangeKind = Literal[
     "title_changed",
     "paragraphs_added",
@@ -38,7 +43,7 @@ class DigestConfig(BaseModel):
 
     model_config = FROZEN
 
-    after: int = Field(default=5, ge=0)
+    after: int = Field(default=5, ge=0, le=1_000_000)
     per: Duration = 600.0
 
 
@@ -87,6 +92,18 @@ class WebhookAlert(_AlertBase):
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: Duration = 10.0
     secret: str | None = None
+
+    @field_validator("headers")
+    @classmethod
+    def _check_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        """Header names are HTTP tokens and values one line: a CR/LF would let the value
+        write headers (or a body) of its own."""
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"expected a header name like X-Token, got {show(name)}")
+            if _HEADER_BREAK.search(text):
+                raise ValueError(f"the value of header {name} has a line break or control byte")
+        return value
 
 
 def _smtp_url(value: Any) -> Any:
@@ -152,10 +169,15 @@ class AppriseAlert(_AlertBase):
         return one_or_many(value)
 
 
-# Add a new channel by writing its model and listing it here.
+# Add a new channel kind by writing its model, listing it here and registering what its
+# settings build in newswatch.alerts.registry.
 AlertConfig = Annotated[
     LogAlert | WebhookAlert | EmailAlert | AppriseAlert, Field(discriminator="kind")
 ]
 
 #: the channel models, for messages that list the valid kinds
 ALERT_MODELS: tuple[type[BaseModel], ...] = typing.get_args(typing.get_args(AlertConfig)[0])
+#: kind -> its settings model
+ALERT_KINDS: dict[str, type[BaseModel]] = {
+    model.model_fields["kind"].default: model for model in ALERT_MODELS
+}

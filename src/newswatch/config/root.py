@@ -56,9 +56,15 @@ class Config(BaseModel):
     def _database_location(cls, value: str) -> str:
         """A path, ``sqlite:///path`` or ``postgresql://...`` (see newswatch.store.location)."""
         try:
-            locate(value)
+            location = locate(value)
         except ValueError as exc:
             raise PydanticCustomError("database_url", str(exc)) from None
+        if location.kind == "sqlite" and (location.path or "").strip() in (":memory:", ""):
+            raise PydanticCustomError(
+                "database_url",
+                "an in-memory database would lose the whole history when newswatch stops;"
+                " name a file, like newswatch.db",
+            )
         return value
 
     @field_validator("alerts", mode="before")

@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from newswatch.config.fields import FROZEN, Duration, positive_duration
 from newswatch.config.units import parse_duration, parse_size, show
+from newswatch.fetch.scope import parse_entry
 from newswatch.politeness import PolitenessSettings
 from newswatch.schedule import SchedulePolicy
 
@@ -67,8 +68,41 @@ class ScheduleConfig(BaseModel):
         return replace(base, **changes)
 
 
+#: the longest confirmation wait accepted: a check holds its lease while it waits
+MAX_CONFIRM = 60.0
+
+
+def _confirm_delay(value: Any) -> Any:
+    """``fetch.confirm``: a duration up to a minute, or 0 / ``off`` / ``false`` (never)."""
+    if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "no")):
+        return 0.0
+    seconds = parse_duration(value)
+    if seconds > MAX_CONFIRM:
+        raise ValueError(f"expected at most {MAX_CONFIRM:g}s (or off), got {seconds:g}s")
+    return seconds
+
+
+MAX_ALLOW = 100  # entries of fetch.allow; an allow-list longer than this is a mistake
+
+
+def _allow_list(value: Any) -> Any:
+    """``fetch.allow``: hosts, host:port pairs or address blocks, each checked here."""
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ValueError(f"expected a list of host, host:port or address blocks, got {show(value)}")
+    if len(value) > MAX_ALLOW:
+        raise ValueError(f"expected at most {MAX_ALLOW} entries, got {len(value)}")
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError(f"expected host, host:port or an address block, got {show(item)}")
+        parse_entry(item)  # raises ValueError saying what is wrong
+    return tuple(item.strip() for item in value)
+
+
 class FetchConfig(BaseModel):
-    """How pages are fetched: time and size bounds, the User-Agent sent."""
+    """How pages are fetched: time and size bounds, the User-Agent sent, and ``allow``:
+    the non-public places (beyond the sources' own hosts and ports) pages may point at."""
 
     model_config = FROZEN
 
@@ -83,6 +117,9 @@ class FetchConfig(BaseModel):
     max_retry_wait: Annotated[float, BeforeValidator(parse_duration)] = 30.0
     robots: bool = True
     robots_ttl: Duration = 3600.0
+    # wait this long, then fetch a small change once more before recording it (0/off: never)
+    confirm: Annotated[float, BeforeValidator(_confirm_delay)] = 2.0
+    allow: Annotated[tuple[str, ...], BeforeValidator(_allow_list)] = ()
 
     def politeness(self) -> PolitenessSettings:
         return PolitenessSettings(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import typing
 import zoneinfo
 from typing import Annotated, Any, Literal
 
@@ -18,11 +19,15 @@ from newswatch.config.fields import (
     positive_duration,
 )
 from newswatch.config.settings import ScheduleConfig
-from newswatch.config.units import parse_duration, show
+from newswatch.config.units import parse_duration, seconds_text, show
 from newswatch.extract.rules import ExtractRules
 from newswatch.store import SourceSpec
+from newswatch.urls import redact_credentials
 
 SourceKind = Literal["article", "feed", "sitemap", "index"]
+#: every kind a source may be (all but ``article`` are read by a discovery kind,
+#: :data:`newswatch.discover.kinds.DISCOVERY_KINDS`)
+SOURCE_KINDS: tuple[str, ...] = typing.get_args(SourceKind)
 DEFAULT_MAX_ARTICLES = 200
 DEFAULT_FOLLOW_FOR = "2d"
 
@@ -53,12 +58,14 @@ class SourceConfig(BaseModel):
     interval: str = "10m"
     timezone: str = "UTC"
     #: consecutive failed checks (any article) before one "source failing" alert
-    failing_after: int = Field(default=3, ge=1)
+    failing_after: int = Field(default=3, ge=1, le=10_000)
     extract: ExtractConfig | None = None
     # discovery (feed, sitemap, index): which links, how many, how recent
     select: str | None = None  # index: CSS selector of the article links (or their boxes)
     pattern: str | None = None  # index (and feed/sitemap): regex the article URL must match
-    max_articles: Annotated[int, Field(gt=0)] | None = None  # newest first; default 200
+    max_articles: Annotated[int, Field(gt=0, le=1_000_000)] | None = (
+        None  # newest first; default 200
+    )
     follow_for: str | None = None  # ignore items the publisher dated longer ago; default 2d
     robots: bool = True  # false: the user has permission to watch this site regardless
     schedule: ScheduleConfig | None = None
@@ -69,7 +76,7 @@ class SourceConfig(BaseModel):
         seconds = parse_duration(value)
         if seconds < 1:
             raise ValueError(f"expected a duration of at least 1s, got {show(value)}")
-        return value.strip() if isinstance(value, str) else f"{value:g}s"
+        return value.strip() if isinstance(value, str) else seconds_text(value)
 
     @field_validator("timezone")
     @classmethod
@@ -118,7 +125,7 @@ class SourceConfig(BaseModel):
             raise ValueError(f"'{info.field_name}' applies to feed, sitemap and index sources only")
         if info.field_name == "follow_for" and value is not None:
             positive_duration(value)
-            return value.strip() if isinstance(value, str) else f"{value:g}s"
+            return value.strip() if isinstance(value, str) else seconds_text(value)
         return value
 
     @property
@@ -143,10 +150,11 @@ class SourceConfig(BaseModel):
         return parse_duration(self.follow_for or DEFAULT_FOLLOW_FOR)
 
     def spec(self) -> SourceSpec:
-        """What the store needs to know of this source."""
+        """What the store needs to know of this source (a password in the URL as ``***``:
+        the fetcher alone holds it, see :func:`newswatch.fetch.scope.configured_credentials`)."""
         return SourceSpec(
             name=self.name,
-            url=self.url,
+            url=redact_credentials(self.url),
             kind=self.kind,
             interval_seconds=self.interval_seconds,
             timezone=self.timezone,

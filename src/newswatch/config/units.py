@@ -14,6 +14,11 @@ _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*", re.I)
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _DURATION_HINT = "expected a duration like 30s, 10m or 2h"
 
+MAX_DURATION = 10 * 365 * 86400.0
+"""The longest duration anything takes (ten years): past it date arithmetic overflows."""
+MAX_SIZE = 1024**4
+"""The largest size anything takes (1 TiB)."""
+
 
 def show(value: object) -> str:
     """A value as the user wrote it in YAML, for 'got ...' in messages."""
@@ -34,14 +39,25 @@ def parse_duration(value: str | int | float) -> float:
     """Seconds in ``value``: ``"30s"``, ``"10m"``, ``"1h30m"``, ``"90"`` or a bare number.
 
     Units are ms, s, m, h, d, w (lower case, so that ``M`` is never mistaken for months);
-    a bare number means seconds. Raises ``ValueError`` with a plain-words message.
+    a bare number means seconds. Every duration is at most :data:`MAX_DURATION`. Raises
+    ``ValueError`` with a plain-words message.
     """
+    return _bounded(_duration(value), value)
+
+
+def _bounded(seconds: float, value: object) -> float:
+    if not seconds <= MAX_DURATION:  # also catches inf and NaN
+        raise ValueError(f"expected a duration of at most 10 years (3650d), got {show(value)}")
+    return seconds
+
+
+def _duration(value: str | int | float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"{_DURATION_HINT}, got {show(value)}")
     if isinstance(value, int | float):
         if value < 0 or value != value:  # negative or NaN
             raise ValueError(f"{_DURATION_HINT}, got {show(value)}")
-        return float(value)
+        return float(value) if value <= MAX_DURATION else float("inf")
     text = value.strip()
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return float(text)
@@ -57,19 +73,29 @@ def parse_duration(value: str | int | float) -> float:
     return total
 
 
+def seconds_text(value: int | float) -> str:
+    """A bare number of seconds as a duration text that :func:`parse_duration` reads back
+    (``1e+08`` would not be)."""
+    text = f"{float(value):.3f}".rstrip("0").rstrip(".")
+    return f"{text}s"
+
+
 def parse_size(value: str | int) -> int:
-    """Bytes in ``value``: an int or ``"512KB"``, ``"10MB"``, ``"1GiB"`` (binary multiples)."""
+    """Bytes in ``value``: an int or ``"512KB"``, ``"10MB"``, ``"1GiB"`` (binary multiples),
+    at most :data:`MAX_SIZE`."""
     hint = "expected a size in bytes like 512KB or 10MB"
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"{hint}, got {show(value)}")
     if isinstance(value, int):
-        if value <= 0:
-            raise ValueError(f"expected a size greater than 0, got {value}")
-        return value
-    match = _SIZE.fullmatch(value)
-    if match is None:
-        raise ValueError(f"{hint}, got {show(value)}")
-    size = int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "")[:1].lower()])
+        amount = float(min(value, MAX_SIZE + 1))
+    else:
+        match = _SIZE.fullmatch(value)
+        if match is None:
+            raise ValueError(f"{hint}, got {show(value)}")
+        amount = float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "")[:1].lower()]
+    if not amount <= MAX_SIZE:  # also catches inf
+        raise ValueError(f"expected a size of at most 1TB, got {show(value)}")
+    size = int(amount)
     if size <= 0:
         raise ValueError(f"expected a size greater than 0, got {show(value)}")
     return size

@@ -1,9 +1,10 @@
 """Discovery: the article links of feed, sitemap and index sources.
 
 One module per kind (:mod:`.feed`, :mod:`.sitemap`, :mod:`.index`), each returning frozen
-:class:`Discovered` records with canonical URLs; :class:`DiscoveryRunner` hands them to the
-store (follow the new ones, pull re-checks forward on a newer publisher date), asking for
-each document conditionally (:class:`ConditionalFetcher`) so an unchanged one is a 304.
+:class:`Discovered` records with canonical URLs, registered by kind in :mod:`.kinds`;
+:class:`DiscoveryRunner` hands them to the store (follow the new ones, pull re-checks forward
+on a newer publisher date), asking for each document conditionally
+(:class:`ConditionalFetcher`) so an unchanged one is a 304.
 """
 
 from newswatch.discover.base import (
@@ -15,11 +16,10 @@ from newswatch.discover.base import (
 )
 from newswatch.discover.feed import parse_feed
 from newswatch.discover.index import discover_index, index_links
+from newswatch.discover.kinds import DISCOVERY_KINDS, SourceRead, choose
 from newswatch.discover.runner import (
     DiscoveryReport,
     DiscoveryRunner,
-    SourceRead,
-    choose,
     discover,
     read_source,
     settings_key,
@@ -33,6 +33,7 @@ from newswatch.discover.sitemap import (
 )
 
 __all__ = [
+    "DISCOVERY_KINDS",
     "ConditionalFetcher",
     "Discovered",
     "DiscoveryReport",

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from newswatch.clock import Clock, utc_now
 from newswatch.config import SourceConfig
@@ -23,13 +22,12 @@ from newswatch.discover.base import (
     ConditionalFetcher,
     Discovered,
     DocumentFetcher,
-    validators_of,
 )
-from newswatch.discover.feed import parse_feed
-from newswatch.discover.index import index_links
-from newswatch.discover.sitemap import read_sitemaps
+from newswatch.discover.kinds import DISCOVERY_KINDS, SourceRead
 from newswatch.errors import DiscoveryError, FetchError, StoreError
-from newswatch.store import DiscoveryStore, DocumentValidators
+from newswatch.judge.signals import publisher_signals
+from newswatch.store import DiscoveryStore
+from newswatch.urls import redact_credentials
 
 logger = logging.getLogger("newswatch.discover")
 
@@ -61,25 +59,13 @@ class DiscoveryReport:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRead:
-    """One discovery's reading of a source: what it lists and what to follow (both empty
-    when ``not_modified``), the validators to keep, child documents found unchanged."""
-
-    listed: list[Discovered]
-    kept: list[Discovered]
-    validators: list[DocumentValidators]
-    not_modified: bool = False
-    unchanged: int = 0
-
-
 def settings_key(source: SourceConfig) -> str:
     """A fingerprint of what decides a source's discovery: validators kept under other
     settings are not sent, so a changed ``pattern`` (say) reads unchanged documents again."""
     return json.dumps(
         [
             source.kind,
-            source.url,
+            redact_credentials(source.url),
             source.select,
             source.pattern,
             source.max_articles_or_default,
@@ -89,32 +75,16 @@ def settings_key(source: SourceConfig) -> str:
 
 
 def read_source(source: SourceConfig, fetcher: DocumentFetcher, now: datetime) -> SourceRead:
-    """Fetch and parse the source's documents; a 304 (when ``fetcher`` sends validators,
-    see :class:`ConditionalFetcher`) is not parsed.
+    """Fetch and parse the source's documents with the reader of its kind
+    (:data:`~newswatch.discover.kinds.DISCOVERY_KINDS`); a 304 (when ``fetcher`` sends
+    validators, see :class:`ConditionalFetcher`) is not parsed.
 
     Raises :class:`DiscoveryError` or :class:`FetchError` when the source cannot be read.
     """
-    newer_than = now - timedelta(seconds=source.follow_for_seconds)
-    if source.kind == "sitemap":
-        read = read_sitemaps(fetcher, source.url, newer_than=newer_than)
-        if source.url in read.not_modified:
-            return SourceRead([], [], read.validators, not_modified=True)
-        listed = read.articles
-        kept = choose(listed, source, newer_than)
-        return SourceRead(listed, kept, read.validators, unchanged=len(read.not_modified))
-    if source.kind == "feed":
-        result = fetcher.fetch(source.url, expect="xml")
-    elif source.kind == "index":
-        result = fetcher.fetch(source.url)
-    else:
+    reader = DISCOVERY_KINDS.get(source.kind)
+    if reader is None:
         raise DiscoveryError(f"source {source.name!r} is a single article: nothing to discover")
-    if result.not_modified:
-        return SourceRead([], [], [validators_of(result)], not_modified=True)
-    if source.kind == "feed":
-        listed = parse_feed(result.content, result.final_url)
-    else:
-        listed = index_links(result, select=source.select, pattern=source.pattern)
-    return SourceRead(listed, choose(listed, source, newer_than), [validators_of(result)])
+    return reader(source, fetcher, now)
 
 
 def discover(
@@ -126,27 +96,6 @@ def discover(
     """
     read = read_source(source, fetcher, now)
     return read.listed, read.kept
-
-
-def choose(
-    listed: Sequence[Discovered], source: SourceConfig, newer_than: datetime
-) -> list[Discovered]:
-    """Keep items matching ``pattern`` and not dated before ``newer_than``; newest first
-    (undated items after, in the order listed), at most ``max_articles``."""
-    regex = re.compile(source.pattern) if source.pattern and source.kind != "index" else None
-    kept = [
-        item
-        for item in listed
-        if (item.updated is None or item.updated >= newer_than)
-        and (regex is None or regex.search(item.url))
-    ]
-    dated = sorted(
-        (i for i in kept if i.updated is not None),
-        key=lambda i: i.updated.timestamp() if i.updated else 0.0,
-        reverse=True,
-    )
-    ordered = dated + [i for i in kept if i.updated is None]
-    return ordered[: source.max_articles_or_default]
 
 
 class DiscoveryRunner:
@@ -190,7 +139,11 @@ class DiscoveryRunner:
                 kept = read.kept
                 new = self._store.add_articles(name, [item.url for item in kept], now)
                 dated = [(item.url, item.updated) for item in kept if item.updated is not None]
-                pulled = self._store.note_publisher_updates(name, dated, now) if dated else 0
+                pulled = 0
+                if dated:
+                    watched = self._store.followed([url for url, _ in dated])
+                    planned = publisher_signals(watched, dated, now)
+                    pulled = self._store.apply_signals(name, planned, now)
                 report = DiscoveryReport(
                     name, len(read.listed), len(kept), new, pulled, unchanged=read.unchanged
                 )

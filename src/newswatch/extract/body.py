@@ -16,7 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newswatch.extract.dom import Block, Elem, Page
-from newswatch.extract.furniture import furniture_line, teaser_heading
+from newswatch.extract.furniture import (
+    author_note,
+    byline_line,
+    furniture_line,
+    teaser_heading,
+)
 from newswatch.extract.hints import HEADING_TAGS, PROSE_TAGS
 
 _MIN_PROSE = 25
@@ -38,6 +43,7 @@ _TEASER_BLOCKS = 4
 _TEASER_TEXT = 400
 _TEASER_HEADLINE = 150
 _TEASER_MIN_ITEMS = 3
+_CELL_TAGS = frozenset({"td", "th", "tr", "li", "dd", "dt"})  # a table's or list's numbers are data
 
 
 def _link_density(elem: Elem) -> float:
@@ -173,7 +179,11 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
         return False
     if block.link_len > block.length * _MAX_LINK_DENSITY and not _linked_prose(block):
         return False
+    if not any(ch.isalnum() for ch in block.text):
+        return False  # a rule of underscores, a row of emoji
     if strict and furniture_line(block.text):
+        return False
+    if strict and block.tag not in _CELL_TAGS and byline_line(block.text):
         return False
     return not (
         strict
@@ -265,6 +275,9 @@ def select_blocks(
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
             kept.append(block)
+    if strict:
+        while kept and author_note(kept[-1].text):  # "Jane Doe is a reporter for ..."
+            kept.pop()
     return _drop_orphan_headings(kept)
 
 

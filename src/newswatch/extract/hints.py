@@ -99,13 +99,18 @@ FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "figcaption", "header", "m
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 # blocks whose text is written as prose (the others are layout wrappers holding stray text)
-PROSE_TAGS = frozenset({"p", "blockquote", "pre", "li", "dd", "td", "h2", "h3", "h4", "h5", "h6"})
+PROSE_TAGS = frozenset(
+    {"p", "blockquote", "pre", "li", "dd", "td", "tr", "h2", "h3", "h4", "h5", "h6"}
+)
 
 # plain alternations of literals: the regex engine scans these several times faster than
 # one pattern with look-arounds everywhere (this runs on every distinct class name)
 _NEGATIVE_ANYWHERE = re.compile(
-    "comment(?!ary)|shar(?:e|ing)|social|related|sidebar|footer|widget|menu|promo|advert"
-    "|newsletter|breadcrumb|outbrain|taboola|subscri|sponsor|recommend|popular|trending"
+    # "has-sidebar", "with-sidebar": a layout holding a sidebar, not one
+    "comment(?!ary)|shar(?:e|ing)|social|related|(?<!has)(?<!has-)(?<!with)(?<!with-)sidebar"
+    "|footer|widget|menu|promo|advert"
+    "|newsletter|breadcrumb|outbrain|taboola|subscri(?!bers?[-_]?(?:only|content|preview))"
+    "|sponsor|recommend|popular|trending"
     "|ticker|caption|cookie|consent|popup|disqus|banner"
 )
 _NEGATIVE_WORD = re.compile(
@@ -152,6 +157,15 @@ def hidden_class(class_attr: str) -> bool:
     if "hidden" in words or "sr-only" in words or "screen" in words or "d-none" in words:
         return _HIDDEN_CLASS.search(words) is not None
     return False
+
+
+_GATED = re.compile(r"subscriber|premium|paywall|member-?only|locked-?content")
+
+
+def gated(class_attr: str | None) -> bool:
+    """Story text hidden by style until the reader subscribes ("subscriber-only",
+    "premium-content"): in the page, part of the article, so read."""
+    return class_attr is not None and _GATED.search(class_attr.lower()) is not None
 
 
 def hidden_style(style: str) -> bool:

@@ -3,9 +3,11 @@
 The user chooses the links with a CSS ``select`` (elements that are, or contain, the
 article links: ``"article h2 a"``, ``".teaser"``) and/or a URL ``pattern`` (a regular
 expression searched in the canonical URL: ``"/\\d{4}/\\d{2}/"``). With neither, a cautious
-default keeps links on the page's own site whose last path segment looks like a document
-(digits, several dashes, or ``.html``), which is what article URLs look like on most news
-sites and what navigation links do not.
+default keeps links on the page's own site (same scheme, host and port: another port is
+another server) whose last path segment looks like a document (digits, several dashes, or
+``.html``), which is what article URLs look like on most news sites and what navigation
+links do not; promotion, subscription and account pages (``/promo/offer-2026.html``) are
+left out, since they would be followed as articles that never have one.
 """
 
 from __future__ import annotations
@@ -31,17 +33,70 @@ def check_selector(selector: str) -> str | None:
     return None
 
 
-def _site(host: str | None) -> str:
-    host = (host or "").lower()
-    return host[4:] if host.startswith("www.") else host
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# words naming what a site sells or asks of its readers, not what it reports
+_NOT_NEWS = frozenset(
+    [
+        "promo",
+        "promos",
+        "promotion",
+        "promotions",
+        "offer",
+        "offers",
+        "deal",
+        "deals",
+        "subscribe",
+        "subscription",
+        "subscriptions",
+        "newsletter",
+        "newsletters",
+        "advertise",
+        "advertising",
+        "ads",
+        "sponsored",
+        "shop",
+        "store",
+        "login",
+        "signin",
+        "signup",
+        "register",
+        "account",
+        "checkout",
+        "donate",
+        "donation",
+        "jobs",
+        "careers",
+    ]
+)
+_TOKENS = re.compile(r"[a-z]+")
+_EXTENSIONS = frozenset({"html", "htm", "shtml", "php", "aspx", "asp", "jsp"})
+
+
+def _site(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host (``www.`` folded) and port: what makes two URLs the same site."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = host[4:] if host.startswith("www.") else host
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        port = None
+    return parts.scheme, host, port
+
+
+def _is_promotion(segments: list[str]) -> bool:
+    """A folder named for promotions or accounts, or a last segment of only such words."""
+    if any(segment.lower() in _NOT_NEWS for segment in segments[:-1]):
+        return True
+    words = [w for w in _TOKENS.findall(segments[-1].lower()) if w not in _EXTENSIONS]
+    return bool(words) and all(word in _NOT_NEWS for word in words)
 
 
 def _looks_like_article(url: str, page_url: str) -> bool:
-    parts, page = urlsplit(url), urlsplit(page_url)
-    if _site(parts.hostname) != _site(page.hostname) or parts.path == page.path:
+    if _site(url) != _site(page_url) or urlsplit(url).path == urlsplit(page_url).path:
         return False
-    segments = [s for s in parts.path.split("/") if s]
-    if not segments:
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if not segments or _is_promotion(segments):
         return False
     last = segments[-1].lower()
     return (

@@ -3,11 +3,20 @@
 :class:`Fetcher` turns a URL into a :class:`~newswatch.models.FetchResult` or a
 :class:`~newswatch.errors.FetchError` subclass, within the bounds of :class:`FetchSettings`
 (one deadline for the whole fetch, a cap on the inflated body, redirects followed by hand,
-content types checked, politeness when given). Each concern has its own module here; this
+content types checked, politeness when given, the fetch scope when given: see
+:mod:`.scope` and :mod:`.network`). Each concern has its own module here; this
 module re-exports the public names so ``from newswatch.fetch import Fetcher`` keeps working.
 """
 
 from newswatch.fetch.client import Fetcher
+from newswatch.fetch.scope import FetchScope
 from newswatch.fetch.settings import ACCEPT_ENCODING, DEFAULT_USER_AGENT, Expect, FetchSettings
 
-__all__ = ["ACCEPT_ENCODING", "DEFAULT_USER_AGENT", "Expect", "FetchSettings", "Fetcher"]
+__all__ = [
+    "ACCEPT_ENCODING",
+    "DEFAULT_USER_AGENT",
+    "Expect",
+    "FetchScope",
+    "FetchSettings",
+    "Fetcher",
+]

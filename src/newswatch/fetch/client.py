@@ -36,16 +36,20 @@ from newswatch.errors import (
     FetchTimeout,
     HTTPStatusError,
     NetworkError,
+    OutOfScope,
     RobotsDisallowed,
 )
 from newswatch.fetch.content_type import ACCEPT
 from newswatch.fetch.failures import TRANSLATED, translate
+from newswatch.fetch.network import GuardedTransport, ScopeRefused, exchange
 from newswatch.fetch.post import post_json
 from newswatch.fetch.redirects import final_response
 from newswatch.fetch.result import to_result
+from newswatch.fetch.scope import FetchScope
 from newswatch.fetch.settings import ACCEPT_ENCODING, Expect, FetchSettings
 from newswatch.models import FetchResult
 from newswatch.politeness import RETRY_STATUSES, Politeness, RobotsRules, robots_url
+from newswatch.urls import redact_credentials, split_credentials
 
 
 def _utc_now() -> datetime:
@@ -62,8 +66,14 @@ class _NoCookies(DefaultCookiePolicy):
 class Fetcher:
     """Fetches pages within the bounds of :class:`FetchSettings`; safe to share across threads.
 
-    ``transport`` replaces the network (e.g. ``httpx.MockTransport`` in tests); ``clock``
-    stamps ``fetched_at`` and must return timezone-aware datetimes.
+    ``transport`` replaces the network (e.g. ``httpx.MockTransport`` in tests; deadline and
+    scope are then its business); ``clock`` stamps ``fetched_at`` and must return
+    timezone-aware datetimes. ``scope`` says which non-public addresses pages and redirects
+    may reach (:class:`FetchScope`; None: any, for a fetcher of what the user typed).
+    ``credentials`` maps URLs (without user info) to the ``(user, password)`` the
+    configuration gives them; they go with the first request to exactly that URL and
+    nowhere else. A URL's own ``user:password@`` is never sent, and a fetch's results and
+    errors show it with the password as ``***``.
     """
 
     def __init__(
@@ -73,10 +83,14 @@ class Fetcher:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], datetime] = _utc_now,
         politeness: Politeness | None = None,
+        scope: FetchScope | None = None,
+        credentials: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
         self._clock = clock
         self.politeness = politeness
+        self.scope = scope
+        self._credentials = dict(credentials or {})
         self._client = httpx.Client(
             headers={
                 "User-Agent": self.settings.user_agent,
@@ -86,7 +100,15 @@ class Fetcher:
             cookies=CookieJar(policy=_NoCookies()),
             timeout=self._timeout(self.settings.timeout),
             follow_redirects=False,
-            transport=transport,
+            transport=transport or GuardedTransport(),
+        )
+        # webhook posts have their own connections: one opened for a configured receiver
+        # (held to no scope) is never reused by a page that points at the same address
+        self._post_client = httpx.Client(
+            headers={"User-Agent": self.settings.user_agent},
+            cookies=CookieJar(policy=_NoCookies()),
+            follow_redirects=False,
+            transport=transport or GuardedTransport(),
         )
 
     def __enter__(self) -> Fetcher:
@@ -103,6 +125,7 @@ class Fetcher:
     def close(self) -> None:
         """Close pooled connections; the fetcher cannot be used afterwards."""
         self._client.close()
+        self._post_client.close()
 
     def _timeout(self, read: float) -> httpx.Timeout:
         connect = min(self.settings.connect_timeout, read)
@@ -124,11 +147,14 @@ class Fetcher:
         ``url`` for every failure. With politeness, ``robots`` says whether robots.txt is
         consulted (:class:`RobotsDisallowed` when it forbids the URL).
         """
+        url = redact_credentials(url)
         polite = self.politeness
         if polite is None:
             return self._fetch_once(url, etag, last_modified, expect)
         if robots and polite.settings.robots:
             rules = polite.robots(url, lambda: self._load_robots(url), self.settings.user_agent)
+            if not rules.reachable and rules.server_down:
+                raise NetworkError(url, f"server unreachable ({rules.problem})")
             if not rules.reachable:
                 # RFC 9309: no robots.txt to be had means no crawling; say why plainly
                 raise RobotsDisallowed(
@@ -174,11 +200,15 @@ class Fetcher:
         try:
             with self.politeness.slot(where):
                 result = self._fetch_once(where, None, None, "any")
+        except OutOfScope as exc:
+            # the page is out of scope as much as its robots.txt: say so about the page
+            raise OutOfScope(url, str(exc).removeprefix(f"{where}: ")) from exc
         except HTTPStatusError as exc:
             return RobotsRules.from_response(exc.status, "")
         except FetchError as exc:
             problem = str(exc).removeprefix(f"{where}: ")
-            return RobotsRules.from_response(None, "", problem=problem)
+            down = isinstance(exc, NetworkError | FetchTimeout)
+            return RobotsRules.from_response(None, "", problem=problem, server_down=down)
         text = result.text if result.text is not None else result.content.decode("utf-8", "replace")
         return RobotsRules.from_response(result.status, text)
 
@@ -200,9 +230,12 @@ class Fetcher:
         if deadline is None:
             deadline = time.monotonic() + self.settings.timeout
         try:
-            return self._fetch(url, headers, etag, last_modified, expect, started, deadline)
+            with exchange(deadline, self.scope):
+                return self._fetch(url, headers, etag, last_modified, expect, started, deadline)
         except FetchError:
             raise
+        except ScopeRefused as exc:
+            raise OutOfScope(url, str(exc)) from exc
         except TRANSLATED as exc:
             raise translate(url, exc) from exc
 
@@ -212,7 +245,7 @@ class Fetcher:
         Kept here so that this stays the only package speaking HTTP; the caller decides what a
         status means. Transport failures raise :class:`NetworkError` / :class:`FetchTimeout`.
         """
-        return post_json(self._client, url, body, headers, self._timeout(timeout), timeout)
+        return post_json(self._post_client, url, body, headers, self._timeout(timeout), timeout)
 
     def _fetch(
         self,
@@ -224,13 +257,16 @@ class Fetcher:
         started: float,
         deadline: float,
     ) -> FetchResult:
+        bare = split_credentials(url)[0]
+        known = self._credentials.get(bare)
         with final_response(
             self._client,
-            url,
+            bare,
             headers,
             max_redirects=self.settings.max_redirects,
             timeout=self._timeout,
             deadline=deadline,
+            auth=httpx.BasicAuth(*known) if known else None,
         ) as (response, redirects):
             return to_result(
                 url,

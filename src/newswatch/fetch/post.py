@@ -1,7 +1,10 @@
 """POSTing a webhook delivery through the fetcher's client, so HTTP stays in this package.
 
 The caller decides what a status means; redirects are not followed, and only a bounded
-amount of the answer is read (enough to let the connection be reused).
+amount of the answer is read (enough to let the connection be reused). One deadline bounds
+the whole exchange, status line and headers included, so a receiver that hangs or drips its
+answer costs a delivery its budget and no more. A receiver's URL is configured, so it is
+not held to the fetch scope.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import httpx
 from newswatch.errors import FetchError, TooLargeError
 from newswatch.fetch.body import PIECE, raw_chunks
 from newswatch.fetch.failures import TRANSLATED, translate
+from newswatch.fetch.network import exchange
 
 
 def post_json(
@@ -33,15 +37,16 @@ def post_json(
         )
         if request.url.scheme not in ("http", "https") or not request.url.host:
             raise FetchError(url, "not an http(s) URL")
-        response = client.send(request, stream=True)
-        try:
-            # read (a bounded amount of) the answer so the connection can be reused
-            for _ in raw_chunks(url, response, PIECE, deadline):
+        with exchange(deadline, None):
+            response = client.send(request, stream=True)
+            try:
+                # read (a bounded amount of) the answer so the connection can be reused
+                for _ in raw_chunks(url, response, PIECE, deadline):
+                    pass
+            except TooLargeError:
                 pass
-        except TooLargeError:
-            pass
-        finally:
-            response.close()
+            finally:
+                response.close()
         return response.status_code
     except FetchError:
         raise

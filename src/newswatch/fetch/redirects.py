@@ -2,7 +2,10 @@
 
 A moved article is news to the user, hence the recorded chain. Cookies set along the chain
 are sent back within the same fetch only: a jar shared across fetches would trip metered
-paywalls and make what we see depend on what we fetched before.
+paywalls and make what we see depend on what we fetched before. Credentials go with the
+first request only (``auth``, from the configuration): a redirect target's own
+``user:password@`` is dropped, so it is neither sent (httpx would make it Basic auth) nor
+recorded in the chain or the final URL.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ def final_response(
     max_redirects: int,
     timeout: Callable[[float], httpx.Timeout],
     deadline: float,
+    auth: httpx.Auth | None = None,
 ) -> Iterator[tuple[httpx.Response, list[Redirect]]]:
     """GET ``url`` hop by hop; yield the last (streamed) response and the hops that led there.
 
@@ -37,7 +41,7 @@ def final_response(
     cookies = httpx.Cookies()
     redirects: list[Redirect] = []
     seen: set[str] = set()
-    current = httpx.URL(url)
+    current = _without_userinfo(httpx.URL(url))
     while True:
         if current.scheme not in ("http", "https") or not current.host:
             raise FetchError(url, f"not an http(s) URL: {current}")
@@ -45,12 +49,12 @@ def final_response(
         request = client.build_request("GET", current, headers=headers, timeout=timeout(left))
         cookies.set_cookie_header(request)
         seen.add(str(request.url))
-        response = client.send(request, stream=True)
+        response = client.send(request, stream=True, auth=auth if not redirects else None)
         try:
             cookies.extract_cookies(response)
             location = response.headers.get("location")
             if response.status_code in _REDIRECT_STATUSES and location:
-                target = response.url.join(location)
+                target = _without_userinfo(response.url.join(location))
                 redirects.append(Redirect(response.status_code, str(response.url), str(target)))
                 # a revisit is only legitimate when the hop set a cookie (consent walls)
                 if str(target) in seen and "set-cookie" not in response.headers:
@@ -63,3 +67,7 @@ def final_response(
             return
         finally:
             response.close()
+
+
+def _without_userinfo(url: httpx.URL) -> httpx.URL:
+    return url.copy_with(userinfo=b"") if url.userinfo else url

@@ -25,6 +25,7 @@ from newswatch.fetch.failures import ms_since
 from newswatch.fetch.settings import Expect
 from newswatch.models import FetchResult, Redirect
 from newswatch.politeness import parse_retry_after
+from newswatch.urls import split_credentials
 
 
 def to_result(
@@ -43,7 +44,7 @@ def to_result(
     """Turn the last response of the chain into a result (or an error)."""
     status = response.status_code
     final_url = str(response.url)
-    at = "" if final_url == url else f" (at {final_url})"
+    at = "" if final_url == split_credentials(url)[0] else f" (at {final_url})"
     if status == 304:
         return FetchResult(
             url=url,

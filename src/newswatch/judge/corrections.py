@@ -35,11 +35,9 @@ _LABELS = [
     r"editors'?\s+note",
     r"note\s+from\s+the\s+editors?",
     r"note\s+to\s+readers",
-    r"updates?",
     r"erratum",
     # French
     r"rectificatifs?",
-    r"mise\s+a\s+jour",
     r"note\s+de\s+la\s+redaction",
     r"n\.?\s?d\.?\s?l\.?\s?r\.?",
     r"precision",
@@ -56,7 +54,6 @@ _LABELS = [
     r"fe\s+de\s+erratas",
     r"correccion",
     r"aclaracion",
-    r"actualizacion",
     # Italian
     r"nota\s+della\s+redazione",
     r"correzione",
@@ -130,9 +127,23 @@ def _plain(text: str) -> str:
 _SEPARATOR = r"\s*(?:[:：,\-–—(\[]|\d|$)"
 _LABEL = re.compile(_plain(r"^[\W_]*(?:" + "|".join(_LABELS) + r")" + _SEPARATOR))
 _SENTENCE = re.compile(_plain(r"^[\W_]*(?:" + "|".join(_SENTENCES) + r")"))
-# "Update:"/"Updated" alone is an update stamp, not a note: it needs words after it
-_BARE_UPDATE = re.compile(
-    r"^[\W_]*(?:updates?|mise\s+a\s+jour|actualizacion)\s*[:\-–—]?\s*[\dh\W]*$"
+# "Update: …" is a note only when it speaks of the article itself ("Mise à jour : cet
+# article a été complété …"); "Update: the storm has moved inland" is the news, and
+# "Updated 18:17 GMT" an update stamp
+_UPDATE_LABEL = re.compile(
+    _plain(
+        r"^[\W_]*(?:updates?|mise\s+a\s+jour|actualizacion|aktualisierung|обновление|تحديث)"
+        + _SEPARATOR
+    )
+)
+_ABOUT_THE_ARTICLE = re.compile(
+    _plain(
+        r"\b(?:this\s+(?:article|story|report|piece|post)|an?\s+(?:earlier|previous)\s+version"
+        r"|cet\s+article|ce\s+texte|cette\s+version|este\s+(?:articulo|texto)"
+        r"|dieser\s+(?:artikel|beitrag|text)|questo\s+articolo|este\s+(?:artigo|texto)"
+        r"|(?:эта|этой)\s+стать|материал"
+        r"|هذا\s+(?:المقال|الخبر|التقرير))"
+    )
 )
 
 
@@ -149,8 +160,8 @@ def is_note(paragraph: str) -> bool:
     if not text or len(text) > MAX_NOTE:
         return False
     key = _fold(text)
-    if _BARE_UPDATE.match(key):
-        return False
+    if _UPDATE_LABEL.match(key):
+        return bool(_ABOUT_THE_ARTICLE.search(key[:300]))
     return bool(_LABEL.match(key) or _SENTENCE.match(key))
 
 

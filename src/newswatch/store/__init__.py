@@ -10,7 +10,6 @@ records of :mod:`newswatch.store.records`; nothing outside this package imports 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Literal, cast, overload
 
@@ -24,24 +23,36 @@ from newswatch.store.records import (
     MARK_END,
     MARK_START,
     AlertRoute,
+    Applied,
     ArticleRecord,
     ArticleState,
+    ArticleWrite,
     ChangeFilter,
     ChangeKind,
     ChangePage,
-    CheckResult,
+    ChangeWrite,
+    CheckState,
     Delivery,
     DeliveryKind,
     DeliveryState,
     DeliverySubject,
+    DeliveryWrite,
+    DigestGuard,
     DocumentValidators,
     DueArticle,
     EventKind,
+    EventWrite,
     FetchOutcome,
     FetchRecord,
+    Followed,
+    HealthWrite,
+    LearnedFragment,
+    MergeWrite,
     Quarantined,
-    Recorded,
+    QuarantineWrite,
     SearchHit,
+    SignalWrite,
+    SourceHealth,
     SourceSpec,
     SourceState,
     StoredChange,
@@ -50,6 +61,8 @@ from newswatch.store.records import (
     StoreStats,
     VersionRow,
     VersionStub,
+    VersionWrite,
+    WritePlan,
 )
 from newswatch.store.roles import (
     AdminStore,
@@ -59,6 +72,7 @@ from newswatch.store.roles import (
     OutboxStore,
     Store,
 )
+from newswatch.store.transfer import TableReport, TransferReport, copy_history
 
 __all__ = [
     "CHANGE_KINDS",
@@ -67,29 +81,41 @@ __all__ = [
     "MARK_START",
     "AdminStore",
     "AlertRoute",
+    "Applied",
     "ArticleRecord",
     "ArticleState",
+    "ArticleWrite",
     "ChangeFilter",
     "ChangeKind",
     "ChangePage",
-    "CheckResult",
+    "ChangeWrite",
+    "CheckState",
     "CheckingStore",
     "DatabaseLocation",
     "Delivery",
     "DeliveryKind",
     "DeliveryState",
     "DeliverySubject",
+    "DeliveryWrite",
+    "DigestGuard",
     "DiscoveryStore",
     "DocumentValidators",
     "DueArticle",
     "EventKind",
+    "EventWrite",
     "FetchOutcome",
     "FetchRecord",
+    "Followed",
+    "HealthWrite",
     "HistoryReader",
+    "LearnedFragment",
+    "MergeWrite",
     "OutboxStore",
+    "QuarantineWrite",
     "Quarantined",
-    "Recorded",
     "SearchHit",
+    "SignalWrite",
+    "SourceHealth",
     "SourceSpec",
     "SourceState",
     "Store",
@@ -97,9 +123,13 @@ __all__ = [
     "StoredChange",
     "StoredEvent",
     "StoredVersion",
+    "TableReport",
+    "TransferReport",
     "VersionRow",
     "VersionStub",
-    "change_uid",
+    "VersionWrite",
+    "WritePlan",
+    "copy_history",
     "locate_database",
     "open_store",
     "shown_database_url",
@@ -130,9 +160,3 @@ def open_store(
     scheme, rest = split_url(url)
     opened = opener(scheme)(rest, readonly, upgrade)
     return cast(HistoryReader, opened) if readonly else cast(Store, opened)
-
-
-def change_uid(url: str, from_hash: str, to_hash: str, to_n: int) -> str:
-    """The stable id of a change (webhook ``id``, delivery keys): same inputs, same id."""
-    digest = hashlib.sha256(f"{url}\n{from_hash}\n{to_hash}\n{to_n}".encode())
-    return digest.hexdigest()[:32]

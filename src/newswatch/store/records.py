@@ -6,12 +6,12 @@ is in :mod:`newswatch.store.roles`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from newswatch.models import Article, Change, Redirect, Stamp
+from newswatch.models import Change, Redirect, Stamp
 
 FetchOutcome = Literal[
     "new_version", "unchanged", "not_modified", "error", "removed", "merged", "quarantined"
@@ -126,6 +126,12 @@ class ArticleRecord:
     removed_reason: str | None = None
     merged_into: int | None = None  # a duplicate of that article (same canonical URL)
 
+    @property
+    def status(self) -> str:
+        """What users are told: ``removed`` while the page is gone (the row stays ``active``
+        in the database, since it is still re-checked to catch its return), else ``state``."""
+        return "removed" if self.removed_at is not None and self.state == "active" else self.state
+
 
 @dataclass(frozen=True, slots=True)
 class SourceState:
@@ -195,52 +201,6 @@ class AlertRoute:
 
 
 @dataclass(frozen=True, slots=True)
-class CheckResult:
-    """Everything one check of one article produced, written by ``record_check`` at once.
-
-    ``article``/``content_hash`` are set when a page was extracted; ``change`` when its hash
-    differs from the latest stored version (the first version of an article has no change).
-    ``channels`` names the alert channels that get a delivery row for the change (``routes``
-    does the same with digest limits; both may be given). ``event_routes`` names, per event
-    kind, the channels that want it; ``failing_after`` consecutive failed checks of the
-    source's articles raise one ``source_failing``/``extraction_broken`` event (0: never).
-    """
-
-    due: DueArticle
-    fetch: FetchRecord
-    checked_at: datetime
-    next_check_at: datetime
-    etag: str | None = None
-    last_modified: str | None = None
-    article: Article | None = None
-    content_hash: str | None = None
-    change: Change | None = None
-    channels: Sequence[str] = ()
-    routes: Sequence[AlertRoute] = ()
-    event_routes: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    failing_after: int = 0
-    # why ``article`` is not a plausible version (see newswatch.quarantine): it is kept in
-    # the quarantine table, and the latest version stays the truth
-    quarantine: str | None = None
-    # the schedule's state after this check; None leaves the stored value as it is
-    unchanged_checks: int | None = None
-    last_change_at: datetime | None = None
-    retire: bool = False  # no change for retire_after: keep the history, stop fetching
-
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """What ``record_check`` did: the version number stored or seen again, the change id."""
-
-    version_n: int | None
-    new_version: bool
-    change_id: int | None
-    lease_lost: bool = False
-    events: tuple[str, ...] = ()  # kinds of the source/article events this check raised
-    merged_into: int | None = None  # the checked article was a duplicate of this one
-
-
-@dataclass(frozen=True, slots=True)
 class StoreStats:
     """Totals for metrics and health, read in one go at scrape time.
 
@@ -257,6 +217,19 @@ class StoreStats:
     check_lag_seconds: float  # how long the most overdue active, unleased article has waited
     last_check_at: datetime | None
     database_bytes: int  # the file and its WAL
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedFragment:
+    """A volatile fragment learned for a source's articles (see judge/volatile): its
+    template and on how many articles it was seen; ``source_wide`` from two articles on."""
+
+    template: str
+    articles: int
+
+    @property
+    def source_wide(self) -> bool:
+        return self.articles >= 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +260,7 @@ class Delivery:
     last_error: str | None
     kind: DeliveryKind = "change"
     event_id: int | None = None
+    lease_token: int = 0  # the fencing token of the claim that returned this delivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,3 +407,221 @@ class VersionRow:
     url: str
     canonical_url: str | None
     version: StoredVersion
+
+
+# ---------------------------------------------------------------------- one check's plan
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """A source's failure streaks and health, as a check reads them (and guards them)."""
+
+    source_id: int
+    name: str
+    health: str = "ok"  # ok | source_failing | extraction_broken
+    health_since: datetime | None = None
+    failure_streak: int = 0
+    extract_streak: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckState:
+    """What one check is judged against, read in one go after the fetch.
+
+    ``quarantine_streak`` counts the latest fetches in a row (errors skipped) quarantined with
+    exactly the content asked about (0 when none was asked, or it is the latest version's);
+    ``duplicate_of`` is another watched article at the canonical URL asked about;
+    ``recent_alerts`` the change deliveries per channel for this source within each
+    channel's digest window. ``latest`` is the current version (the latest change's target:
+    after a revert, an older one), ``last_n`` the highest version number. A new reading is
+    judged against the whole history: ``history`` (every version, oldest first) and
+    ``headline_tests`` (the records of earlier headline-test changes) are read when the
+    content asked about is not the current version's.
+    """
+
+    article_id: int
+    latest: StoredVersion | None
+    source: SourceHealth
+    quarantine_streak: int = 0
+    duplicate_of: int | None = None
+    recent_alerts: Mapping[str, int] = field(default_factory=dict)
+    last_n: int | None = None
+    history: tuple[StoredVersion, ...] = ()
+    headline_tests: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleWrite:
+    """The article row after a check. ``None`` in the keep-fields leaves the stored value;
+    ``removed`` says whether the removal mark is kept, set (to ``removed_at`` and
+    ``removed_reason``) or cleared."""
+
+    checked_at: datetime
+    next_check_at: datetime
+    consecutive_failures: int
+    last_error: str | None
+    etag: str | None = None  # keep
+    last_modified: str | None = None  # keep
+    removed: Literal["keep", "set", "clear"] = "keep"
+    removed_at: datetime | None = None
+    removed_reason: str | None = None
+    unchanged_checks: int | None = None  # keep
+    last_change_at: datetime | None = None  # keep
+    retire: bool = False
+    title: str | None = None  # keep
+    canonical_url: str | None = None  # keep
+
+
+@dataclass(frozen=True, slots=True)
+class VersionWrite:
+    """A new version ``n`` of the article, first and last seen at the check's time."""
+
+    n: int
+    hash: str
+    title: str
+    paragraphs: tuple[str, ...]
+    published: datetime | None
+    updated: datetime | None
+    stamps: tuple[Stamp, ...]
+    language: str | None
+    final_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryWrite:
+    """One outbox row: the channel, its idempotency key, pending or held until ``due_at``."""
+
+    channel: str
+    key: str
+    state: DeliveryState
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeWrite:
+    """The change record between versions ``from_n`` and ``to_n`` and its deliveries."""
+
+    uid: str
+    from_n: int
+    to_n: int
+    change: Change
+    deliveries: tuple[DeliveryWrite, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventWrite:
+    """A source or article event and its deliveries."""
+
+    uid: str
+    kind: EventKind
+    message: str
+    article_id: int | None  # the article's for removed/restored, None for source events
+    deliveries: tuple[DeliveryWrite, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HealthWrite:
+    """The source's health after this check, written only if it still is ``expected``
+    (another check of the same source may have moved it meanwhile: then the plan is made
+    again). ``health_error`` is written when ``set_error``, else kept."""
+
+    expected: SourceHealth
+    health: str
+    health_since: datetime | None
+    failure_streak: int
+    extract_streak: int
+    health_error: str | None = None
+    set_error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineWrite:
+    """An extraction kept aside, linked to this check's fetch; ``after_n`` stayed the truth."""
+
+    reason: str
+    hash: str
+    title: str
+    paragraphs: tuple[str, ...]
+    words: int
+    after_n: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MergeWrite:
+    """The checked article is a duplicate of ``survivor`` (same canonical URL): retire it
+    into the survivor, which inherits the sources that listed it."""
+
+    survivor: int
+    canonical_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigestGuard:
+    """The plan held or sent a change alert because ``channel`` had ``count`` change
+    deliveries for the source since ``since``; written only if that is still so."""
+
+    channel: str
+    since: datetime
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class WritePlan:
+    """Everything one check writes, decided by :func:`newswatch.judge.plan.plan`; a backend
+    applies it in one transaction, refusing it when the claim's lease was lost (the
+    ``due.lease_token`` moved on) or a guard no longer holds. It decides nothing else."""
+
+    due: DueArticle
+    fetch: FetchRecord
+    checked_at: datetime
+    article: ArticleWrite | None = None  # None only for a merge
+    merge: MergeWrite | None = None
+    version: VersionWrite | None = None
+    seen_again: int | None = None  # the version n this check saw again
+    change: ChangeWrite | None = None
+    quarantine: QuarantineWrite | None = None
+    health: HealthWrite | None = None
+    events: tuple[EventWrite, ...] = ()
+    digest_guards: tuple[DigestGuard, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What applying a plan did: refused (lease lost, or a guard moved: plan again), or
+    written, with the id the change row got."""
+
+    lease_lost: bool = False
+    conflict: bool = False
+    change_id: int | None = None
+
+    @property
+    def written(self) -> bool:
+        return not (self.lease_lost or self.conflict)
+
+
+# ---------------------------------------------------------------------- publisher signals
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """A watched article as a publisher date finds it (a merged duplicate resolves to the
+    article it was merged into). ``schedule_retired``: retired for lack of change (not
+    merged away, not left by a source whose URL moved)."""
+
+    article_id: int
+    state: ArticleState
+    schedule_retired: bool
+    next_check_at: datetime | None
+    last_checked_at: datetime | None
+    publisher_updated: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignalWrite:
+    """A newer publisher date to keep on an article, and what it does to its schedule:
+    ``wake`` (a schedule-retired article is active and due now again) or ``due_now``."""
+
+    article_id: int
+    publisher_updated: datetime
+    wake: bool = False
+    due_now: bool = False

@@ -12,22 +12,25 @@ planner (:mod:`newswatch.judge`) before the store sees it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from newswatch.store.records import (
+    Applied,
     ArticleRecord,
     ChangeFilter,
     ChangePage,
-    CheckResult,
+    CheckState,
     Delivery,
     DeliverySubject,
     DocumentValidators,
     DueArticle,
+    Followed,
+    LearnedFragment,
     Quarantined,
-    Recorded,
     SearchHit,
+    SignalWrite,
     SourceSpec,
     SourceState,
     StoredChange,
@@ -36,6 +39,7 @@ from newswatch.store.records import (
     StoreStats,
     VersionRow,
     VersionStub,
+    WritePlan,
 )
 
 
@@ -99,6 +103,9 @@ class HistoryReader(Protocol):
     def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
         """Quarantined extractions, newest first; all articles when ``article_id`` is None."""
 
+    def volatile_learned(self, source: str) -> list[LearnedFragment]:
+        """The volatile fragments learned on the source's articles, most widespread first."""
+
     def stats(self, now: datetime) -> StoreStats:
         """Counts for ``/metrics`` and health checks, judged at ``now``."""
 
@@ -106,7 +113,8 @@ class HistoryReader(Protocol):
 
 
 class CheckingStore(Protocol):
-    """The check cycle: lease due articles, read what a check compares with, write its plan."""
+    """The check cycle: lease due articles, read what a check is judged against, apply the
+    plan :func:`newswatch.judge.plan.plan` made of it."""
 
     def claim_due(
         self,
@@ -145,15 +153,32 @@ class CheckingStore(Protocol):
     ) -> int:
         """How many matching active articles are due by ``due_by`` (a pass's size)."""
 
-    def latest_version(self, article_id: int) -> StoredVersion | None: ...
+    def check_state(
+        self,
+        due: DueArticle,
+        *,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        windows: Mapping[str, float] | None = None,
+        now: datetime,
+    ) -> CheckState:
+        """ONE read of what a check is judged against (see :class:`CheckState`): the latest
+        version, the source's health, and what the check asks about: the quarantine streak
+        of ``content_hash`` (unless it is the latest version's), another article watched at
+        ``canonical_url``, the source's change alerts per channel within ``windows``
+        (seconds back from ``now``)."""
 
-    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
-        """How many of the article's latest fetches in a row (errors skipped) were
-        quarantined with exactly this content."""
+    def volatile_templates(self, article_id: int) -> list[str]:
+        """The volatile-fragment templates that apply to the article: its own, and its
+        source's seen on two articles or more."""
 
-    def record_check(self, result: CheckResult) -> Recorded:
-        """Write a check's whole result in one transaction; refused (``lease_lost``,
-        nothing written) when the claim's fencing token moved on."""
+    def learn_volatile(self, article_id: int, templates: Sequence[str], now: datetime) -> None:
+        """Remember templates learned by a confirmation fetch (a repeat is ignored)."""
+
+    def apply(self, plan: WritePlan) -> Applied:
+        """Write the plan in ONE transaction, exactly as it says; refused, nothing written,
+        when the claim's fencing token moved on (``lease_lost``) or a guard of the plan no
+        longer holds (``conflict``: read the state and plan again)."""
 
 
 class DiscoveryStore(Protocol):
@@ -166,11 +191,14 @@ class DiscoveryStore(Protocol):
         again; the source is recorded as one more that found it.
         """
 
-    def note_publisher_updates(
-        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
-    ) -> int:
-        """Record feed ``updated``/sitemap ``lastmod`` dates; returns how many articles got
-        their next check pulled forward to ``now``."""
+    def followed(self, urls: Sequence[str]) -> dict[str, Followed]:
+        """The watched articles these URLs name (by URL or canonical URL; a merged duplicate
+        gives the article it was merged into), as a publisher date finds them."""
+
+    def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
+        """Write the publisher signals :func:`newswatch.judge.signals.publisher_signals`
+        planned (``source`` listed them) in one transaction; returns how many articles were
+        made due now."""
 
     def record_discovery(
         self,
@@ -204,12 +232,39 @@ class OutboxStore(Protocol):
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries whose next attempt is due, oldest first."""
 
-    def mark_delivered(self, delivery_id: int, at: datetime) -> None: ...
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        """Lease up to ``limit`` due pending deliveries (of ``channels``, not of
+        ``exclude``) whose lease is free or expired, oldest due first, bumping their
+        fencing token; the returned records carry the new token."""
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        """Extend a claim just before sending; False when another claim took it over."""
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        """Give back unsent claims ``(id, token)`` so the next round may take them."""
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        """Settle a delivery as sent; with ``token``, only while that claim still holds it
+        (False when it does not)."""
 
     def mark_retry(
-        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
-    ) -> None:
-        """Count a failed attempt; ``give_up`` marks the delivery failed for good."""
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
+        """Count a failed attempt; ``give_up`` marks the delivery failed for good;
+        ``token`` as for :meth:`mark_delivered`."""
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         """A delivery with the change it announces."""
@@ -223,6 +278,10 @@ class OutboxStore(Protocol):
 
 class AdminStore(Protocol):
     """Set-up: the configured sources."""
+
+    def forget_volatile(self, source: str, template: str | None = None) -> int:
+        """Forget what was learned as volatile on the source's articles (one template, or
+        all); returns how many were forgotten."""
 
     def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
         """Insert or update sources by name (disabling those no longer listed); an

@@ -19,8 +19,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from newswatch.diff import compare
 from newswatch.errors import NewswatchError
+from newswatch.judge.diff import compare
 from newswatch.store import (
     CHANGE_KINDS,
     KIND_ALIASES,

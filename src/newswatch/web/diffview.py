@@ -1,6 +1,6 @@
 """A change laid out for HTML: side-by-side rows and inline runs of highlighted words (pure).
 
-The paragraph alignment and word diff are :mod:`newswatch.diff`'s; this only arranges them
+The paragraph alignment and word diff are :mod:`newswatch.judge.diff`'s; this only arranges them
 into rows a template can print without logic, and folds long stretches of unchanged
 paragraphs into one collapsible block. Texts stay plain strings: escaping is the
 template's job (Jinja2 autoescape).
@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from newswatch.diff import diff_words
+from newswatch.judge.diff import diff_words
 from newswatch.models import Change, ParagraphOp, WordOp
 from newswatch.normalize import comparable
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from newswatch.history import stated_update
 from newswatch.models import Change
 from newswatch.store import MARK_END, MARK_START, ArticleRecord, StoredVersion
 from newswatch.textdir import direction
@@ -57,6 +58,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = when
+    env.filters["stated_update"] = stated_update
     env.filters["highlight"] = highlight
     env.filters["textdir"] = direction
     return env

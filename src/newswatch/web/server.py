@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
+import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -51,12 +54,70 @@ def served_at(host: str, port: int) -> str | None:
     return f"http://{shown}:{port}"
 
 
-def serve(database: str | Path, host: str, port: int, token: str | None) -> None:
-    """Run the view until interrupted (uvicorn handles SIGINT/SIGTERM)."""
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``, or a clear error (the port is taken, the address is
+    not this machine's) before anything says the view is being served."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise NewswatchError(f"cannot serve on {host}:{port}: {exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        # listening now, so a client that connects as soon as "serving on" is printed waits
+        # in the backlog until uvicorn accepts, instead of being refused
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        hint = " (another program uses it: pick another with --port)" if port else ""
+        raise NewswatchError(
+            f"cannot serve on {host}:{port}: {exc.strerror or exc}{hint}"
+        ) from None
+    return sock
+
+
+class RedactToken(logging.Filter):
+    """Keeps ``?token=`` values out of the access log: whoever reads the log must not get
+    the key to the view."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_QUERY.sub(r"\1[redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        elif isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_QUERY.sub(r"\1[redacted]", record.msg)
+        return True
+
+
+_TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&\s\"]*", re.IGNORECASE)
+
+
+def serve(
+    database: str | Path,
+    host: str,
+    port: int,
+    token: str | None,
+    announce: Callable[[int], None] = lambda _port: None,
+) -> None:
+    """Run the view until interrupted (uvicorn handles SIGINT/SIGTERM).
+
+    The database is opened and the port bound first; ``announce`` is told the port only
+    once both worked, so "serving on ..." is never followed by an error.
+    """
     store = open_for_view(database)
     try:
-        app = create_app(store, token=token, base_url=served_at(host, port))
-        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+        sock = listen(host, port)
+        bound = int(sock.getsockname()[1])
+        app = create_app(store, token=token, base_url=served_at(host, bound))
+        config = uvicorn.Config(app, log_level="info", server_header=False)
+        logging.getLogger("uvicorn.access").addFilter(RedactToken())
+        announce(bound)
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         store.close()
 

@@ -3,10 +3,10 @@
 The only package that speaks psycopg. Opened through :func:`newswatch.store.open_store` with
 a ``postgresql://`` URL; the program creates and migrates the schema itself
 (:mod:`~newswatch.store.postgres.schema`), claims due articles with ``FOR UPDATE SKIP
-LOCKED`` (:mod:`~newswatch.store.postgres.claims`), fences every result by its lease token
-(:mod:`~newswatch.store.postgres.recording`) and searches with PostgreSQL's own text search,
-folded as the SQLite side folds (:mod:`~newswatch.store.postgres.search`). It writes rows;
-it decides no rule.
+LOCKED`` (:mod:`~newswatch.store.postgres.claims`), applies each check's plan fenced by its
+lease token (:mod:`~newswatch.store.postgres.checking`) and searches with PostgreSQL's own
+text search, folded as the SQLite side folds (:mod:`~newswatch.store.postgres.search`). It
+writes rows; it decides no rule.
 """
 
 from __future__ import annotations

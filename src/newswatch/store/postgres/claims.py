@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from newswatch.clock import CLOCK_SKEW_SECONDS
 from newswatch.store.postgres.connection import PgConnection, aware, fetch_all, utc
 from newswatch.store.records import DueArticle
 from newswatch.store.variants import url_variants
@@ -44,9 +45,13 @@ class Claims:
             "limit": int(limit),
             "until": stamp + timedelta(seconds=lease_seconds),
             "due_by": aware(due_by) if due_by is not None else stamp,
+            "ahead": stamp + timedelta(seconds=CLOCK_SKEW_SECONDS),
         }
-        if not force:
-            where.append("a.next_check_at <= %(due_by)s")
+        if not force:  # due, or checked "in the future" by a clock that ran ahead
+            where.append(
+                "(a.next_check_at <= %(due_by)s OR a.last_checked_at > %(ahead)s"
+                " OR a.first_seen_at > %(ahead)s)"
+            )
         if sources is not None:
             where.append("s.name = ANY(%(sources)s)")
             params["sources"] = list(sources)
@@ -54,6 +59,12 @@ class Claims:
             where.append("(a.url = ANY(%(urls)s) OR a.canonical_url = ANY(%(urls)s))")
             params["urls"] = [v for url in urls for v in url_variants(url)]
         with self.db.transaction() as conn:
+            # retired "in the future": the same wrong clock judged them quiet for too long
+            conn.execute(
+                "UPDATE articles SET state = 'active', retired_at = NULL"
+                " WHERE state = 'retired' AND retired_at > %(ahead)s",
+                params,
+            )
             rows = fetch_all(
                 conn,
                 "WITH picked AS ("

@@ -11,13 +11,15 @@ database (its URL with the password hidden), never a traceback from the driver.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
-from psycopg import Connection
+from psycopg import Connection, errors
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
@@ -28,6 +30,7 @@ from newswatch.store.postgres.schema import LATEST_VERSION, current_version, mig
 
 Conn = Connection[DictRow]
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 def aware(value: datetime) -> datetime:
@@ -145,6 +148,21 @@ class PgConnection:
                 yield conn
         except psycopg.Error as exc:
             raise StoreError(f"{self.shown}: {' '.join(str(exc).split())}") from exc
+
+    def run(self, work: Callable[[Conn], T], *, attempts: int = 4) -> T:
+        """``work`` in one transaction, run again (from the start, nothing of the failed try
+        kept) when PostgreSQL chose it as a deadlock's victim or could not serialise it."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self._pool.connection() as conn:
+                    return work(conn)
+            except (errors.DeadlockDetected, errors.SerializationFailure) as exc:
+                if attempt == attempts:
+                    raise StoreError(f"{self.shown}: {' '.join(str(exc).split())}") from exc
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+            except psycopg.Error as exc:
+                raise StoreError(f"{self.shown}: {' '.join(str(exc).split())}") from exc
+        raise AssertionError("unreachable")
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         """One read, in a transaction of its own."""

@@ -6,11 +6,13 @@ held alert into two digests (the held rows are also re-checked in the same trans
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
+from newswatch.store.postgres.checking import insert_delivery
 from newswatch.store.postgres.connection import PgConnection, aware, fetch_all
 from newswatch.store.postgres.readers import Readers
-from newswatch.store.postgres.recording import insert_delivery
 from newswatch.store.postgres.rows import CHANGE_SELECT, change_record, delivery_record
 from newswatch.store.records import Delivery, DeliverySubject, StoredChange
 
@@ -33,23 +35,97 @@ class Outbox:
         )
         return [delivery_record(row) for row in rows]
 
-    def mark_delivered(self, delivery_id: int, at: datetime) -> None:
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        """Lease due deliveries; ``SKIP LOCKED`` lets hosts claim side by side."""
+        stamp = aware(now)
+        where = [
+            "state = 'pending'",
+            "next_attempt_at <= %(now)s",
+            "(lease_until IS NULL OR lease_until <= %(now)s)",
+        ]
+        params: dict[str, Any] = {
+            "now": stamp,
+            "limit": int(limit),
+            "until": stamp + timedelta(seconds=lease_seconds),
+        }
+        if channels is not None:
+            where.append("channel = ANY(%(channels)s)")
+            params["channels"] = list(channels)
+        if exclude:
+            where.append("NOT (channel = ANY(%(exclude)s))")
+            params["exclude"] = list(exclude)
         with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
-                " delivered_at = %s, last_error = NULL WHERE id = %s",
-                [aware(at), delivery_id],
+            rows = fetch_all(
+                conn,
+                "WITH picked AS ("
+                f" SELECT id FROM deliveries WHERE {' AND '.join(where)}"
+                " ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+                " UPDATE deliveries d SET lease_until = %(until)s,"
+                " lease_token = d.lease_token + 1"
+                " FROM picked WHERE d.id = picked.id RETURNING d.*",
+                params,
             )
+        rows.sort(key=lambda r: (r["next_attempt_at"], r["id"]))
+        return [delivery_record(row) for row in rows]
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        with self.db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE deliveries SET lease_until = %s WHERE id = %s AND lease_token = %s"
+                " AND state = 'pending'",
+                [aware(until), delivery_id, token],
+            )
+            return cursor.rowcount == 1
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        with self.db.transaction() as conn:
+            for delivery_id, token in claims:
+                conn.execute(
+                    "UPDATE deliveries SET lease_until = NULL WHERE id = %s AND lease_token = %s",
+                    [delivery_id, token],
+                )
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        fence, params = _fence(token)
+        with self.db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
+                f" delivered_at = %s, last_error = NULL, lease_until = NULL WHERE id = %s{fence}",
+                [aware(at), delivery_id, *params],
+            )
+            return cursor.rowcount == 1
 
     def mark_retry(
-        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
-    ) -> None:
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
+        fence, params = _fence(token)
         with self.db.transaction() as conn:
-            conn.execute(
+            cursor = conn.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, last_error = %s,"
-                " next_attempt_at = %s, state = %s WHERE id = %s AND state = 'pending'",
-                [error, aware(next_attempt_at), "failed" if give_up else "pending", delivery_id],
+                " next_attempt_at = %s, state = %s, lease_until = NULL"
+                f" WHERE id = %s AND state = 'pending'{fence}",
+                [
+                    error,
+                    aware(next_attempt_at),
+                    "failed" if give_up else "pending",
+                    delivery_id,
+                    *params,
+                ],
             )
+            return cursor.rowcount == 1
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         row = self.db.row("SELECT * FROM deliveries WHERE id = %s", [delivery_id])
@@ -116,3 +192,8 @@ class Outbox:
                 )
                 formed += 1
         return formed
+
+
+def _fence(token: int | None) -> tuple[str, list[Any]]:
+    """The WHERE clause that holds an update to the claim with ``token`` (none: any)."""
+    return ("", []) if token is None else (" AND lease_token = %s", [token])

@@ -36,7 +36,7 @@ _KIND_SQL: dict[ChangeKind, str] = {
     "paragraphs-modified": "c.paragraphs_modified > 0",
     "stamped": "c.new_updated_stamp IS NOT NULL",
     "silent": "c.silent",
-    "correction": "coalesce(jsonb_typeof(c.record_json -> 'correction'), 'null') <> 'null'",
+    "correction": "coalesce(json_typeof(c.record_json -> 'correction'), 'null') <> 'null'",
     "removed": "c.kind = 'removed'",
     "restored": "c.kind = 'restored'",
 }

@@ -25,6 +25,14 @@ from newswatch.store.records import (
 )
 from newswatch.store.variants import url_variants
 
+#: the rest of a versions query (alias ``v``) picking an article's current version (two
+#: ``%s``: the article id twice): the ``to_n`` of its latest change, else its highest ``n``
+CURRENT_VERSION = (
+    "WHERE v.article_id = %s ORDER BY v.n = "
+    "(SELECT c.to_n FROM changes c WHERE c.article_id = %s ORDER BY c.id DESC LIMIT 1)"
+    " DESC NULLS LAST, v.n DESC LIMIT 1"
+)
+
 
 class Readers:
     """Articles, versions, changes, events, fetches and quarantine, one query each."""
@@ -61,10 +69,10 @@ class Readers:
         return [article_record(row) for row in rows]
 
     def latest_version(self, article_id: int) -> StoredVersion | None:
+        """The current version: the one the latest change led to (a revert leads back to an
+        older one), else the newest."""
         row = self.db.row(
-            f"SELECT {VERSION_COLUMNS} FROM versions v WHERE v.article_id = %s"
-            " ORDER BY v.n DESC LIMIT 1",
-            [article_id],
+            f"SELECT {VERSION_COLUMNS} FROM versions v {CURRENT_VERSION}", [article_id] * 2
         )
         return version_record(row) if row else None
 

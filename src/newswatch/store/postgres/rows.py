@@ -116,6 +116,7 @@ def delivery_record(row: Row) -> Delivery:
         state=cast(DeliveryState, row["state"]),
         next_attempt_at=required(row["next_attempt_at"]),
         last_error=row["last_error"],
+        lease_token=int(row.get("lease_token") or 0),
     )
 
 

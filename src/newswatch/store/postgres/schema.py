@@ -2,11 +2,13 @@
 
 The same tables as the SQLite file, in PostgreSQL's own types: ``timestamptz`` for every
 instant, ``jsonb`` for JSON columns, ``boolean`` for flags, and a ``tsvector`` per version
-for full-text search. Migrations are an ordered list; ``schema_migrations`` records those
-applied. Every host runs them at start-up inside ONE transaction holding a transaction-level
-advisory lock, so two hosts starting at once migrate once (the second waits, then finds
-nothing left to do) and a crash leaves no half-applied step (PostgreSQL's DDL is
-transactional). A database written by a newer newswatch is refused, never misread.
+for full-text search. A change's record and diff are ``json`` (validated, kept as written):
+``jsonb`` would reorder their keys, and ``history --json`` shows them in their own order.
+Migrations are an ordered list; ``schema_migrations`` records those applied. Every host runs
+them at start-up inside ONE transaction holding a transaction-level advisory lock, so two
+hosts starting at once migrate once (the second waits, then finds nothing left to do) and a
+crash leaves no half-applied step (PostgreSQL's DDL is transactional). A database written by
+a newer newswatch is refused, never misread.
 
 Add a migration by appending to :data:`MIGRATIONS`; never edit a released one.
 """
@@ -75,7 +77,7 @@ _INITIAL = (
       removed_at timestamptz,
       removed_reason text,
       publisher_updated timestamptz,
-      merged_into bigint REFERENCES articles (id),
+      merged_into bigint,
       unchanged_checks integer NOT NULL DEFAULT 0,
       last_change_at timestamptz,
       retired_at timestamptz
@@ -84,7 +86,7 @@ _INITIAL = (
     "CREATE INDEX articles_canonical_url ON articles (canonical_url)",
     "CREATE INDEX articles_source_id ON articles (source_id)",
     # the claim: active rows in due order, so a claim reads a few index entries at 10M rows
-    "CREATE INDEX articles_due ON articles (next_check_at, id) WHERE state = 'active'",
+    "CREATE INDEX articles_due ON articles (next_check_at NULLS FIRST, id) WHERE state = 'active'",
     """
     CREATE TABLE article_sources (
       article_id bigint NOT NULL REFERENCES articles (id),
@@ -135,8 +137,8 @@ _INITIAL = (
       severity text NOT NULL,
       position text,
       summary text NOT NULL,
-      record_json jsonb NOT NULL,
-      diff_json jsonb NOT NULL,
+      record_json json NOT NULL,
+      diff_json json NOT NULL,
       kind text NOT NULL DEFAULT 'edit'
     )
     """,
@@ -221,8 +223,30 @@ _INITIAL = (
     """,
 )
 
+_DELIVERY_LEASES = (
+    "ALTER TABLE deliveries ADD COLUMN lease_until timestamptz",
+    "ALTER TABLE deliveries ADD COLUMN lease_token bigint NOT NULL DEFAULT 0",
+)
+
+_VOLATILE = (
+    """
+    CREATE TABLE volatile (
+      id bigserial PRIMARY KEY,
+      article_id bigint NOT NULL REFERENCES articles (id),
+      template text NOT NULL,
+      learned_at timestamptz NOT NULL,
+      UNIQUE (article_id, template)
+    )
+    """,
+)
+
+#: JSON columns of type ``json`` (kept as written), not ``jsonb`` (see the module docstring)
+JSON_AS_WRITTEN = frozenset({"record_json", "diff_json"})
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema (as SQLite's version 7)", _INITIAL),
+    Migration(2, "delivery leases (as SQLite's version 8)", _DELIVERY_LEASES),
+    Migration(3, "volatile fragments (as SQLite's version 9)", _VOLATILE),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

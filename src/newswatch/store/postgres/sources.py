@@ -12,8 +12,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from newswatch.errors import StoreError
-from newswatch.store.postgres.connection import Conn, PgConnection, Row, aware, fetch_all, fetch_one
-from newswatch.store.records import DocumentValidators, SourceSpec
+from newswatch.store.postgres.connection import (
+    Conn,
+    PgConnection,
+    Row,
+    aware,
+    fetch_all,
+    fetch_one,
+    utc,
+)
+from newswatch.store.records import DocumentValidators, Followed, SignalWrite, SourceSpec
 
 #: the advisory lock of ``sync_sources`` ("nwsync" in ASCII)
 SYNC_LOCK = 0x6E7773796E63
@@ -43,42 +51,49 @@ def resolve(conn: Conn, url: str) -> Row | None:
         return None
     return fetch_one(
         conn,
-        "SELECT id, source_id, state, next_check_at, last_checked_at, publisher_updated"
-        " FROM articles WHERE id = %s",
+        "SELECT id, source_id, state, next_check_at, last_checked_at, publisher_updated,"
+        " retired_at, merged_into FROM articles WHERE id = %s",
         [int(row["merged_into"] or row["id"])],
     )
 
 
-def note_update(conn: Conn, source_id: int, url: str, updated: datetime, now: datetime) -> bool:
-    """Keep the newest publisher date; True when it pulled the next check in (see
-    :func:`newswatch.store.follow.note_update`)."""
+def followed(conn: Conn, url: str) -> Followed | None:
+    """The watched article a publisher date for ``url`` is about, as it stands."""
     row = resolve(conn, url)
     if row is None:
-        return False
-    seen: datetime | None = row["publisher_updated"]
-    if seen is not None and updated <= seen:
-        return False
-    checked: datetime | None = row["last_checked_at"]
-    news = seen is not None or (checked is not None and updated > checked)
-    conn.execute(
-        "UPDATE articles SET publisher_updated = %s WHERE id = %s", [aware(updated), row["id"]]
+        return None
+    return Followed(
+        article_id=int(row["id"]),
+        state=row["state"],
+        schedule_retired=row["retired_at"] is not None and row["merged_into"] is None,
+        next_check_at=utc(row["next_check_at"]),
+        last_checked_at=utc(row["last_checked_at"]),
+        publisher_updated=utc(row["publisher_updated"]),
     )
-    link_source(conn, int(row["id"]), source_id, now)
-    if news and row["state"] == "retired":
+
+
+def apply_signal(conn: Conn, source_id: int, write: SignalWrite, now: datetime) -> bool:
+    """Write one planned publisher signal (see :mod:`newswatch.judge.signals`); True when
+    it made the article due now (a wake only if it is still retired by the schedule)."""
+    conn.execute(
+        "UPDATE articles SET publisher_updated = %s WHERE id = %s",
+        [aware(write.publisher_updated), write.article_id],
+    )
+    link_source(conn, write.article_id, source_id, now)
+    if write.wake:
         cursor = conn.execute(
             "UPDATE articles SET state = 'active', retired_at = NULL, next_check_at = %s,"
-            " unchanged_checks = 0 WHERE id = %s AND retired_at IS NOT NULL"
-            " AND merged_into IS NULL",
-            [now, row["id"]],
+            " unchanged_checks = 0 WHERE id = %s AND state = 'retired'"
+            " AND retired_at IS NOT NULL AND merged_into IS NULL",
+            [now, write.article_id],
         )
         return cursor.rowcount > 0
-    if not news or row["state"] != "active":
-        return False
-    due: datetime | None = row["next_check_at"]
-    if due is not None and due <= now:
-        return False
-    conn.execute("UPDATE articles SET next_check_at = %s WHERE id = %s", [now, row["id"]])
-    return True
+    if write.due_now:
+        conn.execute(
+            "UPDATE articles SET next_check_at = %s WHERE id = %s", [now, write.article_id]
+        )
+        return True
+    return False
 
 
 class SourceSync:
@@ -143,13 +158,16 @@ class SourceSync:
             source_id = self._source_id(conn, source)
             return sum(self._follow(conn, source_id, url, stamp) for url in urls)
 
-    def note_publisher_updates(
-        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
-    ) -> int:
+    def followed(self, urls: Sequence[str]) -> dict[str, Followed]:
+        with self.db.transaction() as conn:
+            found = {url: followed(conn, url) for url in dict.fromkeys(urls)}
+        return {url: f for url, f in found.items() if f is not None}
+
+    def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
         stamp = aware(now)
         with self.db.transaction() as conn:
             source_id = self._source_id(conn, source)
-            return sum(note_update(conn, source_id, url, at, stamp) for url, at in updates)
+            return sum(apply_signal(conn, source_id, w, stamp) for w in writes)
 
     def record_discovery(
         self,

@@ -120,7 +120,9 @@ class Status:
                 " AS failing,"
                 " min(a.next_check_at) FILTER (WHERE a.next_check_at <= %(now)s"
                 " AND (a.lease_until IS NULL OR a.lease_until <= %(now)s)) AS oldest_due,"
-                " max(a.last_checked_at) AS last_check"
+                # the last check of any article, retired ones too (see the SQLite backend)
+                " (SELECT max(b.last_checked_at) FROM articles b JOIN sources t"
+                " ON t.id = b.source_id WHERE t.enabled) AS last_check"
                 " FROM articles a JOIN sources s ON s.id = a.source_id"
                 " WHERE a.state = 'active' AND s.enabled",
                 {"now": stamp},

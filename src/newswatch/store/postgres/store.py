@@ -2,39 +2,44 @@
 
 Composition over one :class:`~newswatch.store.postgres.connection.PgConnection` (a pool):
 each concern is a part in its own module (readers in :mod:`.readers`, history queries and
-search in :mod:`.queries`, counts in :mod:`.status`, leases in :mod:`.claims`, recording a
-check in :mod:`.recording`, the delivery outbox in :mod:`.outbox`, sources and discovery in
-:mod:`.sources`), and the two classes here only hand each call to its part.
+search in :mod:`.queries`, counts in :mod:`.status`, leases in :mod:`.claims`, a check's
+state read and its plan applied in :mod:`.checking`, the delivery outbox in :mod:`.outbox`,
+sources and discovery in :mod:`.sources`), and the two classes here only hand each call to
+its part.
 :class:`PostgresReader` is the read side alone; :class:`PostgresStore` adds the writing roles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
 from newswatch.store.postgres.connection import PgConnection
 from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
 from newswatch.store.postgres.queries import HistoryQueries
 from newswatch.store.postgres.readers import Readers
-from newswatch.store.postgres.recording import CheckRecording
 from newswatch.store.postgres.sources import SourceSync
 from newswatch.store.postgres.status import Status
+from newswatch.store.postgres.volatile import VolatileFragments
 from newswatch.store.records import (
+    Applied,
     ArticleRecord,
     ChangeFilter,
     ChangePage,
-    CheckResult,
+    CheckState,
     Delivery,
     DeliverySubject,
     DocumentValidators,
     DueArticle,
+    Followed,
+    LearnedFragment,
     Quarantined,
-    Recorded,
     SearchHit,
+    SignalWrite,
     SourceSpec,
     SourceState,
     StoredChange,
@@ -43,6 +48,7 @@ from newswatch.store.records import (
     StoreStats,
     VersionRow,
     VersionStub,
+    WritePlan,
 )
 
 
@@ -54,6 +60,7 @@ class PostgresReader:
         self._readers = Readers(connection)
         self._queries = HistoryQueries(connection)
         self._status = Status(connection)
+        self._volatile = VolatileFragments(connection)
 
     @property
     def migrated(self) -> list[int]:
@@ -124,6 +131,9 @@ class PostgresReader:
     def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
         return self._readers.quarantined(article_id, limit)
 
+    def volatile_learned(self, source: str) -> list[LearnedFragment]:
+        return self._volatile.volatile_learned(source)
+
     def stats(self, now: datetime) -> StoreStats:
         return self._status.stats(now)
 
@@ -138,7 +148,7 @@ class PostgresStore(PostgresReader):
         super().__init__(connection)
         self._claims = Claims(connection)
         self._leases = LeaseControl(connection)
-        self._recording = CheckRecording(connection)
+        self._checks = CheckWrites(connection)
         self._outbox = Outbox(connection, self._readers)
         self._sources = SourceSync(connection)
 
@@ -174,20 +184,40 @@ class PostgresStore(PostgresReader):
     ) -> int:
         return self._leases.count_due(due_by, sources, urls)
 
-    def quarantine_streak(self, article_id: int, content_hash: str) -> int:
-        return self._readers.quarantine_streak(article_id, content_hash)
+    def check_state(
+        self,
+        due: DueArticle,
+        *,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        windows: Mapping[str, float] | None = None,
+        now: datetime,
+    ) -> CheckState:
+        return self._checks.check_state(
+            due, content_hash=content_hash, canonical_url=canonical_url, windows=windows, now=now
+        )
 
-    def record_check(self, result: CheckResult) -> Recorded:
-        return self._recording.record_check(result)
+    def volatile_templates(self, article_id: int) -> list[str]:
+        return self._volatile.volatile_templates(article_id)
+
+    def learn_volatile(self, article_id: int, templates: Sequence[str], now: datetime) -> None:
+        self._volatile.learn_volatile(article_id, templates, now)
+
+    def forget_volatile(self, source: str, template: str | None = None) -> int:
+        return self._volatile.forget_volatile(source, template)
+
+    def apply(self, plan: WritePlan) -> Applied:
+        return self._checks.apply(plan)
 
     # --- discovery
     def add_articles(self, source: str, urls: Sequence[str], now: datetime) -> int:
         return self._sources.add_articles(source, urls, now)
 
-    def note_publisher_updates(
-        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
-    ) -> int:
-        return self._sources.note_publisher_updates(source, updates, now)
+    def followed(self, urls: Sequence[str]) -> dict[str, Followed]:
+        return self._sources.followed(urls)
+
+    def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
+        return self._sources.apply_signals(source, writes, now)
 
     def record_discovery(
         self,
@@ -216,13 +246,37 @@ class PostgresStore(PostgresReader):
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         return self._outbox.due_deliveries(now, limit)
 
-    def mark_delivered(self, delivery_id: int, at: datetime) -> None:
-        self._outbox.mark_delivered(delivery_id, at)
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        return self._outbox.claim_deliveries(
+            now, limit, lease_seconds, channels=channels, exclude=exclude
+        )
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        return self._outbox.renew_delivery(delivery_id, token, until)
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        self._outbox.release_deliveries(claims)
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        return self._outbox.mark_delivered(delivery_id, at, token)
 
     def mark_retry(
-        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
-    ) -> None:
-        self._outbox.mark_retry(delivery_id, error, next_attempt_at, give_up)
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
+        return self._outbox.mark_retry(delivery_id, error, next_attempt_at, give_up, token)
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         return self._outbox.delivery_context(delivery_id)

@@ -37,7 +37,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS robots_copies ("
     " host TEXT PRIMARY KEY, status INTEGER, body TEXT NOT NULL DEFAULT '',"
     " problem TEXT NOT NULL DEFAULT '', expires_at REAL NOT NULL DEFAULT 0,"
-    " claimed_until REAL, claimed_by INTEGER)",
+    " claimed_until REAL, claimed_by INTEGER, server_down INTEGER NOT NULL DEFAULT 0)",
 )
 
 
@@ -146,14 +146,15 @@ class SqliteBudgets:
     def robots_get(self, host: str) -> RobotsCopy | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT status, body, problem, expires_at FROM robots_copies"
+                "SELECT status, body, problem, expires_at, server_down FROM robots_copies"
                 " WHERE host = ? AND expires_at > 0",
                 [host],
             ).fetchone()
         if row is None:
             return None
-        status, body, problem, expires = row
-        return RobotsCopy(status, body, problem, fresh=float(expires) > time.time())
+        status, body, problem, expires, down = row
+        fresh = float(expires) > time.time()
+        return RobotsCopy(status, body, problem, fresh=fresh, server_down=bool(down))
 
     def robots_claim(self, host: str, seconds: float) -> bool:
         with self._lock:
@@ -187,11 +188,20 @@ class SqliteBudgets:
     def robots_put(self, host: str, rules: RobotsRules, ttl: float) -> None:
         with self._lock:
             self._conn.execute(
-                "INSERT INTO robots_copies (host, status, body, problem, expires_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"
+                "INSERT INTO robots_copies"
+                " (host, status, body, problem, expires_at, server_down)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"
                 " status = excluded.status, body = excluded.body, problem = excluded.problem,"
-                " expires_at = excluded.expires_at, claimed_until = NULL",
-                [host, rules.status, rules.text, rules.problem, time.time() + ttl],
+                " expires_at = excluded.expires_at, server_down = excluded.server_down,"
+                " claimed_until = NULL",
+                [
+                    host,
+                    rules.status,
+                    rules.text,
+                    rules.problem,
+                    time.time() + ttl,
+                    int(rules.server_down),
+                ],
             )
 
 

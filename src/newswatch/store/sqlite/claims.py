@@ -1,6 +1,6 @@
 """Claiming due articles: leases with a fencing token, so two checkers never record one claim.
 
-The token bumped here is the one recording a check (:mod:`.recording`) checks before it
+The token bumped here is the one applying a check's plan (:mod:`.checking`) checks before it
 writes anything.
 """
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from newswatch.clock import CLOCK_SKEW_SECONDS
 from newswatch.models import parse_iso
 from newswatch.store.records import DueArticle
 from newswatch.store.sqlite.connection import SqliteConnection
@@ -36,7 +37,10 @@ class Claims:
         """Lease up to ``limit`` due articles, oldest due first, bumping their fencing token.
 
         Only active articles of enabled sources whose lease is free or expired are taken;
-        ``force`` ignores ``next_check_at`` (never a live lease). ``sources`` keeps those
+        ``force`` ignores ``next_check_at`` (never a live lease). An article whose last check
+        or first sighting lies more than ``CLOCK_SKEW_SECONDS`` in the future is due whatever
+        its ``next_check_at`` says: a clock that once jumped ahead wrote both, and its due
+        times must not hold the article back. ``sources`` keeps those
         sources' articles, ``urls`` the articles watched at (or canonically at) those URLs.
         ``due_by`` (default ``now``) is the due time taken: a pass takes what was due when it
         began, so an article whose short interval comes round again meanwhile waits for the
@@ -50,8 +54,11 @@ class Claims:
         ]
         params: list[Any] = [stamp]
         if not force:
-            where.append("a.next_check_at <= ?")
-            params.append(ts(due_by) if due_by is not None else stamp)
+            # due, or checked "in the future": written by a clock that ran ahead, whose due
+            # time would otherwise hold the article back for as long as the clock was off
+            ahead = ts(now + timedelta(seconds=CLOCK_SKEW_SECONDS))
+            where.append("(a.next_check_at <= ? OR a.last_checked_at > ? OR a.first_seen_at > ?)")
+            params.extend([ts(due_by) if due_by is not None else stamp, ahead, ahead])
         if sources is not None:
             where.append(f"s.name IN ({', '.join('?' for _ in sources) or 'NULL'})")
             params.extend(sources)
@@ -61,6 +68,12 @@ class Claims:
             where.append(f"(a.url IN ({marks}) OR a.canonical_url IN ({marks}))")
             params.extend([*variants, *variants])
         with self._c.transaction() as db:
+            # retired "in the future": the same wrong clock judged them quiet for too long
+            db.execute(
+                "UPDATE articles SET state = 'active', retired_at = NULL"
+                " WHERE state = 'retired' AND retired_at > ?",
+                [ts(now + timedelta(seconds=CLOCK_SKEW_SECONDS))],
+            )
             rows = self._c.rows(
                 "SELECT a.id, s.name AS source, a.url, s.timezone, s.interval_seconds,"
                 " a.etag, a.last_modified, a.consecutive_failures, a.lease_token,"

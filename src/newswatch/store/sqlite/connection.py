@@ -14,11 +14,13 @@ and the busy timeout makes a second writer wait instead of failing.
 transaction, so a crash leaves either all of it or none of it.
 
 A read-only connection (:meth:`SqliteConnection.open_readonly`) is opened with ``mode=ro``
-and ``PRAGMA query_only``: SQLite itself refuses any write through it.
+and ``PRAGMA query_only``: SQLite itself refuses any write through it. A file that cannot
+be written (nor its folder) is opened ``immutable`` (see :func:`connect_readonly`).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -88,12 +90,8 @@ class SqliteConnection:
         target = Path(path)
         if not target.is_file():
             raise StoreError(f"{target}: no database here yet (run 'newswatch check' first)")
-        uri = f"{target.resolve().as_uri()}?mode=ro"
         try:
-            conn = sqlite3.connect(
-                uri, uri=True, timeout=busy_timeout_ms / 1000, check_same_thread=False
-            )
-            conn.execute("PRAGMA query_only = ON")
+            conn = connect_readonly(target, busy_timeout_ms / 1000)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             opened = cls(target, conn)
             found = current_version(opened.db)
@@ -145,9 +143,8 @@ class SqliteConnection:
 
 def schema_version(path: str | Path) -> int:
     """The schema version of the database at ``path``, read without writing (0 if new)."""
-    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True)
+        conn = connect_readonly(Path(path), 5.0)
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot open database read-only: {exc}") from exc
     try:
@@ -156,3 +153,31 @@ def schema_version(path: str | Path) -> int:
         raise StoreError(f"{path}: not a newswatch database: {exc}") from exc
     finally:
         conn.close()
+
+
+def connect_readonly(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection that cannot write to ``path``: ``mode=ro`` and ``query_only``.
+
+    A WAL database needs its ``-shm`` file even to be read; when the file or its folder is
+    read-only and no writer left one, ``mode=ro`` cannot open it. Then the file is opened
+    ``immutable``: read as it is on disk, without locks, which is right for what nobody
+    can write (a read-only folder, a backup copy); a WAL file left beside it is not read.
+    """
+    base = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{base}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        if os.access(path.parent, os.W_OK) and os.access(path, os.W_OK):
+            raise  # not a read-only file: a real error, reported as it is
+    except BaseException:
+        conn.close()
+        raise
+    conn = sqlite3.connect(
+        f"{base}?mode=ro&immutable=1", uri=True, timeout=timeout, check_same_thread=False
+    )
+    conn.execute("PRAGMA query_only = ON")
+    return conn

@@ -1,8 +1,11 @@
 """SQL for following discovered articles: dedup across sources, publisher dates, merges.
 
-Kept apart from :mod:`newswatch.store.sources` and :mod:`newswatch.store.recording` (which
-call these inside their transactions) so those stay about set-up and the check cycle.
-Every function takes the open :class:`sqlite_utils.Database` of a running write transaction.
+What a publisher date does is decided by :mod:`newswatch.judge.signals`; here it is read
+(:func:`followed`) and written (:func:`apply_signal`).
+
+Kept apart from :mod:`.sources` and :mod:`.checking` (which call these inside their
+transactions) so those stay about set-up and the check cycle. Every function takes the open
+:class:`sqlite_utils.Database` of a running transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.models import parse_iso
+from newswatch.store.records import Followed, SignalWrite
 from newswatch.store.sqlite.rows import ts
 
 
@@ -50,65 +54,48 @@ def resolve(db: Database, url: str) -> dict[str, Any] | None:
     target = int(row["merged_into"] or row["id"])
     return _one(
         db,
-        "SELECT id, source_id, state, next_check_at, last_checked_at, publisher_updated"
-        " FROM articles WHERE id = ?",
+        "SELECT id, source_id, state, next_check_at, last_checked_at, publisher_updated,"
+        " retired_at, merged_into FROM articles WHERE id = ?",
         [target],
     )
 
 
-def note_update(db: Database, source_id: int, url: str, updated: datetime, now: datetime) -> bool:
-    """Keep the newest publisher date of an article; True when it pulled the next check in.
-
-    A date is news when it is newer than the one seen before, or (the first date we hear
-    of) newer than our last check: then the article is due now. Retired articles are only
-    annotated, except one the schedule retired for lack of change: news wakes it up.
-    """
+def followed(db: Database, url: str) -> Followed | None:
+    """The watched article a publisher date for ``url`` is about, as it stands."""
     row = resolve(db, url)
     if row is None:
-        return False
-    seen = parse_iso(row["publisher_updated"])
-    if seen is not None and updated <= seen:
-        return False
-    checked = parse_iso(row["last_checked_at"])
-    news = seen is not None or (checked is not None and updated > checked)
+        return None
+    return Followed(
+        article_id=int(row["id"]),
+        state=row["state"],
+        schedule_retired=row["retired_at"] is not None and row["merged_into"] is None,
+        next_check_at=parse_iso(row["next_check_at"]),
+        last_checked_at=parse_iso(row["last_checked_at"]),
+        publisher_updated=parse_iso(row["publisher_updated"]),
+    )
+
+
+def apply_signal(db: Database, source_id: int, write: SignalWrite, now: datetime) -> bool:
+    """Write one planned publisher signal; True when it made the article due now (a wake
+    is written only if the article is still retired by the schedule)."""
     stamp = ts(now)
-    db.execute("UPDATE articles SET publisher_updated = ? WHERE id = ?", [ts(updated), row["id"]])
-    link_source(db, int(row["id"]), source_id, stamp)
-    if news and row["state"] == "retired":  # merged duplicates and moved sources stay put
+    db.execute(
+        "UPDATE articles SET publisher_updated = ? WHERE id = ?",
+        [ts(write.publisher_updated), write.article_id],
+    )
+    link_source(db, write.article_id, source_id, stamp)
+    if write.wake:
         cursor = db.execute(
             "UPDATE articles SET state = 'active', retired_at = NULL, next_check_at = ?,"
-            " unchanged_checks = 0 WHERE id = ? AND retired_at IS NOT NULL"
-            " AND merged_into IS NULL",
-            [stamp, row["id"]],
+            " unchanged_checks = 0 WHERE id = ? AND state = 'retired'"
+            " AND retired_at IS NOT NULL AND merged_into IS NULL",
+            [stamp, write.article_id],
         )
         return cursor.rowcount > 0
-    if not news or row["state"] != "active":
-        return False
-    due = parse_iso(row["next_check_at"])
-    if due is not None and due <= now:
-        return False
-    db.execute("UPDATE articles SET next_check_at = ? WHERE id = ?", [stamp, row["id"]])
-    return True
-
-
-def duplicate_of(db: Database, article_id: int, canonical: str) -> int | None:
-    """Another watched article already at ``canonical`` (as URL or canonical URL), if any.
-
-    Only an article with no version yet is merged away, so no history is ever split and
-    no change is alerted twice.
-    """
-    has_versions = _one(
-        db, "SELECT 1 AS x FROM versions WHERE article_id = ? LIMIT 1", [article_id]
-    )
-    if has_versions is not None:
-        return None
-    other = _one(
-        db,
-        "SELECT id FROM articles WHERE id != ? AND merged_into IS NULL"
-        " AND (url = ? OR canonical_url = ?) ORDER BY state = 'active' DESC, id LIMIT 1",
-        [article_id, canonical, canonical],
-    )
-    return int(other["id"]) if other is not None else None
+    if write.due_now:
+        db.execute("UPDATE articles SET next_check_at = ? WHERE id = ?", [stamp, write.article_id])
+        return True
+    return False
 
 
 def merge_into(db: Database, article_id: int, survivor: int, canonical: str, stamp: str) -> None:

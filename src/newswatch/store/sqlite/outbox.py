@@ -1,20 +1,27 @@
 """The delivery outbox: one row per (change or event, channel), written in the check's
-transaction, then sent, retried or gathered into digests by the alert sender.
+transaction (:mod:`.checking`), then sent, retried or gathered into digests by the alert
+sender.
 
 A crash between recording a change and sending its alert loses nothing: the pending row is
 still there on restart, and its key (change uid + channel) keeps it from being queued twice.
+
+Senders *claim* deliveries the way checkers claim articles: a lease (``lease_until``) and a
+fencing token (``lease_token``, bumped by every claim). A delivery leased to one process is
+invisible to the others until the lease expires; the holder renews it just before each send
+and settles it only while its token is still the current one. So two daemons on one file
+never send one delivery at once; a sender killed mid-send leaves its claim to expire, and
+the next claim resends with the same ``Idempotency-Key`` (at least once, never lost).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlite_utils import Database
 
-from newswatch.errors import StoreError
 from newswatch.store.records import (
-    AlertRoute,
     Delivery,
     DeliveryKind,
     DeliveryState,
@@ -55,53 +62,6 @@ class Outbox:
         self._c = c
         self._readers = readers
 
-    def queue_change(
-        self,
-        db: Database,
-        change_id: int,
-        uid: str,
-        article_id: int,
-        routes: Sequence[AlertRoute],
-        now: datetime,
-    ) -> None:
-        """One delivery per routed channel: pending, or held for a digest past the rate."""
-        checked = ts(now)
-        source_id = self._source_of(article_id)
-        seen: set[str] = set()
-        for route in routes:
-            if route.channel in seen:
-                continue
-            seen.add(route.channel)
-            state: DeliveryState = "pending"
-            due_at = checked
-            if route.digest_after is not None:
-                since = ts(now - timedelta(seconds=route.digest_seconds))
-                recent = self._c.row(
-                    "SELECT count(*) AS n FROM deliveries WHERE channel = ? AND source_id = ?"
-                    " AND kind = 'change' AND created_at > ?",
-                    [route.channel, source_id, since],
-                )
-                if recent is not None and int(recent["n"]) >= route.digest_after:
-                    state = "held"
-                    due_at = ts(now + timedelta(seconds=route.digest_seconds))
-            insert_delivery(
-                db,
-                "change",
-                route.channel,
-                f"{uid}:{route.channel}",
-                source_id,
-                checked,
-                change_id=change_id,
-                state=state,
-                due_at=due_at,
-            )
-
-    def _source_of(self, article_id: int) -> int:
-        row = self._c.row("SELECT source_id FROM articles WHERE id = ?", [article_id])
-        if row is None:
-            raise StoreError(f"article {article_id} vanished during a check")
-        return int(row["source_id"])
-
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries whose next attempt is due, oldest first."""
         rows = self._c.rows(
@@ -111,24 +71,96 @@ class Outbox:
         )
         return [delivery_record(row) for row in rows]
 
-    def mark_delivered(self, delivery_id: int, at: datetime) -> None:
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        channels: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Delivery]:
+        """Lease up to ``limit`` due pending deliveries, oldest due first (module docstring)."""
+        stamp = ts(now)
+        where = [
+            "state = 'pending'",
+            "next_attempt_at <= ?",
+            "(lease_until IS NULL OR lease_until <= ?)",
+        ]
+        params: list[Any] = [stamp, stamp]
+        if channels is not None:
+            where.append(f"channel IN ({', '.join('?' for _ in channels) or 'NULL'})")
+            params.extend(channels)
+        if exclude:
+            where.append(f"channel NOT IN ({', '.join('?' for _ in exclude)})")
+            params.extend(exclude)
         with self._c.transaction() as db:
-            db.execute(
-                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
-                " delivered_at = ?, last_error = NULL WHERE id = ?",
-                [ts(at), delivery_id],
+            rows = self._c.rows(
+                f"SELECT * FROM deliveries WHERE {' AND '.join(where)}"
+                " ORDER BY next_attempt_at, id LIMIT ?",
+                [*params, int(limit)],
             )
+            until = ts(now + timedelta(seconds=lease_seconds))
+            for row in rows:
+                db.execute(
+                    "UPDATE deliveries SET lease_until = ?, lease_token = lease_token + 1"
+                    " WHERE id = ?",
+                    [until, row["id"]],
+                )
+                row["lease_token"] = int(row["lease_token"] or 0) + 1
+        return [delivery_record(row) for row in rows]
+
+    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
+        with self._c.transaction() as db:
+            cursor = db.execute(
+                "UPDATE deliveries SET lease_until = ? WHERE id = ? AND lease_token = ?"
+                " AND state = 'pending'",
+                [ts(until), delivery_id, token],
+            )
+            return cursor.rowcount == 1
+
+    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
+        with self._c.transaction() as db:
+            for delivery_id, token in claims:
+                db.execute(
+                    "UPDATE deliveries SET lease_until = NULL WHERE id = ? AND lease_token = ?",
+                    [delivery_id, token],
+                )
+
+    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
+        fence, params = _fence(token)
+        with self._c.transaction() as db:
+            cursor = db.execute(
+                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
+                f" delivered_at = ?, last_error = NULL, lease_until = NULL WHERE id = ?{fence}",
+                [ts(at), delivery_id, *params],
+            )
+            return cursor.rowcount == 1
 
     def mark_retry(
-        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
-    ) -> None:
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        give_up: bool,
+        token: int | None = None,
+    ) -> bool:
         """Count a failed attempt; ``give_up`` marks the delivery failed for good."""
+        fence, params = _fence(token)
         with self._c.transaction() as db:
-            db.execute(
+            cursor = db.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
-                " next_attempt_at = ?, state = ? WHERE id = ? AND state = 'pending'",
-                [error, ts(next_attempt_at), "failed" if give_up else "pending", delivery_id],
+                " next_attempt_at = ?, state = ?, lease_until = NULL"
+                f" WHERE id = ? AND state = 'pending'{fence}",
+                [
+                    error,
+                    ts(next_attempt_at),
+                    "failed" if give_up else "pending",
+                    delivery_id,
+                    *params,
+                ],
             )
+            return cursor.rowcount == 1
 
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         with self._c.lock:
@@ -199,3 +231,8 @@ class Outbox:
                 )
                 formed += 1
         return formed
+
+
+def _fence(token: int | None) -> tuple[str, list[Any]]:
+    """The WHERE clause that holds an update to the claim with ``token`` (none: any)."""
+    return ("", []) if token is None else (" AND lease_token = ?", [token])

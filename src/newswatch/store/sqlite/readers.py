@@ -29,6 +29,14 @@ from newswatch.store.sqlite.rows import (
 )
 from newswatch.store.variants import url_variants
 
+#: the rest of a versions query picking an article's current version (two ``?``: the
+#: article id twice): the ``to_n`` of its latest change, else its highest ``n``
+CURRENT_VERSION = (
+    "WHERE article_id = ? ORDER BY n = "
+    "(SELECT to_n FROM changes WHERE article_id = ? ORDER BY id DESC LIMIT 1) DESC, "
+    "n DESC LIMIT 1"
+)
+
 
 class Readers:
     """Reading single records and short lists back."""
@@ -91,9 +99,9 @@ class Readers:
         ]
 
     def latest_version(self, article_id: int) -> StoredVersion | None:
-        row = self._c.row(
-            "SELECT * FROM versions WHERE article_id = ? ORDER BY n DESC LIMIT 1", [article_id]
-        )
+        """The current version: the one the latest change led to (a revert leads back to an
+        older one), else the newest."""
+        row = self._c.row(f"SELECT * FROM versions {CURRENT_VERSION}", [article_id] * 2)
         return version_record(row) if row else None
 
     def versions(self, article_id: int) -> list[StoredVersion]:

@@ -383,6 +383,23 @@ def _discovery_validators(db: Database) -> None:
     db.table("sources").add_column("last_discovery_not_modified", int, not_null_default=0)
 
 
+def _delivery_leases(db: Database) -> None:
+    """Version 8: deliveries are claimed with a lease and a fencing token, like articles,
+    so several processes on one database never send one delivery at the same time."""
+    deliveries = db.table("deliveries")
+    deliveries.add_column("lease_until", str)
+    deliveries.add_column("lease_token", int, not_null_default=0)
+
+
+def _volatile(db: Database) -> None:
+    """Version 9: volatile fragments learned per article (judge/volatile's templates)."""
+    db.execute(
+        "CREATE TABLE volatile (id INTEGER PRIMARY KEY,"
+        " article_id INTEGER NOT NULL REFERENCES articles (id),"
+        " template TEXT NOT NULL, learned_at TEXT NOT NULL, UNIQUE (article_id, template))"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -391,6 +408,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "quarantine", _quarantine),
     Migration(6, "adaptive schedule state", _schedule_state),
     Migration(7, "discovery validators (conditional GET)", _discovery_validators),
+    Migration(8, "delivery leases", _delivery_leases),
+    Migration(9, "volatile fragments", _volatile),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

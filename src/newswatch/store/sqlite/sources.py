@@ -13,7 +13,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.errors import StoreError
-from newswatch.store.records import SourceSpec
+from newswatch.store.records import Followed, SignalWrite, SourceSpec
 from newswatch.store.sqlite import follow
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.rows import ts
@@ -82,7 +82,7 @@ class SourceSync:
         URLs already watched (by any source, as their URL or canonical URL) are left as they
         are and only gain this source in ``article_sources``; new ones are due now.
         An article the schedule retired stays retired (only a publisher date newer than our
-        last check wakes it, see :meth:`note_publisher_updates`); one retired because its
+        last check wakes it, see :mod:`newswatch.judge.signals`); one retired because its
         source's URL moved comes back.
         """
         stamp = ts(now)
@@ -90,14 +90,18 @@ class SourceSync:
             source_id = self._source_id(source)
             return sum(self._follow(db, source_id, url, stamp) for url in urls)
 
-    def note_publisher_updates(
-        self, source: str, updates: Sequence[tuple[str, datetime]], now: datetime
-    ) -> int:
-        """Record feed ``updated``/sitemap ``lastmod`` dates; return how many articles were
-        pulled forward (see :func:`newswatch.store.follow.note_update`)."""
+    def followed(self, urls: Sequence[str]) -> dict[str, Followed]:
+        """The watched articles these URLs name, by URL (unknown URLs left out)."""
+        with self._c.lock:
+            found = {url: follow.followed(self._c.db, url) for url in dict.fromkeys(urls)}
+        return {url: f for url, f in found.items() if f is not None}
+
+    def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
+        """Write planned publisher signals in one transaction; returns how many articles
+        were made due now."""
         with self._c.transaction() as db:
             source_id = self._source_id(source)
-            return sum(follow.note_update(db, source_id, url, at, now) for url, at in updates)
+            return sum(follow.apply_signal(db, source_id, w, now) for w in writes)
 
     def record_discovery(
         self,

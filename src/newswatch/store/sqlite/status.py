@@ -118,7 +118,10 @@ class Status:
                 "SELECT count(*) AS n, sum(a.consecutive_failures > 0) AS failing,"
                 " min(CASE WHEN a.next_check_at <= :now AND (a.lease_until IS NULL"
                 " OR a.lease_until <= :now) THEN a.next_check_at END) AS oldest_due,"
-                " max(a.last_checked_at) AS last_check"
+                # the last check of any article, retired ones too: a clock that ran ahead
+                # may have retired them all, and health must still see its check
+                " (SELECT max(b.last_checked_at) FROM articles b JOIN sources t"
+                " ON t.id = b.source_id WHERE t.enabled = 1) AS last_check"
                 " FROM articles a JOIN sources s ON s.id = a.source_id"
                 " WHERE a.state = 'active' AND s.enabled = 1",
                 {"now": stamp},

@@ -13,11 +13,26 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Protocol
 
-from newswatch.config import ALL_KINDS, AlertConfig, AppriseAlert, Config
 from newswatch.models import Change
 from newswatch.store import AlertRoute
 
 _SEVERITY_RANK = {"minor": 0, "major": 1}
+
+#: what a rule can ask for in ``on``: the kinds a change shows, plus source/article events
+#: (the configuration validates ``on:`` against the same list)
+ALL_KINDS: tuple[str, ...] = (
+    "title_changed",
+    "paragraphs_added",
+    "paragraphs_removed",
+    "paragraphs_modified",
+    "silent_edit",
+    "updated_stamp",
+    "correction",
+    "revert",
+    "headline_test",
+    "removed",
+    "fetch_failing",
+)
 
 #: the ``on`` kind that admits each source/article event
 EVENT_KINDS: dict[str, str] = {
@@ -112,29 +127,3 @@ def route_events(rules: Sequence[Rule], source: str) -> dict[str, list[str]]:
         ]
         for event, kind in EVENT_KINDS.items()
     }
-
-
-def channel_names(name: str, alert: AlertConfig) -> tuple[str, ...]:
-    """An Apprise rule with several URLs gets one channel (one outbox row) per URL, so a
-    retry resends only to the service that failed."""
-    if isinstance(alert, AppriseAlert) and len(alert.urls) > 1:
-        return tuple(f"{name}#{i}" for i in range(1, len(alert.urls) + 1))
-    return (name,)
-
-
-def rules_of(config: Config) -> list[Rule]:
-    rules = []
-    for name, alert in config.channels():
-        digest = alert.digest
-        rules.append(
-            Rule(
-                name=name,
-                channels=channel_names(name, alert),
-                sources=alert.sources or ("*",),
-                on=frozenset(alert.on),
-                min_severity=alert.min_severity,
-                digest_after=digest.after if digest is not None else None,
-                digest_seconds=digest.per if digest is not None else 0.0,
-            )
-        )
-    return rules

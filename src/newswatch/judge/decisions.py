@@ -1,7 +1,7 @@
 """The pure decisions of a check: what a fetched page is, and when to look again.
 
-Kept apart from :class:`~newswatch.check.Checker` (which talks to the fetcher and the store)
-so each rule can be read, and reasoned about, on its own: how a new extraction relates to
+Each rule can be read, and reasoned about, on its own (the planner, :mod:`.plan`, puts them
+together): how a new extraction relates to
 the stored version, which canonical URL it has, how failures back off, and which schedule
 policy applies.
 """
@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from newswatch.check.report import Outcome
-from newswatch.diff import compare
+from newswatch.judge.diff import compare
+from newswatch.judge.outcome import Outcome
 from newswatch.models import Article, Change, FetchResult
 from newswatch.schedule import ArticleTiming, Decision, SchedulePolicy, next_check
 from newswatch.store import DueArticle, StoredVersion

@@ -289,6 +289,12 @@ def _opcodes(
     return ops
 
 
+def word_opcodes(a: Sequence[str], b: Sequence[str], cells: int = 50_000) -> list[Opcode]:
+    """difflib-style opcodes of two word lists within ``cells`` (past them, the middle is
+    one replace block)."""
+    return _opcodes(a, b, Budget(cells), anchor=False)
+
+
 def _similarity(a: Sequence[str], b: Sequence[str], budget: Budget) -> float:
     """difflib's ratio (2 x matched / total) of two word lists, within the budget; past it
     the middle's matches are estimated by the words they share (an upper bound)."""

@@ -1,0 +1,363 @@
+"""A check's two visits to the database: ONE read of the article's state, then applying the
+plan the pure planner (:mod:`newswatch.judge.plan`) made, in one transaction.
+
+Applying decides nothing: it writes the rows the plan names, refusing the whole plan when
+the claim's fencing token moved on (the lease was lost) or when a guard no longer holds
+(the source's health or a channel's recent alert count changed since the read: the
+checker plans again).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from newswatch.errors import StoreError
+from newswatch.models import Redirect, iso, parse_iso
+from newswatch.store.records import (
+    Applied,
+    ArticleWrite,
+    ChangeWrite,
+    CheckState,
+    DeliveryWrite,
+    DueArticle,
+    FetchRecord,
+    HealthWrite,
+    SourceHealth,
+    StoredVersion,
+    WritePlan,
+)
+from newswatch.store.sqlite import follow
+from newswatch.store.sqlite.connection import SqliteConnection, insert_row
+from newswatch.store.sqlite.outbox import insert_delivery
+from newswatch.store.sqlite.readers import Readers
+from newswatch.store.sqlite.rows import to_json, ts
+
+
+def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
+    return {"status": redirect.status, "url": redirect.url, "location": redirect.location}
+
+
+class CheckWrites:
+    """Reading a check's state and applying its plan (see module docstring)."""
+
+    def __init__(self, c: SqliteConnection, readers: Readers) -> None:
+        self._c = c
+        self._readers = readers
+
+    def check_state(
+        self,
+        due: DueArticle,
+        *,
+        content_hash: str | None = None,
+        canonical_url: str | None = None,
+        windows: Mapping[str, float] | None = None,
+        now: datetime,
+    ) -> CheckState:
+        """The article's latest version, its source's health, and what the check asks:
+        the quarantine streak of ``content_hash``, another article at ``canonical_url``,
+        the source's change alerts per channel within ``windows`` (seconds back from
+        ``now``). One snapshot: everything is read in one read transaction."""
+        with self._c.lock, self._c.conn:
+            self._c.conn.execute("BEGIN")
+            source = self._c.row(
+                "SELECT s.id, s.name, s.health, s.health_since, s.failure_streak,"
+                " s.extract_streak FROM sources s JOIN articles a ON a.source_id = s.id"
+                " WHERE a.id = ?",
+                [due.article_id],
+            )
+            if source is None:
+                raise StoreError(f"article {due.article_id} vanished during a check")
+            latest = self._readers.latest_version(due.article_id)
+            streak = 0
+            history: tuple[StoredVersion, ...] = ()
+            tests: tuple[dict[str, Any], ...] = ()
+            if content_hash is not None and (latest is None or latest.hash != content_hash):
+                streak = self._readers.quarantine_streak(due.article_id, content_hash)
+                history = tuple(self._readers.versions(due.article_id))
+                tests = tuple(
+                    dict(json.loads(r["record_json"]))
+                    for r in self._c.rows(
+                        "SELECT record_json FROM changes WHERE article_id = ?"
+                        " AND kind = 'headline_test' ORDER BY id",
+                        [due.article_id],
+                    )
+                )
+            top = self._c.row(
+                "SELECT max(n) AS n FROM versions WHERE article_id = ?", [due.article_id]
+            )
+            duplicate = None
+            if canonical_url:
+                other = self._c.row(
+                    "SELECT id FROM articles WHERE id != ? AND merged_into IS NULL"
+                    " AND (url = ? OR canonical_url = ?)"
+                    " ORDER BY state = 'active' DESC, id LIMIT 1",
+                    [due.article_id, canonical_url, canonical_url],
+                )
+                duplicate = int(other["id"]) if other is not None else None
+            recent = {
+                channel: self._recent(channel, int(source["id"]), now - timedelta(seconds=back))
+                for channel, back in (windows or {}).items()
+            }
+        return CheckState(
+            article_id=due.article_id,
+            latest=latest,
+            source=SourceHealth(
+                source_id=int(source["id"]),
+                name=source["name"],
+                health=str(source["health"]),
+                health_since=parse_iso(source["health_since"]),
+                failure_streak=int(source["failure_streak"]),
+                extract_streak=int(source["extract_streak"]),
+            ),
+            quarantine_streak=streak,
+            duplicate_of=duplicate,
+            recent_alerts=recent,
+            last_n=int(top["n"]) if top is not None and top["n"] is not None else None,
+            history=history,
+            headline_tests=tests,
+        )
+
+    def _recent(self, channel: str, source_id: int, since: datetime) -> int:
+        row = self._c.row(
+            "SELECT count(*) AS n FROM deliveries WHERE channel = ? AND source_id = ?"
+            " AND kind = 'change' AND created_at > ?",
+            [channel, source_id, ts(since)],
+        )
+        return int(row["n"]) if row is not None else 0
+
+    def apply(self, plan: WritePlan) -> Applied:
+        """Write ``plan`` in ONE transaction, or nothing (see module docstring)."""
+        due = plan.due
+        with self._c.transaction() as db:
+            row = self._c.row(
+                "SELECT source_id, lease_token, lease_until FROM articles WHERE id = ?",
+                [due.article_id],
+            )
+            if (
+                row is None
+                or int(row["lease_token"]) != due.lease_token
+                or row["lease_until"] is None
+            ):
+                return Applied(lease_lost=True)
+            source_id = int(row["source_id"])
+            if not self._guards_hold(plan, source_id):
+                return Applied(conflict=True)
+            fetch_id = self._insert_fetch(db, due.article_id, plan.fetch)
+            if plan.merge is not None:
+                merge = plan.merge
+                follow.merge_into(
+                    db, due.article_id, merge.survivor, merge.canonical_url, ts(plan.checked_at)
+                )
+                return Applied()
+            if plan.article is not None:
+                self._update_article(db, due.article_id, plan.article)
+            if plan.health is not None:
+                self._update_health(db, source_id, plan.health)
+            at = plan.checked_at
+            for event in plan.events:
+                event_id = insert_row(
+                    db,
+                    "events",
+                    {
+                        "uid": event.uid,
+                        "source_id": source_id,
+                        "article_id": event.article_id,
+                        "kind": event.kind,
+                        "message": event.message,
+                        "at": ts(at),
+                    },
+                )
+                for delivery in event.deliveries:
+                    self._deliver(db, delivery, source_id, at, event_id=event_id)
+            if plan.quarantine is not None:
+                q = plan.quarantine
+                db.table("quarantine").insert(
+                    {
+                        "article_id": due.article_id,
+                        "fetch_id": fetch_id,
+                        "at": ts(at),
+                        "reason": q.reason,
+                        "hash": q.hash,
+                        "title": q.title,
+                        "paragraphs": to_json(list(q.paragraphs)),
+                        "words": q.words,
+                        "after_n": q.after_n,
+                    }
+                )
+            if plan.seen_again is not None:
+                db.execute(
+                    "UPDATE versions SET last_seen_at = ?, seen_count = seen_count + 1"
+                    " WHERE article_id = ? AND n = ?",
+                    [ts(at), due.article_id, plan.seen_again],
+                )
+            if plan.version is not None:
+                v = plan.version
+                db.table("versions").insert(
+                    {
+                        "article_id": due.article_id,
+                        "n": v.n,
+                        "hash": v.hash,
+                        "title": v.title,
+                        "paragraphs": to_json(list(v.paragraphs)),
+                        "published": iso(v.published),
+                        "updated": iso(v.updated),
+                        "stamps": to_json([s.as_dict() for s in v.stamps]),
+                        "language": v.language,
+                        "final_url": v.final_url,
+                        "first_seen_at": ts(at),
+                        "last_seen_at": ts(at),
+                        "seen_count": 1,
+                    }
+                )
+            change_id = None
+            if plan.change is not None:
+                change_id = self._insert_change(db, due.article_id, source_id, plan.change, at)
+        return Applied(change_id=change_id)
+
+    def _guards_hold(self, plan: WritePlan, source_id: int) -> bool:
+        if plan.health is not None:
+            expected = plan.health.expected
+            now = self._c.row(
+                "SELECT health, failure_streak, extract_streak FROM sources WHERE id = ?",
+                [source_id],
+            )
+            if now is None or (
+                str(now["health"]),
+                int(now["failure_streak"]),
+                int(now["extract_streak"]),
+            ) != (expected.health, expected.failure_streak, expected.extract_streak):
+                return False
+        return all(
+            self._recent(g.channel, source_id, g.since) == g.count for g in plan.digest_guards
+        )
+
+    @staticmethod
+    def _insert_fetch(db: Database, article_id: int, fetch: FetchRecord) -> int:
+        return insert_row(
+            db,
+            "fetches",
+            {
+                "article_id": article_id,
+                "url": fetch.url,
+                "started_at": ts(fetch.started_at),
+                "outcome": fetch.outcome,
+                "status": fetch.status,
+                "elapsed_ms": fetch.elapsed_ms,
+                "bytes": fetch.bytes,
+                "final_url": fetch.final_url,
+                "redirects": to_json([_redirect_dict(r) for r in fetch.redirects]),
+                "error_kind": fetch.error_kind,
+                "error": fetch.error,
+            },
+        )
+
+    def _insert_change(
+        self, db: Database, article_id: int, source_id: int, write: ChangeWrite, at: datetime
+    ) -> int:
+        change = write.change
+        change_id = insert_row(
+            db,
+            "changes",
+            {
+                "uid": write.uid,
+                "article_id": article_id,
+                "from_n": write.from_n,
+                "to_n": write.to_n,
+                "detected_at": ts(at),
+                "title_changed": int(change.title_changed),
+                "old_title": change.old_title,
+                "new_title": change.new_title,
+                "paragraphs_added": change.paragraphs_added,
+                "paragraphs_removed": change.paragraphs_removed,
+                "paragraphs_modified": change.paragraphs_modified,
+                "new_updated_stamp": iso(change.new_updated_stamp),
+                "silent": int(change.silent),
+                "severity": change.severity,
+                "position": change.where,
+                "summary": change.summary(),
+                "record_json": to_json(change.record()),
+                "diff_json": to_json(change.diff_dict()),
+                "kind": change.kind,
+            },
+        )
+        for delivery in write.deliveries:
+            self._deliver(db, delivery, source_id, at, change_id=change_id)
+        return change_id
+
+    @staticmethod
+    def _deliver(
+        db: Database,
+        delivery: DeliveryWrite,
+        source_id: int,
+        at: datetime,
+        *,
+        change_id: int | None = None,
+        event_id: int | None = None,
+    ) -> None:
+        insert_delivery(
+            db,
+            "event" if event_id is not None else "change",
+            delivery.channel,
+            delivery.key,
+            source_id,
+            ts(at),
+            change_id=change_id,
+            event_id=event_id,
+            state=delivery.state,
+            due_at=ts(delivery.due_at),
+        )
+
+    @staticmethod
+    def _update_health(db: Database, source_id: int, health: HealthWrite) -> None:
+        sets: dict[str, Any] = {
+            "failure_streak": health.failure_streak,
+            "extract_streak": health.extract_streak,
+            "health": health.health,
+            "health_since": ts(health.health_since) if health.health_since else None,
+        }
+        if health.set_error:
+            sets["health_error"] = health.health_error
+        db.table("sources").update(source_id, sets)
+
+    @staticmethod
+    def _update_article(db: Database, article_id: int, write: ArticleWrite) -> None:
+        params: dict[str, Any] = {
+            "id": article_id,
+            "checked": ts(write.checked_at),
+            "next": ts(write.next_check_at),
+            "failures": write.consecutive_failures,
+            "error": write.last_error,
+        }
+        sets = [
+            "last_checked_at = :checked",
+            "next_check_at = :next",
+            "lease_until = NULL",
+            "consecutive_failures = :failures",
+            "last_error = :error",
+        ]
+        optional = {
+            "etag": write.etag,
+            "last_modified": write.last_modified,
+            "unchanged_checks": write.unchanged_checks,
+            "last_change_at": ts(write.last_change_at) if write.last_change_at else None,
+            "title": write.title,
+            "canonical_url": write.canonical_url,
+        }
+        for column, value in optional.items():
+            if value is not None:
+                sets.append(f"{column} = :{column}")
+                params[column] = value
+        if write.removed == "set":
+            sets += ["removed_at = :removed_at", "removed_reason = :removed_reason"]
+            params["removed_at"] = ts(write.removed_at) if write.removed_at else None
+            params["removed_reason"] = write.removed_reason
+        elif write.removed == "clear":
+            sets += ["removed_at = NULL", "removed_reason = NULL"]
+        if write.retire:
+            sets += ["state = 'retired'", "retired_at = :checked"]
+        db.execute(f"UPDATE articles SET {', '.join(sets)} WHERE id = :id", params)
