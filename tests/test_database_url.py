@@ -11,13 +11,17 @@ import json
 import os
 from pathlib import Path
 
+import feedparser
 import pytest
 from click.testing import CliRunner, Result
+from starlette.testclient import TestClient
 
 from newswatch.cli import main
 from newswatch.config import parse_config
 from newswatch.errors import ConfigError
+from newswatch.store import open_store
 from newswatch.store.location import DatabaseLocation, locate, shown
+from newswatch.web.app import create_app
 from tests.conftest import PageServer, write_config
 from tests.pgcluster import free_port
 
@@ -130,4 +134,19 @@ def test_the_canonical_case_on_postgresql_through_the_cli(
     assert shown_diff.exit_code == 0 and shown_diff.output.strip()
     sources = cli(config, "sources")
     assert sources.exit_code == 0 and "alhurra" in sources.output
+    shown_version = cli(config, "show", site.url, "--version", "2", "--json")
+    assert shown_version.exit_code == 0 and json.loads(shown_version.output)["n"] == 2
+    exported = cli(config, "export", "--what", "versions", "--format", "jsonl")
+    exported_rows = [json.loads(line) for line in exported.stdout.strip().split("\n")]
+    assert exported.exit_code == 0, exported.output
+    assert [r.get("n") for r in exported_rows] == [1, 2, 3], [list(r)[:6] for r in exported_rows]
+    healthy = cli(config, "health", "--max-lag", "1h", "--json")
+    assert healthy.exit_code == 0, healthy.output
     assert sorted(os.listdir(tmp_path)) == ["config.yaml"]
+
+    # the web view and its feeds read the same history, read-only
+    view = TestClient(create_app(open_store(pg_url, readonly=True)))
+    assert view.get("/").text.count('<tr class="change">') == 2
+    found = view.get("/search", params={"q": "داعـــش"}).text
+    assert found.count('<div class="hit">') == 1
+    assert len(feedparser.parse(view.get("/feed.atom").content).entries) == 2

@@ -147,7 +147,7 @@ def test_in_text_stamps_embedded_post_signatures_and_table_numbers_stay() -> Non
     extra = "".join(f"<p>{line}</p>" for line in kept) + table
     got = paragraphs(article(extra_inside=extra))
     assert got[: len(PROSE) + 2] == [*PROSE, *kept]
-    assert "2019" in got and "12" in got
+    assert "Votes for 12" in got and "2019 9" in got
 
 
 def test_contact_lines_and_rules_without_words_are_left_out() -> None:
@@ -156,3 +156,21 @@ def test_contact_lines_and_rules_without_words_are_left_out() -> None:
         "<p>Questions? Email: desk@news.example</p>"
     )
     assert paragraphs(article(extra_inside=extra)) == PROSE
+
+
+def test_a_table_that_is_the_story_is_read_row_by_row() -> None:
+    rows = [("Team", "Played", "Points"), ("Rovers", "10", "22"), ("United", "10", "19")]
+    table = "<table>" + "".join(
+        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    got = paragraphs(article(extra_inside=table + "</table>"))
+    assert got == [*PROSE, "Team Played Points", "Rovers 10 22", "United 10 19"]
+
+
+def test_a_layout_table_keeps_its_paragraphs() -> None:
+    cells = f"<td><p>{PROSE[0]}</p><p>{PROSE[1]}</p></td><td><p>{PROSE[2]}</p></td>"
+    html = (
+        "<html><body><table><tr><td><h1>Council extends programme</h1></td></tr>"
+        f"<tr>{cells}</tr></table></body></html>"
+    )
+    assert paragraphs(html) == PROSE

@@ -15,7 +15,11 @@ host (``scheme://host:port``), so two sources on the same site share one budget:
   no rules, a 5xx or an unreachable server means "disallow all", except that the last good
   copy is kept while the server is down).
 
-Clocks and sleep are injected, so tests drive time instead of waiting for it.
+Several worker processes share these budgets through :class:`SharedBudgets` (the store's
+host-budget table: in-flight places, the next start time per host claimed atomically,
+Retry-After blocks and robots.txt copies), so ``per_host`` and ``host_delay`` hold for the
+whole host, not per process. Clocks and sleep are injected, so tests drive time instead of
+waiting for it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from newswatch.clock import Clock, utc_now
@@ -37,6 +42,8 @@ from newswatch.models import iso
 
 RETRY_STATUSES = frozenset({429, 503})
 UNREACHABLE_TTL = 300.0  # how soon to ask again for a robots.txt that could not be had
+ROBOTS_CLAIM_SECONDS = 30.0  # how long other processes wait for the one fetching robots.txt
+SHARED_POLL = 0.01  # seconds between two tries for a full host's place (plus jitter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +119,15 @@ class RobotsRules:
         reachable: bool,
         problem: str = "",
         server_down: bool = False,
+        status: int | None = None,
+        text: str = "",
     ) -> None:
         self._parser = parser
         self.reachable = reachable
         self.problem = problem  # why it could not be had, when not reachable
         # no answer at all (refused, DNS, timeout): the server is down, not its robots.txt
         self.server_down = server_down
+        self.status, self.text = status, text  # what it was read from (shared as is)
 
     @classmethod
     def from_response(
@@ -134,7 +144,14 @@ class RobotsRules:
         reachable = status is not None and status < 500
         if not reachable and not problem:
             problem = f"HTTP {status}"
-        return cls(parser, reachable=reachable, problem=problem, server_down=server_down)
+        return cls(
+            parser,
+            reachable=reachable,
+            problem=problem,
+            server_down=server_down,
+            status=status,
+            text=text,
+        )
 
     def allowed(self, url: str, user_agent: str) -> bool:
         return bool(self._parser.can_fetch(user_agent, url))
@@ -142,6 +159,54 @@ class RobotsRules:
     def crawl_delay(self, user_agent: str) -> float | None:
         delay = self._parser.crawl_delay(user_agent)
         return float(delay) if delay is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsCopy:
+    """A robots.txt response as another process read it; ``fresh`` while within its TTL."""
+
+    status: int | None
+    text: str
+    problem: str
+    fresh: bool
+    server_down: bool = False
+
+    def rules(self) -> RobotsRules:
+        return RobotsRules.from_response(
+            self.status, self.text, self.problem, server_down=self.server_down
+        )
+
+
+class SharedBudgets(Protocol):
+    """Budgets kept where every worker process sees them (the store's host-budget table).
+
+    Times are the processes' common wall clock; tokens name one request's place.
+    """
+
+    def take(
+        self, host: str, per_host: int, concurrency: int, delay: float
+    ) -> tuple[str, float] | None:
+        """Take an in-flight place at ``host`` when fewer than ``per_host`` are taken there
+        and fewer than ``concurrency`` overall, and claim its next start time (the later of
+        now and the host's next start; the host's next start moves ``delay`` past it).
+        Returns the place's token and the seconds to wait for that start, or None when full."""
+
+    def give_back(self, token: str) -> None: ...
+
+    def block(self, host: str, until: datetime) -> None:
+        """Leave ``host`` alone until ``until`` (a Retry-After); a later block wins."""
+
+    def blocked_until(self, host: str) -> datetime | None: ...
+
+    def robots_get(self, host: str) -> RobotsCopy | None: ...
+
+    def robots_claim(self, host: str, seconds: float) -> bool:
+        """Whether this process should fetch the host's robots.txt now (no other process has
+        claimed it within ``seconds``)."""
+
+    def robots_put(self, host: str, rules: RobotsRules, ttl: float) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -169,8 +234,12 @@ class Politeness:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        shared: SharedBudgets | None = None,
     ) -> None:
+        """``shared``: budgets kept with the other worker processes (None: this process is
+        the only one fetching)."""
         self.settings = settings or PolitenessSettings()
+        self.shared = shared
         self._clock = clock
         self._monotonic = monotonic
         self.sleep = sleep
@@ -199,17 +268,26 @@ class Politeness:
         One thread loads while the others for that host wait, so a cold cache costs the
         site one request, not one per worker.
         """
-        host = self._host(host_key(url))
+        key = host_key(url)
+        host = self._host(key)
         with host.robots_lock:
             now = self._monotonic()
             if host.robots is not None and now < host.robots_expires:
                 return host.robots
-            fresh = load()
             ttl = self.settings.robots_ttl
-            if not fresh.reachable:
-                ttl = min(ttl, UNREACHABLE_TTL)
-                if host.robots is not None and host.robots.reachable:
-                    fresh = host.robots  # keep the last good copy while the server is down
+            fresh = self._shared_robots(key)
+            last_good = host.robots if host.robots is not None and host.robots.reachable else None
+            if fresh is None:
+                fresh = load()
+                if not fresh.reachable:
+                    ttl = min(ttl, UNREACHABLE_TTL)
+                    shared = self.shared.robots_get(key) if self.shared is not None else None
+                    if last_good is None and shared is not None and shared.rules().reachable:
+                        last_good = shared.rules()
+                    if last_good is not None:
+                        fresh = last_good  # keep the last good copy while the server is down
+                if self.shared is not None:
+                    self.shared.robots_put(key, fresh, ttl)
             crawl = fresh.crawl_delay(user_agent)
             with host.lock:
                 host.delay = max(
@@ -217,6 +295,20 @@ class Politeness:
                 )
             host.robots, host.robots_expires = fresh, self._monotonic() + ttl
             return fresh
+
+    def _shared_robots(self, key: str) -> RobotsRules | None:
+        """Another process's fresh copy of the host's robots.txt, waiting briefly while one
+        is fetching it; None when this process is to fetch it."""
+        if self.shared is None:
+            return None
+        deadline = self._monotonic() + ROBOTS_CLAIM_SECONDS
+        while True:
+            copy = self.shared.robots_get(key)
+            if copy is not None and copy.fresh:
+                return copy.rules()
+            if self._monotonic() >= deadline or self.shared.robots_claim(key, ROBOTS_CLAIM_SECONDS):
+                return None
+            self.sleep(SHARED_POLL * (1 + self._rng.random()))
 
     # ------------------------------------------------------------------ budgets
 
@@ -233,23 +325,39 @@ class Politeness:
         key = host_key(url)
         host = self._host(key)
         while True:
-            self._wait_for_host(url, host)  # raises when that is too far off
+            self._wait_for_host(url, host, key)  # raises when that is too far off
             with host.slots:
-                with host.lock:
-                    now = self._monotonic()
-                    start = max(now, host.next_start)
-                    host.next_start = start + host.delay
-                if start > now:
-                    self._delayed(key, +1)
-                    try:
-                        self.sleep(start - now)
-                    finally:
-                        self._delayed(key, -1)
-                with self._global:
-                    if self._blocked(host) is None:
-                        yield
-                        return
+                token, wait = self._reserve(key, host)
+                try:
+                    if wait > 0:
+                        self._delayed(key, +1)
+                        try:
+                            self.sleep(wait)
+                        finally:
+                            self._delayed(key, -1)
+                    with self._global:
+                        if self._blocked(host, key) is None:
+                            yield
+                            return
+                finally:
+                    if token is not None and self.shared is not None:
+                        self.shared.give_back(token)
             # the host asked us to wait while this request queued: places given back
+
+    def _reserve(self, key: str, host: _Host) -> tuple[str | None, float]:
+        """This request's start: (a shared place's token, seconds to wait until it starts)."""
+        if self.shared is None:
+            with host.lock:
+                now = self._monotonic()
+                start = max(now, host.next_start)
+                host.next_start = start + host.delay
+            return None, start - now
+        settings = self.settings
+        while True:
+            taken = self.shared.take(key, settings.per_host, settings.concurrency, host.delay)
+            if taken is not None:
+                return taken
+            self.sleep(SHARED_POLL * (1 + self._rng.random()))  # full: another process's turn
 
     def _delayed(self, key: str, step: int) -> None:
         with self._lock:
@@ -265,32 +373,39 @@ class Politeness:
             keys = list(self._waiting)
         return {key: self._host(key).delay for key in keys}
 
-    def _blocked(self, host: _Host) -> datetime | None:
+    def _blocked(self, host: _Host, key: str) -> datetime | None:
         with host.lock:
             not_before = host.not_before
+        if self.shared is not None:
+            elsewhere = self.shared.blocked_until(key)
+            if elsewhere is not None and (not_before is None or elsewhere > not_before):
+                not_before = elsewhere
         if not_before is None or not_before <= self._clock():
             return None
         return not_before
 
-    def _wait_for_host(self, url: str, host: _Host) -> None:
-        not_before = self._blocked(host)
+    def _wait_for_host(self, url: str, host: _Host, key: str) -> None:
+        not_before = self._blocked(host, key)
         if not_before is None:
             return
         wait = (not_before - self._clock()).total_seconds()
         if wait > self.settings.max_wait:
             raise HostBackoff(
                 url,
-                f"{host_key(url)} asked us to wait until {iso(not_before)} (Retry-After)",
+                f"{key} asked us to wait until {iso(not_before)} (Retry-After)",
                 retry_after=not_before,
             )
         self.sleep(wait)
 
     def defer(self, url: str, until: datetime) -> None:
-        """Leave the URL's host alone until ``until`` (a Retry-After)."""
-        host = self._host(host_key(url))
+        """Leave the URL's host alone until ``until`` (a Retry-After), in every process."""
+        key = host_key(url)
+        host = self._host(key)
         with host.lock:
             if host.not_before is None or until > host.not_before:
                 host.not_before = until
+        if self.shared is not None:
+            self.shared.block(key, until)
 
     def retry_wait(self, attempt: int, retry_after: datetime | None) -> float:
         """Seconds to wait before retry number ``attempt + 1``: Retry-After, else back-off."""

@@ -18,6 +18,7 @@ from newswatch.fetch import Fetcher, FetchScope, FetchSettings
 from newswatch.fetch.scope import configured_credentials
 from newswatch.politeness import Politeness
 from newswatch.store import Store, open_store
+from newswatch.store.budgets import open_budgets
 
 
 @dataclass
@@ -32,6 +33,9 @@ class Runtime:
 
     def close(self) -> None:
         self.fetcher.close()
+        shared = self.fetcher.politeness.shared if self.fetcher.politeness else None
+        if shared is not None:
+            shared.close()
         self.store.close()
 
     def __enter__(self) -> Runtime:
@@ -61,16 +65,29 @@ def fetch_scope(config: Config) -> FetchScope:
 
 
 def build_runtime(
-    config: Config, *, clock: Clock = utc_now, should_stop: Callable[[], bool] = lambda: False
+    config: Config,
+    *,
+    clock: Clock = utc_now,
+    should_stop: Callable[[], bool] = lambda: False,
+    sync: bool = True,
+    shared_budgets: bool = False,
 ) -> Runtime:
-    """Open the database, sync the configured sources into it and wire the parts."""
+    """Open the database, sync the configured sources into it and wire the parts.
+
+    ``sync=False`` skips the sync (a worker process: its parent synced them);
+    ``shared_budgets`` keeps the politeness budgets in the database, shared with the other
+    worker processes (see :class:`~newswatch.politeness.SharedBudgets`).
+    """
     store = open_store(config.database_url)
     try:
-        store.sync_sources([source.spec() for source in config.sources], clock())
+        if sync:
+            store.sync_sources([source.spec() for source in config.sources], clock())
+        hold = fetch_settings(config).timeout + 30.0  # a place outlives no fetch by much
+        shared = open_budgets(config.database_url, hold_seconds=hold) if shared_budgets else None
     except BaseException:
         store.close()
         raise
-    politeness = Politeness(config.fetch.politeness(), clock=clock)
+    politeness = Politeness(config.fetch.politeness(), clock=clock, shared=shared)
     fetcher = Fetcher(
         fetch_settings(config),
         clock=clock,

@@ -27,7 +27,7 @@ from newswatch.judge.plan import (
 )
 from newswatch.models import Article, Change, FetchResult, ParagraphOp, Stamp, WordOp
 from newswatch.normalize import content_hash
-from newswatch.store import Applied, ChangeFilter, DueArticle, SourceSpec, Store
+from newswatch.store import Applied, ChangeFilter, DigestGuard, DueArticle, SourceSpec, Store
 
 T0 = datetime(2016, 7, 20, 13, 0, tzinfo=UTC)
 URL = "https://www.alhurra.com/a/carter-coalition-isis/312345.html"
@@ -435,3 +435,33 @@ def test_change_filters_by_kind_and_keeps_the_record_as_written(store: Store) ->
     }
     stored = store.changes()[-1]
     assert list(stored.record) == list(noted.record())  # key order as written
+
+
+def test_a_plan_whose_guard_moved_is_refused_and_writes_nothing(store: Store) -> None:
+    """Two checks of one source planned from the same health: the second to apply finds
+    the source moved on and is refused whole (the checker plans it again)."""
+    store.sync_sources([SourceSpec("feed", "https://f.example/rss", "feed", 600, "UTC")], T0)
+    store.add_articles("feed", ["https://f.example/1", "https://f.example/2"], T0)
+    first, second = store.claim_due(T0, 10, 60)
+    one = planned(store, first, T0, error="refused")
+    two = planned(store, second, T0, error="refused")
+    assert store.apply(one.write).written
+    refused = store.apply(two.write)
+    assert refused.conflict and not refused.lease_lost
+    assert store.fetches(second.article_id) == []
+    again = planned(store, second, T0, error="refused")  # planned again: streak 2
+    assert again.write.health is not None and again.write.health.failure_streak == 2
+    assert store.apply(again.write).written
+    assert len(store.fetches(second.article_id)) == 1
+
+
+def test_a_digest_decision_on_a_stale_count_is_refused(store: Store) -> None:
+    store.sync_sources([spec()], T0)
+    record(store, claim_one(store, T0), T0, V1)
+    at = T0 + timedelta(hours=1)
+    due = claim_one(store, at)
+    made = planned(store, due, at, V2)
+    stale = replace(made.write, digest_guards=(DigestGuard("hook", at, 3),))
+    assert store.apply(stale).conflict
+    assert len(store.versions(due.article_id)) == 1
+    assert store.apply(made.write).written and len(store.versions(due.article_id)) == 2

@@ -22,6 +22,17 @@ def workers_option(f: F) -> F:
     )(f)
 
 
+def processes_option(f: F) -> F:
+    return click.option(
+        "--processes",
+        default=None,
+        type=click.IntRange(min=1),
+        help="Processes checking side by side, each with --workers checks in flight;"
+        " politeness budgets hold across them. Default: one per core (for a pass, once at"
+        " least 100 articles are due).",
+    )(f)
+
+
 def progress_option(f: F) -> F:
     return click.option(
         "--progress/--no-progress",
@@ -38,6 +49,7 @@ def progress_option(f: F) -> F:
     " or a discovery failed or an alert could not be delivered.",
 )
 @workers_option
+@processes_option
 @progress_option
 @click.option(
     "--metrics",
@@ -47,7 +59,12 @@ def progress_option(f: F) -> F:
 )
 @pass_state
 def run(
-    state: State, once: bool, workers: int, progress: bool | None, metrics_at: str | None
+    state: State,
+    once: bool,
+    workers: int,
+    processes: int | None,
+    progress: bool | None,
+    metrics_at: str | None,
 ) -> None:
     """Run the daemon until SIGTERM or SIGINT (a second one stops at once)."""
     from newswatch.config import parse_listen
@@ -65,7 +82,13 @@ def run(
     with runtime:
         if once:
             with errors_reported():
-                done = run_due(runtime, workers=workers, progress=_progress(progress), stop=stop)
+                done = run_due(
+                    runtime,
+                    workers=workers,
+                    processes=processes,
+                    progress=_progress(progress),
+                    stop=stop,
+                )
             print_discoveries(done.discoveries)
             print_reports(done.checks)
             sent = done.sent
@@ -80,7 +103,12 @@ def run(
             return
         server = _start_metrics(runtime, address)
         try:
-            run_daemon(runtime, settings=EngineSettings(workers=workers), stop=stop)
+            run_daemon(
+                runtime,
+                settings=EngineSettings(workers=workers),
+                stop=stop,
+                processes=processes,
+            )
         finally:
             if server is not None:
                 server.stop()
@@ -114,6 +142,7 @@ def _start_metrics(runtime: Runtime, address: tuple[str, int] | None) -> Any:
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source.")
 @click.option("--force", is_flag=True, help="Also check discovered articles that are not due yet.")
 @workers_option
+@processes_option
 @progress_option
 @pass_state
 def check(
@@ -122,6 +151,7 @@ def check(
     sources: tuple[str, ...],
     force: bool,
     workers: int,
+    processes: int | None,
     progress: bool | None,
 ) -> None:
     """Check every source once now, or only the articles at URL... or the --source named.
@@ -147,6 +177,7 @@ def check(
             urls=list(urls) or None,
             force=force,
             workers=workers,
+            processes=processes,
             progress=_progress(progress),
             stop=stop,
             deliver=True,

@@ -43,7 +43,7 @@ _TEASER_BLOCKS = 4
 _TEASER_TEXT = 400
 _TEASER_HEADLINE = 150
 _TEASER_MIN_ITEMS = 3
-_CELL_TAGS = frozenset({"td", "th", "li", "dd", "dt"})  # a table's or list's numbers are data
+_CELL_TAGS = frozenset({"td", "th", "tr", "li", "dd", "dt"})  # a table's or list's numbers are data
 
 
 def _link_density(elem: Elem) -> float:

@@ -131,7 +131,7 @@ _ZONE_ALT = "|".join(re.escape(z) for z in _ZONE_WORDS)
 # "بتوقيت غرينتش", "(GMT+3)", "UTC+03:00", "GMT -5", "+0300", "heure de Paris"
 # right after the clock (or date): "بتوقيت غرينتش", "(GMT+3)", "UTC+03:00", "heure de Paris"
 _ZONE = re.compile(
-    r"\s*,?\s*(?:\(\s*)?(?:(?:حسب\s+)?(?:بتوقيت|توقيت)\s+|heure\s+de\s+|time\s+|saat\s+|по\s+)?"
+    r"\s*,?\s*(?:\(\s*)?(?:(?:حسب\s+)?(?:بتوقيت|توقيت)\s+|به\s+وقت\s+|heure\s+de\s+|time\s+|saat\s+|по\s+)?"
     rf"(?P<name>{_ZONE_ALT})(?![\w])"
     r"(?:\s*(?P<sign>[+-])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?\s*\)?",
 )
@@ -155,7 +155,7 @@ _DMY = re.compile(
     r"(?<![\d.:])(?P<a>\d{1,2})\s*(?P<sep>[-/.])\s*(?P<b>\d{1,2})\s*(?P=sep)\s*(?P<y>\d{4}|\d{2})(?![\d:])"
 )
 _CLOCK = re.compile(
-    r"(?<![\d.:/])(?P<h>\d{1,2})\s*(?:(?P<sep>[:h]|\.(?=\d{2}\s*(?:uhr|h\b|a\.?m|p\.?m)))\s*(?P<mi>\d{2})"
+    r"(?<![\d.:/])(?P<h>\d{1,2})\s*(?:(?P<sep>[:h]|\.(?=\d{2}\s*(?:uhr|h\b|a\.?m|p\.?m|(?:gmt|utc|bst|cet|cest|mez|mesz|edt|est|cdt|cst|pdt|pst|ist)(?![\w]))))\s*(?P<mi>\d{2})"
     r"(?::(?P<s>\d{2}))?|(?=\s*(?:a\.?m\.?|p\.?m\.?)(?![\w])))"
     r"(?![\d/])\s*(?P<ap>a\.?\s?m\.?|p\.?\s?m\.?|صباحا|صباحًا|صباحاً|مساء|مساءً|مساءا|ص|م|ق\.ظ|ب\.ظ)?"
     r"(?:\s*(?:uhr|h|ч\.?|hs|horas?|hrs?))?(?![\w])"

@@ -91,6 +91,7 @@ _SKIP_IDS = frozenset(_tag_ids(SKIP_TAGS))
 _TEXT = LexborHTMLParser("<p>x</p>").css_first("p").first_child.tag_id  # type: ignore[union-attr]
 _BR = next(iter(_tag_ids({"br"})))
 _A = next(iter(_tag_ids({"a"})))
+_CELL_TEXT = 200  # characters: a data cell is short; a longer one is a layout table's cell
 # lexbor numbers the standard tags alphabetically from "a"; the ids below are the text,
 # comment, doctype and document nodes
 _FIRST_ELEMENT = _A
@@ -140,6 +141,24 @@ class _Walker:
             self.blocks.append(
                 Block(text, owner, self.elems[owner].tag, length, min(link_len, length))
             )
+
+    def join_row(self, row: Elem) -> None:
+        """A data table's row (cells of a line of text each) as one block, cells joined by
+        spaces, as a reader reads the row: not one paragraph per cell. Layout tables (a cell
+        holding paragraphs, a long cell) are left as they are."""
+        blocks, elems = self.blocks, self.elems
+        cells = [elems[c] for c in row.children]
+        if len(cells) < 2 or len(blocks) - row.first != len(cells):
+            return
+        for cell, block in zip(cells, blocks[row.first :], strict=True):
+            if cell.children or block.owner != cell.index or block.length > _CELL_TEXT:
+                return
+        text = " ".join(b.text for b in blocks[row.first :])
+        link_len = sum(b.link_len for b in blocks[row.first :])
+        del blocks[row.first :]
+        blocks.append(Block(text, row.index, "tr", len(text), link_len))
+        for cell in cells:
+            cell.first = cell.end = row.first
 
     def walk(self, node: LexborNode, owner: int, in_link: bool) -> None:
         self.depth += 1
@@ -232,6 +251,8 @@ class _Walker:
                     parts.clear()
                     self.link_len = 0
                 self.after_br = False
+                if tag == "tr" and len(self.blocks) - elem.first >= 2:
+                    self.join_row(elem)
                 elem.end = len(self.blocks)
                 if elem.end > elem.first:  # class hints only matter to elements holding text
                     hint = analyse(*names)[0] if named else 0

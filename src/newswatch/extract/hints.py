@@ -99,7 +99,9 @@ FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "figcaption", "header", "m
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 # blocks whose text is written as prose (the others are layout wrappers holding stray text)
-PROSE_TAGS = frozenset({"p", "blockquote", "pre", "li", "dd", "td", "h2", "h3", "h4", "h5", "h6"})
+PROSE_TAGS = frozenset(
+    {"p", "blockquote", "pre", "li", "dd", "td", "tr", "h2", "h3", "h4", "h5", "h6"}
+)
 
 # plain alternations of literals: the regex engine scans these several times faster than
 # one pattern with look-arounds everywhere (this runs on every distinct class name)

@@ -102,6 +102,14 @@ class Fetcher:
             follow_redirects=False,
             transport=transport or GuardedTransport(),
         )
+        # webhook posts have their own connections: one opened for a configured receiver
+        # (held to no scope) is never reused by a page that points at the same address
+        self._post_client = httpx.Client(
+            headers={"User-Agent": self.settings.user_agent},
+            cookies=CookieJar(policy=_NoCookies()),
+            follow_redirects=False,
+            transport=transport or GuardedTransport(),
+        )
 
     def __enter__(self) -> Fetcher:
         return self
@@ -117,6 +125,7 @@ class Fetcher:
     def close(self) -> None:
         """Close pooled connections; the fetcher cannot be used afterwards."""
         self._client.close()
+        self._post_client.close()
 
     def _timeout(self, read: float) -> httpx.Timeout:
         connect = min(self.settings.connect_timeout, read)
@@ -236,7 +245,7 @@ class Fetcher:
         Kept here so that this stays the only package speaking HTTP; the caller decides what a
         status means. Transport failures raise :class:`NetworkError` / :class:`FetchTimeout`.
         """
-        return post_json(self._client, url, body, headers, self._timeout(timeout), timeout)
+        return post_json(self._post_client, url, body, headers, self._timeout(timeout), timeout)
 
     def _fetch(
         self,

@@ -21,6 +21,7 @@ time, on the thread that sends it, so the reads see that request's deadline and 
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -112,7 +113,7 @@ class _DeadlineStream(NetworkStream):
 
     def start_tls(
         self,
-        ssl_context: Any,
+        ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> NetworkStream:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from newswatch.run.engine import Engine, EngineSettings, RunTotals
+from newswatch.run.processes import Order, WorkerPool, share_budgets
 from newswatch.run.signals import stop_on_signals
 from newswatch.runtime import Runtime
 
@@ -35,9 +37,44 @@ def run_daemon(
     *,
     settings: EngineSettings | None = None,
     stop: threading.Event | None = None,
+    processes: int | None = 1,
 ) -> RunTotals:
-    """Run until SIGTERM/SIGINT (a second one forces the stop) or until ``stop`` is set."""
+    """Run until SIGTERM/SIGINT (a second one forces the stop) or until ``stop`` is set.
+
+    With ``processes`` > 1 (None: one per core), that many processes check side by side
+    (see :mod:`newswatch.run.processes`); this one also discovers and delivers alerts.
+    """
+    if processes is None:
+        processes = os.cpu_count() or 1
+    settings = settings or EngineSettings()
     engine = daemon_engine(runtime, settings=settings, stop=stop)
-    with stop_on_signals(engine.stop, engine.force):
-        logger.info("newswatch running: %d source(s)", len(runtime.config.sources))
-        return engine.run()
+    pool = None
+    if processes > 1:
+        share_budgets(runtime)
+        pool = WorkerPool(processes - 1, runtime.config.path, settings).start()
+
+    def stop_all() -> None:
+        engine.stop()
+        if pool is not None:
+            pool.stop()
+
+    def force_all() -> None:
+        engine.force()
+        if pool is not None:
+            pool.stop()
+
+    with stop_on_signals(stop_all, force_all):
+        logger.info(
+            "newswatch running: %d source(s), %d process(es)",
+            len(runtime.config.sources),
+            max(1, processes),
+        )
+        try:
+            if pool is not None:
+                pool.order(Order(burst=False))
+            return engine.run()
+        finally:
+            if pool is not None:
+                if not pool.stopped:
+                    pool.stop()
+                pool.wait(timeout=settings.grace_seconds + 30)

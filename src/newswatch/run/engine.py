@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -137,9 +138,12 @@ class Engine:
 
     # ------------------------------------------------------------------ the loop
 
-    def run(self, *, burst: bool = False, scope: Scope = Scope()) -> RunTotals:
+    def run(
+        self, *, burst: bool = False, scope: Scope = Scope(), due_by: datetime | None = None
+    ) -> RunTotals:
         """The daemon (until :meth:`stop`) or, with ``burst``, one pass: discover, claim until
-        nothing in ``scope`` is due, drain the outbox, return."""
+        nothing in ``scope`` that was due by ``due_by`` (default: when claiming began) is
+        left, drain the outbox, return."""
         workers = [
             threading.Thread(target=self._worker, name=f"newswatch-check-{i}", daemon=True)
             for i in range(max(1, self._settings.workers))
@@ -156,7 +160,7 @@ class Engine:
                 names = None if scope.sources is None else self._finders(scope.sources)
                 if names is None or names:
                     self.totals.discoveries = self._discovery.run_all(names)
-            self._claim_loop(burst, scope)
+            self._claim_loop(burst, scope, due_by)
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
@@ -171,11 +175,12 @@ class Engine:
         assert self._discovery is not None
         return [s.name for s in self._discovery.sources if s.name in names]
 
-    def _claim_loop(self, burst: bool, scope: Scope) -> None:
+    def _claim_loop(self, burst: bool, scope: Scope, due_by: datetime | None) -> None:
         capacity = 2 * max(1, self._settings.workers)
         # a pass takes what was due when it began: a short interval coming round meanwhile
         # waits for the next pass instead of keeping this one going
-        due_by = self._clock() if burst else None
+        if burst and due_by is None:
+            due_by = self._clock()
         while not self._stop.is_set():
             with self._lock:
                 free = capacity - len(self._held)

@@ -1,0 +1,130 @@
+"""Worker processes (``--processes``) against a real local server: the politeness budgets hold
+across processes, and no article is checked twice. Counts, never timings, except a lower
+bound on the spacing of requests (a loaded machine only makes gaps longer)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.test_run_loop import PAGE, letters
+
+
+class HoldingServer:
+    """Answers each article after ``hold`` seconds and counts requests in flight during the
+    hold (the count drops before a byte of the answer goes out, so a client's next request
+    never races it)."""
+
+    def __init__(self, hold: float) -> None:
+        self.hits: Counter[str] = Counter()
+        self.starts: list[float] = []
+        self.in_flight = 0
+        self.peak = 0
+        lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                if self.path == "/robots.txt":
+                    self._answer(404, b"")
+                    return
+                with lock:
+                    outer.hits[self.path] += 1
+                    outer.starts.append(time.monotonic())
+                    outer.in_flight += 1
+                    outer.peak = max(outer.peak, outer.in_flight)
+                time.sleep(hold)  # overlap is what we count; not a timing assertion
+                with lock:
+                    outer.in_flight -= 1
+                n = int(self.path.rsplit("/", 1)[-1])
+                self._answer(200, PAGE.format(n=letters(n)).encode())
+
+            def _answer(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def slow_site() -> Iterator[HoldingServer]:
+    server = HoldingServer(hold=0.2)
+    yield server
+    server.close()
+
+
+def write_config(tmp_path: Path, urls: list[str], fetch: str) -> Path:
+    sources = "".join(
+        f"  - name: s{i}\n    url: {url}\n    interval: 1h\n" for i, url in enumerate(urls)
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(f"database: watch.db\nfetch:\n{fetch}sources:\n{sources}", encoding="utf-8")
+    return path
+
+
+def check(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "newswatch", "--config", str(config), "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        check=False,
+    )
+
+
+def test_two_processes_keep_per_host_and_check_each_article_once(
+    tmp_path: Path, slow_site: HoldingServer
+) -> None:
+    urls = [f"{slow_site.base}/story/{n}" for n in range(40)]
+    config = write_config(tmp_path, urls, "  host_delay: 0s\n  per_host: 2\n")
+    done = check(config, "--processes", "2", "--workers", "4", "--no-progress")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines()[-1] == "checked 40 article(s): 40 first version"
+    assert all(slow_site.hits[f"/story/{n}"] == 1 for n in range(40)), slow_site.hits
+    assert 1 <= slow_site.peak <= 2  # two processes x four workers, and still two at a time
+    # the worker process did its share (it reports how many checks it made)
+    worked = re.findall(r"newswatch-worker-1 \(pid \d+\) stopped after (\d+) check", done.stderr)
+    assert worked and int(worked[0]) >= 1, done.stderr[-3000:]
+
+
+def test_two_processes_keep_the_host_delay_between_request_starts(
+    tmp_path: Path, slow_site: HoldingServer
+) -> None:
+    # two workers each: a process holds at most four claims, so both get their share
+    urls = [f"{slow_site.base}/story/{n}" for n in range(16)]
+    config = write_config(tmp_path, urls, "  host_delay: 0.3s\n  per_host: 4\n")
+    done = check(config, "--processes", "2", "--workers", "2", "--no-progress")
+    assert done.returncode == 0, done.stderr[-3000:]
+    starts = sorted(slow_site.starts)
+    assert len(starts) == 16
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 0.25, gaps  # a lower bound: load can only widen the gaps
+    worked = re.findall(r"newswatch-worker-1 \(pid \d+\) stopped after (\d+) check", done.stderr)
+    assert worked and int(worked[0]) >= 1, done.stderr[-3000:]
