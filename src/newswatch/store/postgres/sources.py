@@ -9,8 +9,9 @@ the article's unique URL, so two hosts finding one link follow it once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from newswatch import following
 from newswatch.errors import StoreError
 from newswatch.store.postgres.connection import (
     Conn,
@@ -96,6 +97,25 @@ def apply_signal(conn: Conn, source_id: int, write: SignalWrite, now: datetime) 
     return False
 
 
+def _watched(conn: Conn, source_id: int) -> list[tuple[following.WatchedUrl, datetime | None]]:
+    """The source's articles with their next check, as the sync rules read them."""
+    rows = fetch_all(
+        conn,
+        "SELECT id, url, state, next_check_at FROM articles WHERE source_id = %s ORDER BY id",
+        [source_id],
+    )
+    return [
+        (following.WatchedUrl(int(r["id"]), r["url"], r["state"]), utc(r["next_check_at"]))
+        for r in rows
+    ]
+
+
+def _executemany(conn: Conn, sql: str, params: Sequence[Sequence[object]]) -> None:
+    if params:
+        with conn.cursor() as cursor:
+            cursor.executemany(sql, params)
+
+
 class SourceSync:
     """Upserting sources, following their articles, remembering discovery."""
 
@@ -103,7 +123,8 @@ class SourceSync:
         self.db = db
 
     def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
-        """Upsert configured sources by name, disable the others (see the SQLite side)."""
+        """Upsert configured sources by name, disable the others (see the SQLite side; the
+        rules of a changed interval or URL are :mod:`newswatch.following`)."""
         stamp = aware(now)
         with self.db.transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK])
@@ -131,18 +152,27 @@ class SourceSync:
                         " timezone = %s, updated_at = %s, enabled = true WHERE id = %s",
                         [*values, source_id],
                     )
-                    if float(spec.interval_seconds) < float(old["interval_seconds"]):
-                        soonest = now + timedelta(seconds=spec.interval_seconds)
-                        conn.execute(
-                            "UPDATE articles SET next_check_at = %s WHERE source_id = %s"
-                            " AND (next_check_at IS NULL OR next_check_at > %s)",
-                            [soonest, source_id, soonest],
+                    before, after = float(old["interval_seconds"]), float(spec.interval_seconds)
+                    if following.pulls_forward(before, after):
+                        moved = following.pulled_forward(
+                            before,
+                            after,
+                            now,
+                            {w.article_id: at for w, at in _watched(conn, source_id)},
+                        )
+                        _executemany(
+                            conn,
+                            "UPDATE articles SET next_check_at = %s WHERE id = %s",
+                            [(aware(at), aid) for aid, at in moved.items()],
                         )
                 if spec.kind == "article":
-                    conn.execute(
-                        "UPDATE articles SET state = 'retired', lease_until = NULL"
-                        " WHERE source_id = %s AND url != %s AND state = 'active'",
-                        [source_id, spec.url],
+                    retired = following.retired_by_move(
+                        spec.url, [w for w, _ in _watched(conn, source_id)]
+                    )
+                    _executemany(
+                        conn,
+                        "UPDATE articles SET state = 'retired', lease_until = NULL WHERE id = %s",
+                        [(aid,) for aid in retired],
                     )
                     self._follow(conn, source_id, spec.url, stamp)
             conn.execute(

@@ -7,12 +7,14 @@ sources, publisher dates) is in :mod:`newswatch.store.follow`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from newswatch import following
 from newswatch.errors import StoreError
+from newswatch.models import parse_iso
 from newswatch.store.records import Followed, SignalWrite, SourceSpec
 from newswatch.store.sqlite import follow
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
@@ -30,7 +32,8 @@ class SourceSync:
 
         An ``article`` source gets one article row for its URL, due now; when its URL
         changed, the article at the old URL is retired. A shortened interval pulls every
-        article's next check forward so none waits longer than the new interval.
+        article's next check forward so none waits longer than the new interval. Both rules
+        are decided in :mod:`newswatch.following`; here their rows are read and written.
         """
         stamp = ts(now)
         with self._c.transaction() as db:
@@ -55,18 +58,25 @@ class SourceSync:
                 else:
                     source_id = int(old["id"])
                     db.table("sources").update(source_id, fields)
-                    if float(spec.interval_seconds) < float(old["interval_seconds"]):
-                        soonest = ts(now + timedelta(seconds=spec.interval_seconds))
-                        db.execute(
-                            "UPDATE articles SET next_check_at = ? WHERE source_id = ?"
-                            " AND (next_check_at IS NULL OR next_check_at > ?)",
-                            [soonest, source_id, soonest],
+                    before, after = float(old["interval_seconds"]), float(spec.interval_seconds)
+                    if following.pulls_forward(before, after):
+                        moved = following.pulled_forward(
+                            before,
+                            after,
+                            now,
+                            {w.article_id: at for w, at in self._watched(source_id)},
+                        )
+                        db.conn.executemany(
+                            "UPDATE articles SET next_check_at = ? WHERE id = ?",
+                            [(ts(at), aid) for aid, at in moved.items()],
                         )
                 if spec.kind == "article":
-                    db.execute(
-                        "UPDATE articles SET state = 'retired', lease_until = NULL"
-                        " WHERE source_id = ? AND url != ? AND state = 'active'",
-                        [source_id, spec.url],
+                    retired = following.retired_by_move(
+                        spec.url, [w for w, _ in self._watched(source_id)]
+                    )
+                    db.conn.executemany(
+                        "UPDATE articles SET state = 'retired', lease_until = NULL WHERE id = ?",
+                        [(aid,) for aid in retired],
                     )
                     self._follow(db, source_id, spec.url, stamp)
             names = [spec.name for spec in sources]
@@ -123,6 +133,20 @@ class SourceSync:
             if found is not None:
                 fields["last_discovered"] = found
             db.table("sources").update(self._source_id(source), fields)
+
+    def _watched(self, source_id: int) -> list[tuple[following.WatchedUrl, datetime | None]]:
+        """The source's articles with their next check, as the sync rules read them."""
+        rows = self._c.rows(
+            "SELECT id, url, state, next_check_at FROM articles WHERE source_id = ? ORDER BY id",
+            [source_id],
+        )
+        return [
+            (
+                following.WatchedUrl(int(r["id"]), r["url"], r["state"]),
+                parse_iso(r["next_check_at"]),
+            )
+            for r in rows
+        ]
 
     def _source_id(self, name: str) -> int:
         row = self._c.row("SELECT id FROM sources WHERE name = ?", [name])
