@@ -7,8 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from newswatch.following import (
+    AtUrl,
+    FollowAction,
     SourceLink,
     WatchedUrl,
+    follow_action,
     inherited_sources,
     newest_date,
     pulled_forward,
@@ -99,3 +102,25 @@ def test_the_survivor_keeps_the_newest_publisher_date(
     dates: tuple[datetime | None, ...], expected: datetime | None
 ) -> None:
     assert newest_date(*dates) == expected
+
+
+MOVED_AWAY = AtUrl(source_id=1, state="retired", schedule_retired=False, merged=False)
+
+
+@pytest.mark.parametrize(
+    ("at_url", "elsewhere", "expected"),
+    [
+        (None, False, "add"),  # nothing watches it: a new article, due now
+        (None, True, "link"),  # watched under its canonical URL: only gains the source
+        (AtUrl(1, "active", False, False), False, "link"),
+        (AtUrl(2, "active", False, False), False, "link"),  # another source's: shared
+        (MOVED_AWAY, False, "revive"),  # the source moved away and back
+        (AtUrl(2, "retired", False, False), False, "link"),  # moved away by another source
+        (AtUrl(1, "retired", True, False), False, "link"),  # the schedule retired it
+        (AtUrl(1, "retired", False, True), False, "link"),  # merged: stays merged
+    ],
+)
+def test_what_listing_a_url_does(
+    at_url: AtUrl | None, elsewhere: bool, expected: FollowAction
+) -> None:
+    assert follow_action(at_url, elsewhere, source_id=1) == expected

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,36 @@ def newest_date(*dates: datetime | None) -> datetime | None:
     """The newest publisher date of merged articles (unknown ones ignored)."""
     known = [d for d in dates if d is not None]
     return max(known) if known else None
+
+
+@dataclass(frozen=True)
+class AtUrl:
+    """The article row at exactly the URL a source lists, as following needs it.
+    ``schedule_retired``: retired for lack of change (``retired_at`` set)."""
+
+    source_id: int
+    state: str
+    schedule_retired: bool
+    merged: bool
+
+
+FollowAction = Literal["add", "revive", "link"]
+
+
+def follow_action(at_url: AtUrl | None, watched_elsewhere: bool, source_id: int) -> FollowAction:
+    """What a source listing a URL does: ``add`` a new article (due now) when nothing
+    watches it; ``revive`` the article at that URL when this very source retired it by
+    moving its URL away and now lists it again; else only ``link`` the source to the article
+    already watched (by URL, or by canonical URL: ``watched_elsewhere``). An article the
+    schedule retired stays retired (only a newer publisher date wakes it, see
+    :mod:`newswatch.judge.signals`); a merged duplicate stays merged."""
+    if at_url is None:
+        return "link" if watched_elsewhere else "add"
+    if (
+        at_url.state == "retired"
+        and not at_url.schedule_retired
+        and not at_url.merged
+        and at_url.source_id == source_id
+    ):
+        return "revive"
+    return "link"

@@ -58,3 +58,16 @@ def test_a_merged_survivor_inherits_sources_and_the_newest_date(store: Store) ->
     merged = store.followed([URL, copy])
     assert merged[URL].publisher_updated == newest == merged[copy].publisher_updated
     assert merged[copy].article_id == first.article_id
+
+
+def test_a_schedule_retired_article_stays_retired_when_listed_again(store: Store) -> None:
+    feed = SourceSpec("feed", "https://f.example/rss", "feed", 600, "UTC")
+    store.sync_sources([feed], T0)
+    assert store.add_articles("feed", [URL], T0) == 1
+    record(store, claim_one(store, T0), T0, V1)
+    quiet = T0 + timedelta(days=31)
+    record(store, claim_one(store, quiet), quiet, V1)  # quiet for 30 days: retired
+    assert [a.state for a in store.articles()] == ["retired"]
+    assert store.add_articles("feed", [URL], quiet) == 0
+    assert [a.state for a in store.articles()] == ["retired"]
+    assert store.claim_due(quiet + timedelta(days=1), 10, 60) == []

@@ -259,23 +259,43 @@ class SourceSync:
         return int(row["id"])
 
     def _follow(self, conn: Conn, source_id: int, url: str, stamp: datetime) -> bool:
-        """Watch ``url`` for ``source_id`` unless it is already watched; True if new."""
-        target = resolve(conn, url)
-        exact = fetch_one(conn, "SELECT id FROM articles WHERE url = %s", [url])
+        """Watch ``url`` for ``source_id`` as :func:`newswatch.following.follow_action`
+        decides; True if it is newly due. Adding is an upsert that does nothing on
+        conflict, so two hosts finding one link follow it once."""
+        row = fetch_one(
+            conn,
+            "SELECT source_id, state, retired_at, merged_into FROM articles WHERE url = %s",
+            [url],
+        )
+        at_url = (
+            None
+            if row is None
+            else following.AtUrl(
+                int(row["source_id"]),
+                row["state"],
+                row["retired_at"] is not None,
+                row["merged_into"] is not None,
+            )
+        )
+        elsewhere = at_url is None and resolve(conn, url) is not None
+        action = following.follow_action(at_url, elsewhere, source_id)
         new = False
-        if target is None or exact is not None:
+        if action == "add":
             cursor = conn.execute(
                 "INSERT INTO articles (source_id, url, state, first_seen_at, next_check_at,"
                 " lease_token, consecutive_failures) VALUES (%s, %s, 'active', %s, %s, 0, 0)"
-                " ON CONFLICT (url) DO UPDATE SET state = 'active',"
-                " next_check_at = excluded.next_check_at"
-                " WHERE articles.state = 'retired' AND articles.retired_at IS NULL"
-                " AND articles.source_id = excluded.source_id"
-                " AND articles.merged_into IS NULL",
+                " ON CONFLICT (url) DO NOTHING",
                 [source_id, url, stamp, stamp],
             )
             new = cursor.rowcount > 0
-            target = resolve(conn, url)
+        elif action == "revive":
+            cursor = conn.execute(
+                "UPDATE articles SET state = 'active', next_check_at = %s"
+                " WHERE url = %s AND state = 'retired'",
+                [stamp, url],
+            )
+            new = cursor.rowcount > 0
+        target = resolve(conn, url)
         if target is not None:
             link_source(conn, int(target["id"]), source_id, stamp)
         return new

@@ -93,7 +93,7 @@ class SourceSync:
         are and only gain this source in ``article_sources``; new ones are due now.
         An article the schedule retired stays retired (only a publisher date newer than our
         last check wakes it, see :mod:`newswatch.judge.signals`); one retired because its
-        source's URL moved comes back.
+        source's URL moved comes back (decided by :func:`newswatch.following.follow_action`).
         """
         stamp = ts(now)
         with self._c.transaction() as db:
@@ -155,27 +155,44 @@ class SourceSync:
         return int(row["id"])
 
     def _follow(self, db: Database, source_id: int, url: str, stamp: str) -> bool:
-        """Watch ``url`` for ``source_id`` unless it is already watched; True if new."""
-        target = follow.resolve(db, url)
-        exact = self._c.row("SELECT id FROM articles WHERE url = ?", [url])
+        """Watch ``url`` for ``source_id`` as :func:`newswatch.following.follow_action`
+        decides; True if it is newly due (added, or revived)."""
+        row = self._c.row(
+            "SELECT source_id, state, retired_at, merged_into FROM articles WHERE url = ?", [url]
+        )
+        at_url = (
+            None
+            if row is None
+            else following.AtUrl(
+                int(row["source_id"]),
+                row["state"],
+                row["retired_at"] is not None,
+                row["merged_into"] is not None,
+            )
+        )
+        elsewhere = at_url is None and follow.resolve(db, url) is not None
+        action = following.follow_action(at_url, elsewhere, source_id)
         new = False
-        if target is None or exact is not None:
-            new = self._add_article(db, source_id, url, stamp)
-            target = follow.resolve(db, url)
+        if action == "add":
+            new = (
+                db.execute(
+                    "INSERT INTO articles (source_id, url, state, first_seen_at, next_check_at,"
+                    " lease_token, consecutive_failures) VALUES (?, ?, 'active', ?, ?, 0, 0)"
+                    " ON CONFLICT (url) DO NOTHING",
+                    [source_id, url, stamp, stamp],
+                ).rowcount
+                > 0
+            )
+        elif action == "revive":
+            new = (
+                db.execute(
+                    "UPDATE articles SET state = 'active', next_check_at = ?"
+                    " WHERE url = ? AND state = 'retired'",
+                    [stamp, url],
+                ).rowcount
+                > 0
+            )
+        target = follow.resolve(db, url)
         if target is not None:
             follow.link_source(db, int(target["id"]), source_id, stamp)
         return new
-
-    @staticmethod
-    def _add_article(db: Database, source_id: int, url: str, stamp: str) -> bool:
-        cursor = db.execute(
-            "INSERT INTO articles (source_id, url, state, first_seen_at, next_check_at,"
-            " lease_token, consecutive_failures) VALUES (?, ?, 'active', ?, ?, 0, 0)"
-            " ON CONFLICT (url) DO UPDATE SET state = 'active',"
-            " next_check_at = excluded.next_check_at"
-            " WHERE state = 'retired' AND retired_at IS NULL"
-            " AND source_id = excluded.source_id"
-            " AND merged_into IS NULL",
-            [source_id, url, stamp, stamp],
-        )
-        return cursor.rowcount > 0
