@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from newswatch import digests as digesting
 from newswatch.store.postgres.checking import insert_delivery
 from newswatch.store.postgres.connection import PgConnection, aware, fetch_all
 from newswatch.store.postgres.readers import Readers
@@ -163,33 +164,38 @@ class Outbox:
         return DeliverySubject(delivery, change.source, change=change)
 
     def form_digests(self, now: datetime) -> int:
+        """Form the digests :func:`newswatch.digests.digests` decides (see the SQLite side);
+        one host at a time, under an advisory lock."""
         stamp = aware(now)
         formed = 0
         with self.db.transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [DIGEST_LOCK])
-            groups = fetch_all(
-                conn,
-                "SELECT channel, source_id, min(next_attempt_at) AS due, min(key) AS first"
-                " FROM deliveries WHERE state = 'held' GROUP BY channel, source_id"
-                " HAVING min(next_attempt_at) <= %s",
-                [stamp],
-            )
-            for group in groups:
-                digest_id = insert_delivery(
+            held = [
+                digesting.Held(
+                    int(r["id"]),
+                    r["channel"],
+                    int(r["source_id"]),
+                    r["key"],
+                    r["next_attempt_at"],
+                )
+                for r in fetch_all(
                     conn,
-                    "digest",
-                    group["channel"],
-                    f"digest-{group['first']}",
-                    int(group["source_id"]),
-                    stamp,
+                    "SELECT id, channel, source_id, key, next_attempt_at FROM deliveries"
+                    " WHERE state = 'held'",
+                )
+            ]
+            for digest in digesting.digests(held, stamp):
+                digest_id = insert_delivery(
+                    conn, "digest", digest.channel, digest.key, digest.source_id, stamp
                 )
                 if not digest_id:
                     continue
-                conn.execute(
-                    "UPDATE deliveries SET state = 'digested', digest_id = %s"
-                    " WHERE state = 'held' AND channel = %s AND source_id = %s",
-                    [digest_id, group["channel"], group["source_id"]],
-                )
+                with conn.cursor() as cursor:
+                    cursor.executemany(
+                        "UPDATE deliveries SET state = 'digested', digest_id = %s"
+                        " WHERE id = %s AND state = 'held'",
+                        [(digest_id, member) for member in digest.members],
+                    )
                 formed += 1
         return formed
 

@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from newswatch import digests as digesting
+from newswatch.models import parse_iso
 from newswatch.store.records import (
     Delivery,
     DeliveryKind,
@@ -30,7 +32,13 @@ from newswatch.store.records import (
 )
 from newswatch.store.sqlite.connection import SqliteConnection
 from newswatch.store.sqlite.readers import Readers
-from newswatch.store.sqlite.rows import CHANGE_SELECT, change_record, delivery_record, ts
+from newswatch.store.sqlite.rows import (
+    CHANGE_SELECT,
+    Row,
+    change_record,
+    delivery_record,
+    ts,
+)
 
 
 def insert_delivery(
@@ -203,34 +211,37 @@ class Outbox:
     def form_digests(self, now: datetime) -> int:
         """Turn each (channel, source) group of held deliveries whose oldest is due into ONE
         digest delivery; the members are marked ``digested`` in the same transaction, so a
-        crash can neither lose a held alert nor put it in two digests."""
+        crash can neither lose a held alert nor put it in two digests. Which go together is
+        :func:`newswatch.digests.digests`."""
         stamp = ts(now)
         formed = 0
         with self._c.transaction() as db:
-            groups = self._c.rows(
-                "SELECT channel, source_id, min(next_attempt_at) AS due, min(key) AS first"
-                " FROM deliveries WHERE state = 'held' GROUP BY channel, source_id"
-                " HAVING min(next_attempt_at) <= ?",
-                [stamp],
-            )
-            for group in groups:
+            held = [
+                digesting.Held(int(r["id"]), r["channel"], int(r["source_id"]), r["key"], _due(r))
+                for r in self._c.rows(
+                    "SELECT id, channel, source_id, key, next_attempt_at FROM deliveries"
+                    " WHERE state = 'held'"
+                )
+            ]
+            for digest in digesting.digests(held, now):
                 digest_id = insert_delivery(
-                    db,
-                    "digest",
-                    group["channel"],
-                    f"digest-{group['first']}",
-                    int(group["source_id"]),
-                    stamp,
+                    db, "digest", digest.channel, digest.key, digest.source_id, stamp
                 )
                 if not digest_id:
                     continue
-                db.execute(
+                db.conn.executemany(
                     "UPDATE deliveries SET state = 'digested', digest_id = ?"
-                    " WHERE state = 'held' AND channel = ? AND source_id = ?",
-                    [digest_id, group["channel"], group["source_id"]],
+                    " WHERE id = ? AND state = 'held'",
+                    [(digest_id, member) for member in digest.members],
                 )
                 formed += 1
         return formed
+
+
+def _due(row: Row) -> datetime:
+    due = parse_iso(row["next_attempt_at"])
+    assert due is not None  # a held delivery always has its due time
+    return due
 
 
 def _fence(token: int | None) -> tuple[str, list[Any]]:
