@@ -53,7 +53,7 @@ def frozen(tmp_path: Path, site: PageServer) -> Iterator[tuple[Path, Path]]:
     data = tmp_path / "data"
     data.mkdir()
     config = build_alhurra(data, site)
-    text = config.read_text(encoding="utf-8").replace("database: watch.db", "database: watch.db")
+    text = config.read_text(encoding="utf-8")
     outside = tmp_path / "config.yaml"
     outside.write_text(text.replace("database: watch.db", f"database: {data / 'watch.db'}"))
     before = sorted(p.name for p in data.iterdir())
@@ -79,11 +79,7 @@ def test_read_commands_work_on_a_read_only_database(frozen: tuple[Path, Path]) -
     history = newswatch(config, "history", "--json")
     assert history.returncode == 0, history.stderr
     assert len(json.loads(history.stdout)["changes"]) == 2
-    url = json.loads(
-        newswatch(
-            config, "history", json.loads(history.stdout)["changes"][0]["url"], "--json"
-        ).stdout
-    )["url"]
+    url = json.loads(history.stdout)["changes"][0]["url"]
     show = newswatch(config, "show", url, "--json")
     assert show.returncode == 0, show.stderr
     sources = newswatch(config, "sources")
@@ -91,8 +87,7 @@ def test_read_commands_work_on_a_read_only_database(frozen: tuple[Path, Path]) -
     export = newswatch(config, "export", "--format", "jsonl")
     assert export.returncode == 0 and export.stdout.strip(), export.stderr
     health = newswatch(config, "health", "--max-lag", "3650d")
-    assert health.returncode in (0, 1) and "Traceback" not in health.stderr, health.stderr
-    assert "database" not in health.stdout + health.stderr or health.returncode == 0
+    assert health.returncode == 0 and health.stdout.startswith("ok:"), health.stdout
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -132,29 +127,30 @@ def test_read_commands_work_on_a_read_only_database(frozen: tuple[Path, Path]) -
     assert sorted(p.name for p in data.iterdir()) == ["config.yaml", "watch.db"]
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
 def test_health_on_a_damaged_file_is_unhealthy_not_a_traceback(
-    tmp_path: Path, site: PageServer, damage: str
+    tmp_path: Path, site: PageServer
 ) -> None:
     config = build_alhurra(tmp_path, site)
-    db = tmp_path / "watch.db"
     for leftover in tmp_path.glob("watch.db-*"):
         leftover.unlink()
-    content = db.read_bytes()
-    if damage == "garbage":
-        db.write_bytes(b"this is not a database at all\n" * 100)
-    elif damage == "truncated":
-        db.write_bytes(content[: len(content) // 3])
-    else:
-        db.write_bytes(b"")
-    done = subprocess.run(
-        [sys.executable, "-m", "newswatch.cli", "--config", str(config), "health"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 1, (done.stdout, done.stderr)
-    said = (done.stdout + done.stderr).strip()
-    assert said.startswith("unhealthy:") or "\nunhealthy:" in said, said
-    assert "Traceback" not in said
+    content = (tmp_path / "watch.db").read_bytes()
+    damaged = {
+        "garbage": b"this is not a database at all\n" * 100,
+        "truncated": content[: len(content) // 3],
+        "empty": b"",
+    }
+    for name, data in damaged.items():
+        (tmp_path / f"{name}.db").write_bytes(data)
+        copy = tmp_path / f"{name}.yaml"
+        text = config.read_text(encoding="utf-8")
+        copy.write_text(text.replace("database: watch.db", f"database: {name}.db"))
+        done = subprocess.run(
+            [sys.executable, "-m", "newswatch.cli", "--config", str(copy), "health"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        said = (done.stdout + done.stderr).strip()
+        assert done.returncode == 1, (name, said)
+        assert said.startswith("unhealthy:") and "Traceback" not in said, (name, said)

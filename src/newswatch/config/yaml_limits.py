@@ -61,55 +61,57 @@ def check_limits(text: str) -> None:
     """Raise :class:`LimitExceeded` at the first event of ``text`` past a limit.
 
     YAML errors (bad syntax) are left to the real load, which reports them the same way.
-    libyaml's parser reads the events when PyYAML has it (ten times sooner on 1,000
-    sources); where it gives up (it has its own, lower, depth limit), the pure parser reads
-    them again, so the limits are judged the same either way.
+    libyaml reads the events when PyYAML has it; where libyaml stops with an error of its
+    own (it refuses deep nesting, say, before any event), the pure parser reads them again,
+    so the limit is still found and reported at its line.
     """
     fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None and _check_with(text, fast):
+    if fast is not None:
+        try:
+            _check(text, fast)
+            return
+        except yaml.YAMLError:
+            pass
+    try:
+        _check(text, yaml.SafeLoader)
+    except yaml.YAMLError:
         return
-    _check_with(text, yaml.SafeLoader)
 
 
-def _check_with(text: str, loader: Any) -> bool:
-    """:func:`check_limits` with ``loader``'s parser; False when it raised a YAML error."""
+def _check(text: str, loader: Any) -> None:
     stack: list[_Open] = []
     sizes: dict[str, int] = {}
     total = 0
-    try:
-        for event in yaml.parse(text, Loader=loader):
-            line = event.start_mark.line + 1 if event.start_mark is not None else 1
-            tag = getattr(event, "tag", None)
-            if tag is not None and tag not in PLAIN_TAGS:
-                shown = tag.replace("tag:yaml.org,2002:", "!!")
-                raise LimitExceeded(line, f"the tag {shown} is not allowed in a config file")
-            size = 0
-            if isinstance(event, yaml.CollectionStartEvent):
-                if len(stack) >= MAX_DEPTH:
-                    raise LimitExceeded(line, f"nested more than {MAX_DEPTH} levels deep")
-                stack.append(_Open(event.anchor))
-                total += 1
-            elif isinstance(event, yaml.CollectionEndEvent):
-                done = stack.pop()
-                if done.anchor is not None:
-                    sizes[done.anchor] = done.size
-                size = done.size
-            elif isinstance(event, yaml.ScalarEvent):
-                if "\x00" in event.value:
-                    raise LimitExceeded(line, "a NUL character is not allowed in a config file")
-                size = 1
-                total += 1
-                if event.anchor is not None:
-                    sizes[event.anchor] = 1
-            elif isinstance(event, yaml.AliasEvent):
-                if any(open_.anchor == event.anchor for open_ in stack):
-                    raise LimitExceeded(line, f"the alias *{event.anchor} is inside its own anchor")
-                size = sizes.get(event.anchor or "", 1)
-                total += size
-            if total > MAX_NODES:
-                raise LimitExceeded(line, f"more than {MAX_NODES} values once aliases are expanded")
-            if size and stack:
-                stack[-1].size += size
-    except yaml.YAMLError:
-        return False
-    return True
+    for event in yaml.parse(text, Loader=loader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in PLAIN_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise LimitExceeded(line, f"the tag {shown} is not allowed in a config file")
+        size = 0
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                raise LimitExceeded(line, f"nested more than {MAX_DEPTH} levels deep")
+            stack.append(_Open(event.anchor))
+            total += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            done = stack.pop()
+            if done.anchor is not None:
+                sizes[done.anchor] = done.size
+            size = done.size
+        elif isinstance(event, yaml.ScalarEvent):
+            if "\x00" in event.value:
+                raise LimitExceeded(line, "a NUL character is not allowed in a config file")
+            size = 1
+            total += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            if any(open_.anchor == event.anchor for open_ in stack):
+                raise LimitExceeded(line, f"the alias *{event.anchor} is inside its own anchor")
+            size = sizes.get(event.anchor or "", 1)
+            total += size
+        if total > MAX_NODES:
+            raise LimitExceeded(line, f"more than {MAX_NODES} values once aliases are expanded")
+        if size and stack:
+            stack[-1].size += size
