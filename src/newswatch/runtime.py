@@ -17,8 +17,7 @@ from newswatch.discover import DiscoveryRunner
 from newswatch.fetch import Fetcher, FetchScope, FetchSettings
 from newswatch.fetch.scope import configured_credentials
 from newswatch.politeness import Politeness
-from newswatch.store import Store, open_store
-from newswatch.store.budgets import open_budgets
+from newswatch.store import Store, open_budgets, open_store
 
 
 @dataclass

@@ -34,7 +34,7 @@ from typing import Any
 from newswatch.check import CheckReport
 from newswatch.run.engine import Engine, EngineSettings, Scope
 from newswatch.runtime import Runtime
-from newswatch.store.budgets import open_budgets
+from newswatch.store import open_budgets
 
 logger = logging.getLogger("newswatch.run")
 

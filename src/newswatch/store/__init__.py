@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal, cast, overload
 
 from newswatch.store.backends import opener, split_url
+from newswatch.store.budgets import open_budgets
 from newswatch.store.location import DatabaseLocation
 from newswatch.store.location import locate as locate_database
 from newswatch.store.location import shown as shown_database_url
@@ -131,6 +132,7 @@ __all__ = [
     "WritePlan",
     "copy_history",
     "locate_database",
+    "open_budgets",
     "open_store",
     "shown_database_url",
 ]
