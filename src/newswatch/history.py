@@ -76,6 +76,10 @@ class ArticleHistory:
                 f"  v{c.from_n}\u2192v{c.to_n}  {c.at:%Y-%m-%d %H:%M:%S}Z  "
                 f"{c.severity:<5} {c.summary}"
             )
+            test = c.record.get("headline_test")
+            if isinstance(test, dict):
+                variants = " | ".join(f"\u2068{v}\u2069" for v in test.get("variants", []))
+                lines.append(f"        {test.get('slot', 'title')} variants: {variants}")
         return "\n".join(lines)
 
 

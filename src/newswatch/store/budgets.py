@@ -1,6 +1,6 @@
 """The politeness budgets worker processes share, for a database URL (see
-:class:`~newswatch.politeness.SharedBudgets`): kept in the SQLite file itself; a server
-database has none yet, so each process keeps its own there."""
+:class:`~newswatch.politeness.SharedBudgets`): kept in the SQLite file itself, or in the
+PostgreSQL database every host shares (so the limits hold across hosts)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ def open_budgets(url: str | Path, *, hold_seconds: float = 60.0) -> SharedBudget
     ``hold_seconds``: the longest one request may hold its place (the fetch timeout and a
     margin), in case its process dies without giving it back."""
     scheme, rest = split_url(url)
+    if scheme in ("postgresql", "postgres"):
+        from newswatch.store.postgres.budgets import open_budgets as open_shared
+
+        return open_shared(rest, hold_seconds=hold_seconds)
     if scheme != "sqlite" or rest == ":memory:":
         return None
     from newswatch.store.sqlite.budgets import SqliteBudgets

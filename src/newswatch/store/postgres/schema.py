@@ -243,10 +243,24 @@ _VOLATILE = (
 #: JSON columns of type ``json`` (kept as written), not ``jsonb`` (see the module docstring)
 JSON_AS_WRITTEN = frozenset({"record_json", "diff_json"})
 
+_BUDGETS = (
+    "CREATE TABLE host_places ("
+    " token text PRIMARY KEY, host text NOT NULL, expires_at double precision NOT NULL)",
+    "CREATE INDEX host_places_host ON host_places (host)",
+    "CREATE TABLE host_budgets ("
+    " host text PRIMARY KEY, next_start double precision NOT NULL DEFAULT 0,"
+    " blocked_until double precision)",
+    "CREATE TABLE robots_copies ("
+    " host text PRIMARY KEY, status integer, body text NOT NULL DEFAULT '',"
+    " problem text NOT NULL DEFAULT '', server_down boolean NOT NULL DEFAULT false,"
+    " expires_at double precision NOT NULL DEFAULT 0, claimed_until double precision)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema (as SQLite's version 7)", _INITIAL),
     Migration(2, "delivery leases (as SQLite's version 8)", _DELIVERY_LEASES),
     Migration(3, "volatile fragments (as SQLite's version 9)", _VOLATILE),
+    Migration(4, "politeness budgets shared by every host", _BUDGETS),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
