@@ -136,7 +136,8 @@ def run_newswatch(
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     CPU["newswatch"] = cpu_of_children() - cpu
-    if done.returncode not in (0, 1):
+    # exit 1 is "a check failed" (reported per article); no summary line means a crash
+    if done.returncode not in (0, 1) or "article(s):" not in done.stdout:
         sys.exit(f"newswatch failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return elapsed, done.stdout
 
