@@ -16,12 +16,13 @@ sources, syncing them), urlwatch with one job per page filtered by ``css: articl
   exactly those, newswatch as new versions with a change record.
 
 Printed per round: seconds for each tool and the ratio (urlwatch time / newswatch time; above
-1 means newswatch is faster). ``--profile FILE`` samples newswatch's rounds with py-spy
-(every thread and process, on-CPU samples; raw stacks in ``FILE.unchanged`` and
-``FILE.changed``) and prints where the time went by share: start-up (imports, validating
-the configuration, syncing the sources), fetching (httpx), extraction, diff, normalise and
-hash, the store; urlwatch is not run then. Needs ``urlwatch==2.29`` and ``py-spy``
-(``pip install -e '.[bench]'``) and nginx.
+1 means newswatch is faster), and the CPU seconds each used (steadier than wall time on a
+machine others share; newswatch's include its worker processes). ``--profile FILE``
+samples newswatch's rounds with py-spy (every process, the thread holding the interpreter
+lock; raw stacks in ``FILE.unchanged`` and ``FILE.changed``) and prints where the time
+went by share: start-up (imports, validating the configuration, syncing the sources),
+fetching (httpx), extraction, diff, normalise and hash, the store; urlwatch is not run
+then. Needs ``urlwatch==2.29`` and ``py-spy`` (``pip install -e '.[bench]'``) and nginx.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import argparse
 import multiprocessing
 import os
 import re
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -40,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+CPU: dict[str, float] = {}  # CPU seconds of each tool's last run (steadier than wall time)
 # the shared synthetic site beside the repository (../shared/bench), or $NEWSWATCH_BENCH
 DEFAULT_BENCH = Path(os.environ.get("NEWSWATCH_BENCH", HERE.parent.parent / "shared" / "bench"))
 
@@ -111,6 +114,12 @@ def urlwatch_files(work: Path, urls: list[str]) -> list[str]:
     ]
 
 
+def cpu_of_children() -> float:
+    """CPU seconds (user + system) used by the finished children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_newswatch(
     config: Path, workers: int, processes: int | None, profile: str | None
 ) -> tuple[float, str]:
@@ -123,19 +132,22 @@ def run_newswatch(
     command += ["--workers", str(workers), "--no-progress"]
     if processes is not None:
         command += ["--processes", str(processes)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_of_children()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
-    if done.returncode not in (0, 1):
+    CPU["newswatch"] = cpu_of_children() - cpu
+    # exit 1 is "a check failed" (reported per article); no summary line means a crash
+    if done.returncode not in (0, 1) or "article(s):" not in done.stdout:
         sys.exit(f"newswatch failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return elapsed, done.stdout
 
 
 def run_urlwatch(args: list[str]) -> tuple[float, str]:
     urlwatch = shutil.which("urlwatch") or str(Path(sys.executable).parent / "urlwatch")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_of_children()
     done = subprocess.run([urlwatch, *args], capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    CPU["urlwatch"] = cpu_of_children() - cpu
     if done.returncode != 0:
         sys.exit(f"urlwatch failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return elapsed, done.stdout
@@ -241,7 +253,9 @@ def main() -> None:
                 failures += (not ok_nw) + (not ok_uw)
                 print(
                     f"{name:<9} round {rep + 1}: newswatch {t_nw:6.2f}s  urlwatch {t_uw:6.2f}s"
-                    f"  ratio {t_uw / t_nw:4.2f}x  revised {len(expected)}: newswatch found"
+                    f"  ratio {t_uw / t_nw:4.2f}x  (CPU {CPU['newswatch']:.1f}s vs"
+                    f" {CPU.get('urlwatch', float('nan')):.1f}s)"
+                    f"  revised {len(expected)}: newswatch found"
                     f" {len(found_nw)}{'' if ok_nw else ' WRONG'}, urlwatch"
                     f" {len(found_uw)}{'' if ok_uw else ' WRONG'}"
                 )

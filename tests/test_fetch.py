@@ -639,6 +639,8 @@ def test_allow_entries(text: str, shown: str) -> None:
         ("host:0", "port 1-65535"),
         ("10.0.0.0/99", "address block"),
         ("user@host", "host or host:port"),
+        ("*.example.org", "host or host:port"),
+        ("host:80/path", "host or host:port"),
         ("", "empty"),
     ],
 )

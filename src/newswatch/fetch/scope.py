@@ -18,6 +18,7 @@ Pure apart from name resolution, which is injected (``resolve``) and cached brie
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import threading
 import time
@@ -32,6 +33,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[IPAddress]]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")
 _NAME_TTL = 300.0  # seconds a trusted name's addresses are reused before resolving again
 
 
@@ -93,7 +95,9 @@ def parse_entry(text: str) -> ScopeEntry:
         try:
             network = ipaddress.ip_network(value, strict=False)
         except ValueError:
-            raise ValueError(f"{value!r} is not an address block like 10.0.0.0/8") from None
+            raise ValueError(
+                f"{value!r} is not an address block like 10.0.0.0/8 (nor host or host:port)"
+            ) from None
         return ScopeEntry(network=network)
     if "://" in value:
         raise ValueError(f"{value!r}: give a host or host:port, not a URL")
@@ -106,7 +110,8 @@ def parse_entry(text: str) -> ScopeEntry:
     except ValueError:
         raise ValueError(f"{value!r} is not host or host:port (port 1-65535)") from None
     host = _normal_host(parts.hostname or "")
-    if not host or parts.username is not None or parts.path or port == 0:
+    named = _HOST_NAME.fullmatch(host) or _literal(host) is not None
+    if not named or parts.username is not None or parts.path or port == 0:
         raise ValueError(f"{value!r} is not host or host:port (port 1-65535)")
     address = _literal(host)
     block = ipaddress.ip_network(address) if address is not None else None

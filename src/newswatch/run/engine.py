@@ -25,8 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from apscheduler.schedulers.background import BackgroundScheduler
+from typing import TYPE_CHECKING
 
 from newswatch.alerts import Dispatcher
 from newswatch.alerts.dispatch import DispatchReport
@@ -34,6 +33,9 @@ from newswatch.check import Checker, CheckReport
 from newswatch.clock import Clock, utc_now
 from newswatch.discover import DiscoveryReport, DiscoveryRunner
 from newswatch.store import CheckingStore, DueArticle
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 logger = logging.getLogger("newswatch.run")
 
@@ -274,6 +276,9 @@ class Engine:
     # ------------------------------------------------------------------ the daemon's clock
 
     def _start_clock(self) -> BackgroundScheduler:
+        # imported here: a pass and a worker process never need it (a third of a start-up)
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         scheduler = BackgroundScheduler(timezone="UTC")
         job = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         if self._dispatcher is not None and self._settings.deliver:

@@ -18,6 +18,7 @@ from typing import Any
 
 from psycopg.types.json import Json, Jsonb
 
+from newswatch import following
 from newswatch.errors import StoreError
 from newswatch.models import Redirect
 from newswatch.store.postgres import search
@@ -313,16 +314,35 @@ class CheckWrites:
             " lease_until = NULL, last_checked_at = %s, next_check_at = NULL WHERE id = %s",
             [survivor, canonical, stamp, article_id],
         )
-        conn.execute(
-            "INSERT INTO article_sources (article_id, source_id, first_seen_at, last_seen_at)"
-            " SELECT %s, source_id, first_seen_at, last_seen_at FROM article_sources"
-            " WHERE article_id = %s ON CONFLICT (article_id, source_id) DO NOTHING",
+        links = [
+            following.SourceLink(int(r["source_id"]), r["first_seen_at"], r["last_seen_at"])
+            for r in fetch_all(
+                conn,
+                "SELECT source_id, first_seen_at, last_seen_at FROM article_sources"
+                " WHERE article_id = %s ORDER BY source_id",
+                [article_id],
+            )
+        ]
+        has = [
+            int(r["source_id"])
+            for r in fetch_all(
+                conn, "SELECT source_id FROM article_sources WHERE article_id = %s", [survivor]
+            )
+        ]
+        for link in following.inherited_sources(links, has):
+            conn.execute(
+                "INSERT INTO article_sources (article_id, source_id, first_seen_at,"
+                " last_seen_at) VALUES (%s, %s, %s, %s)",
+                [survivor, link.source_id, link.first_seen_at, link.last_seen_at],
+            )
+        dates = fetch_all(
+            conn,
+            "SELECT publisher_updated FROM articles WHERE id IN (%s, %s)",
             [survivor, article_id],
         )
         conn.execute(
-            "UPDATE articles SET publisher_updated = (SELECT max(publisher_updated)"
-            " FROM articles WHERE id IN (%s, %s)) WHERE id = %s",
-            [survivor, article_id, survivor],
+            "UPDATE articles SET publisher_updated = %s WHERE id = %s",
+            [following.newest_date(*(r["publisher_updated"] for r in dates)), survivor],
         )
 
     # ------------------------------------------------------------------ rows of a check

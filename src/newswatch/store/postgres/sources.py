@@ -9,8 +9,9 @@ the article's unique URL, so two hosts finding one link follow it once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from newswatch import following
 from newswatch.errors import StoreError
 from newswatch.store.postgres.connection import (
     Conn,
@@ -96,6 +97,25 @@ def apply_signal(conn: Conn, source_id: int, write: SignalWrite, now: datetime) 
     return False
 
 
+def _watched(conn: Conn, source_id: int) -> list[tuple[following.WatchedUrl, datetime | None]]:
+    """The source's articles with their next check, as the sync rules read them."""
+    rows = fetch_all(
+        conn,
+        "SELECT id, url, state, next_check_at FROM articles WHERE source_id = %s ORDER BY id",
+        [source_id],
+    )
+    return [
+        (following.WatchedUrl(int(r["id"]), r["url"], r["state"]), utc(r["next_check_at"]))
+        for r in rows
+    ]
+
+
+def _executemany(conn: Conn, sql: str, params: Sequence[Sequence[object]]) -> None:
+    if params:
+        with conn.cursor() as cursor:
+            cursor.executemany(sql, params)
+
+
 class SourceSync:
     """Upserting sources, following their articles, remembering discovery."""
 
@@ -103,7 +123,8 @@ class SourceSync:
         self.db = db
 
     def sync_sources(self, sources: Sequence[SourceSpec], now: datetime) -> None:
-        """Upsert configured sources by name, disable the others (see the SQLite side)."""
+        """Upsert configured sources by name, disable the others (see the SQLite side; the
+        rules of a changed interval or URL are :mod:`newswatch.following`)."""
         stamp = aware(now)
         with self.db.transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK])
@@ -131,18 +152,27 @@ class SourceSync:
                         " timezone = %s, updated_at = %s, enabled = true WHERE id = %s",
                         [*values, source_id],
                     )
-                    if float(spec.interval_seconds) < float(old["interval_seconds"]):
-                        soonest = now + timedelta(seconds=spec.interval_seconds)
-                        conn.execute(
-                            "UPDATE articles SET next_check_at = %s WHERE source_id = %s"
-                            " AND (next_check_at IS NULL OR next_check_at > %s)",
-                            [soonest, source_id, soonest],
+                    before, after = float(old["interval_seconds"]), float(spec.interval_seconds)
+                    if following.pulls_forward(before, after):
+                        moved = following.pulled_forward(
+                            before,
+                            after,
+                            now,
+                            {w.article_id: at for w, at in _watched(conn, source_id)},
+                        )
+                        _executemany(
+                            conn,
+                            "UPDATE articles SET next_check_at = %s WHERE id = %s",
+                            [(aware(at), aid) for aid, at in moved.items()],
                         )
                 if spec.kind == "article":
-                    conn.execute(
-                        "UPDATE articles SET state = 'retired', lease_until = NULL"
-                        " WHERE source_id = %s AND url != %s AND state = 'active'",
-                        [source_id, spec.url],
+                    retired = following.retired_by_move(
+                        spec.url, [w for w, _ in _watched(conn, source_id)]
+                    )
+                    _executemany(
+                        conn,
+                        "UPDATE articles SET state = 'retired', lease_until = NULL WHERE id = %s",
+                        [(aid,) for aid in retired],
                     )
                     self._follow(conn, source_id, spec.url, stamp)
             conn.execute(
@@ -229,23 +259,43 @@ class SourceSync:
         return int(row["id"])
 
     def _follow(self, conn: Conn, source_id: int, url: str, stamp: datetime) -> bool:
-        """Watch ``url`` for ``source_id`` unless it is already watched; True if new."""
-        target = resolve(conn, url)
-        exact = fetch_one(conn, "SELECT id FROM articles WHERE url = %s", [url])
+        """Watch ``url`` for ``source_id`` as :func:`newswatch.following.follow_action`
+        decides; True if it is newly due. Adding is an upsert that does nothing on
+        conflict, so two hosts finding one link follow it once."""
+        row = fetch_one(
+            conn,
+            "SELECT source_id, state, retired_at, merged_into FROM articles WHERE url = %s",
+            [url],
+        )
+        at_url = (
+            None
+            if row is None
+            else following.AtUrl(
+                int(row["source_id"]),
+                row["state"],
+                row["retired_at"] is not None,
+                row["merged_into"] is not None,
+            )
+        )
+        elsewhere = at_url is None and resolve(conn, url) is not None
+        action = following.follow_action(at_url, elsewhere, source_id)
         new = False
-        if target is None or exact is not None:
+        if action == "add":
             cursor = conn.execute(
                 "INSERT INTO articles (source_id, url, state, first_seen_at, next_check_at,"
                 " lease_token, consecutive_failures) VALUES (%s, %s, 'active', %s, %s, 0, 0)"
-                " ON CONFLICT (url) DO UPDATE SET state = 'active',"
-                " next_check_at = excluded.next_check_at"
-                " WHERE articles.state = 'retired' AND articles.retired_at IS NULL"
-                " AND articles.source_id = excluded.source_id"
-                " AND articles.merged_into IS NULL",
+                " ON CONFLICT (url) DO NOTHING",
                 [source_id, url, stamp, stamp],
             )
             new = cursor.rowcount > 0
-            target = resolve(conn, url)
+        elif action == "revive":
+            cursor = conn.execute(
+                "UPDATE articles SET state = 'active', next_check_at = %s"
+                " WHERE url = %s AND state = 'retired'",
+                [stamp, url],
+            )
+            new = cursor.rowcount > 0
+        target = resolve(conn, url)
         if target is not None:
             link_source(conn, int(target["id"]), source_id, stamp)
         return new

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from newswatch import following
 from newswatch.models import parse_iso
 from newswatch.store.records import Followed, SignalWrite
 from newswatch.store.sqlite.rows import ts
@@ -99,20 +100,46 @@ def apply_signal(db: Database, source_id: int, write: SignalWrite, now: datetime
 
 
 def merge_into(db: Database, article_id: int, survivor: int, canonical: str, stamp: str) -> None:
-    """Retire ``article_id`` as a duplicate of ``survivor``, which inherits its sources."""
+    """Retire ``article_id`` as a duplicate of ``survivor``; what the survivor inherits (its
+    sources, the newest publisher date) is decided by :mod:`newswatch.following`."""
     db.execute(
         "UPDATE articles SET state = 'retired', merged_into = ?, canonical_url = ?,"
         " lease_until = NULL, last_checked_at = ?, next_check_at = NULL WHERE id = ?",
         [survivor, canonical, stamp, article_id],
     )
-    db.execute(
+    links = [
+        following.SourceLink(int(r[0]), _stamp(r[1]), _stamp(r[2]))
+        for r in db.execute(
+            "SELECT source_id, first_seen_at, last_seen_at FROM article_sources"
+            " WHERE article_id = ? ORDER BY source_id",
+            [article_id],
+        ).fetchall()
+    ]
+    has = [
+        int(r[0])
+        for r in db.execute(
+            "SELECT source_id FROM article_sources WHERE article_id = ?", [survivor]
+        ).fetchall()
+    ]
+    db.conn.executemany(
         "INSERT INTO article_sources (article_id, source_id, first_seen_at, last_seen_at)"
-        " SELECT ?, source_id, first_seen_at, last_seen_at FROM article_sources"
-        " WHERE article_id = ? ON CONFLICT (article_id, source_id) DO NOTHING",
-        [survivor, article_id],
+        " VALUES (?, ?, ?, ?)",
+        [
+            (survivor, link.source_id, ts(link.first_seen_at), ts(link.last_seen_at))
+            for link in following.inherited_sources(links, has)
+        ],
     )
+    dates = db.execute(
+        "SELECT publisher_updated FROM articles WHERE id IN (?, ?)", [survivor, article_id]
+    ).fetchall()
+    newest = following.newest_date(*(parse_iso(r[0]) for r in dates))
     db.execute(
-        "UPDATE articles SET publisher_updated = (SELECT max(p) FROM (SELECT publisher_updated"
-        " AS p FROM articles WHERE id IN (?, ?))) WHERE id = ?",
-        [survivor, article_id, survivor],
+        "UPDATE articles SET publisher_updated = ? WHERE id = ?",
+        [ts(newest) if newest is not None else None, survivor],
     )
+
+
+def _stamp(value: str) -> datetime:
+    parsed = parse_iso(value)
+    assert parsed is not None  # article_sources stamps are NOT NULL
+    return parsed

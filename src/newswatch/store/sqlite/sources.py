@@ -7,12 +7,14 @@ sources, publisher dates) is in :mod:`newswatch.store.follow`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from newswatch import following
 from newswatch.errors import StoreError
+from newswatch.models import parse_iso
 from newswatch.store.records import Followed, SignalWrite, SourceSpec
 from newswatch.store.sqlite import follow
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
@@ -30,7 +32,8 @@ class SourceSync:
 
         An ``article`` source gets one article row for its URL, due now; when its URL
         changed, the article at the old URL is retired. A shortened interval pulls every
-        article's next check forward so none waits longer than the new interval.
+        article's next check forward so none waits longer than the new interval. Both rules
+        are decided in :mod:`newswatch.following`; here their rows are read and written.
         """
         stamp = ts(now)
         with self._c.transaction() as db:
@@ -55,18 +58,25 @@ class SourceSync:
                 else:
                     source_id = int(old["id"])
                     db.table("sources").update(source_id, fields)
-                    if float(spec.interval_seconds) < float(old["interval_seconds"]):
-                        soonest = ts(now + timedelta(seconds=spec.interval_seconds))
-                        db.execute(
-                            "UPDATE articles SET next_check_at = ? WHERE source_id = ?"
-                            " AND (next_check_at IS NULL OR next_check_at > ?)",
-                            [soonest, source_id, soonest],
+                    before, after = float(old["interval_seconds"]), float(spec.interval_seconds)
+                    if following.pulls_forward(before, after):
+                        moved = following.pulled_forward(
+                            before,
+                            after,
+                            now,
+                            {w.article_id: at for w, at in self._watched(source_id)},
+                        )
+                        db.conn.executemany(
+                            "UPDATE articles SET next_check_at = ? WHERE id = ?",
+                            [(ts(at), aid) for aid, at in moved.items()],
                         )
                 if spec.kind == "article":
-                    db.execute(
-                        "UPDATE articles SET state = 'retired', lease_until = NULL"
-                        " WHERE source_id = ? AND url != ? AND state = 'active'",
-                        [source_id, spec.url],
+                    retired = following.retired_by_move(
+                        spec.url, [w for w, _ in self._watched(source_id)]
+                    )
+                    db.conn.executemany(
+                        "UPDATE articles SET state = 'retired', lease_until = NULL WHERE id = ?",
+                        [(aid,) for aid in retired],
                     )
                     self._follow(db, source_id, spec.url, stamp)
             names = [spec.name for spec in sources]
@@ -83,7 +93,7 @@ class SourceSync:
         are and only gain this source in ``article_sources``; new ones are due now.
         An article the schedule retired stays retired (only a publisher date newer than our
         last check wakes it, see :mod:`newswatch.judge.signals`); one retired because its
-        source's URL moved comes back.
+        source's URL moved comes back (decided by :func:`newswatch.following.follow_action`).
         """
         stamp = ts(now)
         with self._c.transaction() as db:
@@ -124,6 +134,20 @@ class SourceSync:
                 fields["last_discovered"] = found
             db.table("sources").update(self._source_id(source), fields)
 
+    def _watched(self, source_id: int) -> list[tuple[following.WatchedUrl, datetime | None]]:
+        """The source's articles with their next check, as the sync rules read them."""
+        rows = self._c.rows(
+            "SELECT id, url, state, next_check_at FROM articles WHERE source_id = ? ORDER BY id",
+            [source_id],
+        )
+        return [
+            (
+                following.WatchedUrl(int(r["id"]), r["url"], r["state"]),
+                parse_iso(r["next_check_at"]),
+            )
+            for r in rows
+        ]
+
     def _source_id(self, name: str) -> int:
         row = self._c.row("SELECT id FROM sources WHERE name = ?", [name])
         if row is None:
@@ -131,27 +155,44 @@ class SourceSync:
         return int(row["id"])
 
     def _follow(self, db: Database, source_id: int, url: str, stamp: str) -> bool:
-        """Watch ``url`` for ``source_id`` unless it is already watched; True if new."""
-        target = follow.resolve(db, url)
-        exact = self._c.row("SELECT id FROM articles WHERE url = ?", [url])
+        """Watch ``url`` for ``source_id`` as :func:`newswatch.following.follow_action`
+        decides; True if it is newly due (added, or revived)."""
+        row = self._c.row(
+            "SELECT source_id, state, retired_at, merged_into FROM articles WHERE url = ?", [url]
+        )
+        at_url = (
+            None
+            if row is None
+            else following.AtUrl(
+                int(row["source_id"]),
+                row["state"],
+                row["retired_at"] is not None,
+                row["merged_into"] is not None,
+            )
+        )
+        elsewhere = at_url is None and follow.resolve(db, url) is not None
+        action = following.follow_action(at_url, elsewhere, source_id)
         new = False
-        if target is None or exact is not None:
-            new = self._add_article(db, source_id, url, stamp)
-            target = follow.resolve(db, url)
+        if action == "add":
+            new = (
+                db.execute(
+                    "INSERT INTO articles (source_id, url, state, first_seen_at, next_check_at,"
+                    " lease_token, consecutive_failures) VALUES (?, ?, 'active', ?, ?, 0, 0)"
+                    " ON CONFLICT (url) DO NOTHING",
+                    [source_id, url, stamp, stamp],
+                ).rowcount
+                > 0
+            )
+        elif action == "revive":
+            new = (
+                db.execute(
+                    "UPDATE articles SET state = 'active', next_check_at = ?"
+                    " WHERE url = ? AND state = 'retired'",
+                    [stamp, url],
+                ).rowcount
+                > 0
+            )
+        target = follow.resolve(db, url)
         if target is not None:
             follow.link_source(db, int(target["id"]), source_id, stamp)
         return new
-
-    @staticmethod
-    def _add_article(db: Database, source_id: int, url: str, stamp: str) -> bool:
-        cursor = db.execute(
-            "INSERT INTO articles (source_id, url, state, first_seen_at, next_check_at,"
-            " lease_token, consecutive_failures) VALUES (?, ?, 'active', ?, ?, 0, 0)"
-            " ON CONFLICT (url) DO UPDATE SET state = 'active',"
-            " next_check_at = excluded.next_check_at"
-            " WHERE state = 'retired' AND retired_at IS NULL"
-            " AND source_id = excluded.source_id"
-            " AND merged_into IS NULL",
-            [source_id, url, stamp, stamp],
-        )
-        return cursor.rowcount > 0
