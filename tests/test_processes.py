@@ -125,6 +125,10 @@ def test_two_processes_keep_the_host_delay_between_request_starts(
     starts = sorted(slow_site.starts)
     assert len(starts) == 16
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 0.25, gaps  # a lower bound: load can only widen the gaps
+    # The server notes a start when its thread gets the CPU, so on a busy machine one start
+    # can be noted late and the next on time: a single gap may shrink by that jitter, the
+    # whole span cannot. Without the shared budget two processes start together (gaps ~0).
+    assert starts[-1] - starts[0] >= 0.3 * (len(starts) - 1) - 0.1, gaps
+    assert min(gaps) >= 0.15, gaps
     worked = re.findall(r"newswatch-worker-1 \(pid \d+\) stopped after (\d+) check", done.stderr)
     assert worked and int(worked[0]) >= 1, done.stderr[-3000:]
