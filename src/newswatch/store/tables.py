@@ -63,5 +63,7 @@ TABLES: tuple[Table, ...] = (
     _table("deliveries", times="next_attempt_at created_at delivered_at lease_until"),
     _table("quarantine", times="at", json="paragraphs"),
     _table("discovery_validators", ("source_id", "url"), times="checked_at"),
+    _table("capture_bodies", ("sha256",), times="created_at"),
+    _table("captures", times="fetched_at", json="request_headers response_headers redirects"),
 )
 """Every table of the history, referenced tables first."""
