@@ -89,6 +89,8 @@ def test_captures_link_versions_and_share_bodies(store: Store) -> None:
         ("confirmed", 2),
     ]
     assert [c.fetched_at for c in caps] == times
+    logged = sorted(f["id"] for f in store.fetches(article_id))
+    assert [c.fetch_id for c in caps] == logged
     first = caps[0]
     assert first.source == "alhurra"
     assert (first.url, first.final_url, first.status) == (URL, URL + "?amp=0", 200)

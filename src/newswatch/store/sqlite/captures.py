@@ -75,6 +75,7 @@ def capture_record(row: Row) -> StoredCapture:
     return StoredCapture(
         id=int(row["id"]),
         article_id=int(row["article_id"]),
+        fetch_id=int(row["fetch_id"]),
         source=str(row["source_name"]),
         role=row["role"],
         version_n=row["version_n"],
