@@ -168,6 +168,8 @@ def read_stamps(
     found += dateline_stamps(paragraphs if openings is None else openings, zone)
     lines = [*lead, *paragraphs]
     published = _vote(found, "published", fetched_at)
+    if published is not None:
+        published = _redated(published, found, fetched_at)
     article_date = published.found.local if published is not None else None
     in_text = stamps_in_lines(
         lines, timezone=zone, article_date=article_date, fetched_at=fetched_at
@@ -206,6 +208,45 @@ def read_stamps(
         published_local=(
             _as_shown(chosen_published, found, scan) if chosen_published is not None else None
         ),
+    )
+
+
+_SHOWN = ("near", "time", "dateline")  # origins readers see as the article's date
+
+
+def _redated(published: _Choice, found: list[Found], fetched_at: datetime | None) -> _Choice:
+    """Markup's ``datePublished`` against the date readers see by the headline.
+
+    When they disagree and the markup's own modification date is the day shown, the story
+    was re-dated (re-published under a later date, the first draft's date left in the
+    markup): its date is the one readers see, which the markup confirms.
+    """
+    if published.found.source not in ("jsonld", "meta", "itemprop"):
+        return published
+    shown = sorted(
+        (
+            f
+            for f in found
+            if f.kind == "published" and f.origin in _SHOWN and _plausible(f, fetched_at)
+        ),
+        key=lambda f: f.rank,
+    )
+    if not shown:
+        return published
+    day = shown[0].local.date()
+    if day <= published.found.local.date():
+        return published
+    confirmed = any(
+        f.kind == "updated" and f.source in ("jsonld", "meta") and f.local.date() == day
+        for f in found
+    )
+    if not confirmed:
+        return published
+    return _Choice(
+        shown[0],
+        f"{_PLACES[shown[0].origin]} says {day.isoformat()}, as the markup's modification"
+        f" date does; the markup's datePublished {published.found.local.date().isoformat()}"
+        " is the first draft's",
     )
 
 
