@@ -625,3 +625,71 @@ class SignalWrite:
     publisher_updated: datetime
     wake: bool = False
     due_now: bool = False
+
+
+# ---------------------------------------------------------------------- extraction generations
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """One reading of an article's history (see :mod:`newswatch.reextract`).
+
+    Generation 1 is what the live checks recorded; each re-extraction makes the next one
+    current and keeps the one it replaced readable. ``made_at``: when it became current;
+    ``report``: what its re-extraction found changed (empty for generation 1).
+    """
+
+    article_id: int
+    n: int
+    current: bool
+    made_at: datetime
+    versions: int
+    changes: int
+    report: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RebuiltVersion:
+    """A version of a new generation, with when and how often its captures showed it."""
+
+    version: VersionWrite
+    first_seen_at: datetime
+    last_seen_at: datetime
+    seen_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RebuiltChange:
+    """A change of a new generation, dated by the capture it was found in (no deliveries:
+    a re-extraction alerts nothing)."""
+
+    change: ChangeWrite
+    detected_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationWrite:
+    """An article's history rebuilt: written in ONE transaction as the generation after
+    ``replaces``, refused when that is no longer the current one."""
+
+    article_id: int
+    replaces: int
+    made_at: datetime
+    versions: tuple[RebuiltVersion, ...]
+    changes: tuple[RebuiltChange, ...]
+    title: str | None
+    report: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationApplied:
+    """What applying a :class:`GenerationWrite` did: the generation it wrote, or why it
+    wrote nothing: ``moved`` (another re-extraction made a newer one), ``queued`` (alerts
+    of the current changes are still waiting to be sent), ``gone`` (no such article)."""
+
+    generation: int | None = None
+    refused: Literal["moved", "queued", "gone"] | None = None
+
+    @property
+    def written(self) -> bool:
+        return self.refused is None

@@ -27,6 +27,9 @@ from newswatch.store.records import (
     DocumentValidators,
     DueArticle,
     Followed,
+    Generation,
+    GenerationApplied,
+    GenerationWrite,
     LearnedFragment,
     Quarantined,
     SearchHit,
@@ -108,6 +111,17 @@ class HistoryReader(Protocol):
 
     def stats(self, now: datetime) -> StoreStats:
         """Counts for ``/metrics`` and health checks, judged at ``now``."""
+
+    def generations(self, article_id: int) -> list[Generation]:
+        """The article's extraction generations, oldest first (one, the current, until it
+        is re-extracted)."""
+
+    def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
+        """The versions of one generation (the current one's are :meth:`versions`)."""
+
+    def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
+        """The changes of one generation, newest first (the current one's are
+        :meth:`changes`)."""
 
     def close(self) -> None: ...
 
@@ -288,5 +302,23 @@ class AdminStore(Protocol):
         ``article`` source gets its article row, due now."""
 
 
-class Store(CheckingStore, DiscoveryStore, OutboxStore, HistoryReader, AdminStore, Protocol):
+class GenerationStore(Protocol):
+    """Re-extraction: an article's history rebuilt from its captures becomes its new
+    current generation."""
+
+    def apply_generation(self, write: GenerationWrite) -> GenerationApplied:
+        """Keep the current generation as a past one and write ``write`` as the current, in
+        ONE transaction (also fencing off a check of the article in flight); nothing is
+        written when refused (see :class:`GenerationApplied`)."""
+
+
+class Store(
+    CheckingStore,
+    DiscoveryStore,
+    OutboxStore,
+    HistoryReader,
+    AdminStore,
+    GenerationStore,
+    Protocol,
+):
     """Every role at once: what a writable backend implements and the runtime holds."""

@@ -18,6 +18,7 @@ from typing import Any
 from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
 from newswatch.store.postgres.connection import PgConnection
+from newswatch.store.postgres.generations import Generations
 from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
 from newswatch.store.postgres.queries import HistoryQueries
@@ -36,6 +37,9 @@ from newswatch.store.records import (
     DocumentValidators,
     DueArticle,
     Followed,
+    Generation,
+    GenerationApplied,
+    GenerationWrite,
     LearnedFragment,
     Quarantined,
     SearchHit,
@@ -61,6 +65,7 @@ class PostgresReader:
         self._queries = HistoryQueries(connection)
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
+        self._generations = Generations(connection)
 
     @property
     def migrated(self) -> list[int]:
@@ -136,6 +141,15 @@ class PostgresReader:
 
     def stats(self, now: datetime) -> StoreStats:
         return self._status.stats(now)
+
+    def generations(self, article_id: int) -> list[Generation]:
+        return self._generations.generations(article_id)
+
+    def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
+        return self._generations.generation_versions(article_id, generation)
+
+    def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
+        return self._generations.generation_changes(article_id, generation)
 
     def close(self) -> None:
         self.connection.close()
@@ -241,6 +255,10 @@ class PostgresStore(PostgresReader):
         now: datetime,
     ) -> None:
         self._sources.save_discovery_validators(source, settings, validators, now)
+
+    # --- re-extraction
+    def apply_generation(self, write: GenerationWrite) -> GenerationApplied:
+        return self._generations.apply_generation(write)
 
     # --- the outbox
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:

@@ -400,6 +400,43 @@ def _volatile(db: Database) -> None:
     )
 
 
+def _generations(db: Database) -> None:
+    """Version 10: extraction generations.
+
+    ``versions`` and ``changes`` always hold an article's current reading, the one every
+    reader shows; ``articles.generation`` numbers it (every history recorded so far is
+    generation 1). A re-extraction moves the reading it replaces into ``past_versions`` and
+    ``past_changes`` (tagged with its generation, still readable and comparable) and notes
+    the new generation, with its report, in ``generations``.
+    """
+    db.table("articles").add_column("generation", int, not_null_default=1)
+    db.execute(
+        "CREATE TABLE generations (article_id INTEGER NOT NULL REFERENCES articles (id),"
+        " generation INTEGER NOT NULL, made_at TEXT NOT NULL, versions INTEGER NOT NULL,"
+        " changes INTEGER NOT NULL, report_json TEXT NOT NULL,"
+        " PRIMARY KEY (article_id, generation))"
+    )
+    db.execute(
+        "CREATE TABLE past_versions (id INTEGER PRIMARY KEY,"
+        " article_id INTEGER NOT NULL REFERENCES articles (id), generation INTEGER NOT NULL,"
+        " n INTEGER NOT NULL, hash TEXT NOT NULL, title TEXT NOT NULL, paragraphs TEXT NOT NULL,"
+        " published TEXT, updated TEXT, stamps TEXT NOT NULL, language TEXT, final_url TEXT,"
+        " first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL, seen_count INTEGER NOT NULL,"
+        " UNIQUE (article_id, generation, n))"
+    )
+    db.execute(
+        "CREATE TABLE past_changes (id INTEGER PRIMARY KEY, change_id INTEGER NOT NULL,"
+        " article_id INTEGER NOT NULL REFERENCES articles (id), generation INTEGER NOT NULL,"
+        " uid TEXT NOT NULL, from_n INTEGER NOT NULL, to_n INTEGER NOT NULL,"
+        " detected_at TEXT NOT NULL, title_changed INTEGER NOT NULL, old_title TEXT,"
+        " new_title TEXT, paragraphs_added INTEGER NOT NULL, paragraphs_removed INTEGER NOT NULL,"
+        " paragraphs_modified INTEGER NOT NULL, new_updated_stamp TEXT, silent INTEGER NOT NULL,"
+        " severity TEXT NOT NULL, position TEXT, summary TEXT NOT NULL,"
+        " record_json TEXT NOT NULL, diff_json TEXT NOT NULL, kind TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX past_changes_article ON past_changes (article_id, generation, id)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -410,6 +447,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "discovery validators (conditional GET)", _discovery_validators),
     Migration(8, "delivery leases", _delivery_leases),
     Migration(9, "volatile fragments", _volatile),
+    Migration(10, "extraction generations", _generations),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

@@ -28,6 +28,9 @@ from newswatch.store.records import (
     DocumentValidators,
     DueArticle,
     Followed,
+    Generation,
+    GenerationApplied,
+    GenerationWrite,
     LearnedFragment,
     Quarantined,
     SearchHit,
@@ -45,6 +48,7 @@ from newswatch.store.records import (
 from newswatch.store.sqlite.checking import CheckWrites
 from newswatch.store.sqlite.claims import Claims
 from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.generations import Generations
 from newswatch.store.sqlite.leases import LeaseControl
 from newswatch.store.sqlite.outbox import Outbox
 from newswatch.store.sqlite.queries import HistoryQueries
@@ -64,6 +68,7 @@ class SqliteReader:
         self._queries = HistoryQueries(connection, self._readers)
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
+        self._generations = Generations(connection, self._readers)
 
     @property
     def path(self) -> Path:
@@ -138,6 +143,15 @@ class SqliteReader:
 
     def stats(self, now: datetime) -> StoreStats:
         return self._status.stats(now)
+
+    def generations(self, article_id: int) -> list[Generation]:
+        return self._generations.generations(article_id)
+
+    def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
+        return self._generations.generation_versions(article_id, generation)
+
+    def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
+        return self._generations.generation_changes(article_id, generation)
 
     def close(self) -> None:
         self.connection.close()
@@ -249,6 +263,10 @@ class SqliteStore(SqliteReader):
 
     def apply(self, plan: WritePlan) -> Applied:
         return self._checks.apply(plan)
+
+    # --- re-extraction
+    def apply_generation(self, write: GenerationWrite) -> GenerationApplied:
+        return self._generations.apply_generation(write)
 
     # --- the outbox
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
