@@ -143,6 +143,28 @@ def test_a_year_from_a_nearby_link_does_not_complete_the_date_line() -> None:
         )
 
 
+def test_an_event_schedule_by_the_headline_is_no_stamp() -> None:
+    html = page(
+        "<article><div class='head'><h1>Story</h1>"
+        "<div class='info'>Webinar 19.1.23, 10:00-11:30 Uhr</div></div>"
+        f"<div class='body'><div class='post-date'>20.12.2022</div><p>{PROSE}</p></div></article>"
+    )
+    for reading in (extract(html, "https://news.example/a"), extract_dates(html, "https://x/a")):
+        assert reading.published == datetime(2022, 12, 20, tzinfo=UTC)
+    assert stamps_in_lines(["Updated 14 March 2024, 9.30 - 11.00 h"]) == []
+
+
+def test_the_markups_only_date_outranks_a_date_line_found_anywhere() -> None:
+    head = '<meta itemprop="dateModified" content="2020-02-14 10:47:36">'
+    html = page(f"<div><p>{PROSE}</p><div class='box'><span>2012-10-26</span></div></div>", head)
+    for reading in (extract(html, "https://news.example/a"), extract_dates(html, "https://x/a")):
+        assert reading.published == datetime(2020, 2, 14, 10, 47, 36, tzinfo=UTC)
+    # the address still speaks first: it is where the story was filed
+    assert extract_dates(html, "https://x/2020/01/30/a").published == datetime(
+        2020, 1, 30, tzinfo=UTC
+    )
+
+
 def test_the_image_address_is_the_last_resort() -> None:
     head = '<meta property="og:image" content="https://news.example/files/2016/05/04/a.png">'
     html = page(f"<div><p>{PROSE}</p></div>", head)

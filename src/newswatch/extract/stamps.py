@@ -178,7 +178,10 @@ def read_stamps(
         # a dated stamp line in the text outranks a day guessed from the address
         published = _vote(_lines_found(in_text), "published", fetched_at)
         if published is None:
-            found += url_stamps(tree, url) or scan.found() or image_stamps(nodes.metas)
+            found += url_stamps(tree, url)
+            published = _vote(found, "published", fetched_at) or _markup_update(found, fetched_at)
+        if published is None:
+            found += scan.found() or image_stamps(nodes.metas)
             published = _vote(found, "published", fetched_at)
         if published is not None:
             in_text = stamps_in_lines(
@@ -248,6 +251,16 @@ def _redated(published: _Choice, found: list[Found], fetched_at: datetime | None
         f" date does; the markup's datePublished {published.found.local.date().isoformat()}"
         " is the first draft's",
     )
+
+
+def _markup_update(found: list[Found], fetched_at: datetime | None) -> _Choice | None:
+    """The markup's modification date when it gives no publication date: the page's own
+    statement of its date, ahead of a date line found anywhere on the page."""
+    markup = [f for f in found if f.source in ("jsonld", "meta", "itemprop") and f.origin != "url"]
+    choice = _vote(markup, "updated", fetched_at)
+    if choice is None:
+        return None
+    return _Choice(choice.found, f"the markup gives only a modification date: {choice.reason}")
 
 
 def _utc(found: Found | None) -> datetime | None:
