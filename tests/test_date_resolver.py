@@ -177,6 +177,21 @@ def test_a_posts_author_line_dates_a_page_with_no_markup() -> None:
     )
 
 
+def test_a_page_rendered_from_script_data_is_dated_by_it() -> None:
+    state = (
+        '<script>window.__STATE__ = JSON.parse("{\\"story\\":{\\"body\\":\\"...\\",'
+        '\\"createdAt\\":\\"2022-01-31T15:58:43+01:00\\"}}")</script>'
+    )
+    html = page(f"<div id='app'><p>{PROSE}</p></div>{state}")
+    reading = extract_dates(html, "https://news.example/a")
+    assert reading.published == datetime(2022, 1, 31, 14, 58, 43, tzinfo=UTC)
+    # a day alone in app data (a calendar's, a build's) is no publication date
+    plain = page(
+        f'<div id=\'app\'><p>{PROSE}</p></div><script>x = {{"createdAt": "2022-01-31"}}</script>'
+    )
+    assert extract_dates(plain, "https://news.example/a").published is None
+
+
 def test_the_image_address_is_the_last_resort() -> None:
     head = '<meta property="og:image" content="https://news.example/files/2016/05/04/a.png">'
     html = page(f"<div><p>{PROSE}</p></div>", head)
