@@ -174,3 +174,88 @@ def test_a_layout_table_keeps_its_paragraphs() -> None:
         f"<tr>{cells}</tr></table></body></html>"
     )
     assert paragraphs(html) == PROSE
+
+
+def test_press_release_boilerplate_about_the_organisation_after_the_story_is_left_out() -> None:
+    tail = (
+        "<hr><p>Norland Systems is a global solutions provider focused on healthcare software "
+        "and mobile workflow tools, with offices in twelve countries.</p>"
+        "<p>Norland Systems is headquartered in Basel and employs around 1,300 people.</p>"
+    )
+    assert paragraphs(article(extra_after=f"<div>{tail}</div>")) == PROSE
+    about = (
+        "<h3>About Norland</h3><p>Founded in 1990, Norland makes software for hospitals and "
+        "clinics in twelve countries, and sells it through a network of partners.</p>"
+        "<p>Media contact: press@norland.example</p>"
+    )
+    assert paragraphs(article(extra_inside=about)) == PROSE
+    source = (
+        "<p>Materials provided by the Institute of Examples. Note: Content may be edited for "
+        "style and length.</p><p>Cite This Page:</p>"
+        '<p>Institute of Examples. "Council extends programme." Example Daily, 21 May 2024.</p>'
+    )
+    assert paragraphs(article(extra_inside=source)) == PROSE
+
+
+def test_a_section_about_something_inside_the_story_stays() -> None:
+    section = (
+        "<h2>About the vote</h2><p>The vote was close: eleven members were for the extension "
+        "and nine against, with two absent because of the storm that evening.</p>"
+    )
+    got = paragraphs(article(extra_inside=section + "".join(f"<p>{p}</p>" for p in PROSE)))
+    assert "About the vote" in got and len(got) == 8
+
+
+def test_photo_captions_with_a_credit_and_credit_lines_are_left_out() -> None:
+    media = (
+        "<p>The hall was full for the vote on Tuesday (Image: GETTY )</p>"
+        '<div class="InlineImage-imageEmbedCredit">Jane Roe - Example Images | Example Images</div>'
+        "<div>Jane Roe | Example Images</div>"
+        "<p>Supporters outside the hall before the vote. (Photo: Jane Roe/Example Agency)</p>"
+    )
+    assert paragraphs(article(extra_inside=media)) == PROSE
+
+
+def test_newsletter_box_confirmation_lines_are_left_out() -> None:
+    box = (
+        "<div><p>Like What You're Reading?</p><p>This newsletter may contain advertising, "
+        "deals, or affiliate links. Subscribing indicates your consent to our Terms of Use.</p>"
+        "<p>Thanks for signing up!</p>"
+        "<p>Your subscription has been confirmed. Keep an eye on your inbox!</p></div>"
+    )
+    assert paragraphs(article(extra_inside=box)) == PROSE
+
+
+def test_comment_labels_teaser_labels_and_offers_are_left_out() -> None:
+    lines = (
+        "<div>Comments</div><p>Tell us what YOU think...</p><div>DON'T MISS</div>"
+        "<p>Get the monthly magazine delivered through your letterbox every month. 12 issues "
+        "for 11.99. Click here for more information.</p>"
+    )
+    assert paragraphs(article(extra_inside=lines)) == PROSE
+
+
+def test_slide_counters_of_a_gallery_are_left_out() -> None:
+    slides = "".join(f"<h3>0{i + 1}/3Slide {i + 1}</h3><p>{p}</p>" for i, p in enumerate(PROSE))
+    got = paragraphs(article(extra_inside=slides))
+    assert got == PROSE + PROSE
+
+
+def test_a_list_item_that_links_its_headline_then_tells_the_story_is_kept() -> None:
+    items = [
+        (
+            "Ousted chief executive can still reportedly name directors to the board, even "
+            "though he left the company",
+            "He can still influence the company through its board.",
+        ),
+        (
+            "A new game is finally coming out after twelve years of waiting, but the catch is "
+            "that it is for virtual reality only",
+            "The developer called it a flagship title.",
+        ),
+    ]
+    lis = "".join(
+        f'<li><strong><a href="/x{i}">{a}</a>.</strong> {b}</li>' for i, (a, b) in enumerate(items)
+    )
+    got = paragraphs(article(extra_inside=f"<ul>{lis}</ul>"))
+    assert got[:3] == PROSE and len(got) == 5

@@ -87,11 +87,12 @@ def build_runtime(
         store.close()
         raise
     politeness = Politeness(config.fetch.politeness(), clock=clock, shared=shared)
+    scope = fetch_scope(config)
     fetcher = Fetcher(
         fetch_settings(config),
         clock=clock,
         politeness=politeness,
-        scope=fetch_scope(config),
+        scope=scope,
         credentials=configured_credentials(s.url for s in config.sources),
     )
     channels = config.channels()
@@ -113,5 +114,5 @@ def build_runtime(
         confirm_delay=config.fetch.confirm,
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
-    discovery = DiscoveryRunner(store, fetcher, config.sources, clock=clock)
+    discovery = DiscoveryRunner(store, fetcher, config.sources, clock=clock, admits=scope.admits)
     return Runtime(config, store, fetcher, checker, dispatcher, discovery, clock)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,6 +46,7 @@ class DiscoveryReport:
     error: str | None = None
     not_modified: bool = False
     unchanged: int = 0
+    out_of_scope: int = 0
 
     def line(self) -> str:
         if self.error:
@@ -53,9 +54,15 @@ class DiscoveryReport:
         if self.not_modified:
             return f"discovery     {self.source}: not modified"
         unchanged = f", {self.unchanged} sitemap(s) not modified" if self.unchanged else ""
+        dropped = (
+            f", {self.out_of_scope} outside the fetch scope (not followed)"
+            if self.out_of_scope
+            else ""
+        )
         return (
             f"discovery     {self.source}: {self.listed} link(s), {self.kept} recent, "
             f"{self.new} new, {self.pulled_forward} re-check(s) pulled forward{unchanged}"
+            f"{dropped}"
         )
 
 
@@ -99,7 +106,12 @@ def discover(
 
 
 class DiscoveryRunner:
-    """Discovers sources and hands what they found to the store."""
+    """Discovers sources and hands what they found to the store.
+
+    ``admits`` tells whether a link is inside the fetch scope (see
+    :meth:`newswatch.fetch.FetchScope.admits`); a link outside it (another port on the
+    loopback, a private address no source names) is not followed: it could only ever fail.
+    """
 
     def __init__(
         self,
@@ -108,8 +120,10 @@ class DiscoveryRunner:
         sources: Sequence[SourceConfig],
         *,
         clock: Clock = utc_now,
+        admits: Callable[[str], bool] = lambda url: True,
     ) -> None:
         self._store = store
+        self._admits = admits
         self._fetcher = fetcher
         self._sources = {s.name: s for s in sources if s.discovers}
         self._clock = clock
@@ -136,7 +150,17 @@ class DiscoveryRunner:
             if read.not_modified:
                 report = DiscoveryReport(name, not_modified=True)
             else:
-                kept = read.kept
+                kept = [item for item in read.kept if self._admits(item.url)]
+                outside = len(read.kept) - len(kept)
+                if outside:
+                    first = next(i.url for i in read.kept if not self._admits(i.url))
+                    logger.warning(
+                        "discovery of %s: %d link(s) outside the fetch scope not followed"
+                        " (first: %s); add the host to fetch.allow to follow them",
+                        name,
+                        outside,
+                        redact_credentials(first),
+                    )
                 new = self._store.add_articles(name, [item.url for item in kept], now)
                 dated = [(item.url, item.updated) for item in kept if item.updated is not None]
                 pulled = 0
@@ -145,7 +169,13 @@ class DiscoveryRunner:
                     planned = publisher_signals(watched, dated, now)
                     pulled = self._store.apply_signals(name, planned, now)
                 report = DiscoveryReport(
-                    name, len(read.listed), len(kept), new, pulled, unchanged=read.unchanged
+                    name,
+                    len(read.listed),
+                    len(kept),
+                    new,
+                    pulled,
+                    unchanged=read.unchanged,
+                    out_of_scope=outside,
                 )
             # only now: validators of documents whose links did not reach the store would
             # turn the next discovery into a 304 that never follows them

@@ -19,7 +19,11 @@ from newswatch.extract.dom import Block, Elem, Page
 from newswatch.extract.furniture import (
     author_note,
     byline_line,
+    caption_line,
     furniture_line,
+    organisation_note,
+    slide_counter,
+    tail_opener,
     teaser_heading,
 )
 from newswatch.extract.hints import HEADING_TAGS, PROSE_TAGS
@@ -38,11 +42,15 @@ _PROBE = 40
 # characters, ending like one, is kept up to this share of link text
 _LINKED_PROSE = 80
 _LINKED_PROSE_DENSITY = 0.75
+_LI_OWN_TEXT = 40  # a list item's headline link is kept when the item tells more than it
 # a teaser: a headline (a link or a heading) and a line or two of blurb, in a list of them
 _TEASER_BLOCKS = 4
 _TEASER_TEXT = 400
 _TEASER_HEADLINE = 150
 _TEASER_MIN_ITEMS = 3
+_TEASER_LABEL = 40  # a "Related" or "Don't miss" label on a line of its own
+# the press-release boilerplate is looked for in this many last blocks of the story
+_TAIL_BLOCKS = 8
 _CELL_TAGS = frozenset({"td", "th", "tr", "li", "dd", "dt"})  # a table's or list's numbers are data
 
 
@@ -181,7 +189,16 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
         return False
     if not any(ch.isalnum() for ch in block.text):
         return False  # a rule of underscores, a row of emoji
-    if strict and furniture_line(block.text):
+    if strict and (
+        furniture_line(block.text)
+        or caption_line(block.text)
+        or slide_counter(block.text)
+        or (
+            block.length <= _TEASER_LABEL
+            and block.tag not in HEADING_TAGS  # a heading takes its box along: see below
+            and teaser_heading(block.text)
+        )
+    ):
         return False
     if strict and block.tag not in _CELL_TAGS and byline_line(block.text):
         return False
@@ -197,7 +214,7 @@ def _linked_prose(block: Block) -> bool:
     """A sentence of the story that links its sources (not a headline link: those do not end
     like a sentence, and not a list of links)."""
     return (
-        block.tag == "p"
+        (block.tag == "p" or (block.tag == "li" and block.length - block.link_len >= _LI_OWN_TEXT))
         and block.length >= _LINKED_PROSE
         and block.link_len <= block.length * _LINKED_PROSE_DENSITY
         and block.text.endswith(SENTENCE_END)
@@ -276,9 +293,20 @@ def select_blocks(
                 continue
             kept.append(block)
     if strict:
-        while kept and author_note(kept[-1].text):  # "Jane Doe is a reporter for ..."
-            kept.pop()
+        kept = _without_tail(kept)
     return _drop_orphan_headings(kept)
+
+
+def _without_tail(kept: list[Block]) -> list[Block]:
+    """The story without what follows it: an author's note ("Jane Doe is a reporter for
+    ..."), and a press release's boilerplate ("About Norland", "Norland is a global provider
+    of ...", the source and citation notes, media contacts)."""
+    start = max(1, len(kept) - _TAIL_BLOCKS)
+    cut = next((i for i in range(start, len(kept)) if tail_opener(kept[i].text)), len(kept))
+    del kept[cut:]
+    while len(kept) > 1 and (author_note(kept[-1].text) or organisation_note(kept[-1].text)):
+        kept.pop()
+    return kept
 
 
 def _within(elems: Sequence[Elem], owner: Elem, container: Elem, marked: set[int]) -> bool:

@@ -30,8 +30,15 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "newsletter",
             r"\b(?:subscribe|register|join)\b[^.!?]{0,60}\bnewsletters?\b"
             r"|\bnewsletters?\b[^.!?]{0,40}\b(?:sign[\s-]*up|subscribe|inbox|for free)\b"
-            r"|\b(?:with|to|for|in)\s+our\s+(?:[\w-]+\s+){0,3}newsletters?\b",
+            r"|\b(?:with|to|for|in)\s+our\s+(?:[\w-]+\s+){0,3}newsletters?\b"
+            r"|\bthis\s+newsletter\s+may\s+contain\b",
         ),
+        # a newsletter box's own lines: its pitch and its confirmation
+        ("signing", r"\bthanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing)\b"),
+        ("confirmed", r"\bsubscription\s+(?:has\s+been|is)\s+confirmed\b"),
+        ("inbox", r"\bkeep\s+an\s+eye\s+on\s+your\s+inbox\b"),
+        ("reading", r"^(?:like|enjoy(?:ing)?)\s+what\s+you(?:'|’|\s+a)?re\s+reading\W*$"),
+        ("delivered", r"\bdelivered\s+(?:through|to)\s+your\s+(?:letterbox|door|doorstep)\b"),
         ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
         ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
         ("follow", r"\bfollow\s+us\s+on\b"),
@@ -48,10 +55,16 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "comment",
             r"\b(?:leave|post|add)\s+a\s+comment\b"
-            r"|\b(?:view|read|show|hide)\s+(?:all\s+)?(?:\d+\s+)?comments\b",
+            r"|\b(?:view|read|show|hide)\s+(?:all\s+)?(?:\d+\s+)?comments\b"
+            r"|^(?:\d+\s+)?comments?(?:\s*\(\d+\))?$",
         ),
+        ("think", r"\btell\s+us\s+what\s+you\s+think\b"),
         ("join", r"\bjoin\s+the\s+(?:conversation|discussion|debate)\b"),
-        ("click", r"\bclick\s+(?:here\s+)?to\s+(?:read\s+more|view|hide|comment|subscribe)\b"),
+        (
+            "click",
+            r"\bclick\s+(?:here\s+)?(?:to|for)\s+(?:read\s+more|more\s+info(?:rmation)?|view|hide"
+            r"|comment|subscribe)\b",
+        ),
         ("tip", r"\b(?:have|got)\s+a\s+(?:news\s+)?tip\b"),
         ("to us", r"\bsend\s+(?:it|them)?\s*to\s+us\b"),
         ("reached", r"\bcan\s+be\s+(?:reached|contacted)\s+(?:at|by|on|via)\b"),
@@ -170,3 +183,73 @@ def strip_shortcodes(text: str) -> str:
 def teaser_heading(text: str) -> bool:
     """A heading over a list of other stories ("More from ...", "You might also like")."""
     return len(text) <= 60 and _TEASER_HEADING.match(text.strip(" :….-")) is not None
+
+
+# a photo's caption or credit: "... (Image: AGENCY)", "Jane Roe | Example Images"
+_CREDIT_TAIL = re.compile(
+    r"\((?:images?|photos?|pictures?|pic|credits?|source|foto|bild)(?:\s+credits?)?\s*:"
+    r"\s*[^()]{1,80}\)$",
+    re.I,
+)
+_AGENCY_CREDIT = re.compile(r"\|\s*[^|]{0,60}\bimages$", re.I)
+CAPTION_LINE = 300
+
+
+def caption_line(text: str) -> bool:
+    """A media caption or credit line (its credit says so) left in the story's flow."""
+    if len(text) > CAPTION_LINE:
+        return False
+    if text.endswith(")"):
+        return _CREDIT_TAIL.search(text[-100:]) is not None
+    return "|" in text and _AGENCY_CREDIT.search(text) is not None
+
+
+_SLIDE = re.compile(r"^(\d{1,2})\s*/\s*(\d{1,2})(?=[^\d\s/])")
+SLIDE_LINE = 150
+
+
+def slide_counter(text: str) -> bool:
+    """A gallery's slide heading ("02/7Title"): a counter glued to a caption."""
+    if len(text) > SLIDE_LINE or not text[:1].isdigit():
+        return False
+    found = _SLIDE.match(text)
+    return found is not None and 0 < int(found[1]) <= int(found[2])
+
+
+# where the boilerplate after a press release begins: "About <organisation>", the source
+# and citation notes, media contacts, safe-harbour statements
+_TAIL_OPENER = re.compile(
+    r"^(?:about\s+(?:us|the\s+(?:company|authors?|organi[sz]ation|institute|foundation))\W*$"
+    r"|(?:story\s+)?source\s*:"
+    r"|materials?\s+(?:were\s+)?provided\s+by\b"
+    r"|cite\s+this\s+(?:page|article|story)\W*$"
+    r"|(?:media|press)\s+(?:contacts?|enquiries|inquiries)\b"
+    r"|for\s+more\s+information,?\s+(?:please\s+)?(?:visit|contact)\b"
+    r"|forward[-\s]looking\s+statements?\b)",
+    re.I,
+)
+# "About Norland", "About Norland Systems Inc." (a proper name: capitals, as written)
+_ABOUT_NAME = re.compile(r"^About\s+[A-Z0-9][\w&.'’-]*(?:\s+[A-Z0-9&][\w&.'’-]*){0,5}\s*:?$")
+# "Norland is a global provider of ...", "Norland is headquartered in ..."
+_ORG_SENTENCE = re.compile(
+    r"^(?:[A-Z][\w&.'’()-]*\s+){1,6}(?:is|are)\s+(?:(?:a|an|the|one\s+of\s+the)\s+"
+    r"(?:[\w,&-]+\s+){0,7}?(?:company|companies|provider|firm|organi[sz]ation|leader|"
+    r"manufacturer|developer|supplier|group|institution|agency|network|publisher|maker|"
+    r"operator|platform|non-?profit|charity|foundation|university|institute)\b"
+    r"|headquartered\s+in\b)"
+)
+TAIL_LINE = 700
+
+
+def tail_opener(text: str) -> bool:
+    """The first line of the boilerplate that follows a press release."""
+    return len(text) <= TAIL_LINE and (
+        _TAIL_OPENER.match(text) is not None
+        or (len(text) <= 60 and _ABOUT_NAME.match(text) is not None)
+    )
+
+
+def organisation_note(text: str) -> bool:
+    """A sentence about the publishing organisation ("Norland is a global provider of ..."),
+    read only at the end of the story."""
+    return len(text) <= TAIL_LINE and _ORG_SENTENCE.match(text) is not None

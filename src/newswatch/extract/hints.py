@@ -111,10 +111,10 @@ _NEGATIVE_ANYWHERE = re.compile(
     "|footer|widget|menu|promo|advert"
     "|newsletter|breadcrumb|outbrain|taboola|subscri(?!bers?[-_]?(?:only|content|preview))"
     "|sponsor|recommend|popular|trending"
-    "|ticker|caption|cookie|consent|popup|disqus|banner"
+    "|ticker|caption|credit|cookie|consent|popup|disqus|banner"
 )
 _NEGATIVE_WORD = re.compile(
-    r"(?<![a-z])(?:nav|ads?(?![a-z])|adslot|ad-?slot|ad-?unit|dfp|author|byline|credit"
+    r"(?<![a-z])(?:nav|ads?(?![a-z])|adslot|ad-?slot|ad-?unit|dfp|author|byline"
     r"|dateline|toolbar|pagination|pager(?![a-z])|skip|signup|sign-?up|read-?more"
     r"|more-?(?:stories|news|articles)|also-?read|see-?also|masthead|header|login|follow"
     r"|rating|poll|replies|disclaimer|copyright|tags?(?![a-z])|keywords|meta(?![a-z])"

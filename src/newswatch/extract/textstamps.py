@@ -353,6 +353,8 @@ def read_stamp_line(
     folded = fold(stripped)
     if not _QUICK.search(folded) and _NO_DIGIT_STAMP.search(folded) is None:
         return None  # no digit, no relative words, no keyword: cannot be a stamp
+    if _TIME_RANGE.search(folded):
+        return None  # "19.1.23, 10:00-11:30 Uhr": an event's schedule, never a stamp
     found = _kind_at(folded, 0)
     opening = _correction_opening(folded, found)
     if opening is not None:
@@ -480,6 +482,10 @@ def split_stamps(part: str) -> list[str]:
     return [p for p in pieces if p]
 
 
+# two clock times joined by a dash ("10:00-11:30", "9.30 - 11.00 h"), folded text
+_TIME_RANGE = re.compile(
+    r"(?<![\d.:])\d{1,2}[:.h]\d{2}\s*(?:-|bis|to|à)\s*\d{1,2}[:.h]\d{2}(?![\d.:])"
+)
 _CORRECTION_HEAD = re.compile(r"\s*(?:[:\-,(]|\d|$)")
 _CORRECTION_DATE = 60  # characters after a correction keyword where its date may sit
 _CORRECTION_PROBE = 100  # head of a long line searched for a correction keyword

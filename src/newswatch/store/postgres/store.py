@@ -15,9 +15,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from newswatch.store.postgres.captures import Captures
 from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
 from newswatch.store.postgres.connection import PgConnection
+from newswatch.store.postgres.generations import Generations
 from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
 from newswatch.store.postgres.queries import HistoryQueries
@@ -28,6 +30,9 @@ from newswatch.store.postgres.volatile import VolatileFragments
 from newswatch.store.records import (
     Applied,
     ArticleRecord,
+    CaptureFilter,
+    CapturePrune,
+    CaptureUsage,
     ChangeFilter,
     ChangePage,
     CheckState,
@@ -36,12 +41,17 @@ from newswatch.store.records import (
     DocumentValidators,
     DueArticle,
     Followed,
+    Generation,
+    GenerationApplied,
+    GenerationWrite,
     LearnedFragment,
+    Pruned,
     Quarantined,
     SearchHit,
     SignalWrite,
     SourceSpec,
     SourceState,
+    StoredCapture,
     StoredChange,
     StoredEvent,
     StoredVersion,
@@ -61,6 +71,8 @@ class PostgresReader:
         self._queries = HistoryQueries(connection)
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
+        self._generations = Generations(connection)
+        self._captures = Captures(connection)
 
     @property
     def migrated(self) -> list[int]:
@@ -137,6 +149,31 @@ class PostgresReader:
     def stats(self, now: datetime) -> StoreStats:
         return self._status.stats(now)
 
+    def generations(self, article_id: int) -> list[Generation]:
+        return self._generations.generations(article_id)
+
+    def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
+        return self._generations.generation_versions(article_id, generation)
+
+    def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
+        return self._generations.generation_changes(article_id, generation)
+
+    # --- raw captures
+    def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
+        return self._captures.captures(filters, limit=limit)
+
+    def capture(self, capture_id: int) -> StoredCapture | None:
+        return self._captures.capture(capture_id)
+
+    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+        return self._captures.version_capture(article_id, n)
+
+    def capture_body(self, sha256: str) -> bytes | None:
+        return self._captures.capture_body(sha256)
+
+    def capture_usage(self) -> list[CaptureUsage]:
+        return self._captures.capture_usage()
+
     def close(self) -> None:
         self.connection.close()
 
@@ -206,6 +243,9 @@ class PostgresStore(PostgresReader):
     def forget_volatile(self, source: str, template: str | None = None) -> int:
         return self._volatile.forget_volatile(source, template)
 
+    def prune_captures(self, rule: CapturePrune) -> Pruned:
+        return self._captures.prune_captures(rule)
+
     def apply(self, plan: WritePlan) -> Applied:
         return self._checks.apply(plan)
 
@@ -241,6 +281,10 @@ class PostgresStore(PostgresReader):
         now: datetime,
     ) -> None:
         self._sources.save_discovery_validators(source, settings, validators, now)
+
+    # --- re-extraction
+    def apply_generation(self, write: GenerationWrite) -> GenerationApplied:
+        return self._generations.apply_generation(write)
 
     # --- the outbox
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
