@@ -10,7 +10,13 @@ from newswatch.config import parse_duration
 from newswatch.errors import NewswatchError
 from newswatch.judge.diff import compare
 from newswatch.models import Change, iso
-from newswatch.store import ArticleRecord, HistoryReader, StoredChange, StoredVersion
+from newswatch.store import (
+    ArticleRecord,
+    Generation,
+    HistoryReader,
+    StoredChange,
+    StoredVersion,
+)
 
 
 class NotFound(NewswatchError):
@@ -19,9 +25,14 @@ class NotFound(NewswatchError):
 
 @dataclass(frozen=True, slots=True)
 class ArticleHistory:
+    """One generation of an article's history (by default the current one, which every
+    view reads; an earlier one stays readable after a re-extraction)."""
+
     article: ArticleRecord
     versions: list[StoredVersion]
     changes: list[StoredChange]
+    generation: int = 1
+    current: int = 1  # the article's current generation
 
     def as_dict(self) -> dict[str, Any]:
         """The design's ``history URL --json`` form (plus a few helpful extras)."""
@@ -32,6 +43,8 @@ class ArticleHistory:
             "state": self.article.status,
             "removed_at": iso(self.article.removed_at),
             "removed_reason": self.article.removed_reason,
+            "generation": self.generation,
+            "current_generation": self.current,
             "versions": [
                 {
                     "n": v.n,
@@ -60,6 +73,13 @@ class ArticleHistory:
             lines.append(f"state: removed since {a.removed_at:%Y-%m-%d %H:%M:%S}Z{why}")
         elif a.status != "active":
             lines.append(f"state: {a.status}")
+        if self.generation != self.current:
+            lines.append(
+                f"extraction generation {self.generation} (an earlier reading; "
+                f"the current one is {self.current})"
+            )
+        elif self.current > 1:
+            lines.append(f"extraction generation {self.current} (re-extracted)")
         lines.append("")
         lines.append(f"{len(self.versions)} version(s):")
         for v in self.versions:
@@ -83,23 +103,80 @@ class ArticleHistory:
         return "\n".join(lines)
 
 
-def article_history(store: HistoryReader, url: str) -> ArticleHistory | None:
+def article_history(
+    store: HistoryReader, url: str, generation: int | None = None
+) -> ArticleHistory | None:
+    """The article's history: its current generation, or ``generation`` (NotFound when
+    it has no such generation)."""
     article = store.find_article(url)
     if article is None:
         return None
+    generations = store.generations(article.id)
+    current = next((g.n for g in generations if g.current), 1)
+    if generation is None or generation == current:
+        return ArticleHistory(
+            article,
+            store.versions(article.id),
+            store.changes(article.id, limit=10_000),
+            current,
+            current,
+        )
+    if generation not in {g.n for g in generations}:
+        known = ", ".join(str(g.n) for g in generations)
+        raise NotFound(f"{url} has no extraction generation {generation} (it has {known})")
     return ArticleHistory(
-        article, store.versions(article.id), store.changes(article.id, limit=10_000)
+        article,
+        store.generation_versions(article.id, generation),
+        store.generation_changes(article.id, generation),
+        generation,
+        current,
     )
 
 
+def generation_dicts(generations: list[Generation]) -> list[dict[str, Any]]:
+    """``history URL --generations --json``: each generation, its counts and report."""
+    return [
+        {
+            "generation": g.n,
+            "current": g.current,
+            "made_at": iso(g.made_at),
+            "versions": g.versions,
+            "changes": g.changes,
+            "report": dict(g.report),
+        }
+        for g in generations
+    ]
+
+
+def render_generations(article: ArticleRecord, generations: list[Generation]) -> str:
+    """``history URL --generations``: one line per generation, what its re-extraction did."""
+    lines = [
+        f"\u2068{article.title or '(no title yet)'}\u2069",
+        f"{article.url}  [{article.source}]",
+    ]
+    for g in generations:
+        mark = "current" if g.current else "earlier"
+        how = g.report.get("line") if g.report else None
+        lines.append(
+            f"  generation {g.n}  {g.made_at:%Y-%m-%d %H:%M:%S}Z  {mark:<7}  "
+            f"{g.versions} version(s), {g.changes} change(s)" + (f"  - {how}" if how else "")
+        )
+    return "\n".join(lines)
+
+
 def resolve_versions(
-    store: HistoryReader, url: str, from_n: int | None, to_n: int | None
+    store: HistoryReader,
+    url: str,
+    from_n: int | None,
+    to_n: int | None,
+    generation: int | None = None,
 ) -> tuple[StoredVersion, StoredVersion, Change | None]:
-    """The two versions a ``diff`` compares (default: the last change) and their change."""
-    article = store.find_article(url)
-    if article is None:
+    """The two versions a ``diff`` compares (default: the last change) and their change,
+    in the current generation or ``generation``."""
+    found = article_history(store, url, generation)
+    if found is None:
         raise NotFound(f"{url} is not a watched article")
-    versions = {v.n: v for v in store.versions(article.id)}
+    versions = {v.n: v for v in found.versions}
     if not versions:
         raise NotFound(f"{url} has no stored version yet")
     if len(versions) < 2 and (from_n is None or to_n is None):

@@ -12,6 +12,8 @@ from newswatch.cli.app import State, fail, pass_state, reading, shown_time
 from newswatch.cli.filters import change_filter, filter_options, known_source
 from newswatch.history import (
     article_history,
+    generation_dicts,
+    render_generations,
     render_version,
     resolve_version,
     resolve_versions,
@@ -24,6 +26,15 @@ from newswatch.store import ChangeFilter
 @click.argument("url", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the design's JSON form.")
 @click.option("--limit", default=50, show_default=True, help="Changes to list without URL.")
+@click.option(
+    "--generation",
+    type=int,
+    metavar="N",
+    help="An earlier extraction generation of the article's history (default: the current).",
+)
+@click.option(
+    "--generations", "list_generations", is_flag=True, help="List the article's generations."
+)
 @filter_options
 @pass_state
 def history(
@@ -31,6 +42,8 @@ def history(
     url: str | None,
     as_json: bool,
     limit: int,
+    generation: int | None,
+    list_generations: bool,
     source: str | None,
     kinds: tuple[str, ...],
     severity: str | None,
@@ -42,6 +55,8 @@ def history(
         store = runtime.store
         known_source(source, [s.name for s in runtime.config.sources], store.source_names())
         filters = change_filter(source, kinds, severity, since, until)
+        if url is None and (generation is not None or list_generations):
+            fail("--generation and --generations need the article's URL", 2)
         if url is None:
             changes = store.change_page(filters, limit=limit).changes
             if as_json:
@@ -59,10 +74,21 @@ def history(
                     f"{c.severity:<5} \u2068{c.title}\u2069 - {c.summary}\n    {c.url}"
                 )
             return
-        found = article_history(store, url)
+        if list_generations:
+            article = store.find_article(url)
+            if article is None:
+                fail(f"{url} is not a watched article (see 'newswatch sources')", 1)
+            generations = store.generations(article.id)
+            if as_json:
+                listed = {"url": article.url, "generations": generation_dicts(generations)}
+                click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
+            else:
+                click.echo(render_generations(article, generations))
+            return
+        found = article_history(store, url, generation)
         if found is None:
             fail(f"{url} is not a watched article (see 'newswatch sources')", 1)
-        if filters != ChangeFilter():
+        if filters != ChangeFilter() and found.generation == found.current:
             kept = list(store.iter_changes(replace(filters, article_id=found.article.id)))
             found = replace(found, changes=kept)
     if as_json:
@@ -94,6 +120,9 @@ def history(
     help="text for the terminal, json for programs, html for a self-contained page.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--generation", type=int, metavar="N", help="Versions of an earlier extraction generation."
+)
 @pass_state
 def diff(
     state: State,
@@ -105,12 +134,13 @@ def diff(
     context: int,
     fmt: str,
     as_json: bool,
+    generation: int | None,
 ) -> None:
     """The word-level diff between two versions (default: the last change)."""
     from newswatch.render import BidiMode, render_change
 
     with reading(state) as runtime:
-        pair = resolve_versions(runtime.store, url, from_n, to_n)
+        pair = resolve_versions(runtime.store, url, from_n, to_n, generation)
         article = runtime.store.find_article(url)
     old, new, change = pair
     if fmt == "html" and article is not None:

@@ -52,6 +52,7 @@ class HistoryReport:
             "noise_quoted": list(self.noise_quoted),
             "new_quoted": list(self.found_quoted),
             "changed": self.changed,
+            "line": self.line(),
         }
 
     def line(self) -> str:

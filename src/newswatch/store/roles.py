@@ -19,6 +19,9 @@ from typing import Any, Protocol
 from newswatch.store.records import (
     Applied,
     ArticleRecord,
+    CaptureFilter,
+    CapturePrune,
+    CaptureUsage,
     ChangeFilter,
     ChangePage,
     CheckState,
@@ -31,11 +34,13 @@ from newswatch.store.records import (
     GenerationApplied,
     GenerationWrite,
     LearnedFragment,
+    Pruned,
     Quarantined,
     SearchHit,
     SignalWrite,
     SourceSpec,
     SourceState,
+    StoredCapture,
     StoredChange,
     StoredEvent,
     StoredVersion,
@@ -46,7 +51,27 @@ from newswatch.store.records import (
 )
 
 
-class HistoryReader(Protocol):
+class CaptureReader(Protocol):
+    """The raw captures: what was fetched, exactly, and when (archives, re-extraction,
+    provenance). Bodies are zstd frames addressed by the SHA-256 of the bytes as received;
+    :mod:`newswatch.archive` decompresses and verifies them."""
+
+    def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
+        """The captures the filter keeps, oldest fetch first."""
+
+    def capture(self, capture_id: int) -> StoredCapture | None: ...
+
+    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+        """The capture that made version ``n`` (else its earliest confirming one)."""
+
+    def capture_body(self, sha256: str) -> bytes | None:
+        """The zstd frame stored for this body digest, or None."""
+
+    def capture_usage(self) -> list[CaptureUsage]:
+        """Per source with captures: counts and bytes as fetched and as stored."""
+
+
+class HistoryReader(CaptureReader, Protocol):
     """Everything the readers (CLI history, web view, feeds, export, metrics) ask; a
     read-only store is exactly this."""
 
@@ -291,7 +316,11 @@ class OutboxStore(Protocol):
 
 
 class AdminStore(Protocol):
-    """Set-up: the configured sources."""
+    """Set-up: the configured sources; housekeeping: capture retention."""
+
+    def prune_captures(self, rule: CapturePrune) -> Pruned:
+        """Drop the captures ``rule`` names and the bodies no capture names any more, in
+        one transaction."""
 
     def forget_volatile(self, source: str, template: str | None = None) -> int:
         """Forget what was learned as volatile on the source's articles (one template, or

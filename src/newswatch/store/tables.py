@@ -75,5 +75,7 @@ TABLES: tuple[Table, ...] = (
         json="record_json diff_json",
         flags="title_changed silent",
     ),
+    _table("capture_bodies", ("sha256",), times="created_at"),
+    _table("captures", times="fetched_at", json="request_headers response_headers redirects"),
 )
 """Every table of the history, referenced tables first."""

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from newswatch.store.postgres.captures import Captures
 from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
 from newswatch.store.postgres.connection import PgConnection
@@ -29,6 +30,9 @@ from newswatch.store.postgres.volatile import VolatileFragments
 from newswatch.store.records import (
     Applied,
     ArticleRecord,
+    CaptureFilter,
+    CapturePrune,
+    CaptureUsage,
     ChangeFilter,
     ChangePage,
     CheckState,
@@ -41,11 +45,13 @@ from newswatch.store.records import (
     GenerationApplied,
     GenerationWrite,
     LearnedFragment,
+    Pruned,
     Quarantined,
     SearchHit,
     SignalWrite,
     SourceSpec,
     SourceState,
+    StoredCapture,
     StoredChange,
     StoredEvent,
     StoredVersion,
@@ -66,6 +72,7 @@ class PostgresReader:
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
         self._generations = Generations(connection)
+        self._captures = Captures(connection)
 
     @property
     def migrated(self) -> list[int]:
@@ -151,6 +158,22 @@ class PostgresReader:
     def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
         return self._generations.generation_changes(article_id, generation)
 
+    # --- raw captures
+    def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
+        return self._captures.captures(filters, limit=limit)
+
+    def capture(self, capture_id: int) -> StoredCapture | None:
+        return self._captures.capture(capture_id)
+
+    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+        return self._captures.version_capture(article_id, n)
+
+    def capture_body(self, sha256: str) -> bytes | None:
+        return self._captures.capture_body(sha256)
+
+    def capture_usage(self) -> list[CaptureUsage]:
+        return self._captures.capture_usage()
+
     def close(self) -> None:
         self.connection.close()
 
@@ -219,6 +242,9 @@ class PostgresStore(PostgresReader):
 
     def forget_volatile(self, source: str, template: str | None = None) -> int:
         return self._volatile.forget_volatile(source, template)
+
+    def prune_captures(self, rule: CapturePrune) -> Pruned:
+        return self._captures.prune_captures(rule)
 
     def apply(self, plan: WritePlan) -> Applied:
         return self._checks.apply(plan)

@@ -32,6 +32,7 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sqlite import follow
+from newswatch.store.sqlite.captures import insert_capture
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.outbox import insert_delivery
 from newswatch.store.sqlite.readers import Readers
@@ -148,6 +149,8 @@ class CheckWrites:
             if not self._guards_hold(plan, source_id):
                 return Applied(conflict=True)
             fetch_id = self._insert_fetch(db, due.article_id, plan.fetch)
+            if plan.capture is not None:
+                insert_capture(db, due.article_id, fetch_id, plan.capture, ts(plan.checked_at))
             if plan.merge is not None:
                 merge = plan.merge
                 follow.merge_into(

@@ -437,6 +437,31 @@ def _generations(db: Database) -> None:
     db.execute("CREATE INDEX past_changes_article ON past_changes (article_id, generation, id)")
 
 
+def _captures(db: Database) -> None:
+    """Version 11: raw captures. ``capture_bodies`` holds each distinct body once, keyed by
+    the SHA-256 of the bytes as received, zstd-compressed; ``captures`` one row per kept
+    exchange (request and response headers as JSON lists of pairs), linked to its fetch
+    and to the version it made or confirmed."""
+    db.execute(
+        "CREATE TABLE capture_bodies (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+        " stored INTEGER NOT NULL, zstd BLOB NOT NULL, created_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE captures (id INTEGER PRIMARY KEY,"
+        " article_id INTEGER NOT NULL REFERENCES articles (id),"
+        " fetch_id INTEGER NOT NULL UNIQUE REFERENCES fetches (id),"
+        " role TEXT NOT NULL, version_n INTEGER, url TEXT NOT NULL, final_url TEXT NOT NULL,"
+        " method TEXT NOT NULL, request_headers TEXT NOT NULL, status INTEGER NOT NULL,"
+        " response_headers TEXT NOT NULL, http_version TEXT NOT NULL, redirects TEXT NOT NULL,"
+        " fetched_at TEXT NOT NULL,"
+        " body_sha256 TEXT NOT NULL REFERENCES capture_bodies (sha256),"
+        " body_size INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX captures_article ON captures (article_id, version_n)")
+    db.execute("CREATE INDEX captures_fetched ON captures (fetched_at)")
+    db.execute("CREATE INDEX captures_body ON captures (body_sha256)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -448,6 +473,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "delivery leases", _delivery_leases),
     Migration(9, "volatile fragments", _volatile),
     Migration(10, "extraction generations", _generations),
+    Migration(11, "raw captures", _captures),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

@@ -20,6 +20,9 @@ from typing import Any
 from newswatch.store.records import (
     Applied,
     ArticleRecord,
+    CaptureFilter,
+    CapturePrune,
+    CaptureUsage,
     ChangeFilter,
     ChangePage,
     CheckState,
@@ -32,11 +35,13 @@ from newswatch.store.records import (
     GenerationApplied,
     GenerationWrite,
     LearnedFragment,
+    Pruned,
     Quarantined,
     SearchHit,
     SignalWrite,
     SourceSpec,
     SourceState,
+    StoredCapture,
     StoredChange,
     StoredEvent,
     StoredVersion,
@@ -45,6 +50,7 @@ from newswatch.store.records import (
     VersionStub,
     WritePlan,
 )
+from newswatch.store.sqlite.captures import Captures
 from newswatch.store.sqlite.checking import CheckWrites
 from newswatch.store.sqlite.claims import Claims
 from newswatch.store.sqlite.connection import SqliteConnection
@@ -69,6 +75,7 @@ class SqliteReader:
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
         self._generations = Generations(connection, self._readers)
+        self._captures = Captures(connection)
 
     @property
     def path(self) -> Path:
@@ -152,6 +159,22 @@ class SqliteReader:
 
     def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
         return self._generations.generation_changes(article_id, generation)
+
+    # --- raw captures
+    def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
+        return self._captures.captures(filters, limit=limit)
+
+    def capture(self, capture_id: int) -> StoredCapture | None:
+        return self._captures.capture(capture_id)
+
+    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+        return self._captures.version_capture(article_id, n)
+
+    def capture_body(self, sha256: str) -> bytes | None:
+        return self._captures.capture_body(sha256)
+
+    def capture_usage(self) -> list[CaptureUsage]:
+        return self._captures.capture_usage()
 
     def close(self) -> None:
         self.connection.close()
@@ -260,6 +283,9 @@ class SqliteStore(SqliteReader):
 
     def forget_volatile(self, source: str, template: str | None = None) -> int:
         return self._volatile.forget_volatile(source, template)
+
+    def prune_captures(self, rule: CapturePrune) -> Pruned:
+        return self._captures.prune_captures(rule)
 
     def apply(self, plan: WritePlan) -> Applied:
         return self._checks.apply(plan)
