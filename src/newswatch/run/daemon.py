@@ -51,7 +51,7 @@ def run_daemon(
     pool = None
     if processes > 1:
         share_budgets(runtime)
-        pool = WorkerPool(processes - 1, runtime.config.path, settings).start()
+        pool = WorkerPool(processes - 1, runtime.config, settings).start()
 
     def stop_all() -> None:
         engine.stop()
