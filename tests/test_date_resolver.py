@@ -165,6 +165,33 @@ def test_the_markups_only_date_outranks_a_date_line_found_anywhere() -> None:
     )
 
 
+def test_a_posts_author_line_dates_a_page_with_no_markup() -> None:
+    html = page(
+        "<table><tr><td>Latest: <a href='/t9'>Rules</a> 24/03/16, 02:31 pm</td></tr></table>"
+        "<div class='post'><h3>Forum rules</h3>"
+        "<p class='author'>by <strong>lupa</strong> on 26/10/13, 03:48 pm</p>"
+        f"<div class='post-entry'><p>{PROSE}</p></div></div>"
+    )
+    assert extract_dates(html, "https://x/t7-rules").published == datetime(
+        2013, 10, 26, 15, 48, tzinfo=UTC
+    )
+
+
+def test_a_page_rendered_from_script_data_is_dated_by_it() -> None:
+    state = (
+        '<script>window.__STATE__ = JSON.parse("{\\"story\\":{\\"body\\":\\"...\\",'
+        '\\"createdAt\\":\\"2022-01-31T15:58:43+01:00\\"}}")</script>'
+    )
+    html = page(f"<div id='app'><p>{PROSE}</p></div>{state}")
+    reading = extract_dates(html, "https://news.example/a")
+    assert reading.published == datetime(2022, 1, 31, 14, 58, 43, tzinfo=UTC)
+    # a day alone in app data (a calendar's, a build's) is no publication date
+    plain = page(
+        f'<div id=\'app\'><p>{PROSE}</p></div><script>x = {{"createdAt": "2022-01-31"}}</script>'
+    )
+    assert extract_dates(plain, "https://news.example/a").published is None
+
+
 def test_the_image_address_is_the_last_resort() -> None:
     head = '<meta property="og:image" content="https://news.example/files/2016/05/04/a.png">'
     html = page(f"<div><p>{PROSE}</p></div>", head)
@@ -233,6 +260,9 @@ def test_two_stamps_on_one_byline_line_give_both() -> None:
         "تاريخ الإنشاء 20 يوليو 2016 10:02 | آخر تحديث 21 يوليو 2016 18:17",
         "تاریخ ایجاد ۲۰ ژوئیه ۲۰۱۶ ۱۰:۰۲ | به‌روزرسانی ۲۱ ژوئیه ۲۰۱۶ ۱۸:۱۷",
         "Utworzono 20 lipca 2016 10:02 | Aktualizacja 21 lipca 2016 18:17",
+        "Date de création 20/07/2016 10:02 - Dernière modification 21/07/2016 18:17",
+        "Fecha de creación 20/07/2016 10:02 Última modificación 21/07/2016 18:17",
+        "Создан 20.07.2016 10:02, изменён 21.07.2016 18:17",
     ],
 )
 def test_created_and_updated_labels_are_told_apart(line: str) -> None:

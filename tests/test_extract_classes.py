@@ -259,3 +259,45 @@ def test_a_list_item_that_links_its_headline_then_tells_the_story_is_kept() -> N
     )
     got = paragraphs(article(extra_inside=f"<ul>{lis}</ul>"))
     assert got[:3] == PROSE and len(got) == 5
+
+
+def test_an_embedded_post_inside_a_widget_wrapper_is_read() -> None:
+    post = (
+        '<div class="article-widget article-post-embed"><div class="embed__inner">'
+        '<blockquote class="twitter-tweet"><p lang="en">Club statement on the new manager</p>'
+        '— Town Football Club (@townfc) <a href="/status/1">November 20, 2019</a>'
+        "</blockquote></div></div>"
+    )
+    got = paragraphs(article(extra_inside=post + f"<p>{PROSE[0]}</p>"))
+    assert "Club statement on the new manager" in got
+    assert "— Town Football Club (@townfc) November 20, 2019" in got
+
+
+def test_a_page_of_several_posts_gives_the_first_not_all_of_them() -> None:
+    others = [
+        [
+            "A second story about the harbour, where the ferry timetable changes next month "
+            "after a long consultation with residents and the operator of the crossing.",
+            "The operator said the new timetable would add two crossings on weekdays and one "
+            "on Sundays, and that fares would stay the same until the end of the year.",
+        ],
+        [
+            "A third story about the library, which opens on Sundays from June after the "
+            "council found money for more staff in the budget it agreed in the spring.",
+            "Librarians said Sunday opening had been the most common request in the survey "
+            "of readers, ahead of longer evening hours and a larger children's corner.",
+        ],
+    ]
+
+    def post(heading: str, lines: list[str]) -> str:
+        return f"<article><h2>{heading}</h2>" + "".join(f"<p>{p}</p>" for p in lines) + "</article>"
+
+    posts = post("Council extends programme", PROSE) + "".join(
+        post(f"Other story {i}", lines) for i, lines in enumerate(others)
+    )
+    html = (
+        "<!DOCTYPE html><html><head><title>Town news</title></head><body>"
+        f"<main><h1>Town news</h1><div>{posts}</div></main></body></html>"
+    )
+    got = paragraphs(html)
+    assert got[-3:] == PROSE and not any("harbour" in p or "library" in p for p in got)

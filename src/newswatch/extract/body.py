@@ -164,6 +164,49 @@ def pick_containers(page: Page, ranked: Sequence[int]) -> list[int]:
     return chosen
 
 
+_POST_SHARE = 0.15  # of the container's score: a post of the listing, not a stray box
+_MIN_POSTS = 2
+_POST_LEVELS = 4  # wrappers looked through for the posts
+_WRAPPER_SHARE = 0.8
+
+
+def single_post(page: Page, containers: list[int]) -> list[int]:
+    """A page of several posts (a blog's front page, the next stories loaded under the one
+    asked for) gives one post, not all of them as one article: the post holding the page's
+    ``<h1>``, else the first.
+
+    A post is an ``<article>`` child of the chosen element that starts with its own
+    heading and holds a fair share of the prose."""
+    if len(containers) != 1:
+        return containers
+    elems, blocks = page.elems, page.blocks
+    top = elems[containers[0]]
+    posts: list[Elem] = []
+    for _ in range(_POST_LEVELS):
+        floor = max(10.0, top.score * _POST_SHARE)
+        posts = [
+            elems[i]
+            for i in top.children
+            if elems[i].tag == "article"
+            and elems[i].end > elems[i].first
+            and blocks[elems[i].first].tag in HEADING_TAGS
+            and elems[i].score >= floor
+        ]
+        if posts:
+            break
+        # the wrapper around the posts: the child holding most of what scored
+        inner = max((elems[i] for i in top.children), key=lambda e: e.score, default=None)
+        if inner is None or inner.score < top.score * _WRAPPER_SHARE:
+            break
+        top = inner
+    if len(posts) < _MIN_POSTS:
+        return containers
+    chosen = next(
+        (p for p in posts if any(b.tag == "h1" for b in blocks[p.first : p.end])), posts[0]
+    )
+    return [chosen.index]
+
+
 def _furniture_inside(
     elems: Sequence[Elem], owner: Elem, container: Elem, protected: set[int], strict: bool
 ) -> bool:
@@ -171,10 +214,12 @@ def _furniture_inside(
 
     Furniture that holds the best-scored element or most of the container's text is a
     misnamed wrapper (``article-header`` around the story, Blogger's ``widget Blog``), so it
-    is kept.
+    is kept, and so is an embedded post, whatever wraps it.
     """
     elem: Elem | None = owner
     while elem is not None and elem.index != container.index:
+        if elem.embed:
+            return False
         marked = elem.furniture if strict else elem.tag_furniture
         if marked and elem.index not in protected and elem.text_len * 2 < container.text_len:
             return True

@@ -193,6 +193,21 @@ def _distance(node: LexborNode, around: list[int]) -> int:
     return next((level for level, mem in enumerate(around) if mem in chain), len(around))
 
 
+_AUTHOR_HINT = re.compile(r"author|autor|auteur", re.I)
+
+
+def _author_hinted(node: LexborNode) -> bool:
+    """The node or its parent is the author line ("by Jane on 26/10/13"): a post's own date."""
+    holder: LexborNode | None = node
+    for _ in range(2):
+        if holder is None:
+            return False
+        if _AUTHOR_HINT.search(holder.attributes.get("class") or ""):
+            return True
+        holder = holder.parent
+    return False
+
+
 def scan_text_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
     """Last resort: the best short date line anywhere in the page (dated blog posts, forum
     threads, press releases with no metadata): date-hinted elements first, then the first
@@ -217,7 +232,7 @@ def scan_text_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
         parent = node.parent
         if parent is None or parent.tag in ("script", "style", "noscript", "option", "title"):
             continue
-        hinted = date_hinted(parent)
+        hinted = date_hinted(parent) or _author_hinted(parent)
         stamp = next(
             (
                 found

@@ -159,6 +159,14 @@ def hidden_class(class_attr: str) -> bool:
     return False
 
 
+_EMBEDDED_POST = re.compile(r"tweet|instagram|tiktok|fb-post|threads|bluesky|mastodon|reddit-card")
+
+
+def embedded_post(class_attr: str | None) -> bool:
+    """A ``<blockquote>`` that is the markup of an embedded social-media post."""
+    return class_attr is not None and _EMBEDDED_POST.search(class_attr.lower()) is not None
+
+
 _GATED = re.compile(r"subscriber|premium|paywall|member-?only|locked-?content")
 
 

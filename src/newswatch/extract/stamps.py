@@ -30,7 +30,7 @@ from newswatch.extract.datelines import (
     scan_text_stamps,
 )
 from newswatch.extract.dates import zone_named
-from newswatch.extract.jsonld import jsonld_stamps
+from newswatch.extract.jsonld import jsonld_stamps, state_stamps
 from newswatch.extract.markup import (
     image_stamps,
     itemprop_stamps,
@@ -81,6 +81,7 @@ _PLACES = {
     "url": "the address",
     "image": "the image's address",
     "scan": "a date line on the page",
+    "state": "the page's script data",
 }
 
 
@@ -181,7 +182,7 @@ def read_stamps(
             found += url_stamps(tree, url)
             published = _vote(found, "published", fetched_at) or _markup_update(found, fetched_at)
         if published is None:
-            found += scan.found() or image_stamps(nodes.metas)
+            found += scan.found() or _state(tree, zone) or image_stamps(nodes.metas)
             published = _vote(found, "published", fetched_at)
         if published is not None:
             in_text = stamps_in_lines(
@@ -251,6 +252,12 @@ def _redated(published: _Choice, found: list[Found], fetched_at: datetime | None
         f" date does; the markup's datePublished {published.found.local.date().isoformat()}"
         " is the first draft's",
     )
+
+
+def _state(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
+    """The publication date in the page's script state (read only when nothing else dates
+    the page: it walks every script)."""
+    return state_stamps([node.text() for node in tree.css("script")], zone)
 
 
 def _markup_update(found: list[Found], fetched_at: datetime | None) -> _Choice | None:
