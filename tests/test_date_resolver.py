@@ -260,6 +260,9 @@ def test_two_stamps_on_one_byline_line_give_both() -> None:
         "تاريخ الإنشاء 20 يوليو 2016 10:02 | آخر تحديث 21 يوليو 2016 18:17",
         "تاریخ ایجاد ۲۰ ژوئیه ۲۰۱۶ ۱۰:۰۲ | به‌روزرسانی ۲۱ ژوئیه ۲۰۱۶ ۱۸:۱۷",
         "Utworzono 20 lipca 2016 10:02 | Aktualizacja 21 lipca 2016 18:17",
+        "Date de création 20/07/2016 10:02 - Dernière modification 21/07/2016 18:17",
+        "Fecha de creación 20/07/2016 10:02 Última modificación 21/07/2016 18:17",
+        "Создан 20.07.2016 10:02, изменён 21.07.2016 18:17",
     ],
 )
 def test_created_and_updated_labels_are_told_apart(line: str) -> None:
