@@ -108,6 +108,7 @@ def run(
                 settings=EngineSettings(workers=workers),
                 stop=stop,
                 processes=processes,
+                progress=_progress(progress),
             )
         finally:
             if server is not None:
