@@ -301,3 +301,15 @@ def test_a_page_of_several_posts_gives_the_first_not_all_of_them() -> None:
     )
     got = paragraphs(html)
     assert got[-3:] == PROSE and not any("harbour" in p or "library" in p for p in got)
+
+
+def test_membership_pitches_emoji_promos_and_listen_or_watch_labels_are_left_out() -> None:
+    lines = (
+        "<p>If you enjoyed this article, we have a proposition for you: join our members' "
+        "club and read everything with no paywall.</p>"
+        "<p>🎁 Still looking for gift ideas? Check out our gift guides</p>"
+        "<p>Listen to the town radio live at 12:45 weekdays - or listen back here.</p>"
+        "<p>Listen to the podcast:</p><p>Also available on Apple Podcasts</p>"
+        "<p>Watch the video with the mayor:</p>"
+    )
+    assert paragraphs(article(extra_inside=lines)) == PROSE

@@ -114,5 +114,12 @@ def build_runtime(
         confirm_delay=config.fetch.confirm,
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
-    discovery = DiscoveryRunner(store, fetcher, config.sources, clock=clock, admits=scope.admits)
+    discovery = DiscoveryRunner(
+        store,
+        fetcher,
+        config.sources,
+        clock=clock,
+        admits=scope.admits,
+        lease_seconds=config.daemon.lease,
+    )
     return Runtime(config, store, fetcher, checker, dispatcher, discovery, clock)

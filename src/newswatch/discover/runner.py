@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from newswatch.clock import Clock, utc_now
 from newswatch.config import SourceConfig
@@ -47,10 +47,13 @@ class DiscoveryReport:
     not_modified: bool = False
     unchanged: int = 0
     out_of_scope: int = 0
+    elsewhere: bool = False  # another process held the source's discovery, or just did it
 
     def line(self) -> str:
         if self.error:
             return f"discovery     {self.source} failed: {self.error}"
+        if self.elsewhere:
+            return f"discovery     {self.source}: left to another process (discovering it now)"
         if self.not_modified:
             return f"discovery     {self.source}: not modified"
         unchanged = f", {self.unchanged} sitemap(s) not modified" if self.unchanged else ""
@@ -121,8 +124,12 @@ class DiscoveryRunner:
         *,
         clock: Clock = utc_now,
         admits: Callable[[str], bool] = lambda url: True,
+        lease_seconds: float = 300.0,
     ) -> None:
+        """``lease_seconds``: how long a source's discovery stays leased to this process
+        (another host takes it over after that if this one dies discovering)."""
         self._store = store
+        self._lease = lease_seconds
         self._admits = admits
         self._fetcher = fetcher
         self._sources = {s.name: s for s in sources if s.discovers}
@@ -133,11 +140,34 @@ class DiscoveryRunner:
         """The sources that discover articles (feed, sitemap, index)."""
         return list(self._sources.values())
 
-    def run(self, name: str) -> DiscoveryReport:
+    def run(self, name: str, *, scheduled: bool = False) -> DiscoveryReport:
+        """Discover ``name`` unless another process (on this host or another) is doing it;
+        ``scheduled`` (the daemon's periodic job, on every host): also not when another one
+        did it within half the source's interval, so a fleet reads each source about once
+        per interval."""
         source = self._sources.get(name)
         if source is None:
             return DiscoveryReport(name, error="not a feed, sitemap or index source")
         now = self._clock()
+        fresh_after = now - timedelta(seconds=source.interval_seconds / 2) if scheduled else None
+        try:
+            token = self._store.claim_discovery(name, now, self._lease, fresh_after=fresh_after)
+        except StoreError as exc:
+            logger.error("discovery of %s could not be claimed: %s", name, exc)
+            return DiscoveryReport(name, error=str(exc))
+        if token is None:
+            report = DiscoveryReport(name, elsewhere=True)
+            logger.info("%s", report.line())
+            return report
+        try:
+            return self._discover(name, source, now)
+        finally:
+            try:
+                self._store.release_discovery(name, token)
+            except StoreError as exc:  # the lease then simply expires
+                logger.warning("discovery lease of %s not given back: %s", name, exc)
+
+    def _discover(self, name: str, source: SourceConfig, now: datetime) -> DiscoveryReport:
         settings = settings_key(source)
         try:
             known = self._store.discovery_validators(name, settings)

@@ -239,6 +239,21 @@ class DiscoveryStore(Protocol):
         planned (``source`` listed them) in one transaction; returns how many articles were
         made due now."""
 
+    def claim_discovery(
+        self,
+        source: str,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        fresh_after: datetime | None = None,
+    ) -> int | None:
+        """Lease the source's discovery to the caller, one at a time across processes and
+        hosts: the lease's fencing token, or None while another caller's lease is live, or
+        when a discovery was recorded after ``fresh_after`` (another host just did it)."""
+
+    def release_discovery(self, source: str, token: int) -> bool:
+        """Give the discovery lease back (done); False when ``token`` no longer holds it."""
+
     def record_discovery(
         self,
         source: str,

@@ -38,7 +38,7 @@ def _table(name: str, key: tuple[str, ...] = ("id",), **kinds: str) -> Table:
 TABLES: tuple[Table, ...] = (
     _table(
         "sources",
-        times="created_at updated_at health_since last_discovery_at",
+        times="created_at updated_at health_since last_discovery_at discovery_lease_until",
         flags="enabled last_discovery_not_modified",
     ),
     _table(

@@ -346,6 +346,11 @@ _CAPTURES = (
     "CREATE INDEX captures_body ON captures (body_sha256)",
 )
 
+_DISCOVERY_LEASES = (
+    "ALTER TABLE sources ADD COLUMN discovery_lease_until timestamptz",
+    "ALTER TABLE sources ADD COLUMN discovery_token bigint NOT NULL DEFAULT 0",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema (as SQLite's version 7)", _INITIAL),
     Migration(2, "delivery leases (as SQLite's version 8)", _DELIVERY_LEASES),
@@ -353,6 +358,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "politeness budgets shared by every host", _BUDGETS),
     Migration(5, "extraction generations (as SQLite's version 10)", _GENERATIONS),
     Migration(6, "raw captures (as SQLite's version 11)", _CAPTURES),
+    Migration(7, "discovery leases (as SQLite's version 12)", _DISCOVERY_LEASES),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -19,6 +19,7 @@ from newswatch.store.postgres.captures import Captures
 from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
 from newswatch.store.postgres.connection import PgConnection
+from newswatch.store.postgres.discovery import DiscoveryLeases
 from newswatch.store.postgres.generations import Generations
 from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
@@ -188,6 +189,7 @@ class PostgresStore(PostgresReader):
         self._checks = CheckWrites(connection)
         self._outbox = Outbox(connection, self._readers)
         self._sources = SourceSync(connection)
+        self._discovery = DiscoveryLeases(connection)
 
     # --- checking
     def claim_due(
@@ -258,6 +260,19 @@ class PostgresStore(PostgresReader):
 
     def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
         return self._sources.apply_signals(source, writes, now)
+
+    def claim_discovery(
+        self,
+        source: str,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        fresh_after: datetime | None = None,
+    ) -> int | None:
+        return self._discovery.claim_discovery(source, now, lease_seconds, fresh_after=fresh_after)
+
+    def release_discovery(self, source: str, token: int) -> bool:
+        return self._discovery.release_discovery(source, token)
 
     def record_discovery(
         self,

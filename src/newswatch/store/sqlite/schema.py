@@ -462,6 +462,13 @@ def _captures(db: Database) -> None:
     db.execute("CREATE INDEX captures_body ON captures (body_sha256)")
 
 
+def _discovery_leases(db: Database) -> None:
+    """Version 12: a source's discovery is leased to one process at a time
+    (``discovery_lease_until``), fenced by ``discovery_token``."""
+    db.table("sources").add_column("discovery_lease_until", str)
+    db.table("sources").add_column("discovery_token", int, not_null_default=0)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -474,6 +481,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "volatile fragments", _volatile),
     Migration(10, "extraction generations", _generations),
     Migration(11, "raw captures", _captures),
+    Migration(12, "discovery leases", _discovery_leases),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

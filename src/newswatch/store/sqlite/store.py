@@ -54,6 +54,7 @@ from newswatch.store.sqlite.captures import Captures
 from newswatch.store.sqlite.checking import CheckWrites
 from newswatch.store.sqlite.claims import Claims
 from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.discovery import DiscoveryLeases
 from newswatch.store.sqlite.generations import Generations
 from newswatch.store.sqlite.leases import LeaseControl
 from newswatch.store.sqlite.outbox import Outbox
@@ -187,6 +188,7 @@ class SqliteStore(SqliteReader):
     def __init__(self, connection: SqliteConnection) -> None:
         super().__init__(connection)
         self._sources = SourceSync(connection)
+        self._discovery = DiscoveryLeases(connection)
         self._validators = ValidatorStore(connection)
         self._claims = Claims(connection)
         self._leases = LeaseControl(connection)
@@ -206,6 +208,19 @@ class SqliteStore(SqliteReader):
 
     def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
         return self._sources.apply_signals(source, writes, now)
+
+    def claim_discovery(
+        self,
+        source: str,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        fresh_after: datetime | None = None,
+    ) -> int | None:
+        return self._discovery.claim_discovery(source, now, lease_seconds, fresh_after=fresh_after)
+
+    def release_discovery(self, source: str, token: int) -> bool:
+        return self._discovery.release_discovery(source, token)
 
     def record_discovery(
         self,
