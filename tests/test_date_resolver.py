@@ -75,6 +75,143 @@ def test_a_dateline_opening_the_story_dates_a_page_without_markup() -> None:
         assert reading.published == datetime(2022, 1, 27, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("opening", "day"),
+    [
+        (f"01.02.2022 \u201eThe labour market started the year well,\u201c {PROSE}", (2022, 2, 1)),
+        (f"(21. November 2022) {PROSE}", (2022, 11, 21)),
+        (f"Karlsruhe, (12.11.2021). {PROSE}", (2021, 11, 12)),
+    ],
+)
+def test_a_story_opening_with_its_date_and_no_dash_is_dated_by_it(
+    opening: str, day: tuple[int, int, int]
+) -> None:
+    html = story(opening, PROSE.upper())
+    for reading in (extract(html, "https://news.example/a"), extract_dates(html, "https://x/a")):
+        assert reading.published == datetime(*day, tzinfo=UTC)
+
+
+def test_a_year_opening_a_sentence_is_no_dateline() -> None:
+    html = story(f"2021 was a hard year for the council. {PROSE}", PROSE.upper())
+    assert extract_dates(html, "https://news.example/a").published is None
+
+
+def _redated(shown: str) -> str:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "datePublished": "2021-11-22T18:42:22+01:00",'
+        ' "dateModified": "2023-01-01T10:00:00+01:00"}</script>'
+        '<meta property="article:published_time" content="2021-11-22T17:42:22Z">'
+    )
+    return page(f"<article><h1>Story</h1>{shown}<p>{PROSE}</p></article>", head)
+
+
+def test_the_date_readers_see_wins_when_the_markup_confirms_the_story_was_redated() -> None:
+    html = _redated("<time>1 January 2023</time>")
+    for reading in (extract(html, "https://news.example/a"), extract_dates(html, "https://x/a")):
+        assert reading.published_local is not None
+        assert reading.published_local.date().isoformat() == "2023-01-01"
+        chosen = next(s for s in reading.stamps if s.reason and s.kind == "published")
+        assert "first draft" in chosen.reason
+
+
+def test_a_shown_date_the_markup_does_not_confirm_stays_outvoted() -> None:
+    html = _redated("<time>5 December 2022</time>")
+    reading = extract_dates(html, "https://news.example/a")
+    assert reading.published_local is not None
+    assert reading.published_local.date().isoformat() == "2021-11-22"
+
+
+def test_a_year_from_a_nearby_link_does_not_complete_the_date_line() -> None:
+    html = page(
+        "<article><h1>Story</h1><div class='meta'><span>14 March</span>"
+        "<a href='/review'>2019 in review</a></div>"
+        f"<p>{PROSE}</p></article>"
+    )
+    reading = extract_dates(html, "https://news.example/2024/03/14/story")
+    assert reading.published == datetime(2024, 3, 14, tzinfo=UTC)
+    # a date that is a link, or a year linked to its archive, is still the line's own
+    for line in (
+        "By <a href='/jane'>Jane Doe</a> on <a href='/p/1'>14 March 2019</a>",
+        "14 March <a href='/archive/2019/'>2019</a>",
+    ):
+        html = page(
+            f"<article><h1>Story</h1><div class='meta'>{line}</div><p>{PROSE}</p></article>"
+        )
+        assert extract_dates(html, "https://news.example/story").published == datetime(
+            2019, 3, 14, tzinfo=UTC
+        )
+
+
+def test_an_event_schedule_by_the_headline_is_no_stamp() -> None:
+    html = page(
+        "<article><div class='head'><h1>Story</h1>"
+        "<div class='info'>Webinar 19.1.23, 10:00-11:30 Uhr</div></div>"
+        f"<div class='body'><div class='post-date'>20.12.2022</div><p>{PROSE}</p></div></article>"
+    )
+    for reading in (extract(html, "https://news.example/a"), extract_dates(html, "https://x/a")):
+        assert reading.published == datetime(2022, 12, 20, tzinfo=UTC)
+    assert stamps_in_lines(["Updated 14 March 2024, 9.30 - 11.00 h"]) == []
+
+
+def test_the_markups_only_date_outranks_a_date_line_found_anywhere() -> None:
+    head = '<meta itemprop="dateModified" content="2020-02-14 10:47:36">'
+    html = page(f"<div><p>{PROSE}</p><div class='box'><span>2012-10-26</span></div></div>", head)
+    for reading in (extract(html, "https://news.example/a"), extract_dates(html, "https://x/a")):
+        assert reading.published == datetime(2020, 2, 14, 10, 47, 36, tzinfo=UTC)
+    # the address still speaks first: it is where the story was filed
+    assert extract_dates(html, "https://x/2020/01/30/a").published == datetime(
+        2020, 1, 30, tzinfo=UTC
+    )
+
+
+def test_a_posts_author_line_dates_a_page_with_no_markup() -> None:
+    html = page(
+        "<table><tr><td>Latest: <a href='/t9'>Rules</a> 24/03/16, 02:31 pm</td></tr></table>"
+        "<div class='post'><h3>Forum rules</h3>"
+        "<p class='author'>by <strong>lupa</strong> on 26/10/13, 03:48 pm</p>"
+        f"<div class='post-entry'><p>{PROSE}</p></div></div>"
+    )
+    assert extract_dates(html, "https://x/t7-rules").published == datetime(
+        2013, 10, 26, 15, 48, tzinfo=UTC
+    )
+
+
+def test_a_page_rendered_from_script_data_is_dated_by_it() -> None:
+    state = (
+        '<script>window.__STATE__ = JSON.parse("{\\"story\\":{\\"body\\":\\"...\\",'
+        '\\"createdAt\\":\\"2022-01-31T15:58:43+01:00\\"}}")</script>'
+    )
+    html = page(f"<div id='app'><p>{PROSE}</p></div>{state}")
+    reading = extract_dates(html, "https://news.example/a")
+    assert reading.published == datetime(2022, 1, 31, 14, 58, 43, tzinfo=UTC)
+    # a day alone in app data (a calendar's, a build's) is no publication date
+    plain = page(
+        f'<div id=\'app\'><p>{PROSE}</p></div><script>x = {{"createdAt": "2022-01-31"}}</script>'
+    )
+    assert extract_dates(plain, "https://news.example/a").published is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This entry was posted on Saturday, December 3rd, 2011 at 10:15 am and is filed under"
+        " <a href='/c/news'>News</a>. You can follow any responses to this entry through the"
+        " <a href='/feed'>RSS 2.0</a> feed.",
+        "Dieser Beitrag wurde am Samstag, 3. Dezember 2011 um 10:15 Uhr veröffentlicht und unter"
+        " <a href='/c/recht'>Recht</a> gespeichert. Sie können Kommentare zu diesem Eintrag über"
+        " den <a href='/feed'>RSS-2.0</a>-Feed verfolgen.",
+    ],
+)
+def test_a_blog_posts_metadata_sentence_dates_it(sentence: str) -> None:
+    html = page(
+        f"<div class='post'><h2>Story</h2><div class='entry'><p>{PROSE}</p><p>{PROSE}</p></div>"
+        f"<p class='postmetadata'><small>{sentence}</small></p></div>"
+    )
+    for reading in (extract(html, "https://x/2011/12/a/"), extract_dates(html, "https://x/a")):
+        assert reading.published == datetime(2011, 12, 3, 10, 15, tzinfo=UTC)
+
+
 def test_the_image_address_is_the_last_resort() -> None:
     head = '<meta property="og:image" content="https://news.example/files/2016/05/04/a.png">'
     html = page(f"<div><p>{PROSE}</p></div>", head)
@@ -143,6 +280,9 @@ def test_two_stamps_on_one_byline_line_give_both() -> None:
         "تاريخ الإنشاء 20 يوليو 2016 10:02 | آخر تحديث 21 يوليو 2016 18:17",
         "تاریخ ایجاد ۲۰ ژوئیه ۲۰۱۶ ۱۰:۰۲ | به‌روزرسانی ۲۱ ژوئیه ۲۰۱۶ ۱۸:۱۷",
         "Utworzono 20 lipca 2016 10:02 | Aktualizacja 21 lipca 2016 18:17",
+        "Date de création 20/07/2016 10:02 - Dernière modification 21/07/2016 18:17",
+        "Fecha de creación 20/07/2016 10:02 Última modificación 21/07/2016 18:17",
+        "Создан 20.07.2016 10:02, изменён 21.07.2016 18:17",
     ],
 )
 def test_created_and_updated_labels_are_told_apart(line: str) -> None:

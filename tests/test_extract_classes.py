@@ -174,3 +174,162 @@ def test_a_layout_table_keeps_its_paragraphs() -> None:
         f"<tr>{cells}</tr></table></body></html>"
     )
     assert paragraphs(html) == PROSE
+
+
+def test_press_release_boilerplate_about_the_organisation_after_the_story_is_left_out() -> None:
+    tail = (
+        "<hr><p>Norland Systems is a global solutions provider focused on healthcare software "
+        "and mobile workflow tools, with offices in twelve countries.</p>"
+        "<p>Norland Systems is headquartered in Basel and employs around 1,300 people.</p>"
+    )
+    assert paragraphs(article(extra_after=f"<div>{tail}</div>")) == PROSE
+    about = (
+        "<h3>About Norland</h3><p>Founded in 1990, Norland makes software for hospitals and "
+        "clinics in twelve countries, and sells it through a network of partners.</p>"
+        "<p>Media contact: press@norland.example</p>"
+    )
+    assert paragraphs(article(extra_inside=about)) == PROSE
+    source = (
+        "<p>Materials provided by the Institute of Examples. Note: Content may be edited for "
+        "style and length.</p><p>Cite This Page:</p>"
+        '<p>Institute of Examples. "Council extends programme." Example Daily, 21 May 2024.</p>'
+    )
+    assert paragraphs(article(extra_inside=source)) == PROSE
+
+
+def test_a_section_about_something_inside_the_story_stays() -> None:
+    section = (
+        "<h2>About the vote</h2><p>The vote was close: eleven members were for the extension "
+        "and nine against, with two absent because of the storm that evening.</p>"
+    )
+    got = paragraphs(article(extra_inside=section + "".join(f"<p>{p}</p>" for p in PROSE)))
+    assert "About the vote" in got and len(got) == 8
+
+
+def test_photo_captions_with_a_credit_and_credit_lines_are_left_out() -> None:
+    media = (
+        "<p>The hall was full for the vote on Tuesday (Image: GETTY )</p>"
+        '<div class="InlineImage-imageEmbedCredit">Jane Roe - Example Images | Example Images</div>'
+        "<div>Jane Roe | Example Images</div>"
+        "<p>Supporters outside the hall before the vote. (Photo: Jane Roe/Example Agency)</p>"
+    )
+    assert paragraphs(article(extra_inside=media)) == PROSE
+
+
+def test_newsletter_box_confirmation_lines_are_left_out() -> None:
+    box = (
+        "<div><p>Like What You're Reading?</p><p>This newsletter may contain advertising, "
+        "deals, or affiliate links. Subscribing indicates your consent to our Terms of Use.</p>"
+        "<p>Thanks for signing up!</p>"
+        "<p>Your subscription has been confirmed. Keep an eye on your inbox!</p></div>"
+    )
+    assert paragraphs(article(extra_inside=box)) == PROSE
+
+
+def test_comment_labels_teaser_labels_and_offers_are_left_out() -> None:
+    lines = (
+        "<div>Comments</div><p>Tell us what YOU think...</p><div>DON'T MISS</div>"
+        "<p>Get the monthly magazine delivered through your letterbox every month. 12 issues "
+        "for 11.99. Click here for more information.</p>"
+    )
+    assert paragraphs(article(extra_inside=lines)) == PROSE
+
+
+def test_slide_counters_of_a_gallery_are_left_out() -> None:
+    slides = "".join(f"<h3>0{i + 1}/3Slide {i + 1}</h3><p>{p}</p>" for i, p in enumerate(PROSE))
+    got = paragraphs(article(extra_inside=slides))
+    assert got == PROSE + PROSE
+
+
+def test_a_list_item_that_links_its_headline_then_tells_the_story_is_kept() -> None:
+    items = [
+        (
+            "Ousted chief executive can still reportedly name directors to the board, even "
+            "though he left the company",
+            "He can still influence the company through its board.",
+        ),
+        (
+            "A new game is finally coming out after twelve years of waiting, but the catch is "
+            "that it is for virtual reality only",
+            "The developer called it a flagship title.",
+        ),
+    ]
+    lis = "".join(
+        f'<li><strong><a href="/x{i}">{a}</a>.</strong> {b}</li>' for i, (a, b) in enumerate(items)
+    )
+    got = paragraphs(article(extra_inside=f"<ul>{lis}</ul>"))
+    assert got[:3] == PROSE and len(got) == 5
+
+
+def test_an_embedded_post_inside_a_widget_wrapper_is_read() -> None:
+    post = (
+        '<div class="article-widget article-post-embed"><div class="embed__inner">'
+        '<blockquote class="twitter-tweet"><p lang="en">Club statement on the new manager</p>'
+        '— Town Football Club (@townfc) <a href="/status/1">November 20, 2019</a>'
+        "</blockquote></div></div>"
+    )
+    got = paragraphs(article(extra_inside=post + f"<p>{PROSE[0]}</p>"))
+    assert "Club statement on the new manager" in got
+    assert "— Town Football Club (@townfc) November 20, 2019" in got
+
+
+def test_a_page_of_several_posts_gives_the_first_not_all_of_them() -> None:
+    others = [
+        [
+            "A second story about the harbour, where the ferry timetable changes next month "
+            "after a long consultation with residents and the operator of the crossing.",
+            "The operator said the new timetable would add two crossings on weekdays and one "
+            "on Sundays, and that fares would stay the same until the end of the year.",
+        ],
+        [
+            "A third story about the library, which opens on Sundays from June after the "
+            "council found money for more staff in the budget it agreed in the spring.",
+            "Librarians said Sunday opening had been the most common request in the survey "
+            "of readers, ahead of longer evening hours and a larger children's corner.",
+        ],
+    ]
+
+    def post(heading: str, lines: list[str]) -> str:
+        return f"<article><h2>{heading}</h2>" + "".join(f"<p>{p}</p>" for p in lines) + "</article>"
+
+    posts = post("Council extends programme", PROSE) + "".join(
+        post(f"Other story {i}", lines) for i, lines in enumerate(others)
+    )
+    html = (
+        "<!DOCTYPE html><html><head><title>Town news</title></head><body>"
+        f"<main><h1>Town news</h1><div>{posts}</div></main></body></html>"
+    )
+    got = paragraphs(html)
+    assert got[-3:] == PROSE and not any("harbour" in p or "library" in p for p in got)
+
+
+def test_membership_pitches_emoji_promos_and_listen_or_watch_labels_are_left_out() -> None:
+    lines = (
+        "<p>If you enjoyed this article, we have a proposition for you: join our members' "
+        "club and read everything with no paywall.</p>"
+        "<p>🎁 Still looking for gift ideas? Check out our gift guides</p>"
+        "<p>Listen to the town radio live at 12:45 weekdays - or listen back here.</p>"
+        "<p>Listen to the podcast:</p><p>Also available on Apple Podcasts</p>"
+        "<p>Watch the video with the mayor:</p>"
+    )
+    assert paragraphs(article(extra_inside=lines)) == PROSE
+
+
+def test_a_you_might_also_like_box_whose_heading_sits_in_its_own_wrapper_is_left_out() -> None:
+    items = "".join(
+        f'<li><div><p><a href="/o{i}">Another story number {i}</a>. So why does it work?</p>'
+        "</div></li>"
+        for i in range(3)
+    )
+    box = f"<div><div><h2>You Might Also Like …</h2></div><div><ul>{items}</ul></div></div>"
+    assert paragraphs(article(extra_inside=box)) == PROSE
+
+
+def test_a_next_story_card_is_left_out() -> None:
+    card = (
+        '<div class="grid next-prev"><p><a href="/next">- Next Town News</a></p>'
+        '<div><a href="/next"><h5>Library opens on Sundays</h5></a>'
+        "<p>The library opens on Sundays from June after the council found the money</p>"
+        "<label>Jane Doe 2019-11-20 17:27:46</label></div></div>"
+    )
+    assert paragraphs(article(extra_inside=card)) == PROSE

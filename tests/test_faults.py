@@ -31,7 +31,7 @@ from click.testing import CliRunner
 from newswatch.check import CheckReport
 from newswatch.cli import main
 from newswatch.config import load_config
-from newswatch.errors import FetchTimeout
+from newswatch.errors import FetchTimeout, OutOfScope
 from newswatch.fetch import Fetcher
 from newswatch.run import EngineSettings, daemon_engine
 from newswatch.runtime import Runtime, build_runtime
@@ -421,23 +421,25 @@ def test_feed_links_to_non_public_addresses_are_refused(
 ) -> None:
     own = faults.url("/scope/article")
     faults.set_page("/scope/article", page("v1.html"))
-    faults.set_page("/scope/feed.xml", _feed([own, *_spellings(secret.port)]), "application/xml")
+    spellings = _spellings(secret.port)
+    faults.set_page("/scope/feed.xml", _feed([own, *spellings]), "application/xml")
     config = load_config(_feed_config(tmp_path, faults.url("/scope/feed.xml")))
     with build_runtime(config) as runtime:
         assert runtime.discovery is not None
         (found,) = runtime.discovery.run_all()
-        assert found.error is None and found.new == 11, found.line()
+        # dropped where they are found: a link no fetch may follow is never watched
+        assert found.error is None and found.new == 1 and found.out_of_scope == 10, found.line()
+        assert "10 outside the fetch scope (not followed)" in found.line()
+        for url in spellings:
+            assert runtime.store.find_article(url) is None, url
+        reports = runtime.checker.run_pass(force=True)
+        assert [(r.url, r.outcome) for r in reports] == [(own, "first_version")]
+        # and the fetch itself refuses every spelling, should one reach it another way
         started = time.monotonic()
-        reports = {r.url: r for r in runtime.checker.run_pass(force=True)}
+        for url in spellings:
+            with pytest.raises(OutOfScope, match="outside the fetch scope"):
+                runtime.fetcher.fetch(url)
         elapsed = time.monotonic() - started
-        assert reports[own].outcome == "first_version"
-        refused = [r for url, r in reports.items() if url != own]
-        assert len(refused) == 10
-        for report in refused:
-            assert report.outcome == "error", report.line()
-            article = runtime.store.find_article(report.url)
-            assert article is not None and article.versions == 0
-            assert article.last_error and "outside the fetch scope" in article.last_error
     assert secret.requests_for() == []  # not one connection reached it
     assert elapsed < TIMEOUT + 5, f"took {elapsed:.1f}s"
 
@@ -528,7 +530,7 @@ def test_sitemaps_and_index_pages_are_held_to_the_scope(
 ) -> None:
     """A sitemap index naming a child sitemap on another port, a url set listing articles
     there, and an index page linking there (the default heuristic leaves such links out;
-    a user's ``select`` keeps them, and the fetch refuses them)."""
+    a user's ``select`` keeps them, and discovery does not follow them)."""
     other = f"http://127.0.0.1:{secret.port}"
     urlset = (
         '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -566,12 +568,12 @@ def test_sitemaps_and_index_pages_are_held_to_the_scope(
         found = {r.source: r for r in runtime.discovery.run_all()}
         assert found["map"].listed == 2 and found["section"].listed == 1, found
         assert found["chosen"].listed == 2, found["chosen"].line()
+        # the links to the other port are listed but not followed: they could only fail
+        assert found["map"].out_of_scope == 1 and found["chosen"].out_of_scope == 1, found
         reports = {r.url: r for r in runtime.checker.run_pass(force=True)}
         outcomes = {url.rsplit("/", 1)[-1]: r.outcome for url, r in reports.items()}
         assert outcomes == {
-            "secret-2": "error",
             "in-sitemap": "first_version",
-            "elsewhere-on-this-machine.html": "error",
             "on-this-site.html": "first_version",
         }, outcomes
     assert secret.requests_for() == []

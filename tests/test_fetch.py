@@ -616,6 +616,37 @@ def test_scope_permits(host: str, port: int, address: str, permitted: bool) -> N
     assert SCOPE.permits(host, port, ipaddress.ip_address(address)) is permitted
 
 
+ADMITTING = FetchScope(
+    [source_entry("http://127.0.0.1:8080/feed.xml"), parse_entry("10.1.0.0/16")],
+    resolver=_resolver(
+        {
+            "localhost": ["127.0.0.1"],
+            "intranet.test": ["192.168.5.5"],
+            "both.test": ["10.9.9.9", "10.1.0.7"],
+        }
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "admitted"),
+    [
+        ("http://127.0.0.1:8080/story", True),  # the configured source's host and port
+        ("http://localhost:8080/story", True),
+        ("http://127.0.0.1:8081/story", False),  # another port of the same machine
+        ("http://localhost:6379/", False),
+        ("https://[::1]/", False),
+        ("http://intranet.test/a", False),  # a name resolving to a private address
+        ("http://both.test/a", True),  # one of its addresses is allowed
+        ("http://10.1.2.3:5432/", True),  # inside an allowed block
+        ("http://unknown.test/a", True),  # does not resolve now: the fetch decides later
+        ("https://news.example:99999/", True),  # not a URL a fetch can make: not ours to say
+    ],
+)
+def test_scope_admits_discovered_links(url: str, admitted: bool) -> None:
+    assert ADMITTING.admits(url) is admitted
+
+
 @pytest.mark.parametrize(
     ("text", "shown"),
     [

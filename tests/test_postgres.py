@@ -7,6 +7,8 @@ server database has (concurrent hosts, its own types and text search, its URL).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from newswatch.models import Article, FetchResult
 from newswatch.politeness import RobotsRules
 from newswatch.store import Applied, DueArticle, SourceSpec, open_budgets
 from newswatch.store.postgres import PostgresStore, open_postgres
+from newswatch.store.postgres.budgets import SWEEP_EVERY_S
 from newswatch.store.postgres.connection import shown_url
 from newswatch.store.postgres.schema import LATEST_VERSION
 from newswatch.store.postgres.search import Query, fold, snippet
@@ -253,6 +256,44 @@ def test_recording_beside_a_sync_of_every_source_never_deadlocks(
         other.close()
     assert failures == []
     assert [len(store.versions(a.id)) for a in store.articles()] == [3] * len(specs)
+
+
+_HOLDER = """
+import sys
+from newswatch.store import open_budgets
+budgets = open_budgets(sys.argv[1], hold_seconds=3600)
+assert budgets is not None and budgets.take("site.example", 1, 10, 0.0) is not None
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_place_held_by_a_killed_host_is_free_long_before_its_hold(pg_url: str) -> None:
+    """A host killed mid-fetch (``kill -9``) never gives its place back; the site's budget
+    must not stay taken for the whole hold (it stalled every other host for the fetch
+    timeout plus a margin): the place goes with its process's session."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, pg_url], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    other = open_budgets(pg_url)
+    assert other is not None
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        assert other.take("site.example", per_host=1, concurrency=10, delay=0.0) is None
+        time.sleep(SWEEP_EVERY_S)  # a live holder's place survives a sweep too
+        assert other.take("site.example", per_host=1, concurrency=10, delay=0.0) is None
+        holder.kill()
+        holder.wait(30)
+        deadline = time.monotonic() + 120  # the server notices the closed session soon
+        while (taken := other.take("site.example", 1, 10, 0.0)) is None:
+            assert time.monotonic() < deadline, "the dead host's place was never freed"
+            time.sleep(0.1)
+        assert other.take("site.example", 1, 10, 0.0) is None  # and the limit still holds
+        other.give_back(taken[0])
+    finally:
+        holder.kill()
+        holder.wait(30)
+        other.close()
 
 
 def test_politeness_budgets_are_shared_by_every_host(pg_url: str) -> None:

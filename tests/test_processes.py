@@ -24,6 +24,10 @@ from pathlib import Path
 
 import pytest
 
+from newswatch.config import load_config
+from newswatch.run import check_now
+from newswatch.run.processes import start_method
+from newswatch.runtime import build_runtime
 from tests.test_run_loop import PAGE, letters
 
 
@@ -173,3 +177,18 @@ def test_two_processes_keep_the_host_delay_between_request_starts(
     assert min(gaps) >= 0.15, gaps
     worked = re.findall(r"newswatch-worker-1 \(pid \d+\) stopped after (\d+) check", done.stderr)
     assert worked and int(worked[0]) >= 1, done.stderr[-3000:]
+
+
+def test_a_process_running_threads_spawns_its_workers_and_they_share_the_pass(
+    tmp_path: Path, slow_site: HoldingServer
+) -> None:
+    # the site's server thread runs in this process: forking it could hand a worker a lock
+    # held mid-use, so the workers are fresh interpreters that read the configuration
+    assert start_method() == "spawn"
+    urls = [f"{slow_site.base}/story/{n}" for n in range(30)]
+    config = load_config(write_config(tmp_path, urls, "  host_delay: 0s\n  per_host: 2\n"))
+    with build_runtime(config) as runtime:
+        done = check_now(runtime, workers=4, processes=2)
+    assert sorted(report.outcome for report in done.checks) == ["first_version"] * 30
+    assert all(slow_site.hits[f"/story/{n}"] == 1 for n in range(30)), slow_site.hits
+    assert 1 <= slow_site.peak <= 2

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from newswatch.cli import main
 from newswatch.config import load_config
 from newswatch.run import EngineSettings, check_now, daemon_engine
-from newswatch.run.progress import progress_line
+from newswatch.run.progress import BacklogTicker, progress_line
 from newswatch.runtime import build_runtime
 
 PAGE = (
@@ -219,6 +219,70 @@ def test_a_pass_on_a_terminal_prints_progress(tmp_path: Path, site: Site) -> Non
     assert lines and all(line.startswith("checked ") for line in lines)
     held = [line for line in lines if "waiting on the host delay of http://127.0.0.1" in line]
     assert held and all("/6 " in line for line in held), lines
+
+
+def test_check_progress_forced_by_the_flag_on_the_command_line(tmp_path: Path, site: Site) -> None:
+    # six requests 0.5 s apart take at least 2.5 s: the 2 s ticker writes at least once
+    urls = [f"{site.base}/story/{n}" for n in range(6)]
+    config = config_for(tmp_path, urls, fetch="  host_delay: 0.5s\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "newswatch", "--config", str(config), "-q", "check", "--progress"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == "checked 6 article(s): 6 first version"
+    lines = [line for line in done.stderr.splitlines() if line.startswith("checked ")]
+    assert lines and all("/6 (" in line for line in lines), done.stderr[-2000:]
+
+
+def test_the_daemon_prints_progress_while_articles_are_due(tmp_path: Path, site: Site) -> None:
+    # twenty articles one second apart: a round of at least 19 s, ticks every 5 s
+    urls = [f"{site.base}/story/{n}" for n in range(20)]
+    config = config_for(tmp_path, urls, fetch="  host_delay: 1s\n")
+    log = tmp_path / "daemon.log"
+    command = [sys.executable, "-m", "newswatch", "--config", str(config), "-q", "run"]
+    with log.open("ab") as out:
+        daemon = subprocess.Popen(
+            [*command, "--processes", "1", "--progress"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        assert wait_for(lambda: "waiting on the host delay of" in log.read_text(), 120)
+        assert wait_for(lambda: sum(site.hits[f"/story/{n}"] for n in range(20)) == 20, 120)
+        # the round's last line says it is done; idle afterwards, the daemon says nothing
+        assert wait_for(lambda: "checked 20/20" in log.read_text(), 60), log.read_text()
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=30)
+    lines = [line for line in log.read_text().splitlines() if line.startswith("checked ")]
+    assert all("/20 (" in line for line in lines), lines
+    assert lines[-1].startswith("checked 20/20 ")
+
+
+def test_backlog_ticker_is_silent_when_idle_and_counts_each_round() -> None:
+    done, left, now = [0], [0], [0.0]
+    ticker = BacklogTicker(
+        io.StringIO(),
+        done=lambda: done[0],
+        remaining=lambda: left[0],
+        held_back=lambda: {"h": 1.0},
+        monotonic=lambda: now[0],
+    )
+    assert ticker.tick() is None  # nothing due: no line
+    done[0], left[0], now[0] = 100, 10, 10.0  # ten come due (100 checked earlier)
+    assert ticker.tick() == "checked 0/10 (0.0/s); waiting on the host delay of h (1s)"
+    done[0], left[0], now[0] = 104, 6, 12.0
+    assert ticker.tick() == (
+        "checked 4/10 (2.0/s), about 3s left; waiting on the host delay of h (1s)"
+    )
+    done[0], left[0], now[0] = 110, 0, 15.0
+    assert ticker.tick() == "checked 10/10 (2.0/s)"  # the round's last line
+    assert ticker.tick() is None
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,10 @@ ROWS = [
     ("fa", "تاریخ انتشار: ۲۰ ژوئیه ۲۰۱۶ ساعت ۱۸:۱۷", "published", utc(18, 17)),
     ("fa", "به‌روزرسانی: ۲۰ ژوئیه ۲۰۱۶ - ۲۲:۴۷ به وقت تهران", "updated", utc(18, 17)),
     ("fa", "به‌روزرسانی ۳ ساعت پیش", "updated", FETCHED - timedelta(hours=3)),
+    # fa, in the Solar Hijri calendar Persian pages date in (29 Tir 1395 is 19 July 2016)
+    ("fa", "تاریخ انتشار: ۲۹ تیر ۱۳۹۵ ساعت ۱۸:۱۷", "published", utc(18, 17, day=19)),
+    ("fa", "به‌روزرسانی: سه‌شنبه ۲۹ تير ۱۳۹۵ - ۱۸:۱۷", "updated", utc(18, 17, day=19)),
+    ("fa", "تاریخ انتشار: ۱۳۹۵/۰۴/۲۹ - ۱۸:۱۷", "published", utc(18, 17, day=19)),
     # it, pt, nl, pl: read too
     ("it", "Aggiornato il 20 luglio 2016 alle ore 20:17", "updated", utc(20, 17)),
     ("pt", "Atualizado em 20/07/2016 às 18h17", "updated", utc(18, 17)),

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from newswatch.archive.provenance import by_version, provenance, provenance_line
 from newswatch.config import parse_duration
 from newswatch.errors import NewswatchError
 from newswatch.judge.diff import compare
 from newswatch.models import Change, iso
-from newswatch.store import ArticleRecord, HistoryReader, StoredChange, StoredVersion
+from newswatch.store import (
+    ArticleRecord,
+    CaptureFilter,
+    Generation,
+    HistoryReader,
+    StoredCapture,
+    StoredChange,
+    StoredVersion,
+)
 
 
 class NotFound(NewswatchError):
@@ -19,9 +29,15 @@ class NotFound(NewswatchError):
 
 @dataclass(frozen=True, slots=True)
 class ArticleHistory:
+    """One generation of an article's history (by default the current one, which every
+    view reads; an earlier one stays readable after a re-extraction)."""
+
     article: ArticleRecord
     versions: list[StoredVersion]
     changes: list[StoredChange]
+    generation: int = 1
+    current: int = 1  # the article's current generation
+    captures: Mapping[int, StoredCapture] = field(default_factory=dict)  # by version n
 
     def as_dict(self) -> dict[str, Any]:
         """The design's ``history URL --json`` form (plus a few helpful extras)."""
@@ -32,6 +48,8 @@ class ArticleHistory:
             "state": self.article.status,
             "removed_at": iso(self.article.removed_at),
             "removed_reason": self.article.removed_reason,
+            "generation": self.generation,
+            "current_generation": self.current,
             "versions": [
                 {
                     "n": v.n,
@@ -41,6 +59,7 @@ class ArticleHistory:
                     "published": iso(v.published),
                     "updated": iso(v.updated),
                     "hash": v.hash,
+                    "capture": provenance(self.captures.get(v.n)),
                 }
                 for v in self.versions
             ],
@@ -60,6 +79,13 @@ class ArticleHistory:
             lines.append(f"state: removed since {a.removed_at:%Y-%m-%d %H:%M:%S}Z{why}")
         elif a.status != "active":
             lines.append(f"state: {a.status}")
+        if self.generation != self.current:
+            lines.append(
+                f"extraction generation {self.generation} (an earlier reading; "
+                f"the current one is {self.current})"
+            )
+        elif self.current > 1:
+            lines.append(f"extraction generation {self.current} (re-extracted)")
         lines.append("")
         lines.append(f"{len(self.versions)} version(s):")
         for v in self.versions:
@@ -69,6 +95,8 @@ class ArticleHistory:
                 f"  v{v.n}  {v.first_seen_at:%Y-%m-%d %H:%M:%S}Z  seen {v.seen_count}x  "
                 f"{updated}  {v.hash[:10]}  \u2068{v.title}\u2069"
             )
+            if v.n in self.captures:
+                lines.append(f"        {provenance_line(self.captures[v.n])}")
         lines.append("")
         lines.append(f"{len(self.changes)} change(s):")
         for c in sorted(self.changes, key=lambda c: c.id):
@@ -83,23 +111,81 @@ class ArticleHistory:
         return "\n".join(lines)
 
 
-def article_history(store: HistoryReader, url: str) -> ArticleHistory | None:
+def article_history(
+    store: HistoryReader, url: str, generation: int | None = None
+) -> ArticleHistory | None:
+    """The article's history: its current generation, or ``generation`` (NotFound when
+    it has no such generation)."""
     article = store.find_article(url)
     if article is None:
         return None
+    generations = store.generations(article.id)
+    current = next((g.n for g in generations if g.current), 1)
+    if generation is None or generation == current:
+        return ArticleHistory(
+            article,
+            store.versions(article.id),
+            store.changes(article.id, limit=10_000),
+            current,
+            current,
+            by_version(store.captures(CaptureFilter(article_id=article.id, versions_only=True))),
+        )
+    if generation not in {g.n for g in generations}:
+        known = ", ".join(str(g.n) for g in generations)
+        raise NotFound(f"{url} has no extraction generation {generation} (it has {known})")
     return ArticleHistory(
-        article, store.versions(article.id), store.changes(article.id, limit=10_000)
+        article,
+        store.generation_versions(article.id, generation),
+        store.generation_changes(article.id, generation),
+        generation,
+        current,
     )
 
 
+def generation_dicts(generations: list[Generation]) -> list[dict[str, Any]]:
+    """``history URL --generations --json``: each generation, its counts and report."""
+    return [
+        {
+            "generation": g.n,
+            "current": g.current,
+            "made_at": iso(g.made_at),
+            "versions": g.versions,
+            "changes": g.changes,
+            "report": dict(g.report),
+        }
+        for g in generations
+    ]
+
+
+def render_generations(article: ArticleRecord, generations: list[Generation]) -> str:
+    """``history URL --generations``: one line per generation, what its re-extraction did."""
+    lines = [
+        f"\u2068{article.title or '(no title yet)'}\u2069",
+        f"{article.url}  [{article.source}]",
+    ]
+    for g in generations:
+        mark = "current" if g.current else "earlier"
+        how = g.report.get("line") if g.report else None
+        lines.append(
+            f"  generation {g.n}  {g.made_at:%Y-%m-%d %H:%M:%S}Z  {mark:<7}  "
+            f"{g.versions} version(s), {g.changes} change(s)" + (f"  - {how}" if how else "")
+        )
+    return "\n".join(lines)
+
+
 def resolve_versions(
-    store: HistoryReader, url: str, from_n: int | None, to_n: int | None
+    store: HistoryReader,
+    url: str,
+    from_n: int | None,
+    to_n: int | None,
+    generation: int | None = None,
 ) -> tuple[StoredVersion, StoredVersion, Change | None]:
-    """The two versions a ``diff`` compares (default: the last change) and their change."""
-    article = store.find_article(url)
-    if article is None:
+    """The two versions a ``diff`` compares (default: the last change) and their change,
+    in the current generation or ``generation``."""
+    found = article_history(store, url, generation)
+    if found is None:
         raise NotFound(f"{url} is not a watched article")
-    versions = {v.n: v for v in store.versions(article.id)}
+    versions = {v.n: v for v in found.versions}
     if not versions:
         raise NotFound(f"{url} has no stored version yet")
     if len(versions) < 2 and (from_n is None or to_n is None):
@@ -160,8 +246,10 @@ def resolve_version(
     return article, version
 
 
-def version_dict(article: ArticleRecord, v: StoredVersion) -> dict[str, Any]:
-    """``show --json``: one version's text and stamps."""
+def version_dict(
+    article: ArticleRecord, v: StoredVersion, capture: StoredCapture | None = None
+) -> dict[str, Any]:
+    """``show --json``: one version's text and stamps, and the capture it was read from."""
     return {
         "url": article.url,
         "source": article.source,
@@ -177,6 +265,7 @@ def version_dict(article: ArticleRecord, v: StoredVersion) -> dict[str, Any]:
         "language": v.language,
         "final_url": v.final_url,
         "paragraphs": list(v.paragraphs),
+        "capture": provenance(capture),
     }
 
 
@@ -193,13 +282,16 @@ def stated_update(v: StoredVersion) -> datetime | None:
     return None
 
 
-def render_version(article: ArticleRecord, v: StoredVersion) -> str:
+def render_version(
+    article: ArticleRecord, v: StoredVersion, capture: StoredCapture | None = None
+) -> str:
     """``show``: the version's headline, stamps and paragraphs (RTL text isolated)."""
     lines = [
         f"\u2068{v.title}\u2069",
         f"{article.url}  [{article.source}]  v{v.n}",
         f"first seen {v.first_seen_at:%Y-%m-%d %H:%M:%S}Z, last seen "
         f"{v.last_seen_at:%Y-%m-%d %H:%M:%S}Z ({v.seen_count}x)",
+        provenance_line(capture),
     ]
     for label, value in (("published", v.published), ("updated", stated_update(v))):
         lines.append(f"{label}: {iso(value) or '-'}")

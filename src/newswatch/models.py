@@ -127,6 +127,11 @@ class FetchResult:
     redirects: list[Redirect]
     elapsed_ms: float
     fetched_at: datetime
+    # the exchange as on the wire, for raw capture: the last request's headers (credentials
+    # left out), the response's headers in order with repeats, the HTTP version
+    request_headers: tuple[tuple[str, str], ...] = ()
+    response_headers: tuple[tuple[str, str], ...] = ()
+    http_version: str = "HTTP/1.1"
 
     @property
     def not_modified(self) -> bool:

@@ -12,6 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # zero-width and bidi controls: ZWSP, ZWNJ, ZWJ, LRM, RLM, ALM, LRE..RLO, LRI..PDI, BOM, soft hyphen
 _INVISIBLE = re.compile("[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -39,13 +40,22 @@ _QUOTES = str.maketrans(
 
 def clean_text(text: str) -> str:
     """What we store: NFC, invisible controls dropped, white space collapsed and trimmed."""
+    if text.isascii():  # nothing to compose and no control to drop
+        return " ".join(text.split())
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     return " ".join(text.split())  # str.split() and re's \s agree on what white space is
 
 
+@lru_cache(maxsize=8192)
 def comparable(text: str) -> str:
-    """The key two texts are compared by: :func:`clean_text` plus folds readers do not see."""
+    """The key two texts are compared by: :func:`clean_text` plus folds readers do not see.
+
+    Memoised: one check hashes the page, compares it with the stored version and classifies
+    the change, so each paragraph would be folded three or four times over (a tenth of an
+    unchanged round); a few thousand recent paragraphs are kept."""
+    if text.isascii():  # no quote, dash, mark nor odd space to fold: clean is comparable
+        return " ".join(text.split())
     text = clean_text(text).translate(_QUOTES)
     text = _ARABIC_MARKS.sub("", text)
     return _SPACE.sub(" ", text).strip()

@@ -43,7 +43,8 @@ from newswatch.models import iso
 RETRY_STATUSES = frozenset({429, 503})
 UNREACHABLE_TTL = 300.0  # how soon to ask again for a robots.txt that could not be had
 ROBOTS_CLAIM_SECONDS = 30.0  # how long other processes wait for the one fetching robots.txt
-SHARED_POLL = 0.01  # seconds between two tries for a full host's place (plus jitter)
+SHARED_POLL = 0.01  # seconds between two tries for a full host's place (plus jitter) ...
+SHARED_POLL_MAX = 0.16  # ... doubling up to this
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,11 +354,15 @@ class Politeness:
                 host.next_start = start + host.delay
             return None, start - now
         settings = self.settings
+        pause = SHARED_POLL
         while True:
             taken = self.shared.take(key, settings.per_host, settings.concurrency, host.delay)
             if taken is not None:
                 return taken
-            self.sleep(SHARED_POLL * (1 + self._rng.random()))  # full: another process's turn
+            # full: another process's turn; every waiting thread of every host polls, so
+            # back off (the store is not to be hammered while a slow site holds its places)
+            self.sleep(pause * (1 + self._rng.random()))
+            pause = min(pause * 2, SHARED_POLL_MAX)
 
     def _delayed(self, key: str, step: int) -> None:
         with self._lock:

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Protocol
 
+from newswatch.archive import CaptureMode, with_capture
 from newswatch.check.confirm import Confirmer
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
@@ -76,13 +77,19 @@ class Checker:
         robots_ignored: Collection[str] = (),
         confirm_delay: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
+        capture: Mapping[str, CaptureMode] | None = None,
+        capture_default: CaptureMode = "versions",
     ) -> None:
         """``channels`` get every change; ``rules`` route changes and events; ``extract_rules``:
         per source name, CSS rules overriding detection for its articles; ``schedule`` is the
         re-check policy, ``source_schedules`` per-source overrides (their ``min_interval`` is
         always the source's interval); ``robots_ignored`` names the sources whose robots.txt
         is not consulted (the user has permission); ``confirm_delay``: how long to wait
-        before fetching a small change once more (0: never; see :mod:`.confirm`)."""
+        before fetching a small change once more (0: never; see :mod:`.confirm`); ``capture``:
+        per source name, which fetches are kept raw (``capture_default`` for the others; see
+        :mod:`newswatch.archive.capture`)."""
+        self._capture = dict(capture or {})
+        self._capture_default: CaptureMode = capture_default
         self._extract_rules: Mapping[str, ExtractRules] = extract_rules or {}
         self._robots_ignored = frozenset(robots_ignored)
         self._store = store
@@ -139,7 +146,9 @@ class Checker:
             self._log_plan(due, planned)
             if self._should_stop():
                 return CheckReport(due.source, due.url, "abandoned", error=planned.reason)
-            applied = self._store.apply(planned.write)
+            fetched = None if isinstance(gathered, FetchFailed) else gathered.fetched
+            mode = self._capture.get(due.source, self._capture_default)
+            applied = self._store.apply(with_capture(planned.write, fetched, mode))
             if not applied.conflict:
                 return self._report(due, planned, applied)
         logger.warning("%s: the source's state kept moving; result dropped", due.url)

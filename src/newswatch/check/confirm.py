@@ -18,6 +18,7 @@ from newswatch.clock import Clock
 from newswatch.judge import volatile
 from newswatch.judge.diff import compare
 from newswatch.models import Article
+from newswatch.normalize import content_hash
 from newswatch.store import CheckingStore, DueArticle, StoredVersion
 
 logger = logging.getLogger("newswatch.check")
@@ -57,8 +58,8 @@ class Confirmer:
         """The article as it should be compared with ``latest`` (the current version):
         learned volatile runs read as stored, and a small change confirmed (or unmasked as
         volatile) by one more fetch. The same object when nothing was masked."""
-        if latest is None:
-            return article
+        if latest is None or latest.hash == content_hash(article.title, article.paragraphs):
+            return article  # nothing to mask nor to confirm: the page reads as stored
         templates = self._store.volatile_templates(due.article_id)
         article = self._steady(templates, latest, article)
         if self._delay <= 0:

@@ -14,6 +14,7 @@ from newswatch.cli import (
     health,
     history,
     migrate,
+    reextract,
     run,
     serve,
     sources,
@@ -33,6 +34,7 @@ for _command in (
     alerts.alerts,
     export.export,
     migrate.migrate,
+    reextract.reextract,
     serve.serve,
     demo.demo,
 ):

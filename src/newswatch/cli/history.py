@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import click
 
@@ -12,6 +13,8 @@ from newswatch.cli.app import State, fail, pass_state, reading, shown_time
 from newswatch.cli.filters import change_filter, filter_options, known_source
 from newswatch.history import (
     article_history,
+    generation_dicts,
+    render_generations,
     render_version,
     resolve_version,
     resolve_versions,
@@ -24,6 +27,15 @@ from newswatch.store import ChangeFilter
 @click.argument("url", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the design's JSON form.")
 @click.option("--limit", default=50, show_default=True, help="Changes to list without URL.")
+@click.option(
+    "--generation",
+    type=int,
+    metavar="N",
+    help="An earlier extraction generation of the article's history (default: the current).",
+)
+@click.option(
+    "--generations", "list_generations", is_flag=True, help="List the article's generations."
+)
 @filter_options
 @pass_state
 def history(
@@ -31,6 +43,8 @@ def history(
     url: str | None,
     as_json: bool,
     limit: int,
+    generation: int | None,
+    list_generations: bool,
     source: str | None,
     kinds: tuple[str, ...],
     severity: str | None,
@@ -42,6 +56,8 @@ def history(
         store = runtime.store
         known_source(source, [s.name for s in runtime.config.sources], store.source_names())
         filters = change_filter(source, kinds, severity, since, until)
+        if url is None and (generation is not None or list_generations):
+            fail("--generation and --generations need the article's URL", 2)
         if url is None:
             changes = store.change_page(filters, limit=limit).changes
             if as_json:
@@ -59,9 +75,22 @@ def history(
                     f"{c.severity:<5} \u2068{c.title}\u2069 - {c.summary}\n    {c.url}"
                 )
             return
-        found = article_history(store, url)
+        if list_generations:
+            article = store.find_article(url)
+            if article is None:
+                fail(f"{url} is not a watched article (see 'newswatch sources')", 1)
+            generations = store.generations(article.id)
+            if as_json:
+                listed = {"url": article.url, "generations": generation_dicts(generations)}
+                click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
+            else:
+                click.echo(render_generations(article, generations))
+            return
+        found = article_history(store, url, generation)
         if found is None:
             fail(f"{url} is not a watched article (see 'newswatch sources')", 1)
+        if filters != ChangeFilter() and found.generation != found.current:
+            fail("filters apply to the current generation, not to --generation", 2)
         if filters != ChangeFilter():
             kept = list(store.iter_changes(replace(filters, article_id=found.article.id)))
             found = replace(found, changes=kept)
@@ -94,6 +123,9 @@ def history(
     help="text for the terminal, json for programs, html for a self-contained page.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--generation", type=int, metavar="N", help="Versions of an earlier extraction generation."
+)
 @pass_state
 def diff(
     state: State,
@@ -105,12 +137,13 @@ def diff(
     context: int,
     fmt: str,
     as_json: bool,
+    generation: int | None,
 ) -> None:
     """The word-level diff between two versions (default: the last change)."""
     from newswatch.render import BidiMode, render_change
 
     with reading(state) as runtime:
-        pair = resolve_versions(runtime.store, url, from_n, to_n)
+        pair = resolve_versions(runtime.store, url, from_n, to_n, generation)
         article = runtime.store.find_article(url)
     old, new, change = pair
     if fmt == "html" and article is not None:
@@ -144,12 +177,38 @@ def diff(
 @click.argument("url")
 @click.option("--version", "n", type=int, metavar="N", help="Version number (default: latest).")
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Write the page's bytes exactly as fetched (its capture, checked against its SHA-256).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="With --raw: a file (default: stdout)."
+)
 @pass_state
-def show(state: State, url: str, n: int | None, as_json: bool) -> None:
-    """One version of an article: its text and stamps."""
+def show(
+    state: State, url: str, n: int | None, as_json: bool, raw: bool, output: str | None
+) -> None:
+    """One version of an article: its text and stamps, and the capture it was read from."""
+    from newswatch.archive import read_version
+
+    if output is not None and not raw:
+        fail("--output goes with --raw", 2)
     with reading(state) as runtime:
         article, version = resolve_version(runtime.store, url, n)
+        capture = runtime.store.version_capture(article.id, version.n)
+        if raw:
+            got = read_version(runtime.store, article.id, version.n)
+            if got is None:
+                fail(f"{url}: no capture kept of version {version.n}", 1)
+            if output is None:
+                sys.stdout.buffer.write(got.body)
+                sys.stdout.buffer.flush()
+            else:
+                Path(output).write_bytes(got.body)
+            return
     if as_json:
-        click.echo(json.dumps(version_dict(article, version), ensure_ascii=False, indent=2))
+        shown = version_dict(article, version, capture)
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
-    click.echo(render_version(article, version))
+    click.echo(render_version(article, version, capture))

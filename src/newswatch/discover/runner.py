@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from newswatch.clock import Clock, utc_now
 from newswatch.config import SourceConfig
@@ -46,16 +46,26 @@ class DiscoveryReport:
     error: str | None = None
     not_modified: bool = False
     unchanged: int = 0
+    out_of_scope: int = 0
+    elsewhere: bool = False  # another process held the source's discovery, or just did it
 
     def line(self) -> str:
         if self.error:
             return f"discovery     {self.source} failed: {self.error}"
+        if self.elsewhere:
+            return f"discovery     {self.source}: left to another process (discovering it now)"
         if self.not_modified:
             return f"discovery     {self.source}: not modified"
         unchanged = f", {self.unchanged} sitemap(s) not modified" if self.unchanged else ""
+        dropped = (
+            f", {self.out_of_scope} outside the fetch scope (not followed)"
+            if self.out_of_scope
+            else ""
+        )
         return (
             f"discovery     {self.source}: {self.listed} link(s), {self.kept} recent, "
             f"{self.new} new, {self.pulled_forward} re-check(s) pulled forward{unchanged}"
+            f"{dropped}"
         )
 
 
@@ -99,7 +109,12 @@ def discover(
 
 
 class DiscoveryRunner:
-    """Discovers sources and hands what they found to the store."""
+    """Discovers sources and hands what they found to the store.
+
+    ``admits`` tells whether a link is inside the fetch scope (see
+    :meth:`newswatch.fetch.FetchScope.admits`); a link outside it (another port on the
+    loopback, a private address no source names) is not followed: it could only ever fail.
+    """
 
     def __init__(
         self,
@@ -108,8 +123,14 @@ class DiscoveryRunner:
         sources: Sequence[SourceConfig],
         *,
         clock: Clock = utc_now,
+        admits: Callable[[str], bool] = lambda url: True,
+        lease_seconds: float = 300.0,
     ) -> None:
+        """``lease_seconds``: how long a source's discovery stays leased to this process
+        (another host takes it over after that if this one dies discovering)."""
         self._store = store
+        self._lease = lease_seconds
+        self._admits = admits
         self._fetcher = fetcher
         self._sources = {s.name: s for s in sources if s.discovers}
         self._clock = clock
@@ -119,11 +140,34 @@ class DiscoveryRunner:
         """The sources that discover articles (feed, sitemap, index)."""
         return list(self._sources.values())
 
-    def run(self, name: str) -> DiscoveryReport:
+    def run(self, name: str, *, scheduled: bool = False) -> DiscoveryReport:
+        """Discover ``name`` unless another process (on this host or another) is doing it;
+        ``scheduled`` (the daemon's periodic job, on every host): also not when another one
+        did it within half the source's interval, so a fleet reads each source about once
+        per interval."""
         source = self._sources.get(name)
         if source is None:
             return DiscoveryReport(name, error="not a feed, sitemap or index source")
         now = self._clock()
+        fresh_after = now - timedelta(seconds=source.interval_seconds / 2) if scheduled else None
+        try:
+            token = self._store.claim_discovery(name, now, self._lease, fresh_after=fresh_after)
+        except StoreError as exc:
+            logger.error("discovery of %s could not be claimed: %s", name, exc)
+            return DiscoveryReport(name, error=str(exc))
+        if token is None:
+            report = DiscoveryReport(name, elsewhere=True)
+            logger.info("%s", report.line())
+            return report
+        try:
+            return self._discover(name, source, now)
+        finally:
+            try:
+                self._store.release_discovery(name, token)
+            except StoreError as exc:  # the lease then simply expires
+                logger.warning("discovery lease of %s not given back: %s", name, exc)
+
+    def _discover(self, name: str, source: SourceConfig, now: datetime) -> DiscoveryReport:
         settings = settings_key(source)
         try:
             known = self._store.discovery_validators(name, settings)
@@ -136,7 +180,17 @@ class DiscoveryRunner:
             if read.not_modified:
                 report = DiscoveryReport(name, not_modified=True)
             else:
-                kept = read.kept
+                kept = [item for item in read.kept if self._admits(item.url)]
+                outside = len(read.kept) - len(kept)
+                if outside:
+                    first = next(i.url for i in read.kept if not self._admits(i.url))
+                    logger.warning(
+                        "discovery of %s: %d link(s) outside the fetch scope not followed"
+                        " (first: %s); add the host to fetch.allow to follow them",
+                        name,
+                        outside,
+                        redact_credentials(first),
+                    )
                 new = self._store.add_articles(name, [item.url for item in kept], now)
                 dated = [(item.url, item.updated) for item in kept if item.updated is not None]
                 pulled = 0
@@ -145,7 +199,13 @@ class DiscoveryRunner:
                     planned = publisher_signals(watched, dated, now)
                     pulled = self._store.apply_signals(name, planned, now)
                 report = DiscoveryReport(
-                    name, len(read.listed), len(kept), new, pulled, unchanged=read.unchanged
+                    name,
+                    len(read.listed),
+                    len(kept),
+                    new,
+                    pulled,
+                    unchanged=read.unchanged,
+                    out_of_scope=outside,
                 )
             # only now: validators of documents whose links did not reach the store would
             # turn the next discovery into a 304 that never follows them

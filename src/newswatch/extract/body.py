@@ -19,7 +19,11 @@ from newswatch.extract.dom import Block, Elem, Page
 from newswatch.extract.furniture import (
     author_note,
     byline_line,
+    caption_line,
     furniture_line,
+    organisation_note,
+    slide_counter,
+    tail_opener,
     teaser_heading,
 )
 from newswatch.extract.hints import HEADING_TAGS, PROSE_TAGS
@@ -38,11 +42,16 @@ _PROBE = 40
 # characters, ending like one, is kept up to this share of link text
 _LINKED_PROSE = 80
 _LINKED_PROSE_DENSITY = 0.75
+_LI_OWN_TEXT = 40  # a list item's headline link is kept when the item tells more than it
 # a teaser: a headline (a link or a heading) and a line or two of blurb, in a list of them
 _TEASER_BLOCKS = 4
 _TEASER_TEXT = 400
 _TEASER_HEADLINE = 150
 _TEASER_MIN_ITEMS = 3
+_TEASER_LABEL = 40  # a "Related" or "Don't miss" label on a line of its own
+_LABEL_WRAPPERS = 2  # wrappers around a teaser heading alone looked through to its box
+# the press-release boilerplate is looked for in this many last blocks of the story
+_TAIL_BLOCKS = 8
 _CELL_TAGS = frozenset({"td", "th", "tr", "li", "dd", "dt"})  # a table's or list's numbers are data
 
 
@@ -156,6 +165,49 @@ def pick_containers(page: Page, ranked: Sequence[int]) -> list[int]:
     return chosen
 
 
+_POST_SHARE = 0.15  # of the container's score: a post of the listing, not a stray box
+_MIN_POSTS = 2
+_POST_LEVELS = 4  # wrappers looked through for the posts
+_WRAPPER_SHARE = 0.8
+
+
+def single_post(page: Page, containers: list[int]) -> list[int]:
+    """A page of several posts (a blog's front page, the next stories loaded under the one
+    asked for) gives one post, not all of them as one article: the post holding the page's
+    ``<h1>``, else the first.
+
+    A post is an ``<article>`` child of the chosen element that starts with its own
+    heading and holds a fair share of the prose."""
+    if len(containers) != 1:
+        return containers
+    elems, blocks = page.elems, page.blocks
+    top = elems[containers[0]]
+    posts: list[Elem] = []
+    for _ in range(_POST_LEVELS):
+        floor = max(10.0, top.score * _POST_SHARE)
+        posts = [
+            elems[i]
+            for i in top.children
+            if elems[i].tag == "article"
+            and elems[i].end > elems[i].first
+            and blocks[elems[i].first].tag in HEADING_TAGS
+            and elems[i].score >= floor
+        ]
+        if posts:
+            break
+        # the wrapper around the posts: the child holding most of what scored
+        inner = max((elems[i] for i in top.children), key=lambda e: e.score, default=None)
+        if inner is None or inner.score < top.score * _WRAPPER_SHARE:
+            break
+        top = inner
+    if len(posts) < _MIN_POSTS:
+        return containers
+    chosen = next(
+        (p for p in posts if any(b.tag == "h1" for b in blocks[p.first : p.end])), posts[0]
+    )
+    return [chosen.index]
+
+
 def _furniture_inside(
     elems: Sequence[Elem], owner: Elem, container: Elem, protected: set[int], strict: bool
 ) -> bool:
@@ -163,10 +215,12 @@ def _furniture_inside(
 
     Furniture that holds the best-scored element or most of the container's text is a
     misnamed wrapper (``article-header`` around the story, Blogger's ``widget Blog``), so it
-    is kept.
+    is kept, and so is an embedded post, whatever wraps it.
     """
     elem: Elem | None = owner
     while elem is not None and elem.index != container.index:
+        if elem.embed:
+            return False
         marked = elem.furniture if strict else elem.tag_furniture
         if marked and elem.index not in protected and elem.text_len * 2 < container.text_len:
             return True
@@ -181,7 +235,9 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
         return False
     if not any(ch.isalnum() for ch in block.text):
         return False  # a rule of underscores, a row of emoji
-    if strict and furniture_line(block.text):
+    if strict and (
+        furniture_line(block.text) or caption_line(block.text) or slide_counter(block.text)
+    ):
         return False
     if strict and block.tag not in _CELL_TAGS and byline_line(block.text):
         return False
@@ -197,7 +253,7 @@ def _linked_prose(block: Block) -> bool:
     """A sentence of the story that links its sources (not a headline link: those do not end
     like a sentence, and not a list of links)."""
     return (
-        block.tag == "p"
+        (block.tag == "p" or (block.tag == "li" and block.length - block.link_len >= _LI_OWN_TEXT))
         and block.length >= _LINKED_PROSE
         and block.link_len <= block.length * _LINKED_PROSE_DENSITY
         and block.text.endswith(SENTENCE_END)
@@ -269,16 +325,32 @@ def select_blocks(
                     bool(teasers) and _within(elems, owner, container, teasers)
                 )
                 verdicts[owner.index] = inside
-            if inside or not _keep(block, owner, strict):
+            if inside:
                 continue
-            if strict and block.tag in HEADING_TAGS and teaser_heading(block.text):
+            if (
+                strict
+                and (block.tag in HEADING_TAGS or block.length <= _TEASER_LABEL)
+                and teaser_heading(block.text)
+            ):  # "More from ...", "You might also like", "Next story": the box it opens
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
-            kept.append(block)
+            if _keep(block, owner, strict):
+                kept.append(block)
     if strict:
-        while kept and author_note(kept[-1].text):  # "Jane Doe is a reporter for ..."
-            kept.pop()
+        kept = _without_tail(kept)
     return _drop_orphan_headings(kept)
+
+
+def _without_tail(kept: list[Block]) -> list[Block]:
+    """The story without what follows it: an author's note ("Jane Doe is a reporter for
+    ..."), and a press release's boilerplate ("About Norland", "Norland is a global provider
+    of ...", the source and citation notes, media contacts)."""
+    start = max(1, len(kept) - _TAIL_BLOCKS)
+    cut = next((i for i in range(start, len(kept)) if tail_opener(kept[i].text)), len(kept))
+    del kept[cut:]
+    while len(kept) > 1 and (author_note(kept[-1].text) or organisation_note(kept[-1].text)):
+        kept.pop()
+    return kept
 
 
 def _within(elems: Sequence[Elem], owner: Elem, container: Elem, marked: set[int]) -> bool:
@@ -294,18 +366,29 @@ def _teaser_box_end(
     page: Page, position: int, heading: Elem, container: Elem, protected: set[int]
 ) -> int:
     """Where the box a "More from ..." heading opens ends: its wrapper's end when that is a
-    box of its own (not the article's element, not most of the container's text); else only
-    the heading goes."""
+    box of its own (not the article's element, not most of the container's text); a wrapper
+    holding nothing but the heading is looked through to the one around it. Else only the
+    heading goes."""
     elems = page.elems
+
+    def own_box(elem: Elem) -> bool:
+        return (
+            elem.index != container.index
+            and elem.index not in protected
+            and elem.text_len * 2 < container.text_len
+        )
+
     box = _parent(elems, heading) if heading.tag in HEADING_TAGS else heading
-    if (
-        box is not None
-        and box.index != container.index
-        and box.index not in protected
-        and box.text_len * 2 < container.text_len
-    ):
-        return box.end
-    return position + 1
+    if box is None or not own_box(box):
+        return position + 1
+    for _ in range(_LABEL_WRAPPERS):
+        if box.end - box.first > 1:
+            break
+        up = _parent(elems, box)
+        if up is None or not own_box(up):
+            break
+        box = up
+    return box.end
 
 
 def _drop_orphan_headings(blocks: list[Block]) -> list[Block]:

@@ -66,21 +66,13 @@ def near_title_stamps(
         attrs = node.attributes
         hints = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         default: StampKind = "updated" if UPDATE_HINT.search(hints) else "published"
-        reads = [
-            read
-            for part in _PIECES.split(text)
-            for piece in split_stamps(part)
-            if (
-                read := read_stamp_line(
-                    piece,
-                    timezone=zone,
-                    fetched_at=fetched_at,
-                    default_kind=default,
-                    max_other_letters=HINTED_OTHER_LETTERS,
-                )
-            )
-            is not None
-        ]
+        reads = _reads(text, zone, fetched_at, default)
+        if reads and node.css_first("a") is not None:
+            # a link's words are another story's ("2019 in review"): its year must not
+            # complete the date line's own day and month
+            cut = _without_worded_links(node, text)
+            if cut != text:
+                reads = _reads(cut, zone, fetched_at, default)
         # whether a text reads as stamps does not depend on its node: the region test (a
         # walk up the tree) is left for the few that do
         if not reads or excluded(node):
@@ -95,6 +87,43 @@ def near_title_stamps(
     return [(s, r) for _, s, r in found if not any(t != s.text and t in s.text for t in texts)]
 
 
+def _reads(
+    text: str, zone: tzinfo, fetched_at: datetime | None, default: StampKind
+) -> list[tuple[TextStamp, bool]]:
+    """The stamps of a date element's text, piece by piece."""
+    return [
+        read
+        for part in _PIECES.split(text)
+        for piece in split_stamps(part)
+        if (
+            read := read_stamp_line(
+                piece,
+                timezone=zone,
+                fetched_at=fetched_at,
+                default_kind=default,
+                max_other_letters=HINTED_OTHER_LETTERS,
+            )
+        )
+        is not None
+    ]
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _without_worded_links(node: LexborNode, text: str) -> str:
+    """``text`` with the text of the links that hold a number among words cut out (a piece
+    break in its place). A link that is a date or a date part (a permalink on the date, a
+    year linked to its archive) stays."""
+    for link in node.css("a"):
+        words = link.text(separator=" ", strip=True)
+        if not DIGIT.search(words) or not _WORD.search(words):
+            continue
+        if parse_stamp_line(words, default_kind="published") is None:
+            text = text.replace(words, " | ", 1)
+    return text
+
+
 _DATELINE_HEAD = 80  # characters of a paragraph where a dateline may open it
 _DATELINE_CUT = re.compile(r"\s+[-–—|]\s+|\s*[-–—]{1,2}\s*(?=\D)|:\s+")
 
@@ -105,10 +134,11 @@ def dateline_stamps(paragraphs: Sequence[str], zone: tzinfo) -> list[Found]:
     for paragraph in paragraphs[:_DATELINE_PARAGRAPHS]:
         head = paragraph[:_DATELINE_HEAD]
         cut = _DATELINE_CUT.search(head)
-        if cut is None or cut.start() < 6 or DIGIT.search(head, 0, cut.start()) is None:
+        end = cut.start() if cut is not None else _opening_date_end(head)
+        if end < 6 or DIGIT.search(head, 0, end) is None:
             continue
         stamp = parse_stamp_line(
-            head[: cut.start()],
+            head[:end],
             timezone=zone,
             default_kind="published",
             max_other_letters=_DATELINE_PLACE_LETTERS,
@@ -120,6 +150,21 @@ def dateline_stamps(paragraphs: Sequence[str], zone: tzinfo) -> list[Found]:
 
 
 _DATELINE_PARAGRAPHS = 3
+# a story opening with its date and no dash after it: "01.02.2022 „Der Arbeitsmarkt ...",
+# "(21. November 2022) Energy users ...", "Karlsruhe, (12.11.2021). Traditionally ..."
+_OPENING_DATE = re.compile(
+    r"^(?:[^\W\d_][^\W\d_.\- ]*(?: [^\W\d_][^\W\d_.\- ]*)?,\s*)?\(?"
+    r"(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?\s[^\W\d_]{3,12}\.?\s\d{4})"
+    r"\)?(?=[.,]?\s+\S)"
+)
+
+
+def _opening_date_end(head: str) -> int:
+    """Where a date that opens the paragraph ends (0: the paragraph opens with no date)."""
+    match = _OPENING_DATE.match(head)
+    return match.end() if match is not None else 0
+
+
 _DATELINE_PLACE_LETTERS = 24  # "WASHINGTON, D.C." before the date
 
 
@@ -148,6 +193,28 @@ def _distance(node: LexborNode, around: list[int]) -> int:
     return next((level for level, mem in enumerate(around) if mem in chain), len(around))
 
 
+# a blog post's metadata sentence goes on to file the post ("This entry was posted on ...
+# and is filed under News"): the filing clause is no part of the stamp
+_FILED = re.compile(
+    r"\s+(?:and\s+(?:is\s+)?filed\s+under|und\s+unter|et\s+class[ée]\s+dans"
+    r"|y\s+archivad[oa]\s+en)(?:\s.*)?$",
+    re.I,
+)
+_AUTHOR_HINT = re.compile(r"author|autor|auteur", re.I)
+
+
+def _author_hinted(node: LexborNode) -> bool:
+    """The node or its parent is the author line ("by Jane on 26/10/13"): a post's own date."""
+    holder: LexborNode | None = node
+    for _ in range(2):
+        if holder is None:
+            return False
+        if _AUTHOR_HINT.search(holder.attributes.get("class") or ""):
+            return True
+        holder = holder.parent
+    return False
+
+
 def scan_text_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
     """Last resort: the best short date line anywhere in the page (dated blog posts, forum
     threads, press releases with no metadata): date-hinted elements first, then the first
@@ -172,11 +239,12 @@ def scan_text_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
         parent = node.parent
         if parent is None or parent.tag in ("script", "style", "noscript", "option", "title"):
             continue
-        hinted = date_hinted(parent)
+        hinted = date_hinted(parent) or _author_hinted(parent)
         stamp = next(
             (
                 found
-                for piece in _PIECES.split(text)
+                for part in _PIECES.split(_FILED.sub("", text))
+                for piece in split_stamps(part)
                 if (
                     found := parse_stamp_line(
                         piece,

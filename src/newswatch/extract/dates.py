@@ -162,6 +162,39 @@ _CLOCK = re.compile(
 )
 
 
+# Solar Hijri (Persian) months: Persian pages date in this calendar ("۳۰ تیر ۱۳۹۵")
+# fmt: off
+_JALALI_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("فروردین", "فروردين"), 2: ("اردیبهشت", "ارديبهشت"), 3: ("خرداد",),
+    4: ("تیر", "تير"), 5: ("مرداد", "امرداد"), 6: ("شهریور", "شهريور"), 7: ("مهر",),
+    8: ("آبان", "ابان"), 9: ("آذر", "اذر"), 10: ("دی", "دي"), 11: ("بهمن",), 12: ("اسفند",),
+}
+# fmt: on
+_JALALI_MONTHS = {name: num for num, names in _JALALI_NAMES.items() for name in names}
+_JALALI_ALT = "|".join(sorted(_JALALI_MONTHS, key=len, reverse=True))
+_JALALI = re.compile(
+    rf"(?<![\w])(?P<d>\d{{1,2}})\s*(?P<m>{_JALALI_ALT})(?![\w])\s*,?\s*(?P<y>1[34]\d\d)(?!\d)"
+)
+# a numeric year/month/day of these years is a Solar Hijri one (1370-1420: 1991-2041; the
+# lunar Hijri years they overlap are 1950-1999, before almost every dated news page)
+_JALALI_YEARS = range(1370, 1421)
+
+
+def jalali_to_gregorian(jy: int, jm: int, jd: int) -> date | None:
+    """The Gregorian day of a Solar Hijri date (the 33-year arithmetic rule), None if
+    invalid."""
+    if not (1 <= jm <= 12 and 1 <= jd <= (31 if jm <= 6 else 30)):
+        return None
+    shifted = jy + 1595
+    days = 365 * shifted + shifted // 33 * 8 + (shifted % 33 + 3) // 4 + jd
+    days += (jm - 1) * 31 if jm < 7 else (jm - 7) * 30 + 186
+    found = date.fromordinal(days + _JALALI_ORDINAL)
+    return found if MIN_YEAR <= found.year <= MAX_YEAR else None
+
+
+_JALALI_ORDINAL = -356033  # 1 Farvardin 1398 is 21 March 2019
+
+
 @dataclass(frozen=True, slots=True)
 class DateParts:
     """What :func:`find_datetime` read from a text, and the character spans it used."""
@@ -216,7 +249,13 @@ def _find_day(
 
     match = _YMD.search(text)
     if match:
-        offer(_valid_date(int(match["y"]), int(match["m"]), int(match["d"])), match.span())
+        y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
+        jalali = y in _JALALI_YEARS
+        offer(jalali_to_gregorian(y, m, d) if jalali else _valid_date(y, m, d), match.span())
+    match = _JALALI.search(text) if not text.isascii() else None
+    if match:
+        found = jalali_to_gregorian(int(match["y"]), _JALALI_MONTHS[match["m"]], int(match["d"]))
+        offer(found, match.span())
     for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
         for match in pattern.finditer(text):
             year = _year(match["y"]) or default_year

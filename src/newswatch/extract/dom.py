@@ -23,6 +23,7 @@ from newswatch.extract.hints import (
     SKIP_TAGS,
     STRONG,
     analyse,
+    embedded_post,
     gated,
     hidden_class,
     hidden_style,
@@ -52,6 +53,9 @@ class Elem:
     text_len: int = 0
     link_len: int = 0
     score: float = 0.0
+    embed: bool = False
+    """An embedded post (a quoted tweet, an Instagram post): read whatever its wrapper's
+    name says, as the story quotes it."""
     children: list[int] = field(default_factory=list)
 
 
@@ -243,6 +247,8 @@ class _Walker:
                     child.mem_id,
                     len(self.blocks),
                 )
+                if tag == "blockquote" and named:
+                    elem.embed = embedded_post(names[0])
                 elems.append(elem)
                 self.walk(child, index, in_link)
                 if self.has_text:

@@ -19,6 +19,7 @@ from newswatch.extract.body import (
     pick_containers,
     score_elements,
     select_blocks,
+    single_post,
 )
 from newswatch.extract.budget import MAX_HTML_CHARS, check_article, check_markup
 from newswatch.extract.dom import Block, Elem, Page, walk_page
@@ -145,7 +146,7 @@ def extract(
         if meta.jsonld_body:
             ranked = follow_declared_body(page, ranked, meta.jsonld_body)
         best = ranked[0] if ranked else None
-        containers = pick_containers(page, ranked)
+        containers = single_post(page, pick_containers(page, ranked))
     blocks: list[Block] = select_blocks(page, containers, best=best, strict=strict)
     check_article([block.text for block in blocks])
     paragraphs = [

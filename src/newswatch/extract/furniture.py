@@ -11,6 +11,7 @@ only where its key word occurs, so the cost stays a small fraction of the walk.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from newswatch.extract.textstamps import may_be_stamp_line, read_stamp_line
 
@@ -30,8 +31,15 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "newsletter",
             r"\b(?:subscribe|register|join)\b[^.!?]{0,60}\bnewsletters?\b"
             r"|\bnewsletters?\b[^.!?]{0,40}\b(?:sign[\s-]*up|subscribe|inbox|for free)\b"
-            r"|\b(?:with|to|for|in)\s+our\s+(?:[\w-]+\s+){0,3}newsletters?\b",
+            r"|\b(?:with|to|for|in)\s+our\s+(?:[\w-]+\s+){0,3}newsletters?\b"
+            r"|\bthis\s+newsletter\s+may\s+contain\b",
         ),
+        # a newsletter box's own lines: its pitch and its confirmation
+        ("signing", r"\bthanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing)\b"),
+        ("confirmed", r"\bsubscription\s+(?:has\s+been|is)\s+confirmed\b"),
+        ("inbox", r"\bkeep\s+an\s+eye\s+on\s+your\s+inbox\b"),
+        ("reading", r"^(?:like|enjoy(?:ing)?)\s+what\s+you(?:'|’|\s+a)?re\s+reading\W*$"),
+        ("delivered", r"\bdelivered\s+(?:through|to)\s+your\s+(?:letterbox|door|doorstep)\b"),
         ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
         ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
         ("follow", r"\bfollow\s+us\s+on\b"),
@@ -48,10 +56,29 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "comment",
             r"\b(?:leave|post|add)\s+a\s+comment\b"
-            r"|\b(?:view|read|show|hide)\s+(?:all\s+)?(?:\d+\s+)?comments\b",
+            r"|\b(?:view|read|show|hide)\s+(?:all\s+)?(?:\d+\s+)?comments\b"
+            r"|^(?:\d+\s+)?comments?(?:\s*\(\d+\))?$",
         ),
+        ("think", r"\btell\s+us\s+what\s+you\s+think\b"),
         ("join", r"\bjoin\s+the\s+(?:conversation|discussion|debate)\b"),
-        ("click", r"\bclick\s+(?:here\s+)?to\s+(?:read\s+more|view|hide|comment|subscribe)\b"),
+        # membership pitches, radio and podcast plugs, video labels
+        (
+            "if you",
+            r"\bif\s+you\s+(?:enjoyed|liked|value|appreciate)\s+this\s+"
+            r"(?:article|story|piece|post|journalism|reporting)\b",
+        ),
+        (
+            "listen",
+            r"\blisten\s+back\s+here\b|\blisten\s+(?:to\s+(?:\S+\s+){1,4})?live\s+(?:at|on)\b"
+            r"|^listen\s+to\s+(?:the|this)\s+(?:podcast|episode|interview)\W*$",
+        ),
+        ("available on", r"^(?:also\s+)?available\s+on\s+(?:apple|spotify|google|itunes)\b"),
+        ("watch", r"^watch\s+the\s+(?:full\s+)?(?:video|interview|episode)\b[^.!?]{0,80}:$"),
+        (
+            "click",
+            r"\bclick\s+(?:here\s+)?(?:to|for)\s+(?:read\s+more|more\s+info(?:rmation)?|view|hide"
+            r"|comment|subscribe)\b",
+        ),
         ("tip", r"\b(?:have|got)\s+a\s+(?:news\s+)?tip\b"),
         ("to us", r"\bsend\s+(?:it|them)?\s*to\s+us\b"),
         ("reached", r"\bcan\s+be\s+(?:reached|contacted)\s+(?:at|by|on|via)\b"),
@@ -89,7 +116,8 @@ _TEASER_HEADING = re.compile(
     r"^(?:more\s+(?:from|on|in|about|stories|news|to\s+read|like\s+this)\b|you\s+(?:may|might)"
     r"\s+(?:also\s+)?(?:like|enjoy)|(?:also\s+)?read\s+(?:next|more|also)\b|related\b|"
     r"recommended\b|(?:most\s+)?(?:popular|read|viewed|trending)(?:\s+now|\s+stories)?$|"
-    r"trending\b|further\s+reading|what\s+to\s+read\s+next|don'?t\s+miss|latest\s+(?:news|"
+    r"trending\b|further\s+reading|(?:next|previous|prev)\s+(?:\w+\s+){0,2}?(?:article|story|post|"
+    r"news|read)\b|what\s+to\s+read\s+next|don'?t\s+miss|latest\s+(?:news|"
     r"stories)|top\s+stories|lire\s+aussi|à\s+lire\s+aussi|sur\s+le\s+même\s+sujet|"
     r"mehr\s+zum\s+thema|das\s+könnte\s+sie\s+auch\s+interessieren|lesen\s+sie\s+auch|"
     r"te\s+puede\s+interesar|más\s+noticias|leer\s+más|leggi\s+anche|читайте\s+также|"
@@ -157,6 +185,12 @@ def furniture_line(text: str) -> bool:
         return True  # nothing but shortcodes
     if text.endswith(":") and _LABEL.match(text):
         return True  # a label with nothing after it ("Source:", "Share:")
+    if (
+        not text[0].isalnum()
+        and unicodedata.category(text[0]) == "So"
+        and "check out" in text.lower()
+    ):
+        return True  # an emoji-led promotion ("🎁 ... Check out our gift guides")
     lowered = text.lower()
     rules = _ASCII_CALLS if lowered.isascii() else _CALLS_TO_ACTION
     return any(word in lowered and pattern.search(lowered) is not None for word, pattern in rules)
@@ -170,3 +204,73 @@ def strip_shortcodes(text: str) -> str:
 def teaser_heading(text: str) -> bool:
     """A heading over a list of other stories ("More from ...", "You might also like")."""
     return len(text) <= 60 and _TEASER_HEADING.match(text.strip(" :….-")) is not None
+
+
+# a photo's caption or credit: "... (Image: AGENCY)", "Jane Roe | Example Images"
+_CREDIT_TAIL = re.compile(
+    r"\((?:images?|photos?|pictures?|pic|credits?|source|foto|bild)(?:\s+credits?)?\s*:"
+    r"\s*[^()]{1,80}\)$",
+    re.I,
+)
+_AGENCY_CREDIT = re.compile(r"\|\s*[^|]{0,60}\bimages$", re.I)
+CAPTION_LINE = 300
+
+
+def caption_line(text: str) -> bool:
+    """A media caption or credit line (its credit says so) left in the story's flow."""
+    if len(text) > CAPTION_LINE:
+        return False
+    if text.endswith(")"):
+        return _CREDIT_TAIL.search(text[-100:]) is not None
+    return "|" in text and _AGENCY_CREDIT.search(text) is not None
+
+
+_SLIDE = re.compile(r"^(\d{1,2})\s*/\s*(\d{1,2})(?=[^\d\s/])")
+SLIDE_LINE = 150
+
+
+def slide_counter(text: str) -> bool:
+    """A gallery's slide heading ("02/7Title"): a counter glued to a caption."""
+    if len(text) > SLIDE_LINE or not text[:1].isdigit():
+        return False
+    found = _SLIDE.match(text)
+    return found is not None and 0 < int(found[1]) <= int(found[2])
+
+
+# where the boilerplate after a press release begins: "About <organisation>", the source
+# and citation notes, media contacts, safe-harbour statements
+_TAIL_OPENER = re.compile(
+    r"^(?:about\s+(?:us|the\s+(?:company|authors?|organi[sz]ation|institute|foundation))\W*$"
+    r"|(?:story\s+)?source\s*:"
+    r"|materials?\s+(?:were\s+)?provided\s+by\b"
+    r"|cite\s+this\s+(?:page|article|story)\W*$"
+    r"|(?:media|press)\s+(?:contacts?|enquiries|inquiries)\b"
+    r"|for\s+more\s+information,?\s+(?:please\s+)?(?:visit|contact)\b"
+    r"|forward[-\s]looking\s+statements?\b)",
+    re.I,
+)
+# "About Norland", "About Norland Systems Inc." (a proper name: capitals, as written)
+_ABOUT_NAME = re.compile(r"^About\s+[A-Z0-9][\w&.'’-]*(?:\s+[A-Z0-9&][\w&.'’-]*){0,5}\s*:?$")
+# "Norland is a global provider of ...", "Norland is headquartered in ..."
+_ORG_SENTENCE = re.compile(
+    r"^(?:[A-Z][\w&.'’()-]*\s+){1,6}(?:is|are)\s+(?:(?:a|an|the|one\s+of\s+the)\s+"
+    r"(?:[\w,&-]+\s+){0,7}?(?:company|companies|provider|firm|organi[sz]ation|leader|"
+    r"manufacturer|developer|supplier|group|institution|agency|network|publisher|maker|"
+    r"operator|platform|non-?profit|charity|foundation|university|institute)\b"
+    r"|headquartered\s+in\b)"
+)
+TAIL_LINE = 700
+
+
+def tail_opener(text: str) -> bool:
+    """The first line of the boilerplate that follows a press release."""
+    return len(text) <= TAIL_LINE and (
+        _TAIL_OPENER.match(text) is not None
+        or (len(text) <= 60 and _ABOUT_NAME.match(text) is not None)
+    )
+
+
+def organisation_note(text: str) -> bool:
+    """A sentence about the publishing organisation ("Norland is a global provider of ..."),
+    read only at the end of the story."""
+    return len(text) <= TAIL_LINE and _ORG_SENTENCE.match(text) is not None

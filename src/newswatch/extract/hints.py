@@ -111,10 +111,10 @@ _NEGATIVE_ANYWHERE = re.compile(
     "|footer|widget|menu|promo|advert"
     "|newsletter|breadcrumb|outbrain|taboola|subscri(?!bers?[-_]?(?:only|content|preview))"
     "|sponsor|recommend|popular|trending"
-    "|ticker|caption|cookie|consent|popup|disqus|banner"
+    "|ticker|caption|credit|cookie|consent|popup|disqus|banner"
 )
 _NEGATIVE_WORD = re.compile(
-    r"(?<![a-z])(?:nav|ads?(?![a-z])|adslot|ad-?slot|ad-?unit|dfp|author|byline|credit"
+    r"(?<![a-z])(?:nav|ads?(?![a-z])|adslot|ad-?slot|ad-?unit|dfp|author|byline"
     r"|dateline|toolbar|pagination|pager(?![a-z])|skip|signup|sign-?up|read-?more"
     r"|more-?(?:stories|news|articles)|also-?read|see-?also|masthead|header|login|follow"
     r"|rating|poll|replies|disclaimer|copyright|tags?(?![a-z])|keywords|meta(?![a-z])"
@@ -157,6 +157,14 @@ def hidden_class(class_attr: str) -> bool:
     if "hidden" in words or "sr-only" in words or "screen" in words or "d-none" in words:
         return _HIDDEN_CLASS.search(words) is not None
     return False
+
+
+_EMBEDDED_POST = re.compile(r"tweet|instagram|tiktok|fb-post|threads|bluesky|mastodon|reddit-card")
+
+
+def embedded_post(class_attr: str | None) -> bool:
+    """A ``<blockquote>`` that is the markup of an embedded social-media post."""
+    return class_attr is not None and _EMBEDDED_POST.search(class_attr.lower()) is not None
 
 
 _GATED = re.compile(r"subscriber|premium|paywall|member-?only|locked-?content")

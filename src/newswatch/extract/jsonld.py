@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from datetime import tzinfo
 
-from newswatch.extract.candidates import R_JSONLD_ARTICLE, R_JSONLD_OTHER, Found
+from newswatch.extract.candidates import R_JSONLD_ARTICLE, R_JSONLD_OTHER, R_TEXT_SCAN, Found
 from newswatch.extract.dates import parse_machine
 from newswatch.models import StampKind
 
@@ -117,3 +117,31 @@ def jsonld_stamps(scripts: list[tuple[str, str]], zone: tzinfo) -> list[Found]:
                 kind = _JSONLD_KEYS[key.lower()]
                 found.append(Found(kind, text, at, "jsonld", rank, "jsonld"))
     return found
+
+
+# an application's page state in a script (a JavaScript app's data, a JSON island):
+# "publishedAt":"2022-01-31T15:58:43+01:00", quotes possibly backslash-escaped
+_STATE_DATE = re.compile(
+    r'\\?"(datePublished|publishedAt|published_at|publishDate|publicationDate|'
+    r'firstPublishedAt|createdAt|created_at)\\?"\s*:\s*\\?"(\d{4}-\d{2}-\d{2}[T ][^"\\]{4,30})'
+)
+R_STATE = R_TEXT_SCAN  # trusted as little as a date line found anywhere
+_STATE_SCRIPTS = 40  # scripts looked at
+_STATE_CHARS = 2_000_000  # characters of script text searched in all
+
+
+def state_stamps(scripts: list[str], zone: tzinfo) -> list[Found]:
+    """Last resort: the first publication date in a page's script state (the page renders
+    its article from data and shows no date in its markup). A timestamped value only: a day
+    alone in app data is as often a calendar's as the article's."""
+    budget = _STATE_CHARS
+    for text in scripts[:_STATE_SCRIPTS]:
+        match = _STATE_DATE.search(text, 0, budget)
+        budget -= len(text)
+        if match is not None:
+            at = parse_machine(match[2], zone)
+            if at is not None:
+                return [Found("published", match[2], at, "jsonld", R_STATE, "state")]
+        if budget <= 0:
+            break
+    return []

@@ -30,7 +30,7 @@ from newswatch.extract.datelines import (
     scan_text_stamps,
 )
 from newswatch.extract.dates import zone_named
-from newswatch.extract.jsonld import jsonld_stamps
+from newswatch.extract.jsonld import jsonld_stamps, state_stamps
 from newswatch.extract.markup import (
     image_stamps,
     itemprop_stamps,
@@ -81,6 +81,7 @@ _PLACES = {
     "url": "the address",
     "image": "the image's address",
     "scan": "a date line on the page",
+    "state": "the page's script data",
 }
 
 
@@ -168,6 +169,8 @@ def read_stamps(
     found += dateline_stamps(paragraphs if openings is None else openings, zone)
     lines = [*lead, *paragraphs]
     published = _vote(found, "published", fetched_at)
+    if published is not None:
+        published = _redated(published, found, fetched_at)
     article_date = published.found.local if published is not None else None
     in_text = stamps_in_lines(
         lines, timezone=zone, article_date=article_date, fetched_at=fetched_at
@@ -176,7 +179,10 @@ def read_stamps(
         # a dated stamp line in the text outranks a day guessed from the address
         published = _vote(_lines_found(in_text), "published", fetched_at)
         if published is None:
-            found += url_stamps(tree, url) or scan.found() or image_stamps(nodes.metas)
+            found += url_stamps(tree, url)
+            published = _vote(found, "published", fetched_at) or _markup_update(found, fetched_at)
+        if published is None:
+            found += scan.found() or _state(tree, zone) or image_stamps(nodes.metas)
             published = _vote(found, "published", fetched_at)
         if published is not None:
             in_text = stamps_in_lines(
@@ -207,6 +213,61 @@ def read_stamps(
             _as_shown(chosen_published, found, scan) if chosen_published is not None else None
         ),
     )
+
+
+_SHOWN = ("near", "time", "dateline")  # origins readers see as the article's date
+
+
+def _redated(published: _Choice, found: list[Found], fetched_at: datetime | None) -> _Choice:
+    """Markup's ``datePublished`` against the date readers see by the headline.
+
+    When they disagree and the markup's own modification date is the day shown, the story
+    was re-dated (re-published under a later date, the first draft's date left in the
+    markup): its date is the one readers see, which the markup confirms.
+    """
+    if published.found.source not in ("jsonld", "meta", "itemprop"):
+        return published
+    shown = sorted(
+        (
+            f
+            for f in found
+            if f.kind == "published" and f.origin in _SHOWN and _plausible(f, fetched_at)
+        ),
+        key=lambda f: f.rank,
+    )
+    if not shown:
+        return published
+    day = shown[0].local.date()
+    if day <= published.found.local.date():
+        return published
+    confirmed = any(
+        f.kind == "updated" and f.source in ("jsonld", "meta") and f.local.date() == day
+        for f in found
+    )
+    if not confirmed:
+        return published
+    return _Choice(
+        shown[0],
+        f"{_PLACES[shown[0].origin]} says {day.isoformat()}, as the markup's modification"
+        f" date does; the markup's datePublished {published.found.local.date().isoformat()}"
+        " is the first draft's",
+    )
+
+
+def _state(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
+    """The publication date in the page's script state (read only when nothing else dates
+    the page: it walks every script)."""
+    return state_stamps([node.text() for node in tree.css("script")], zone)
+
+
+def _markup_update(found: list[Found], fetched_at: datetime | None) -> _Choice | None:
+    """The markup's modification date when it gives no publication date: the page's own
+    statement of its date, ahead of a date line found anywhere on the page."""
+    markup = [f for f in found if f.source in ("jsonld", "meta", "itemprop") and f.origin != "url"]
+    choice = _vote(markup, "updated", fetched_at)
+    if choice is None:
+        return None
+    return _Choice(choice.found, f"the markup gives only a modification date: {choice.reason}")
 
 
 def _utc(found: Found | None) -> datetime | None:

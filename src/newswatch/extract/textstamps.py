@@ -29,13 +29,23 @@ _E = r"(?![\w])"  # word end
 # (pattern, kind, day-first dates?) -- folded text: lowercase, ASCII digits, no harakat
 _KEYWORDS: tuple[tuple[str, StampKind, bool], ...] = (
     (r"(?:last\s+)?(?:updated|modified|update|revised|edited)", "updated", False),
-    (r"(?:derni[eè]re\s+)?mise?\s+[aà]\s+jour|actualis[ée]e?|modifi[ée]e?", "updated", True),
+    (
+        r"(?:derni[eè]re\s+)?mise?\s+[aà]\s+jour|actualis[ée]e?|modifi[ée]e?"
+        r"|(?:derni[eè]re\s+|date\s+de\s+)?modification",
+        "updated",
+        True,
+    ),
     (r"(?:zuletzt\s+)?(?:aktualisiert|ge[äa]ndert)|aktualisierung|stand", "updated", True),
-    (r"actualizad[oa]|[úu]ltima\s+actualizaci[óo]n|actualizaci[óo]n", "updated", True),
+    (
+        r"actualizad[oa]|[úu]ltima\s+actualizaci[óo]n|actualizaci[óo]n"
+        r"|(?:[úu]ltima\s+|fecha\s+de\s+)?modificaci[óo]n|modificad[oa]",
+        "updated",
+        True,
+    ),
     (r"aggiornat[oa]|ultimo\s+aggiornamento|aggiornamento", "updated", True),
     (r"atualizad[oa]|atualiza[çc][ãa]o", "updated", True),
     (r"(?:laatst\s+)?bijgewerkt", "updated", True),
-    (r"обновлено|обновлен[оа]?|обновление|изменено", "updated", True),
+    (r"обновлено|обновл[её]н[оа]?|обновление|изменено|изм[её]н[её]н[оа]?", "updated", True),
     (r"(?:son\s+)?g[üu]ncelle(?:me|ndi|nme)(?:\s+tarihi)?", "updated", True),
     (r"zaktualizowano|aktualizacja", "updated", True),
     (r"(?:آخر|اخر)\s+تحديث|تم\s+التحديث|تاريخ\s+التحديث|تحديث|محدث", "updated", True),
@@ -52,15 +62,29 @@ _KEYWORDS: tuple[tuple[str, StampKind, bool], ...] = (
         "published",
         False,
     ),
-    (r"publi[ée]e?|mis\s+en\s+ligne|cr[ée][ée]e?(?:\s+le)?", "published", True),
+    (
+        r"publi[ée]e?|mis\s+en\s+ligne|cr[ée][ée]e?(?:\s+le)?"
+        r"|date\s+de\s+(?:cr[ée]ation|publication)",
+        "published",
+        True,
+    ),
     (
         r"ver[öo]ffentlicht|erschienen|pressemitteilung|pressemeldung|erstellt"
         r"|(?:dieser\s+(?:artikel|beitrag)\s+)?wurde\s+am",
         "published",
         True,
     ),
-    (r"publicad[oa]|pubblicat[oa]|gepubliceerd|cread[oa]|creat[oa]|criad[oa]", "published", True),
-    (r"опубликовано|опубликован[оа]?|дата\s+публикации|создано|дата\s+создания", "published", True),
+    (
+        r"publicad[oa]|pubblicat[oa]|gepubliceerd|cread[oa]|creat[oa]|criad[oa]"
+        r"|fecha\s+de\s+(?:creaci[óo]n|publicaci[óo]n)",
+        "published",
+        True,
+    ),
+    (
+        r"опубликовано|опубликован[оа]?|дата\s+публикации|создано|создан[оа]?|дата\s+создания",
+        "published",
+        True,
+    ),
     (
         r"yay[ıi]nlanma(?:\s+tarihi)?|yay[ıi]nland[ıi]|yay[ıi]n\s+tarihi"
         r"|olu[şs]turulma(?:\s+tarihi)?|olu[şs]turuldu",
@@ -353,6 +377,8 @@ def read_stamp_line(
     folded = fold(stripped)
     if not _QUICK.search(folded) and _NO_DIGIT_STAMP.search(folded) is None:
         return None  # no digit, no relative words, no keyword: cannot be a stamp
+    if _TIME_RANGE.search(folded):
+        return None  # "19.1.23, 10:00-11:30 Uhr": an event's schedule, never a stamp
     found = _kind_at(folded, 0)
     opening = _correction_opening(folded, found)
     if opening is not None:
@@ -480,6 +506,10 @@ def split_stamps(part: str) -> list[str]:
     return [p for p in pieces if p]
 
 
+# two clock times joined by a dash ("10:00-11:30", "9.30 - 11.00 h"), folded text
+_TIME_RANGE = re.compile(
+    r"(?<![\d.:])\d{1,2}[:.h]\d{2}\s*(?:-|bis|to|à)\s*\d{1,2}[:.h]\d{2}(?![\d.:])"
+)
 _CORRECTION_HEAD = re.compile(r"\s*(?:[:\-,(]|\d|$)")
 _CORRECTION_DATE = 60  # characters after a correction keyword where its date may sit
 _CORRECTION_PROBE = 100  # head of a long line searched for a correction keyword

@@ -7,6 +7,7 @@ binary bodies become :class:`~newswatch.errors.FetchError` subclasses with stabl
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import httpx
 
@@ -59,6 +60,7 @@ def to_result(
             redirects=redirects,
             elapsed_ms=ms_since(started),
             fetched_at=fetched_at,
+            **_exchange(response),
         )
     if not 200 <= status < 300:
         # the standard phrase, not the server's: messages stay stable in logs and the store
@@ -96,7 +98,24 @@ def to_result(
         redirects=redirects,
         elapsed_ms=ms_since(started),
         fetched_at=fetched_at,
+        **_exchange(response),
     )
+
+
+#: request headers never kept in a capture: they may carry credentials
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def _exchange(response: httpx.Response) -> dict[str, Any]:
+    """The request and response headers as sent and received, for raw capture."""
+    request = response.request
+    return {
+        "request_headers": tuple(
+            (k, v) for k, v in request.headers.multi_items() if k.lower() not in _SECRET_HEADERS
+        ),
+        "response_headers": tuple(response.headers.multi_items()),
+        "http_version": response.http_version or "HTTP/1.1",
+    }
 
 
 def _check_length(url: str, response: httpx.Response, max_bytes: int) -> None:

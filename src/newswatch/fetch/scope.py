@@ -192,6 +192,23 @@ class FetchScope:
                 return True
         return False
 
+    def admits(self, url: str) -> bool:
+        """Whether a fetch of ``url`` could connect anywhere in scope: False only when every
+        address its host resolves to is refused, so a link that would fail at every fetch is
+        dropped where it is found. A name that does not resolve (now) is admitted: the fetch
+        decides later, with a clear error if it still cannot."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower(), 0)
+        except ValueError:
+            return True
+        host = _normal_host(parts.hostname or "")
+        if not host or not port:
+            return True
+        literal = _literal(host)
+        found = [literal] if literal is not None else self._addresses(host, port)
+        return not found or any(self.permits(host, port, ip) for ip in found)
+
     def refusal(self, host: str, port: int, ips: Sequence[IPAddress]) -> str:
         """Why no address of ``host`` may be reached (for the error message)."""
         shown = ", ".join(str(plain_address(ip)) for ip in ips) or "nothing"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from contextlib import AbstractContextManager, nullcontext
+from typing import TextIO
 
 from newswatch.run.engine import Engine, EngineSettings, RunTotals
 from newswatch.run.processes import Order, WorkerPool, share_budgets
+from newswatch.run.progress import BacklogTicker
 from newswatch.run.signals import stop_on_signals
 from newswatch.runtime import Runtime
 
@@ -38,11 +41,15 @@ def run_daemon(
     settings: EngineSettings | None = None,
     stop: threading.Event | None = None,
     processes: int | None = 1,
+    progress: TextIO | None = None,
+    progress_every: float = 5.0,
 ) -> RunTotals:
     """Run until SIGTERM/SIGINT (a second one forces the stop) or until ``stop`` is set.
 
     With ``processes`` > 1 (None: one per core), that many processes check side by side
     (see :mod:`newswatch.run.processes`); this one also discovers and delivers alerts.
+    With ``progress``, a line every ``progress_every`` seconds while articles are due
+    (see :class:`~newswatch.run.progress.BacklogTicker`).
     """
     if processes is None:
         processes = os.cpu_count() or 1
@@ -51,7 +58,7 @@ def run_daemon(
     pool = None
     if processes > 1:
         share_budgets(runtime)
-        pool = WorkerPool(processes - 1, runtime.config.path, settings).start()
+        pool = WorkerPool(processes - 1, runtime.config, settings).start()
 
     def stop_all() -> None:
         engine.stop()
@@ -63,7 +70,17 @@ def run_daemon(
         if pool is not None:
             pool.stop()
 
-    with stop_on_signals(stop_all, force_all):
+    ticker: AbstractContextManager[object] = nullcontext()
+    if progress is not None:
+        politeness = runtime.fetcher.politeness
+        ticker = BacklogTicker(
+            progress,
+            done=lambda: engine.totals.checks + (pool.done if pool is not None else 0),
+            remaining=lambda: runtime.store.count_due(runtime.clock()),
+            held_back=politeness.held_back if politeness is not None else dict,
+            every=progress_every,
+        )
+    with stop_on_signals(stop_all, force_all), ticker:
         logger.info(
             "newswatch running: %d source(s), %d process(es)",
             len(runtime.config.sources),

@@ -308,7 +308,7 @@ class Engine:
         if self._stop.is_set() or self._discovery is None:
             return
         try:
-            self._discovery.run(name)
+            self._discovery.run(name, scheduled=True)  # not again if another host just did
         except Exception:  # a bug in one discovery must not end the job
             logger.exception("discovery of %s failed unexpectedly", name)
         with self._lock:

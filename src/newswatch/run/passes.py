@@ -222,7 +222,7 @@ def _pool(
     if processes <= 1:
         return None
     share_budgets(runtime)
-    return WorkerPool(processes - 1, runtime.config.path, settings, on_report=keep).start()
+    return WorkerPool(processes - 1, runtime.config, settings, on_report=keep).start()
 
 
 def terminal(stream: TextIO = sys.stderr) -> TextIO | None:

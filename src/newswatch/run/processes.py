@@ -1,18 +1,22 @@
 """Worker processes (``--processes N``): N-1 more engines beside the command's own, so fetching
 overlaps and extraction uses every core.
 
-Each worker is a fresh interpreter (``spawn``: no lock or connection inherited mid-use) that
-loads the configuration itself and runs an :class:`~newswatch.run.engine.Engine` which only
-checks: it claims due articles from the store (leases and fencing tokens keep two processes
-from checking one article at once), while discovery and alert delivery stay with the parent.
-Politeness budgets are shared through the store (:class:`~newswatch.politeness.SharedBudgets`),
-so per-host limits and delays hold across processes.
+A worker is forked from the command's process when that is still single-threaded (the
+modules and the validated configuration come with it: re-importing and re-validating them
+was a sixth of a 1,000-article pass), otherwise it is a fresh interpreter (``spawn``: no lock
+held by another thread is inherited mid-use) that loads the configuration itself. A forked
+worker never touches what it inherited (the parent's store connection, HTTP client): it opens
+its own. Each runs an :class:`~newswatch.run.engine.Engine` which only checks: it claims due
+articles from the store (leases and fencing tokens keep two processes from checking one
+article at once), while discovery and alert delivery stay with the parent. Politeness
+budgets are shared through the store (:class:`~newswatch.politeness.SharedBudgets`), so
+per-host limits and delays hold across processes.
 
-Workers start importing at once and wait for their order (daemon, or one pass taking what was
-due by a given time), so a pass does not pay their start-up after the parent's. A worker
-ignores SIGINT (a Ctrl-C reaches the whole process group; the parent decides) and stops on
-SIGTERM, which the parent forwards: the first stops cleanly, a second forces. A worker whose
-parent died (``kill -9``) stops at once and gives its leases back.
+Workers start at once and wait for their order (daemon, or one pass taking what was due by
+a given time), so a pass does not pay their start-up after the parent's. A worker ignores
+SIGINT (a Ctrl-C reaches the whole process group; the parent decides) and stops on SIGTERM,
+which the parent forwards: the first stops cleanly, a second forces. A worker whose parent
+died (``kill -9``) stops at once and gives its leases back.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from newswatch.check import CheckReport
+from newswatch.config import Config
 from newswatch.run.engine import Engine, EngineSettings, Scope
 from newswatch.runtime import Runtime
 from newswatch.store import open_budgets
@@ -73,18 +78,29 @@ def share_budgets(runtime: Runtime) -> None:
         politeness.shared = open_budgets(runtime.config.database_url, hold_seconds=hold)
 
 
+def start_method() -> str:
+    """``fork`` from a single-threaded process (nothing another thread holds is inherited),
+    else ``spawn``."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
 class WorkerPool:
-    """``count`` worker processes for the configuration at ``config_path``."""
+    """``count`` worker processes for ``config`` (see :func:`start_method`)."""
 
     def __init__(
         self,
         count: int,
-        config_path: Path,
+        config: Config,
         settings: EngineSettings,
         *,
         on_report: Callable[[CheckReport], None] | None = None,
     ) -> None:
-        context = multiprocessing.get_context("spawn")
+        method = start_method()
+        context: Any = multiprocessing.get_context(method)
+        # a forked worker has the validated configuration; a spawned one reads the file
+        given: Config | str = config if method == "fork" else str(config.path)
         self._orders: Any = context.Queue()
         self._results: Any = context.Queue()
         self._on_report = on_report
@@ -93,7 +109,7 @@ class WorkerPool:
             context.Process(
                 target=worker_main,
                 args=(
-                    str(config_path),
+                    given,
                     replace(settings, discover=False, deliver=False),
                     self._orders,
                     self._results,
@@ -162,21 +178,26 @@ class WorkerPool:
 
 
 def worker_main(
-    config_path: str, settings: EngineSettings, orders: Any, results: Any, log: _Logging
+    given: Config | str, settings: EngineSettings, orders: Any, results: Any, log: _Logging
 ) -> None:
-    """A worker process: start up, wait for the order, run the engine, report each check."""
+    """A worker process: start up, wait for the order, run the engine, report each check.
+
+    ``given`` is the configuration (forked: logging is set up as the parent's) or the path
+    to read it from (spawned)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it sends SIGTERM
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # until the engine's handler is in
     from newswatch.config import load_config
     from newswatch.logs import setup_logging
     from newswatch.run.signals import stop_on_signals
     from newswatch.runtime import build_runtime
 
-    setup_logging(0, False, "json" if log.fmt == "json" else "text")
-    logging.getLogger().setLevel(log.level)
+    if isinstance(given, str):
+        setup_logging(0, False, "json" if log.fmt == "json" else "text")
+        logging.getLogger().setLevel(log.level)
     stop = threading.Event()
     parent = multiprocessing.parent_process()
     try:
-        config = load_config(Path(config_path))
+        config = load_config(Path(given)) if isinstance(given, str) else given
         order = _next_order(orders, parent)
         if order is None:
             return

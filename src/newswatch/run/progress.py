@@ -83,3 +83,73 @@ class ProgressTicker:
                 self._stream.flush()
             except (OSError, ValueError):  # the terminal went away: stop talking
                 return
+
+
+class BacklogTicker:
+    """The daemon's progress: silent while nothing is due; once articles are due, a round
+    begins and :func:`progress_line` is written every ``every`` seconds (done in this round,
+    what the round holds, its rate, the host delays holding it back) until nothing is due,
+    which ends the round with a last line.
+
+    ``done`` counts checks since the daemon started (every process's), ``remaining`` how
+    many articles are due now (those being checked included)."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        done: Callable[[], int],
+        remaining: Callable[[], int],
+        held_back: Callable[[], Mapping[str, float]],
+        *,
+        every: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._done = done
+        self._remaining = remaining
+        self._held_back = held_back
+        self._every = every
+        self._monotonic = monotonic
+        self._round: tuple[int, float, int] | None = None  # done and time at start, its size
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="newswatch-progress", daemon=True)
+
+    def __enter__(self) -> BacklogTicker:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def tick(self) -> str | None:
+        """The line for now (None while idle); ends the round when nothing is due."""
+        done, left, now = self._done(), self._remaining(), self._monotonic()
+        if self._round is None:
+            if left <= 0:
+                return None
+            self._round = (done, now, left)
+        start_done, start_at, size = self._round
+        checked = done - start_done
+        size = max(size, checked + left)
+        self._round = (start_done, start_at, size)
+        line = progress_line(checked, size, now - start_at, self._held_back() if left else {})
+        if left <= 0:
+            self._round = None
+        return line
+
+    def _run(self) -> None:
+        wait = 0.0  # the first look at once: a round due at start-up is counted from its start
+        while not self._stop.wait(wait):
+            wait = self._every
+            try:
+                line = self.tick()
+            except Exception:  # the store is busy or gone: no line this time
+                continue
+            if line is None:
+                continue
+            try:
+                self._stream.write(line + "\n")
+                self._stream.flush()
+            except (OSError, ValueError):  # the terminal went away: stop talking
+                return

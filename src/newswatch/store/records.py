@@ -409,6 +409,104 @@ class VersionRow:
     version: StoredVersion
 
 
+# ---------------------------------------------------------------------- raw captures
+
+#: what a capture is to its version: the fetch that made it, one that confirmed it, or
+#: another fetch (kept when a source captures every fetch)
+CaptureRole = Literal["made", "confirmed", "fetch"]
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureWrite:
+    """One HTTP exchange as received, written with the check's plan (same transaction).
+
+    The body is content-addressed: ``body_sha256`` of the bytes as received (after
+    Content-Encoding is undone, before any charset decoding), ``body_zstd`` those bytes
+    zstd-compressed; a body already stored under that digest is not stored again.
+    """
+
+    role: CaptureRole
+    version_n: int | None
+    url: str
+    final_url: str
+    method: str
+    request_headers: Headers
+    status: int
+    response_headers: Headers
+    http_version: str
+    redirects: tuple[Redirect, ...]
+    fetched_at: datetime
+    body_sha256: str
+    body_size: int
+    body_zstd: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCapture:
+    """A capture's metadata (its body is read by digest: ``capture_body``)."""
+
+    id: int
+    article_id: int
+    fetch_id: int  # the fetch log row it was kept for (``fetches.id``)
+    source: str
+    role: CaptureRole
+    version_n: int | None
+    url: str
+    final_url: str
+    method: str
+    request_headers: Headers
+    status: int
+    response_headers: Headers
+    http_version: str
+    redirects: tuple[Redirect, ...]
+    fetched_at: datetime
+    body_sha256: str
+    body_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureFilter:
+    """Which captures a reader wants; every field set narrows. ``since`` inclusive,
+    ``until`` exclusive (fetch time); ``versions_only``: captures that made or confirmed
+    a version."""
+
+    article_id: int | None = None
+    source: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    versions_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureUsage:
+    """What captures cost one source: how many, distinct bodies, bytes as fetched and as
+    stored (compressed, each body once)."""
+
+    source: str
+    captures: int
+    bodies: int
+    raw_bytes: int
+    stored_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class CapturePrune:
+    """Captures to drop: of ``source`` (None: all), fetched before ``before`` (None: any
+    age), of these ``roles`` (by default never the capture that made a version). Bodies
+    no capture names any more go with them."""
+
+    source: str | None = None
+    before: datetime | None = None
+    roles: tuple[CaptureRole, ...] = ("confirmed", "fetch")
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    captures: int
+    bodies: int
+
+
 # ---------------------------------------------------------------------- one check's plan
 
 
@@ -583,6 +681,7 @@ class WritePlan:
     health: HealthWrite | None = None
     events: tuple[EventWrite, ...] = ()
     digest_guards: tuple[DigestGuard, ...] = ()
+    capture: CaptureWrite | None = None  # the raw exchange, kept with the rows it explains
 
 
 @dataclass(frozen=True, slots=True)
@@ -625,3 +724,71 @@ class SignalWrite:
     publisher_updated: datetime
     wake: bool = False
     due_now: bool = False
+
+
+# ---------------------------------------------------------------------- extraction generations
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """One reading of an article's history (see :mod:`newswatch.reextract`).
+
+    Generation 1 is what the live checks recorded; each re-extraction makes the next one
+    current and keeps the one it replaced readable. ``made_at``: when it became current;
+    ``report``: what its re-extraction found changed (empty for generation 1).
+    """
+
+    article_id: int
+    n: int
+    current: bool
+    made_at: datetime
+    versions: int
+    changes: int
+    report: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RebuiltVersion:
+    """A version of a new generation, with when and how often its captures showed it."""
+
+    version: VersionWrite
+    first_seen_at: datetime
+    last_seen_at: datetime
+    seen_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RebuiltChange:
+    """A change of a new generation, dated by the capture it was found in (no deliveries:
+    a re-extraction alerts nothing)."""
+
+    change: ChangeWrite
+    detected_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationWrite:
+    """An article's history rebuilt: written in ONE transaction as the generation after
+    ``replaces``, refused when that is no longer the current one."""
+
+    article_id: int
+    replaces: int
+    made_at: datetime
+    versions: tuple[RebuiltVersion, ...]
+    changes: tuple[RebuiltChange, ...]
+    title: str | None
+    report: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationApplied:
+    """What applying a :class:`GenerationWrite` did: the generation it wrote, or why it
+    wrote nothing: ``moved`` (another re-extraction made a newer one), ``queued`` (alerts
+    of the current changes are still waiting to be sent), ``gone`` (no such article)."""
+
+    generation: int | None = None
+    refused: Literal["moved", "queued", "gone"] | None = None
+
+    @property
+    def written(self) -> bool:
+        return self.refused is None

@@ -19,6 +19,9 @@ from typing import Any, Protocol
 from newswatch.store.records import (
     Applied,
     ArticleRecord,
+    CaptureFilter,
+    CapturePrune,
+    CaptureUsage,
     ChangeFilter,
     ChangePage,
     CheckState,
@@ -27,12 +30,17 @@ from newswatch.store.records import (
     DocumentValidators,
     DueArticle,
     Followed,
+    Generation,
+    GenerationApplied,
+    GenerationWrite,
     LearnedFragment,
+    Pruned,
     Quarantined,
     SearchHit,
     SignalWrite,
     SourceSpec,
     SourceState,
+    StoredCapture,
     StoredChange,
     StoredEvent,
     StoredVersion,
@@ -43,7 +51,27 @@ from newswatch.store.records import (
 )
 
 
-class HistoryReader(Protocol):
+class CaptureReader(Protocol):
+    """The raw captures: what was fetched, exactly, and when (archives, re-extraction,
+    provenance). Bodies are zstd frames addressed by the SHA-256 of the bytes as received;
+    :mod:`newswatch.archive` decompresses and verifies them."""
+
+    def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
+        """The captures the filter keeps, oldest fetch first."""
+
+    def capture(self, capture_id: int) -> StoredCapture | None: ...
+
+    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+        """The capture that made version ``n`` (else its earliest confirming one)."""
+
+    def capture_body(self, sha256: str) -> bytes | None:
+        """The zstd frame stored for this body digest, or None."""
+
+    def capture_usage(self) -> list[CaptureUsage]:
+        """Per source with captures: counts and bytes as fetched and as stored."""
+
+
+class HistoryReader(CaptureReader, Protocol):
     """Everything the readers (CLI history, web view, feeds, export, metrics) ask; a
     read-only store is exactly this."""
 
@@ -108,6 +136,17 @@ class HistoryReader(Protocol):
 
     def stats(self, now: datetime) -> StoreStats:
         """Counts for ``/metrics`` and health checks, judged at ``now``."""
+
+    def generations(self, article_id: int) -> list[Generation]:
+        """The article's extraction generations, oldest first (one, the current, until it
+        is re-extracted)."""
+
+    def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
+        """The versions of one generation (the current one's are :meth:`versions`)."""
+
+    def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
+        """The changes of one generation, newest first (the current one's are
+        :meth:`changes`)."""
 
     def close(self) -> None: ...
 
@@ -200,6 +239,21 @@ class DiscoveryStore(Protocol):
         planned (``source`` listed them) in one transaction; returns how many articles were
         made due now."""
 
+    def claim_discovery(
+        self,
+        source: str,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        fresh_after: datetime | None = None,
+    ) -> int | None:
+        """Lease the source's discovery to the caller, one at a time across processes and
+        hosts: the lease's fencing token, or None while another caller's lease is live, or
+        when a discovery was recorded after ``fresh_after`` (another host just did it)."""
+
+    def release_discovery(self, source: str, token: int) -> bool:
+        """Give the discovery lease back (done); False when ``token`` no longer holds it."""
+
     def record_discovery(
         self,
         source: str,
@@ -277,7 +331,11 @@ class OutboxStore(Protocol):
 
 
 class AdminStore(Protocol):
-    """Set-up: the configured sources."""
+    """Set-up: the configured sources; housekeeping: capture retention."""
+
+    def prune_captures(self, rule: CapturePrune) -> Pruned:
+        """Drop the captures ``rule`` names and the bodies no capture names any more, in
+        one transaction."""
 
     def forget_volatile(self, source: str, template: str | None = None) -> int:
         """Forget what was learned as volatile on the source's articles (one template, or
@@ -288,5 +346,23 @@ class AdminStore(Protocol):
         ``article`` source gets its article row, due now."""
 
 
-class Store(CheckingStore, DiscoveryStore, OutboxStore, HistoryReader, AdminStore, Protocol):
+class GenerationStore(Protocol):
+    """Re-extraction: an article's history rebuilt from its captures becomes its new
+    current generation."""
+
+    def apply_generation(self, write: GenerationWrite) -> GenerationApplied:
+        """Keep the current generation as a past one and write ``write`` as the current, in
+        ONE transaction (also fencing off a check of the article in flight); nothing is
+        written when refused (see :class:`GenerationApplied`)."""
+
+
+class Store(
+    CheckingStore,
+    DiscoveryStore,
+    OutboxStore,
+    HistoryReader,
+    AdminStore,
+    GenerationStore,
+    Protocol,
+):
     """Every role at once: what a writable backend implements and the runtime holds."""

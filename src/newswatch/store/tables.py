@@ -38,7 +38,7 @@ def _table(name: str, key: tuple[str, ...] = ("id",), **kinds: str) -> Table:
 TABLES: tuple[Table, ...] = (
     _table(
         "sources",
-        times="created_at updated_at health_since last_discovery_at",
+        times="created_at updated_at health_since last_discovery_at discovery_lease_until",
         flags="enabled last_discovery_not_modified",
     ),
     _table(
@@ -63,5 +63,19 @@ TABLES: tuple[Table, ...] = (
     _table("deliveries", times="next_attempt_at created_at delivered_at lease_until"),
     _table("quarantine", times="at", json="paragraphs"),
     _table("discovery_validators", ("source_id", "url"), times="checked_at"),
+    _table("generations", ("article_id", "generation"), times="made_at", json="report_json"),
+    _table(
+        "past_versions",
+        times="published updated first_seen_at last_seen_at",
+        json="paragraphs stamps",
+    ),
+    _table(
+        "past_changes",
+        times="detected_at new_updated_stamp",
+        json="record_json diff_json",
+        flags="title_changed silent",
+    ),
+    _table("capture_bodies", ("sha256",), times="created_at"),
+    _table("captures", times="fetched_at", json="request_headers response_headers redirects"),
 )
 """Every table of the history, referenced tables first."""

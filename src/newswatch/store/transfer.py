@@ -121,6 +121,8 @@ def _digest(io: TableIO, table: Table, columns: list[str], batch: int) -> str:
 
 
 def _neutral(value: Any) -> Any:
+    if isinstance(value, bytes | memoryview):  # capture bodies: hashed as hex
+        return bytes(value).hex()
     return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
 
 

@@ -10,21 +10,108 @@ holding one delays the next fetch by that much, no more).
 
 Times are the database server's clock (``clock_timestamp()``), the one clock all hosts share:
 their own may disagree by seconds. A take runs under a transaction-level advisory lock, so
-two hosts never both take the last place; a place whose process died frees itself at its
-expiry.
+two hosts never both take the last place.
+
+A place whose process died (``kill -9``, a host gone) must not keep the site's budget for
+the whole hold: with ``per_host`` 2, one killed process holding two places stopped every host
+from fetching that site for the fetch timeout plus a margin. So each process holds a session
+advisory lock on a connection of its own (its *presence*), and its places' tokens name it;
+when the host is full, a take first drops the places whose owner's lock the server no longer
+holds (the server drops it the moment that connection goes). The hold stays as a last bound.
 """
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 import uuid
 from datetime import UTC, datetime
 
+import psycopg
+
+from newswatch.errors import StoreError
 from newswatch.politeness import RobotsCopy, RobotsRules
-from newswatch.store.postgres.connection import PgConnection, fetch_one
+from newswatch.store.postgres.connection import Conn, PgConnection, fetch_one
 
 #: the advisory lock of a take ("nwplace" in ASCII)
 TAKE_LOCK = 0x6E77706C616365
+#: the first key of a process's presence lock ("nwpo"; the second key names the process)
+PRESENCE_LOCK = 0x6E77706F
+#: seconds between two checks that the presence connection is still there (a server
+#: restart cuts it; until it is back, other hosts may free this process's places)
+PRESENCE_CHECK_S = 1.0
+#: seconds between two sweeps for abandoned places by one process (a full host is polled
+#: often; a dead process's place may wait that long, and the sweep reads pg_locks)
+SWEEP_EVERY_S = 0.5
 _NOW = "extract(epoch FROM clock_timestamp())"
+#: places whose owner holds no presence lock (tokens without an owner: expiry only)
+_ABANDONED = (
+    "DELETE FROM host_places p WHERE p.expires_at < %(now)s OR ("
+    " position(':' in p.token) > 0 AND NOT EXISTS ("
+    "  SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted"
+    "  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    "  AND l.classid::bigint = %(presence)s AND l.objsubid = 2"
+    "  AND l.objid::bigint = split_part(p.token, ':', 1)::bigint))"
+)
+
+
+class Presence:
+    """This process's mark of life on the server: a session advisory lock
+    (:data:`PRESENCE_LOCK`, ``owner``) on a connection nothing else uses, taken again after
+    a server restart cut it."""
+
+    def __init__(self, url: str, shown: str) -> None:
+        self._url = url
+        self._shown = shown
+        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self.owner = random.randint(1, 2**31 - 1)
+
+    def mark(self) -> int:
+        """The owner number of this process's places, its lock held (checked now and then)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._conn is not None and now - self._checked < PRESENCE_CHECK_S:
+                return self.owner
+            try:
+                if self._conn is not None:
+                    try:
+                        self._conn.execute("SELECT 1")
+                    except psycopg.Error:
+                        self._drop()
+                if self._conn is None:
+                    self._take()
+            except psycopg.Error as exc:
+                self._drop()
+                raise StoreError(f"{self._shown}: {' '.join(str(exc).split())}") from exc
+            self._checked = now
+            return self.owner
+
+    def _take(self) -> None:
+        conn = psycopg.connect(self._url, autocommit=True, connect_timeout=30)
+        try:
+            while True:  # another process drew the same number: draw again
+                row = conn.execute(
+                    "SELECT pg_try_advisory_lock(%s, %s)", [PRESENCE_LOCK, self.owner]
+                ).fetchone()
+                if row is not None and row[0]:
+                    break
+                self.owner = random.randint(1, 2**31 - 1)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
 
 
 class PgBudgets:
@@ -34,25 +121,25 @@ class PgBudgets:
         """``hold_seconds``: how long a place lasts if its process dies holding it."""
         self.connection = connection
         self._hold = hold_seconds
+        self.presence = Presence(connection.url, connection.shown)
+        self._swept = 0.0
 
     def take(
         self, host: str, per_host: int, concurrency: int, delay: float
     ) -> tuple[str, float] | None:
+        owner = self.presence.mark()
         with self.connection.transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [TAKE_LOCK])
             now_row = fetch_one(conn, f"SELECT {_NOW} AS now")
             assert now_row is not None
             now = float(now_row["now"])
-            room = fetch_one(
-                conn,
-                "SELECT count(*) FILTER (WHERE host = %(host)s) AS here, count(*) AS overall"
-                " FROM host_places WHERE expires_at >= %(now)s",
-                {"host": host, "now": now},
-            )
-            assert room is not None
-            if int(room["here"]) >= per_host or int(room["overall"]) >= concurrency:
-                return None
-            conn.execute("DELETE FROM host_places WHERE expires_at < %s", [now])
+            if not _room(conn, host, now, per_host, concurrency):
+                if time.monotonic() - self._swept < SWEEP_EVERY_S:
+                    return None
+                self._swept = time.monotonic()
+                conn.execute(_ABANDONED, {"now": now, "presence": PRESENCE_LOCK})
+                if not _room(conn, host, now, per_host, concurrency):
+                    return None
             row = fetch_one(conn, "SELECT next_start FROM host_budgets WHERE host = %s", [host])
             start = max(now, float(row["next_start"]) if row else 0.0)
             conn.execute(
@@ -60,7 +147,7 @@ class PgBudgets:
                 " ON CONFLICT (host) DO UPDATE SET next_start = excluded.next_start",
                 [host, start + delay],
             )
-            token = uuid.uuid4().hex
+            token = f"{owner}:{uuid.uuid4().hex}"
             conn.execute(
                 "INSERT INTO host_places (token, host, expires_at) VALUES (%s, %s, %s)",
                 [token, host, start + self._hold],
@@ -129,7 +216,19 @@ class PgBudgets:
             )
 
     def close(self) -> None:
+        self.presence.close()
         self.connection.close()
+
+
+def _room(conn: Conn, host: str, now: float, per_host: int, concurrency: int) -> bool:
+    room = fetch_one(
+        conn,
+        "SELECT count(*) FILTER (WHERE host = %(host)s) AS here, count(*) AS overall"
+        " FROM host_places WHERE expires_at >= %(now)s",
+        {"host": host, "now": now},
+    )
+    assert room is not None
+    return int(room["here"]) < per_host and int(room["overall"]) < concurrency
 
 
 def open_budgets(url: str, *, hold_seconds: float = 600.0) -> PgBudgets:

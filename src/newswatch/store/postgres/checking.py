@@ -22,6 +22,7 @@ from newswatch import following
 from newswatch.errors import StoreError
 from newswatch.models import Redirect
 from newswatch.store.postgres import search
+from newswatch.store.postgres.captures import insert_capture
 from newswatch.store.postgres.connection import (
     Conn,
     PgConnection,
@@ -217,6 +218,8 @@ class CheckWrites:
         if not self._guards_hold(conn, plan, source_id):
             return Applied(conflict=True)
         fetch_id = self._insert_fetch(conn, due.article_id, plan.fetch)
+        if plan.capture is not None:
+            insert_capture(conn, due.article_id, fetch_id, plan.capture, at)
         if plan.merge is not None:
             self._merge_into(
                 conn, due.article_id, plan.merge.survivor, plan.merge.canonical_url, at

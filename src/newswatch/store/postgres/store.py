@@ -15,9 +15,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from newswatch.store.postgres.captures import Captures
 from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
 from newswatch.store.postgres.connection import PgConnection
+from newswatch.store.postgres.discovery import DiscoveryLeases
+from newswatch.store.postgres.generations import Generations
 from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
 from newswatch.store.postgres.queries import HistoryQueries
@@ -28,6 +31,9 @@ from newswatch.store.postgres.volatile import VolatileFragments
 from newswatch.store.records import (
     Applied,
     ArticleRecord,
+    CaptureFilter,
+    CapturePrune,
+    CaptureUsage,
     ChangeFilter,
     ChangePage,
     CheckState,
@@ -36,12 +42,17 @@ from newswatch.store.records import (
     DocumentValidators,
     DueArticle,
     Followed,
+    Generation,
+    GenerationApplied,
+    GenerationWrite,
     LearnedFragment,
+    Pruned,
     Quarantined,
     SearchHit,
     SignalWrite,
     SourceSpec,
     SourceState,
+    StoredCapture,
     StoredChange,
     StoredEvent,
     StoredVersion,
@@ -61,6 +72,8 @@ class PostgresReader:
         self._queries = HistoryQueries(connection)
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
+        self._generations = Generations(connection)
+        self._captures = Captures(connection)
 
     @property
     def migrated(self) -> list[int]:
@@ -137,6 +150,31 @@ class PostgresReader:
     def stats(self, now: datetime) -> StoreStats:
         return self._status.stats(now)
 
+    def generations(self, article_id: int) -> list[Generation]:
+        return self._generations.generations(article_id)
+
+    def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
+        return self._generations.generation_versions(article_id, generation)
+
+    def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
+        return self._generations.generation_changes(article_id, generation)
+
+    # --- raw captures
+    def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
+        return self._captures.captures(filters, limit=limit)
+
+    def capture(self, capture_id: int) -> StoredCapture | None:
+        return self._captures.capture(capture_id)
+
+    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+        return self._captures.version_capture(article_id, n)
+
+    def capture_body(self, sha256: str) -> bytes | None:
+        return self._captures.capture_body(sha256)
+
+    def capture_usage(self) -> list[CaptureUsage]:
+        return self._captures.capture_usage()
+
     def close(self) -> None:
         self.connection.close()
 
@@ -151,6 +189,7 @@ class PostgresStore(PostgresReader):
         self._checks = CheckWrites(connection)
         self._outbox = Outbox(connection, self._readers)
         self._sources = SourceSync(connection)
+        self._discovery = DiscoveryLeases(connection)
 
     # --- checking
     def claim_due(
@@ -206,6 +245,9 @@ class PostgresStore(PostgresReader):
     def forget_volatile(self, source: str, template: str | None = None) -> int:
         return self._volatile.forget_volatile(source, template)
 
+    def prune_captures(self, rule: CapturePrune) -> Pruned:
+        return self._captures.prune_captures(rule)
+
     def apply(self, plan: WritePlan) -> Applied:
         return self._checks.apply(plan)
 
@@ -218,6 +260,19 @@ class PostgresStore(PostgresReader):
 
     def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
         return self._sources.apply_signals(source, writes, now)
+
+    def claim_discovery(
+        self,
+        source: str,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        fresh_after: datetime | None = None,
+    ) -> int | None:
+        return self._discovery.claim_discovery(source, now, lease_seconds, fresh_after=fresh_after)
+
+    def release_discovery(self, source: str, token: int) -> bool:
+        return self._discovery.release_discovery(source, token)
 
     def record_discovery(
         self,
@@ -241,6 +296,10 @@ class PostgresStore(PostgresReader):
         now: datetime,
     ) -> None:
         self._sources.save_discovery_validators(source, settings, validators, now)
+
+    # --- re-extraction
+    def apply_generation(self, write: GenerationWrite) -> GenerationApplied:
+        return self._generations.apply_generation(write)
 
     # --- the outbox
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:

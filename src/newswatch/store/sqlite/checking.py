@@ -32,6 +32,7 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sqlite import follow
+from newswatch.store.sqlite.captures import insert_capture
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.outbox import insert_delivery
 from newswatch.store.sqlite.readers import Readers
@@ -148,6 +149,8 @@ class CheckWrites:
             if not self._guards_hold(plan, source_id):
                 return Applied(conflict=True)
             fetch_id = self._insert_fetch(db, due.article_id, plan.fetch)
+            if plan.capture is not None:
+                insert_capture(db, due.article_id, fetch_id, plan.capture, ts(plan.checked_at))
             if plan.merge is not None:
                 merge = plan.merge
                 follow.merge_into(
@@ -176,7 +179,9 @@ class CheckWrites:
                     self._deliver(db, delivery, source_id, at, event_id=event_id)
             if plan.quarantine is not None:
                 q = plan.quarantine
-                db.table("quarantine").insert(
+                insert_row(
+                    db,
+                    "quarantine",
                     {
                         "article_id": due.article_id,
                         "fetch_id": fetch_id,
@@ -187,7 +192,7 @@ class CheckWrites:
                         "paragraphs": to_json(list(q.paragraphs)),
                         "words": q.words,
                         "after_n": q.after_n,
-                    }
+                    },
                 )
             if plan.seen_again is not None:
                 db.execute(
@@ -197,7 +202,9 @@ class CheckWrites:
                 )
             if plan.version is not None:
                 v = plan.version
-                db.table("versions").insert(
+                insert_row(
+                    db,
+                    "versions",
                     {
                         "article_id": due.article_id,
                         "n": v.n,
@@ -212,7 +219,7 @@ class CheckWrites:
                         "first_seen_at": ts(at),
                         "last_seen_at": ts(at),
                         "seen_count": 1,
-                    }
+                    },
                 )
             change_id = None
             if plan.change is not None:
@@ -314,6 +321,19 @@ class CheckWrites:
 
     @staticmethod
     def _update_health(db: Database, source_id: int, health: HealthWrite) -> None:
+        expected = health.expected
+        if not health.set_error and (
+            health.health,
+            health.health_since,
+            health.failure_streak,
+            health.extract_streak,
+        ) == (
+            expected.health,
+            expected.health_since,
+            expected.failure_streak,
+            expected.extract_streak,
+        ):
+            return  # the guard read exactly this: nothing to write
         sets: dict[str, Any] = {
             "failure_streak": health.failure_streak,
             "extract_streak": health.extract_streak,
@@ -322,7 +342,8 @@ class CheckWrites:
         }
         if health.set_error:
             sets["health_error"] = health.health_error
-        db.table("sources").update(source_id, sets)
+        assignments = ", ".join(f"{column} = :{column}" for column in sets)
+        db.execute(f"UPDATE sources SET {assignments} WHERE id = :id", {**sets, "id": source_id})
 
     @staticmethod
     def _update_article(db: Database, article_id: int, write: ArticleWrite) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
+from sqlite_utils.db import jsonify_if_needed
 
 from newswatch.clock import Clock, utc_now
 from newswatch.errors import StoreError
@@ -37,11 +38,18 @@ from newswatch.store.sqlite.schema import LATEST_VERSION, current_version, migra
 
 
 def insert_row(db: Database, table: str, record: dict[str, Any]) -> int:
-    """Insert one row through sqlite-utils and return its rowid."""
-    pk = db.table(table).insert(record).last_pk
-    if pk is None:
+    """Insert one row and return its rowid; values converted as sqlite-utils converts them
+    (JSON for lists and dicts, ISO 8601 for times). Plain SQL: ``Table.insert`` reads the
+    table's schema on every call, a tenth of a check's time in the store."""
+    columns = ", ".join(f'"{name}"' for name in record)
+    marks = ", ".join("?" for _ in record)
+    cursor = db.conn.execute(
+        f'INSERT INTO "{table}" ({columns}) VALUES ({marks})',
+        [jsonify_if_needed(value) for value in record.values()],
+    )
+    if cursor.lastrowid is None:
         raise StoreError(f"insert into {table} returned no row id")
-    return int(pk)
+    return int(cursor.lastrowid)
 
 
 class SqliteConnection:

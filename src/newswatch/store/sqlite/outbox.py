@@ -173,7 +173,7 @@ class Outbox:
     def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
         with self._c.lock:
             row = self._c.row("SELECT * FROM deliveries WHERE id = ?", [delivery_id])
-            if row is None:
+            if row is None or row["change_id"] is None:
                 return None
             change = self._readers.change(int(row["change_id"]))
         if change is None:

@@ -400,6 +400,75 @@ def _volatile(db: Database) -> None:
     )
 
 
+def _generations(db: Database) -> None:
+    """Version 10: extraction generations.
+
+    ``versions`` and ``changes`` always hold an article's current reading, the one every
+    reader shows; ``articles.generation`` numbers it (every history recorded so far is
+    generation 1). A re-extraction moves the reading it replaces into ``past_versions`` and
+    ``past_changes`` (tagged with its generation, still readable and comparable) and notes
+    the new generation, with its report, in ``generations``.
+    """
+    db.table("articles").add_column("generation", int, not_null_default=1)
+    db.execute(
+        "CREATE TABLE generations (article_id INTEGER NOT NULL REFERENCES articles (id),"
+        " generation INTEGER NOT NULL, made_at TEXT NOT NULL, versions INTEGER NOT NULL,"
+        " changes INTEGER NOT NULL, report_json TEXT NOT NULL,"
+        " PRIMARY KEY (article_id, generation))"
+    )
+    db.execute(
+        "CREATE TABLE past_versions (id INTEGER PRIMARY KEY,"
+        " article_id INTEGER NOT NULL REFERENCES articles (id), generation INTEGER NOT NULL,"
+        " n INTEGER NOT NULL, hash TEXT NOT NULL, title TEXT NOT NULL, paragraphs TEXT NOT NULL,"
+        " published TEXT, updated TEXT, stamps TEXT NOT NULL, language TEXT, final_url TEXT,"
+        " first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL, seen_count INTEGER NOT NULL,"
+        " UNIQUE (article_id, generation, n))"
+    )
+    db.execute(
+        "CREATE TABLE past_changes (id INTEGER PRIMARY KEY, change_id INTEGER NOT NULL,"
+        " article_id INTEGER NOT NULL REFERENCES articles (id), generation INTEGER NOT NULL,"
+        " uid TEXT NOT NULL, from_n INTEGER NOT NULL, to_n INTEGER NOT NULL,"
+        " detected_at TEXT NOT NULL, title_changed INTEGER NOT NULL, old_title TEXT,"
+        " new_title TEXT, paragraphs_added INTEGER NOT NULL, paragraphs_removed INTEGER NOT NULL,"
+        " paragraphs_modified INTEGER NOT NULL, new_updated_stamp TEXT, silent INTEGER NOT NULL,"
+        " severity TEXT NOT NULL, position TEXT, summary TEXT NOT NULL,"
+        " record_json TEXT NOT NULL, diff_json TEXT NOT NULL, kind TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX past_changes_article ON past_changes (article_id, generation, id)")
+
+
+def _captures(db: Database) -> None:
+    """Version 11: raw captures. ``capture_bodies`` holds each distinct body once, keyed by
+    the SHA-256 of the bytes as received, zstd-compressed; ``captures`` one row per kept
+    exchange (request and response headers as JSON lists of pairs), linked to its fetch
+    and to the version it made or confirmed."""
+    db.execute(
+        "CREATE TABLE capture_bodies (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+        " stored INTEGER NOT NULL, zstd BLOB NOT NULL, created_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE captures (id INTEGER PRIMARY KEY,"
+        " article_id INTEGER NOT NULL REFERENCES articles (id),"
+        " fetch_id INTEGER NOT NULL UNIQUE REFERENCES fetches (id),"
+        " role TEXT NOT NULL, version_n INTEGER, url TEXT NOT NULL, final_url TEXT NOT NULL,"
+        " method TEXT NOT NULL, request_headers TEXT NOT NULL, status INTEGER NOT NULL,"
+        " response_headers TEXT NOT NULL, http_version TEXT NOT NULL, redirects TEXT NOT NULL,"
+        " fetched_at TEXT NOT NULL,"
+        " body_sha256 TEXT NOT NULL REFERENCES capture_bodies (sha256),"
+        " body_size INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX captures_article ON captures (article_id, version_n)")
+    db.execute("CREATE INDEX captures_fetched ON captures (fetched_at)")
+    db.execute("CREATE INDEX captures_body ON captures (body_sha256)")
+
+
+def _discovery_leases(db: Database) -> None:
+    """Version 12: a source's discovery is leased to one process at a time
+    (``discovery_lease_until``), fenced by ``discovery_token``."""
+    db.table("sources").add_column("discovery_lease_until", str)
+    db.table("sources").add_column("discovery_token", int, not_null_default=0)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -410,6 +479,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "discovery validators (conditional GET)", _discovery_validators),
     Migration(8, "delivery leases", _delivery_leases),
     Migration(9, "volatile fragments", _volatile),
+    Migration(10, "extraction generations", _generations),
+    Migration(11, "raw captures", _captures),
+    Migration(12, "discovery leases", _discovery_leases),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

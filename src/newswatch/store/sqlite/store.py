@@ -20,6 +20,9 @@ from typing import Any
 from newswatch.store.records import (
     Applied,
     ArticleRecord,
+    CaptureFilter,
+    CapturePrune,
+    CaptureUsage,
     ChangeFilter,
     ChangePage,
     CheckState,
@@ -28,12 +31,17 @@ from newswatch.store.records import (
     DocumentValidators,
     DueArticle,
     Followed,
+    Generation,
+    GenerationApplied,
+    GenerationWrite,
     LearnedFragment,
+    Pruned,
     Quarantined,
     SearchHit,
     SignalWrite,
     SourceSpec,
     SourceState,
+    StoredCapture,
     StoredChange,
     StoredEvent,
     StoredVersion,
@@ -42,9 +50,12 @@ from newswatch.store.records import (
     VersionStub,
     WritePlan,
 )
+from newswatch.store.sqlite.captures import Captures
 from newswatch.store.sqlite.checking import CheckWrites
 from newswatch.store.sqlite.claims import Claims
 from newswatch.store.sqlite.connection import SqliteConnection
+from newswatch.store.sqlite.discovery import DiscoveryLeases
+from newswatch.store.sqlite.generations import Generations
 from newswatch.store.sqlite.leases import LeaseControl
 from newswatch.store.sqlite.outbox import Outbox
 from newswatch.store.sqlite.queries import HistoryQueries
@@ -64,6 +75,8 @@ class SqliteReader:
         self._queries = HistoryQueries(connection, self._readers)
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
+        self._generations = Generations(connection, self._readers)
+        self._captures = Captures(connection)
 
     @property
     def path(self) -> Path:
@@ -139,6 +152,31 @@ class SqliteReader:
     def stats(self, now: datetime) -> StoreStats:
         return self._status.stats(now)
 
+    def generations(self, article_id: int) -> list[Generation]:
+        return self._generations.generations(article_id)
+
+    def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
+        return self._generations.generation_versions(article_id, generation)
+
+    def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
+        return self._generations.generation_changes(article_id, generation)
+
+    # --- raw captures
+    def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
+        return self._captures.captures(filters, limit=limit)
+
+    def capture(self, capture_id: int) -> StoredCapture | None:
+        return self._captures.capture(capture_id)
+
+    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+        return self._captures.version_capture(article_id, n)
+
+    def capture_body(self, sha256: str) -> bytes | None:
+        return self._captures.capture_body(sha256)
+
+    def capture_usage(self) -> list[CaptureUsage]:
+        return self._captures.capture_usage()
+
     def close(self) -> None:
         self.connection.close()
 
@@ -150,6 +188,7 @@ class SqliteStore(SqliteReader):
     def __init__(self, connection: SqliteConnection) -> None:
         super().__init__(connection)
         self._sources = SourceSync(connection)
+        self._discovery = DiscoveryLeases(connection)
         self._validators = ValidatorStore(connection)
         self._claims = Claims(connection)
         self._leases = LeaseControl(connection)
@@ -169,6 +208,19 @@ class SqliteStore(SqliteReader):
 
     def apply_signals(self, source: str, writes: Sequence[SignalWrite], now: datetime) -> int:
         return self._sources.apply_signals(source, writes, now)
+
+    def claim_discovery(
+        self,
+        source: str,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        fresh_after: datetime | None = None,
+    ) -> int | None:
+        return self._discovery.claim_discovery(source, now, lease_seconds, fresh_after=fresh_after)
+
+    def release_discovery(self, source: str, token: int) -> bool:
+        return self._discovery.release_discovery(source, token)
 
     def record_discovery(
         self,
@@ -247,8 +299,15 @@ class SqliteStore(SqliteReader):
     def forget_volatile(self, source: str, template: str | None = None) -> int:
         return self._volatile.forget_volatile(source, template)
 
+    def prune_captures(self, rule: CapturePrune) -> Pruned:
+        return self._captures.prune_captures(rule)
+
     def apply(self, plan: WritePlan) -> Applied:
         return self._checks.apply(plan)
+
+    # --- re-extraction
+    def apply_generation(self, write: GenerationWrite) -> GenerationApplied:
+        return self._generations.apply_generation(write)
 
     # --- the outbox
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:

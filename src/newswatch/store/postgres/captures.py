@@ -1,0 +1,205 @@
+"""Raw captures in PostgreSQL: written inside a check's transaction, read back by digest.
+
+As in SQLite: bodies are content-addressed (``ON CONFLICT DO NOTHING`` on the SHA-256), so
+an unchanged page is stored once however many hosts fetch it; capture rows hold what differs
+per fetch. Pruning drops capture rows and then the bodies no row names.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from newswatch.models import Redirect
+from newswatch.store.postgres.connection import Conn, PgConnection, aware, required
+from newswatch.store.records import (
+    CaptureFilter,
+    CapturePrune,
+    CaptureUsage,
+    CaptureWrite,
+    Headers,
+    Pruned,
+    StoredCapture,
+)
+
+Row = dict[str, Any]
+
+_SELECT = (
+    "SELECT c.*, s.name AS source_name FROM captures c"
+    " JOIN articles a ON a.id = c.article_id JOIN sources s ON s.id = a.source_id"
+)
+
+
+def insert_capture(
+    conn: Conn, article_id: int, fetch_id: int, capture: CaptureWrite, now: datetime
+) -> None:
+    """Write one capture (and its body, unless a body of that digest is stored already)."""
+    conn.execute(
+        "INSERT INTO capture_bodies (sha256, size, stored, zstd, created_at)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (sha256) DO NOTHING",
+        [
+            capture.body_sha256,
+            capture.body_size,
+            len(capture.body_zstd),
+            capture.body_zstd,
+            aware(now),
+        ],
+    )
+    conn.execute(
+        "INSERT INTO captures (article_id, fetch_id, role, version_n, url, final_url, method,"
+        " request_headers, status, response_headers, http_version, redirects, fetched_at,"
+        " body_sha256, body_size)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            article_id,
+            fetch_id,
+            capture.role,
+            capture.version_n,
+            capture.url,
+            capture.final_url,
+            capture.method,
+            Jsonb([list(h) for h in capture.request_headers]),
+            capture.status,
+            Jsonb([list(h) for h in capture.response_headers]),
+            capture.http_version,
+            Jsonb([_redirect(r) for r in capture.redirects]),
+            aware(capture.fetched_at),
+            capture.body_sha256,
+            capture.body_size,
+        ],
+    )
+
+
+def _redirect(r: Redirect) -> dict[str, Any]:
+    return {"status": r.status, "url": r.url, "location": r.location}
+
+
+def _headers(value: Any) -> Headers:
+    return tuple((str(name), str(val)) for name, val in value)
+
+
+def capture_record(row: Row) -> StoredCapture:
+    return StoredCapture(
+        id=int(row["id"]),
+        article_id=int(row["article_id"]),
+        fetch_id=int(row["fetch_id"]),
+        source=str(row["source_name"]),
+        role=row["role"],
+        version_n=row["version_n"],
+        url=row["url"],
+        final_url=row["final_url"],
+        method=row["method"],
+        request_headers=_headers(row["request_headers"]),
+        status=int(row["status"]),
+        response_headers=_headers(row["response_headers"]),
+        http_version=row["http_version"],
+        redirects=tuple(
+            Redirect(int(r["status"]), str(r["url"]), str(r["location"])) for r in row["redirects"]
+        ),
+        fetched_at=required(row["fetched_at"]),
+        body_sha256=row["body_sha256"],
+        body_size=int(row["body_size"]),
+    )
+
+
+class Captures:
+    """The capture reader and pruning over the pool."""
+
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
+
+    def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
+        where, params = _where(filters)
+        sql = f"{_SELECT}{where} ORDER BY c.fetched_at, c.id"
+        if limit is not None:
+            sql += " LIMIT %s"
+            params.append(limit)
+        return [capture_record(r) for r in self.db.rows(sql, params)]
+
+    def capture(self, capture_id: int) -> StoredCapture | None:
+        row = self.db.row(f"{_SELECT} WHERE c.id = %s", [capture_id])
+        return capture_record(row) if row is not None else None
+
+    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+        row = self.db.row(
+            f"{_SELECT} WHERE c.article_id = %s AND c.version_n = %s"
+            " ORDER BY c.role != 'made', c.fetched_at, c.id LIMIT 1",
+            [article_id, n],
+        )
+        return capture_record(row) if row is not None else None
+
+    def capture_body(self, sha256: str) -> bytes | None:
+        row = self.db.row("SELECT zstd FROM capture_bodies WHERE sha256 = %s", [sha256])
+        return bytes(row["zstd"]) if row is not None else None
+
+    def capture_usage(self) -> list[CaptureUsage]:
+        rows = self.db.rows(
+            "SELECT s.name AS source, count(*) AS captures,"
+            " count(DISTINCT c.body_sha256) AS bodies, sum(c.body_size) AS raw"
+            " FROM captures c JOIN articles a ON a.id = c.article_id"
+            " JOIN sources s ON s.id = a.source_id GROUP BY s.name ORDER BY s.name"
+        )
+        stored = {
+            r["source"]: int(r["stored"] or 0)
+            for r in self.db.rows(
+                "SELECT source, sum(stored) AS stored FROM (SELECT DISTINCT s.name AS source,"
+                " b.sha256, b.stored FROM captures c JOIN capture_bodies b"
+                " ON b.sha256 = c.body_sha256 JOIN articles a ON a.id = c.article_id"
+                " JOIN sources s ON s.id = a.source_id) AS used GROUP BY source"
+            )
+        }
+        return [
+            CaptureUsage(
+                source=r["source"],
+                captures=int(r["captures"]),
+                bodies=int(r["bodies"]),
+                raw_bytes=int(r["raw"] or 0),
+                stored_bytes=stored.get(r["source"], 0),
+            )
+            for r in rows
+        ]
+
+    def prune_captures(self, rule: CapturePrune) -> Pruned:
+        if not rule.roles:
+            return Pruned(0, 0)
+        where = ["c.role = ANY(%s)"]
+        params: list[Any] = [list(rule.roles)]
+        if rule.source is not None:
+            where.append("s.name = %s")
+            params.append(rule.source)
+        if rule.before is not None:
+            where.append("c.fetched_at < %s")
+            params.append(aware(rule.before))
+        with self.db.transaction() as conn:
+            doomed = (
+                "SELECT c.id FROM captures c JOIN articles a ON a.id = c.article_id"
+                " JOIN sources s ON s.id = a.source_id WHERE " + " AND ".join(where)
+            )
+            captures = conn.execute(f"DELETE FROM captures WHERE id IN ({doomed})", params).rowcount
+            bodies = conn.execute(
+                "DELETE FROM capture_bodies b WHERE NOT EXISTS"
+                " (SELECT 1 FROM captures c WHERE c.body_sha256 = b.sha256)"
+            ).rowcount
+        return Pruned(int(captures), int(bodies))
+
+
+def _where(filters: CaptureFilter) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.article_id is not None:
+        where.append("c.article_id = %s")
+        params.append(filters.article_id)
+    if filters.source is not None:
+        where.append("s.name = %s")
+        params.append(filters.source)
+    if filters.since is not None:
+        where.append("c.fetched_at >= %s")
+        params.append(aware(filters.since))
+    if filters.until is not None:
+        where.append("c.fetched_at < %s")
+        params.append(aware(filters.until))
+    if filters.versions_only:
+        where.append("c.role IN ('made', 'confirmed')")
+    return (" WHERE " + " AND ".join(where) if where else ""), params

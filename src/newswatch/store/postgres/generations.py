@@ -1,0 +1,269 @@
+"""Extraction generations on PostgreSQL, as in the SQLite file (see
+:mod:`newswatch.store.sqlite.generations`): ``versions``/``changes`` hold the current
+generation, ``past_versions``/``past_changes`` the ones it replaced, ``generations`` when
+each became current and its report. A new generation is written in ONE transaction that
+locks the source and then the article row (the order a check's apply takes them in, so
+the two never deadlock) and bumps the article's lease token, so a check in flight, planned
+against the replaced reading, is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from psycopg.types.json import Json, Jsonb
+
+from newswatch.store.postgres import search
+from newswatch.store.postgres.connection import (
+    Conn,
+    PgConnection,
+    aware,
+    fetch_one,
+    maybe,
+    required,
+)
+from newswatch.store.postgres.rows import VERSION_COLUMNS, change_record, version_record
+from newswatch.store.records import (
+    Generation,
+    GenerationApplied,
+    GenerationWrite,
+    StoredChange,
+    StoredVersion,
+)
+
+_VERSION_COLUMNS = (
+    "n, hash, title, paragraphs, published, updated, stamps, language, final_url,"
+    " first_seen_at, last_seen_at, seen_count"
+)
+_CHANGE_COLUMNS = (
+    "uid, from_n, to_n, detected_at, title_changed, old_title, new_title, paragraphs_added,"
+    " paragraphs_removed, paragraphs_modified, new_updated_stamp, silent, severity, position,"
+    " summary, record_json, diff_json, kind"
+)
+_CHANGE_FROM = (
+    " s.name AS source_name, a.url AS article_url, a.title AS article_title"
+    " FROM {table} c JOIN articles a ON a.id = c.article_id JOIN sources s ON s.id = a.source_id"
+)
+#: deliveries of an article's changes that are not settled (see the SQLite side)
+_QUEUED = (
+    "SELECT count(*) AS n FROM deliveries d JOIN changes c ON c.id = d.change_id"
+    " WHERE c.article_id = %s AND (d.state IN ('pending', 'held') OR d.digest_id IN"
+    " (SELECT g.id FROM deliveries g WHERE g.kind = 'digest' AND g.state = 'pending'))"
+)
+
+
+class Generations:
+    """Reading generations and applying a new one (see module docstring)."""
+
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
+
+    def generations(self, article_id: int) -> list[Generation]:
+        with self.db.transaction() as conn:
+            article = fetch_one(
+                conn, "SELECT generation, first_seen_at FROM articles WHERE id = %s", [article_id]
+            )
+            if article is None:
+                return []
+            current = int(article["generation"])
+            rows = conn.execute(
+                "SELECT * FROM generations WHERE article_id = %s ORDER BY generation",
+                [article_id],
+            ).fetchall()
+            counts = fetch_one(
+                conn,
+                "SELECT (SELECT count(*) FROM versions WHERE article_id = %(a)s) AS v,"
+                " (SELECT count(*) FROM changes WHERE article_id = %(a)s) AS c",
+                {"a": article_id},
+            )
+        found = [
+            Generation(
+                article_id=article_id,
+                n=int(row["generation"]),
+                current=int(row["generation"]) == current,
+                made_at=required(row["made_at"]),
+                versions=int(row["versions"]),
+                changes=int(row["changes"]),
+                report=dict(row["report_json"]),
+            )
+            for row in rows
+        ] or [
+            Generation(
+                article_id=article_id,
+                n=current,
+                current=True,
+                made_at=required(article["first_seen_at"]),
+                versions=0,
+                changes=0,
+            )
+        ]
+        assert counts is not None
+        return [
+            replace(g, versions=int(counts["v"]), changes=int(counts["c"])) if g.current else g
+            for g in found
+        ]
+
+    def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
+        rows = self.db.rows(
+            f"SELECT {VERSION_COLUMNS} FROM versions v JOIN articles a ON a.id = v.article_id"
+            " WHERE v.article_id = %(a)s AND a.generation = %(g)s"
+            f" UNION ALL SELECT {VERSION_COLUMNS} FROM past_versions v"
+            " WHERE v.article_id = %(a)s AND v.generation = %(g)s ORDER BY n",
+            {"a": article_id, "g": generation},
+        )
+        return [version_record(row) for row in rows]
+
+    def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
+        current = ", ".join(
+            f"c.{c.strip()}" for c in f"id, article_id, {_CHANGE_COLUMNS}".split(",")
+        )
+        rows = self.db.rows(
+            f"SELECT {current},"
+            + _CHANGE_FROM.format(table="changes")
+            + " WHERE c.article_id = %(a)s AND a.generation = %(g)s"
+            f" UNION ALL SELECT {current},"
+            + _CHANGE_FROM.format(table="past_changes")
+            + " WHERE c.article_id = %(a)s AND c.generation = %(g)s ORDER BY id DESC",
+            {"a": article_id, "g": generation},
+        )
+        return [change_record(row) for row in rows]
+
+    def apply_generation(self, write: GenerationWrite) -> GenerationApplied:
+        """Write ``write`` as the article's current generation in ONE transaction."""
+        return self.db.run(lambda conn: self._apply(conn, write))
+
+    def _apply(self, conn: Conn, write: GenerationWrite) -> GenerationApplied:
+        article_id = write.article_id
+        fetch_one(
+            conn,
+            "SELECT id FROM sources WHERE id = (SELECT source_id FROM articles"
+            " WHERE id = %s) FOR NO KEY UPDATE",
+            [article_id],
+        )
+        article = fetch_one(
+            conn,
+            "SELECT generation, first_seen_at FROM articles WHERE id = %s FOR NO KEY UPDATE",
+            [article_id],
+        )
+        if article is None:
+            return GenerationApplied(refused="gone")
+        if int(article["generation"]) != write.replaces:
+            return GenerationApplied(refused="moved")
+        queued = fetch_one(conn, _QUEUED, [article_id])
+        if queued is not None and int(queued["n"]) > 0:
+            return GenerationApplied(refused="queued")
+        params = {"a": article_id, "g": write.replaces, "at": article["first_seen_at"]}
+        conn.execute(
+            f"INSERT INTO past_versions (article_id, generation, {_VERSION_COLUMNS})"
+            f" SELECT article_id, %(g)s, {_VERSION_COLUMNS} FROM versions"
+            " WHERE article_id = %(a)s",
+            params,
+        )
+        conn.execute(
+            f"INSERT INTO past_changes (change_id, article_id, generation, {_CHANGE_COLUMNS})"
+            f" SELECT id, article_id, %(g)s, {_CHANGE_COLUMNS} FROM changes"
+            " WHERE article_id = %(a)s ORDER BY id",
+            params,
+        )
+        conn.execute(
+            "INSERT INTO generations"
+            " (article_id, generation, made_at, versions, changes, report_json)"
+            " SELECT %(a)s, %(g)s, %(at)s,"
+            " (SELECT count(*) FROM versions WHERE article_id = %(a)s),"
+            " (SELECT count(*) FROM changes WHERE article_id = %(a)s), '{}'::json"
+            " ON CONFLICT DO NOTHING",
+            params,
+        )
+        links = conn.execute(
+            "SELECT d.id, c.uid FROM deliveries d JOIN changes c ON c.id = d.change_id"
+            " WHERE c.article_id = %s",
+            [article_id],
+        ).fetchall()
+        conn.execute(
+            "UPDATE deliveries SET change_id = NULL WHERE change_id IN"
+            " (SELECT id FROM changes WHERE article_id = %s)",
+            [article_id],
+        )
+        conn.execute("DELETE FROM changes WHERE article_id = %s", [article_id])
+        conn.execute("DELETE FROM versions WHERE article_id = %s", [article_id])
+        self._insert_rebuilt(conn, write)
+        for link in links:  # a change rebuilt as it was keeps its alerts
+            conn.execute(
+                "UPDATE deliveries SET change_id = (SELECT id FROM changes"
+                " WHERE uid = %s AND article_id = %s) WHERE id = %s",
+                [link["uid"], article_id, link["id"]],
+            )
+        made = write.replaces + 1
+        conn.execute(
+            "INSERT INTO generations"
+            " (article_id, generation, made_at, versions, changes, report_json)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                article_id,
+                made,
+                aware(write.made_at),
+                len(write.versions),
+                len(write.changes),
+                Json(dict(write.report)),
+            ],
+        )
+        conn.execute(
+            "UPDATE articles SET generation = %s, lease_token = lease_token + 1,"
+            " title = coalesce(%s, title) WHERE id = %s",
+            [made, write.title, article_id],
+        )
+        return GenerationApplied(generation=made)
+
+    @staticmethod
+    def _insert_rebuilt(conn: Conn, write: GenerationWrite) -> None:
+        for rebuilt in write.versions:
+            v = rebuilt.version
+            conn.execute(
+                "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
+                " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
+                " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                " %s, %s, to_tsvector('simple', %s))",
+                [
+                    write.article_id,
+                    v.n,
+                    v.hash,
+                    v.title,
+                    Jsonb(list(v.paragraphs)),
+                    maybe(v.published),
+                    maybe(v.updated),
+                    Jsonb([s.as_dict() for s in v.stamps]),
+                    v.language,
+                    v.final_url,
+                    aware(rebuilt.first_seen_at),
+                    aware(rebuilt.last_seen_at),
+                    rebuilt.seen_count,
+                    search.document(v.title, list(v.paragraphs)),
+                ],
+            )
+        for rebuilt_change in write.changes:
+            w, change = rebuilt_change.change, rebuilt_change.change.change
+            conn.execute(
+                f"INSERT INTO changes (article_id, {_CHANGE_COLUMNS}) VALUES (%s, %s, %s, %s,"
+                " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    write.article_id,
+                    w.uid,
+                    w.from_n,
+                    w.to_n,
+                    aware(rebuilt_change.detected_at),
+                    bool(change.title_changed),
+                    change.old_title,
+                    change.new_title,
+                    change.paragraphs_added,
+                    change.paragraphs_removed,
+                    change.paragraphs_modified,
+                    maybe(change.new_updated_stamp),
+                    bool(change.silent),
+                    change.severity,
+                    change.where,
+                    change.summary(),
+                    Json(change.record()),
+                    Json(change.diff_dict()),
+                    change.kind,
+                ],
+            )

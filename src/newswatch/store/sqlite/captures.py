@@ -1,0 +1,197 @@
+"""Raw captures in SQLite: written inside a check's transaction, read back by digest.
+
+The body rows are content-addressed (``INSERT OR IGNORE`` on the SHA-256), so a page fetched
+unchanged a hundred times is stored once; the capture rows are what differs per fetch
+(headers, time, redirects). Pruning drops capture rows and then the bodies no row names.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+from newswatch.models import Redirect
+from newswatch.store.records import (
+    CaptureFilter,
+    CapturePrune,
+    CaptureUsage,
+    CaptureWrite,
+    Headers,
+    Pruned,
+    StoredCapture,
+)
+from newswatch.store.sqlite.connection import SqliteConnection, insert_row
+from newswatch.store.sqlite.rows import Row, required_time, to_json, ts
+
+_SELECT = (
+    "SELECT c.*, s.name AS source_name FROM captures c"
+    " JOIN articles a ON a.id = c.article_id JOIN sources s ON s.id = a.source_id"
+)
+
+
+def insert_capture(
+    db: Database, article_id: int, fetch_id: int, capture: CaptureWrite, now: str
+) -> int:
+    """Write one capture (and its body, unless a body of that digest is stored already)."""
+    db.execute(
+        "INSERT OR IGNORE INTO capture_bodies (sha256, size, stored, zstd, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [capture.body_sha256, capture.body_size, len(capture.body_zstd), capture.body_zstd, now],
+    )
+    return insert_row(
+        db,
+        "captures",
+        {
+            "article_id": article_id,
+            "fetch_id": fetch_id,
+            "role": capture.role,
+            "version_n": capture.version_n,
+            "url": capture.url,
+            "final_url": capture.final_url,
+            "method": capture.method,
+            "request_headers": to_json([list(h) for h in capture.request_headers]),
+            "status": capture.status,
+            "response_headers": to_json([list(h) for h in capture.response_headers]),
+            "http_version": capture.http_version,
+            "redirects": to_json([_redirect(r) for r in capture.redirects]),
+            "fetched_at": ts(capture.fetched_at),
+            "body_sha256": capture.body_sha256,
+            "body_size": capture.body_size,
+        },
+    )
+
+
+def _redirect(r: Redirect) -> dict[str, Any]:
+    return {"status": r.status, "url": r.url, "location": r.location}
+
+
+def _headers(text: str) -> Headers:
+    return tuple((str(name), str(value)) for name, value in json.loads(text))
+
+
+def capture_record(row: Row) -> StoredCapture:
+    return StoredCapture(
+        id=int(row["id"]),
+        article_id=int(row["article_id"]),
+        fetch_id=int(row["fetch_id"]),
+        source=str(row["source_name"]),
+        role=row["role"],
+        version_n=row["version_n"],
+        url=row["url"],
+        final_url=row["final_url"],
+        method=row["method"],
+        request_headers=_headers(row["request_headers"]),
+        status=int(row["status"]),
+        response_headers=_headers(row["response_headers"]),
+        http_version=row["http_version"],
+        redirects=tuple(
+            Redirect(int(r["status"]), str(r["url"]), str(r["location"]))
+            for r in json.loads(row["redirects"])
+        ),
+        fetched_at=required_time(row["fetched_at"]),
+        body_sha256=row["body_sha256"],
+        body_size=int(row["body_size"]),
+    )
+
+
+class Captures:
+    """The capture reader and pruning over one SQLite connection."""
+
+    def __init__(self, c: SqliteConnection) -> None:
+        self._c = c
+
+    def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
+        where, params = _where(filters)
+        sql = f"{_SELECT}{where} ORDER BY c.fetched_at, c.id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [capture_record(r) for r in self._c.rows(sql, params)]
+
+    def capture(self, capture_id: int) -> StoredCapture | None:
+        row = self._c.row(f"{_SELECT} WHERE c.id = ?", [capture_id])
+        return capture_record(row) if row is not None else None
+
+    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+        row = self._c.row(
+            f"{_SELECT} WHERE c.article_id = ? AND c.version_n = ?"
+            " ORDER BY c.role != 'made', c.fetched_at, c.id LIMIT 1",
+            [article_id, n],
+        )
+        return capture_record(row) if row is not None else None
+
+    def capture_body(self, sha256: str) -> bytes | None:
+        row = self._c.row("SELECT zstd FROM capture_bodies WHERE sha256 = ?", [sha256])
+        return bytes(row["zstd"]) if row is not None else None
+
+    def capture_usage(self) -> list[CaptureUsage]:
+        rows = self._c.rows(
+            "SELECT s.name AS source, count(*) AS captures,"
+            " count(DISTINCT c.body_sha256) AS bodies, sum(c.body_size) AS raw"
+            " FROM captures c JOIN articles a ON a.id = c.article_id"
+            " JOIN sources s ON s.id = a.source_id GROUP BY s.name ORDER BY s.name"
+        )
+        stored = {
+            r["source"]: int(r["stored"] or 0)
+            for r in self._c.rows(
+                "SELECT source, sum(stored) AS stored FROM (SELECT DISTINCT s.name AS source,"
+                " b.sha256, b.stored FROM captures c JOIN capture_bodies b"
+                " ON b.sha256 = c.body_sha256 JOIN articles a ON a.id = c.article_id"
+                " JOIN sources s ON s.id = a.source_id) GROUP BY source"
+            )
+        }
+        return [
+            CaptureUsage(
+                source=r["source"],
+                captures=int(r["captures"]),
+                bodies=int(r["bodies"]),
+                raw_bytes=int(r["raw"] or 0),
+                stored_bytes=stored.get(r["source"], 0),
+            )
+            for r in rows
+        ]
+
+    def prune_captures(self, rule: CapturePrune) -> Pruned:
+        where = ["c.role IN (" + ", ".join("?" for _ in rule.roles) + ")"]
+        params: list[Any] = list(rule.roles)
+        if not rule.roles:
+            return Pruned(0, 0)
+        if rule.source is not None:
+            where.append("s.name = ?")
+            params.append(rule.source)
+        if rule.before is not None:
+            where.append("c.fetched_at < ?")
+            params.append(ts(rule.before))
+        with self._c.transaction() as db:
+            doomed = (
+                "SELECT c.id FROM captures c JOIN articles a ON a.id = c.article_id"
+                " JOIN sources s ON s.id = a.source_id WHERE " + " AND ".join(where)
+            )
+            captures = db.execute(f"DELETE FROM captures WHERE id IN ({doomed})", params).rowcount
+            bodies = db.execute(
+                "DELETE FROM capture_bodies WHERE NOT EXISTS"
+                " (SELECT 1 FROM captures c WHERE c.body_sha256 = capture_bodies.sha256)"
+            ).rowcount
+        return Pruned(int(captures), int(bodies))
+
+
+def _where(filters: CaptureFilter) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.article_id is not None:
+        where.append("c.article_id = ?")
+        params.append(filters.article_id)
+    if filters.source is not None:
+        where.append("s.name = ?")
+        params.append(filters.source)
+    if filters.since is not None:
+        where.append("c.fetched_at >= ?")
+        params.append(ts(filters.since))
+    if filters.until is not None:
+        where.append("c.fetched_at < ?")
+        params.append(ts(filters.until))
+    if filters.versions_only:
+        where.append("c.role IN ('made', 'confirmed')")
+    return (" WHERE " + " AND ".join(where) if where else ""), params

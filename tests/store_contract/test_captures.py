@@ -1,0 +1,166 @@
+"""The capture store, on every backend: a capture rides in the check's plan, is written in
+its transaction or not at all, is linked to the version it made or confirmed, costs one
+body per distinct page, reads back byte for byte, and is pruned without touching what a
+version points to."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from newswatch.archive import CaptureMode, read_capture, read_version, with_capture
+from newswatch.archive.bodies import digest
+from newswatch.judge.plan import Extracted, NotModified
+from newswatch.models import Article, FetchResult, Redirect
+from newswatch.store import CaptureFilter, CapturePrune, DueArticle, Store
+from tests.store_contract.test_contract import (
+    T0,
+    URL,
+    V1,
+    V2,
+    claim_one,
+    gathered,
+    planned,
+    spec,
+)
+
+PAGE_1 = "<html><head><meta charset=windows-1256></head><body>\xe3\xd1\xcd\xc8\xc7</body></html>"
+
+
+def exchange(at: datetime, body: bytes) -> FetchResult:
+    return FetchResult(
+        url=URL,
+        final_url=URL + "?amp=0",
+        status=200,
+        headers={"content-type": "text/html; charset=windows-1256"},
+        content=body,
+        text=None,
+        charset="windows-1256",
+        etag=None,
+        last_modified=None,
+        redirects=[Redirect(301, URL, URL + "?amp=0")],
+        elapsed_ms=3.0,
+        fetched_at=at,
+        request_headers=(("User-Agent", "newswatch"), ("Accept", "text/html")),
+        response_headers=(
+            ("Content-Type", "text/html; charset=windows-1256"),
+            ("Set-Cookie", "a=1"),
+            ("Set-Cookie", "b=2"),
+        ),
+        http_version="HTTP/1.1",
+    )
+
+
+def check(
+    store: Store,
+    due: DueArticle,
+    at: datetime,
+    art: Article | None,
+    body: bytes,
+    mode: CaptureMode = "versions",
+) -> None:
+    """One check whose plan carries the capture of ``body`` (as the checker does); no
+    ``art``: the page answered 304."""
+    made = planned(store, due, at, art)
+    got = gathered(at, art, None)
+    assert isinstance(got, Extracted | NotModified)
+    fetched = exchange(at, body) if art is not None else got.fetched
+    assert store.apply(with_capture(made.write, fetched, mode)).written
+
+
+BODY_1 = PAGE_1.encode("latin-1")
+BODY_2 = BODY_1.replace(b"</body>", b"<p>\xe3\xd1</p></body>")
+
+
+def test_captures_link_versions_and_share_bodies(store: Store) -> None:
+    store.sync_sources([spec()], T0)
+    times = [T0 + timedelta(hours=h) for h in range(4)]
+    check(store, claim_one(store, times[0]), times[0], V1, BODY_1)
+    check(store, store.claim_due(times[1], 10, 60, force=True)[0], times[1], V1, BODY_1)
+    check(store, store.claim_due(times[2], 10, 60, force=True)[0], times[2], V2, BODY_2)
+    check(store, store.claim_due(times[3], 10, 60, force=True)[0], times[3], V2, BODY_2)
+    article_id = store.versions(claim_article(store))[0].article_id
+
+    caps = store.captures(CaptureFilter(article_id=article_id))
+    assert [(c.role, c.version_n) for c in caps] == [
+        ("made", 1),
+        ("confirmed", 1),
+        ("made", 2),
+        ("confirmed", 2),
+    ]
+    assert [c.fetched_at for c in caps] == times
+    logged = sorted(f["id"] for f in store.fetches(article_id))
+    assert [c.fetch_id for c in caps] == logged
+    first = caps[0]
+    assert first.source == "alhurra"
+    assert (first.url, first.final_url, first.status) == (URL, URL + "?amp=0", 200)
+    assert first.redirects == (Redirect(301, URL, URL + "?amp=0"),)
+    assert first.request_headers == (("User-Agent", "newswatch"), ("Accept", "text/html"))
+    assert first.response_headers[1:] == (("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"))
+    assert first.body_sha256 == digest(BODY_1) and first.body_size == len(BODY_1)
+
+    raw = read_version(store, article_id, 2)
+    assert raw is not None and raw.body == BODY_2 and raw.meta.role == "made"
+    assert raw.header("content-type") == "text/html; charset=windows-1256"
+    again = read_capture(store, caps[1].id)
+    assert again is not None and again.body == BODY_1
+
+    (usage,) = store.capture_usage()
+    assert (usage.source, usage.captures, usage.bodies) == ("alhurra", 4, 2)
+    assert usage.raw_bytes == 2 * len(BODY_1) + 2 * len(BODY_2)
+    assert usage.stored_bytes > 0
+
+    # time range and source narrow the listing
+    assert len(store.captures(CaptureFilter(since=times[1], until=times[3]))) == 2
+    assert store.captures(CaptureFilter(source="other")) == []
+    assert len(store.captures(CaptureFilter(), limit=3)) == 3
+
+
+def claim_article(store: Store) -> int:
+    (record,) = store.articles()
+    return record.id
+
+
+def test_a_refused_plan_writes_no_capture(store: Store) -> None:
+    store.sync_sources([spec()], T0)
+    due = claim_one(store, T0)
+    made = planned(store, due, T0, V1)
+    stale = replace(made.write, due=replace(due, lease_token=due.lease_token + 7))
+    assert store.apply(with_capture(stale, exchange(T0, BODY_1), "versions")).lease_lost
+    assert store.captures(CaptureFilter()) == []
+    assert store.capture_body(digest(BODY_1)) is None
+
+
+def test_modes_off_and_every(store: Store) -> None:
+    store.sync_sources([spec()], T0)
+    check(store, claim_one(store, T0), T0, V1, BODY_1, mode="off")
+    assert store.captures(CaptureFilter()) == []
+    later = T0 + timedelta(hours=1)
+    check(store, store.claim_due(later, 10, 60, force=True)[0], later, None, b"")
+    assert store.captures(CaptureFilter()) == []  # a 304 has no body to keep
+    later += timedelta(hours=1)
+    check(store, store.claim_due(later, 10, 60, force=True)[0], later, None, b"", mode="every")
+    (kept,) = store.captures(CaptureFilter())
+    assert (kept.role, kept.version_n, kept.status, kept.body_size) == ("confirmed", 1, 304, 0)
+
+
+def test_pruning_keeps_what_versions_point_to(store: Store) -> None:
+    store.sync_sources([spec()], T0)
+    times = [T0 + timedelta(days=d) for d in range(3)]
+    check(store, claim_one(store, times[0]), times[0], V1, BODY_1)
+    check(store, store.claim_due(times[1], 10, 60, force=True)[0], times[1], V1, BODY_1)
+    check(store, store.claim_due(times[2], 10, 60, force=True)[0], times[2], V2, BODY_2)
+    article_id = claim_article(store)
+
+    pruned = store.prune_captures(CapturePrune(before=times[2]))
+    assert (pruned.captures, pruned.bodies) == (1, 0)  # the confirmation; its body is shared
+    assert [c.role for c in store.captures(CaptureFilter())] == ["made", "made"]
+    assert read_version(store, article_id, 1) is not None
+
+    everything = store.prune_captures(CapturePrune(before=times[1], roles=("made",)))
+    assert (everything.captures, everything.bodies) == (1, 1)
+    assert read_version(store, article_id, 1) is None
+    assert store.capture_body(digest(BODY_1)) is None
+    raw = read_version(store, article_id, 2)
+    assert raw is not None and raw.body == BODY_2
+    assert store.prune_captures(CapturePrune(source="other", roles=("made",))).captures == 0

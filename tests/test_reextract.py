@@ -1,0 +1,247 @@
+"""Re-extraction through the CLI: a history recorded with a deliberately worse extractor (an
+``extract:`` rule that reads the whole page, furniture included) is read again from its
+captures with the normal one. The false versions disappear from the new generation, the
+real ones remain (the same texts a normal recording holds), the old generation stays
+readable, no alert is sent; a ``kill -9`` in the middle loses nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from newswatch.cli import main
+from tests.conftest import PageServer
+from tests.history_db import check_sequence
+
+WORSE = "    extract:\n      body: body\n"  # the whole page: view counters, most-read lists
+
+
+def config_text(url: str, hook_url: str, rule: str) -> str:
+    return (
+        "database: watch.db\n"
+        "schedule:\n  adaptive: false\n"
+        "sources:\n"
+        "  - name: alhurra\n"
+        f"    url: {url}\n"
+        "    kind: article\n"
+        "    interval: 1s\n"
+        "    timezone: Asia/Riyadh\n"
+        f"{rule}"
+        "alerts:\n"
+        "  - kind: log\n"
+        f"  - kind: webhook\n    url: {hook_url}\n    digest: null\n"
+    )
+
+
+def cli(config: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+
+
+def history(config: Path, url: str, *args: str) -> dict[str, object]:
+    result = cli(config, "history", url, "--json", *args)
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.output))
+
+
+def hashes(found: dict[str, object]) -> list[str]:
+    versions = found["versions"]
+    assert isinstance(versions, list)
+    return [str(v["hash"]) for v in versions]
+
+
+PAGES = ("v1.html", "v1-noise.html", "v2.html", "v3.html")
+
+
+def test_a_history_recorded_with_a_worse_extractor_is_read_again(
+    tmp_path: Path, site: PageServer
+) -> None:
+    # what the normal extractor records from the same fetches: the real versions
+    normal_dir = tmp_path / "normal"
+    normal_dir.mkdir()
+    normal = normal_dir / "config.yaml"
+    normal.write_text(config_text(site.url, site.hook_url, ""), encoding="utf-8")
+    check_sequence(normal, site, PAGES)
+    real = hashes(history(normal, site.url))
+    assert len(real) == 3  # v1 and v1-noise differ only in page furniture
+    site.hooks.clear()
+
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text(site.url, site.hook_url, WORSE), encoding="utf-8")
+    check_sequence(config, site, PAGES)
+    worse = history(config, site.url)
+    assert len(hashes(worse)) == 4  # a view counter moved: a false version
+    assert len(site.hooks) == 3  # and a false alert, at the time
+    alerts_sent = len(site.hooks)
+
+    config.write_text(config_text(site.url, site.hook_url, ""), encoding="utf-8")
+    dry = cli(config, "reextract", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would change" in dry.output and "4 → 3 versions (1 merged)" in dry.output
+    assert history(config, site.url) == worse  # a dry run writes nothing
+
+    done = cli(config, "reextract", "--source", "alhurra")
+    assert done.exit_code == 0, done.output
+    assert "generation 2" in done.output and "4 → 3 versions (1 merged)" in done.output
+    assert "3 → 2 changes" in done.output and "noise paragraph" in done.output
+    assert "1 rebuilt as a new generation" in done.output
+
+    now = history(config, site.url)
+    assert now["generation"] == 2
+    assert hashes(now) == real  # the false version is gone, the real ones remain
+    changes = now["changes"]
+    assert isinstance(changes, list) and [(c["from"], c["to"]) for c in changes] == [
+        (1, 2),
+        (2, 3),
+    ]
+    old = history(config, site.url, "--generation", "1")
+    assert hashes(old) == hashes(worse) and old["changes"] == worse["changes"]
+    listed = json.loads(cli(config, "history", site.url, "--generations", "--json").output)
+    (_, second) = listed["generations"]
+    assert second["report"]["merged"] == 1 and second["report"]["noise_paragraphs"] >= 2
+    assert any("مشاهدة" in p for p in second["report"]["noise_quoted"])  # the view counter
+
+    # no alert for the past, now or on the next round; nothing left queued
+    assert cli(config, "check").exit_code == 0
+    assert len(site.hooks) == alerts_sent
+    db = sqlite3.connect(tmp_path / "watch.db")
+    try:
+        states = db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall()
+        assert states == [("delivered", 2 * alerts_sent)]  # log and webhook
+    finally:
+        db.close()
+
+    again = cli(config, "reextract")
+    assert again.exit_code == 0 and "0 rebuilt as a new generation, 1 unchanged" in again.output
+    assert history(config, site.url)["generation"] == 2
+
+
+# ------------------------------------------------------------------ kill -9 in the middle
+
+STORIES = 24
+
+
+def story(i: int, k: int, round_: int) -> str:
+    """Story ``i`` at version ``k``, with a most-read list that differs on every round."""
+    updates = [f"Update {j}: talks in district {i} go on after vote {j}." for j in range(k, 0, -1)]
+    base = [
+        f"The council of district {i} met on Tuesday to discuss the budget for the coming "
+        f"year, and members argued about schools, roads and the new library ({j})."
+        for j in range(6)
+    ]
+    body = "".join(f"<p>{p}</p>" for p in updates + base)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Story {i} | Daily</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<article><h1>Story {i}</h1>{body}</article>"
+        f"<div class='counter'><p>Read {round_ * 7 + i + 1200} times</p></div>"
+        "</body></html>"
+    )
+
+
+class Site:
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.k = 0
+        self.round = 0
+        self.hooks = 0
+        self._lock = threading.Lock()
+        server.expect_request(re.compile(r"^/story/\d+$")).respond_with_handler(self._story)
+        server.expect_request("/hook", method="POST").respond_with_handler(self._hook)
+
+    def url(self, i: int) -> str:
+        return self.server.url_for(f"/story/{i}")
+
+    def _story(self, request: Request) -> Response:
+        return Response(
+            story(int(request.path.rsplit("/", 1)[1]), self.k, self.round),
+            content_type="text/html; charset=utf-8",
+        )
+
+    def _hook(self, request: Request) -> Response:
+        with self._lock:
+            self.hooks += 1
+        return Response("", status=204)
+
+
+def many_config(site: Site, rule: str) -> str:
+    sources = "".join(
+        f"  - name: s{i}\n    url: {site.url(i)}\n    interval: 1s\n{rule}" for i in range(STORIES)
+    )
+    return (
+        "database: many.db\n"
+        "fetch:\n  timeout: 5s\n  host_delay: 0s\n"
+        "schedule:\n  adaptive: false\n"
+        f"sources:\n{sources}"
+        f"alerts:\n  - kind: webhook\n    url: {site.server.url_for('/hook')}\n    digest: null\n"
+    )
+
+
+def rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
+    db = sqlite3.connect(db_path, timeout=30)
+    try:
+        return list(db.execute(sql).fetchall())
+    finally:
+        db.close()
+
+
+def test_kill_9_during_reextract_loses_nothing(tmp_path: Path, httpserver: HTTPServer) -> None:
+    site = Site(httpserver)
+    config = tmp_path / "config.yaml"
+    config.write_text(many_config(site, "    extract:\n      body: body\n"), encoding="utf-8")
+    for round_, k in enumerate((0, 0, 1)):  # the same text with other furniture, then an edit
+        site.k, site.round = k, round_
+        result = cli(config, "check")
+        assert result.exit_code == 0, result.output
+    db_path = tmp_path / "many.db"
+    recorded = rows(db_path, "SELECT article_id, count(*) FROM versions GROUP BY article_id")
+    assert {n for _, n in recorded} == {3} and len(recorded) == STORIES
+    alerts = site.hooks
+    assert alerts == 2 * STORIES
+
+    config.write_text(many_config(site, ""), encoding="utf-8")
+    command = [sys.executable, "-m", "newswatch.cli", "--config", str(config), "reextract"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    made = 0
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            made = int(rows(db_path, "SELECT count(*) FROM generations WHERE generation = 2")[0][0])
+        except sqlite3.OperationalError:
+            made = 0
+        if made >= 1:
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
+    # each article has its old generation whole, or its new one whole: never a mixture
+    for article_id, generation, versions in rows(
+        db_path,
+        "SELECT a.id, a.generation, (SELECT count(*) FROM versions v WHERE v.article_id = a.id)"
+        " FROM articles a",
+    ):
+        assert (generation, versions) in ((1, 3), (2, 2)), article_id
+    halfway = rows(db_path, "SELECT count(*) FROM articles WHERE generation = 2")[0][0]
+
+    resumed = cli(config, "reextract")
+    assert resumed.exit_code == 0, resumed.output
+    assert f"{STORIES - int(str(halfway))} rebuilt as a new generation" in resumed.output
+    assert rows(db_path, "SELECT DISTINCT generation FROM articles") == [(2,)]
+    assert rows(db_path, "SELECT count(*), count(DISTINCT article_id) FROM past_versions") == [
+        (3 * STORIES, STORIES)
+    ]
+    assert rows(db_path, "SELECT count(*) FROM versions") == [(2 * STORIES,)]
+    assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
+    assert site.hooks == alerts  # nothing alerted by the re-extraction
+    print(f"\nreextract kill -9: {halfway} of {STORIES} articles rebuilt before the kill")
