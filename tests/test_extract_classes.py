@@ -313,3 +313,23 @@ def test_membership_pitches_emoji_promos_and_listen_or_watch_labels_are_left_out
         "<p>Watch the video with the mayor:</p>"
     )
     assert paragraphs(article(extra_inside=lines)) == PROSE
+
+
+def test_a_you_might_also_like_box_whose_heading_sits_in_its_own_wrapper_is_left_out() -> None:
+    items = "".join(
+        f'<li><div><p><a href="/o{i}">Another story number {i}</a>. So why does it work?</p>'
+        "</div></li>"
+        for i in range(3)
+    )
+    box = f"<div><div><h2>You Might Also Like …</h2></div><div><ul>{items}</ul></div></div>"
+    assert paragraphs(article(extra_inside=box)) == PROSE
+
+
+def test_a_next_story_card_is_left_out() -> None:
+    card = (
+        '<div class="grid next-prev"><p><a href="/next">- Next Town News</a></p>'
+        '<div><a href="/next"><h5>Library opens on Sundays</h5></a>'
+        "<p>The library opens on Sundays from June after the council found the money</p>"
+        "<label>Jane Doe 2019-11-20 17:27:46</label></div></div>"
+    )
+    assert paragraphs(article(extra_inside=card)) == PROSE

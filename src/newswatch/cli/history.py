@@ -89,7 +89,9 @@ def history(
         found = article_history(store, url, generation)
         if found is None:
             fail(f"{url} is not a watched article (see 'newswatch sources')", 1)
-        if filters != ChangeFilter() and found.generation == found.current:
+        if filters != ChangeFilter() and found.generation != found.current:
+            fail("filters apply to the current generation, not to --generation", 2)
+        if filters != ChangeFilter():
             kept = list(store.iter_changes(replace(filters, article_id=found.article.id)))
             found = replace(found, changes=kept)
     if as_json:
