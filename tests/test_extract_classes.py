@@ -301,3 +301,35 @@ def test_a_page_of_several_posts_gives_the_first_not_all_of_them() -> None:
     )
     got = paragraphs(html)
     assert got[-3:] == PROSE and not any("harbour" in p or "library" in p for p in got)
+
+
+def test_membership_pitches_emoji_promos_and_listen_or_watch_labels_are_left_out() -> None:
+    lines = (
+        "<p>If you enjoyed this article, we have a proposition for you: join our members' "
+        "club and read everything with no paywall.</p>"
+        "<p>🎁 Still looking for gift ideas? Check out our gift guides</p>"
+        "<p>Listen to the town radio live at 12:45 weekdays - or listen back here.</p>"
+        "<p>Listen to the podcast:</p><p>Also available on Apple Podcasts</p>"
+        "<p>Watch the video with the mayor:</p>"
+    )
+    assert paragraphs(article(extra_inside=lines)) == PROSE
+
+
+def test_a_you_might_also_like_box_whose_heading_sits_in_its_own_wrapper_is_left_out() -> None:
+    items = "".join(
+        f'<li><div><p><a href="/o{i}">Another story number {i}</a>. So why does it work?</p>'
+        "</div></li>"
+        for i in range(3)
+    )
+    box = f"<div><div><h2>You Might Also Like …</h2></div><div><ul>{items}</ul></div></div>"
+    assert paragraphs(article(extra_inside=box)) == PROSE
+
+
+def test_a_next_story_card_is_left_out() -> None:
+    card = (
+        '<div class="grid next-prev"><p><a href="/next">- Next Town News</a></p>'
+        '<div><a href="/next"><h5>Library opens on Sundays</h5></a>'
+        "<p>The library opens on Sundays from June after the council found the money</p>"
+        "<label>Jane Doe 2019-11-20 17:27:46</label></div></div>"
+    )
+    assert paragraphs(article(extra_inside=card)) == PROSE

@@ -112,5 +112,7 @@ def test_history_reads_the_current_generation_and_keeps_the_earlier(
 
     missing = cli(config, "history", site.url, "--generation", "7")
     assert missing.exit_code == 1 and "no extraction generation 7 (it has 1, 2)" in missing.output
+    filtered = cli(config, "history", site.url, "--generation", "1", "--kind", "silent")
+    assert filtered.exit_code == 2 and "filters apply to the current generation" in filtered.stderr
     no_url = cli(config, "history", "--generations")
     assert no_url.exit_code == 2 and "need the article's URL" in no_url.stderr

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from newswatch.archive.provenance import by_version, provenance, provenance_line
 from newswatch.config import parse_duration
 from newswatch.errors import NewswatchError
 from newswatch.judge.diff import compare
 from newswatch.models import Change, iso
 from newswatch.store import (
     ArticleRecord,
+    CaptureFilter,
     Generation,
     HistoryReader,
+    StoredCapture,
     StoredChange,
     StoredVersion,
 )
@@ -33,6 +37,7 @@ class ArticleHistory:
     changes: list[StoredChange]
     generation: int = 1
     current: int = 1  # the article's current generation
+    captures: Mapping[int, StoredCapture] = field(default_factory=dict)  # by version n
 
     def as_dict(self) -> dict[str, Any]:
         """The design's ``history URL --json`` form (plus a few helpful extras)."""
@@ -54,6 +59,7 @@ class ArticleHistory:
                     "published": iso(v.published),
                     "updated": iso(v.updated),
                     "hash": v.hash,
+                    "capture": provenance(self.captures.get(v.n)),
                 }
                 for v in self.versions
             ],
@@ -89,6 +95,8 @@ class ArticleHistory:
                 f"  v{v.n}  {v.first_seen_at:%Y-%m-%d %H:%M:%S}Z  seen {v.seen_count}x  "
                 f"{updated}  {v.hash[:10]}  \u2068{v.title}\u2069"
             )
+            if v.n in self.captures:
+                lines.append(f"        {provenance_line(self.captures[v.n])}")
         lines.append("")
         lines.append(f"{len(self.changes)} change(s):")
         for c in sorted(self.changes, key=lambda c: c.id):
@@ -120,6 +128,7 @@ def article_history(
             store.changes(article.id, limit=10_000),
             current,
             current,
+            by_version(store.captures(CaptureFilter(article_id=article.id, versions_only=True))),
         )
     if generation not in {g.n for g in generations}:
         known = ", ".join(str(g.n) for g in generations)
@@ -237,8 +246,10 @@ def resolve_version(
     return article, version
 
 
-def version_dict(article: ArticleRecord, v: StoredVersion) -> dict[str, Any]:
-    """``show --json``: one version's text and stamps."""
+def version_dict(
+    article: ArticleRecord, v: StoredVersion, capture: StoredCapture | None = None
+) -> dict[str, Any]:
+    """``show --json``: one version's text and stamps, and the capture it was read from."""
     return {
         "url": article.url,
         "source": article.source,
@@ -254,6 +265,7 @@ def version_dict(article: ArticleRecord, v: StoredVersion) -> dict[str, Any]:
         "language": v.language,
         "final_url": v.final_url,
         "paragraphs": list(v.paragraphs),
+        "capture": provenance(capture),
     }
 
 
@@ -270,13 +282,16 @@ def stated_update(v: StoredVersion) -> datetime | None:
     return None
 
 
-def render_version(article: ArticleRecord, v: StoredVersion) -> str:
+def render_version(
+    article: ArticleRecord, v: StoredVersion, capture: StoredCapture | None = None
+) -> str:
     """``show``: the version's headline, stamps and paragraphs (RTL text isolated)."""
     lines = [
         f"\u2068{v.title}\u2069",
         f"{article.url}  [{article.source}]  v{v.n}",
         f"first seen {v.first_seen_at:%Y-%m-%d %H:%M:%S}Z, last seen "
         f"{v.last_seen_at:%Y-%m-%d %H:%M:%S}Z ({v.seen_count}x)",
+        provenance_line(capture),
     ]
     for label, value in (("published", v.published), ("updated", stated_update(v))):
         lines.append(f"{label}: {iso(value) or '-'}")

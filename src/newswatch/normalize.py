@@ -40,6 +40,8 @@ _QUOTES = str.maketrans(
 
 def clean_text(text: str) -> str:
     """What we store: NFC, invisible controls dropped, white space collapsed and trimmed."""
+    if text.isascii():  # nothing to compose and no control to drop
+        return " ".join(text.split())
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     return " ".join(text.split())  # str.split() and re's \s agree on what white space is
@@ -52,6 +54,8 @@ def comparable(text: str) -> str:
     Memoised: one check hashes the page, compares it with the stored version and classifies
     the change, so each paragraph would be folded three or four times over (a tenth of an
     unchanged round); a few thousand recent paragraphs are kept."""
+    if text.isascii():  # no quote, dash, mark nor odd space to fold: clean is comparable
+        return " ".join(text.split())
     text = clean_text(text).translate(_QUOTES)
     text = _ARABIC_MARKS.sub("", text)
     return _SPACE.sub(" ", text).strip()

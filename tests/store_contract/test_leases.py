@@ -52,3 +52,16 @@ def test_make_due_count_due_and_a_pass_that_takes_what_was_due_when_it_began(
     store.make_due(later, sources=["a"])
     assert store.claim_due(T0 + timedelta(minutes=20), 10, 60, due_by=T0) == []
     assert len(store.claim_due(T0 + timedelta(minutes=20), 10, 60, due_by=later)) == 5
+
+
+def test_due_articles_are_claimed_in_the_order_they_fell_due(store: Store) -> None:
+    store.sync_sources([spec("a", "https://a.example/1", interval=600)], T0)
+    store.add_articles("a", [f"https://a.example/{n}" for n in range(2, 6)], T0)
+    claimed = sorted(store.claim_due(T0, 10, 60), key=lambda d: d.article_id)
+    # checked newest first, one second apart: the last article falls due first
+    for late, due in enumerate(reversed(claimed)):
+        record(store, due, T0 + timedelta(seconds=late), error="refused")
+    later = T0 + timedelta(days=1)
+    order = [d.article_id for d in store.claim_due(later, 2, 60)]
+    order += [d.article_id for d in store.claim_due(later, 10, 60)]
+    assert order == [d.article_id for d in reversed(claimed)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import click
 
@@ -88,7 +89,9 @@ def history(
         found = article_history(store, url, generation)
         if found is None:
             fail(f"{url} is not a watched article (see 'newswatch sources')", 1)
-        if filters != ChangeFilter() and found.generation == found.current:
+        if filters != ChangeFilter() and found.generation != found.current:
+            fail("filters apply to the current generation, not to --generation", 2)
+        if filters != ChangeFilter():
             kept = list(store.iter_changes(replace(filters, article_id=found.article.id)))
             found = replace(found, changes=kept)
     if as_json:
@@ -174,12 +177,38 @@ def diff(
 @click.argument("url")
 @click.option("--version", "n", type=int, metavar="N", help="Version number (default: latest).")
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Write the page's bytes exactly as fetched (its capture, checked against its SHA-256).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="With --raw: a file (default: stdout)."
+)
 @pass_state
-def show(state: State, url: str, n: int | None, as_json: bool) -> None:
-    """One version of an article: its text and stamps."""
+def show(
+    state: State, url: str, n: int | None, as_json: bool, raw: bool, output: str | None
+) -> None:
+    """One version of an article: its text and stamps, and the capture it was read from."""
+    from newswatch.archive import read_version
+
+    if output is not None and not raw:
+        fail("--output goes with --raw", 2)
     with reading(state) as runtime:
         article, version = resolve_version(runtime.store, url, n)
+        capture = runtime.store.version_capture(article.id, version.n)
+        if raw:
+            got = read_version(runtime.store, article.id, version.n)
+            if got is None:
+                fail(f"{url}: no capture kept of version {version.n}", 1)
+            if output is None:
+                sys.stdout.buffer.write(got.body)
+                sys.stdout.buffer.flush()
+            else:
+                Path(output).write_bytes(got.body)
+            return
     if as_json:
-        click.echo(json.dumps(version_dict(article, version), ensure_ascii=False, indent=2))
+        shown = version_dict(article, version, capture)
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
-    click.echo(render_version(article, version))
+    click.echo(render_version(article, version, capture))

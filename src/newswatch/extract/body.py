@@ -49,6 +49,7 @@ _TEASER_TEXT = 400
 _TEASER_HEADLINE = 150
 _TEASER_MIN_ITEMS = 3
 _TEASER_LABEL = 40  # a "Related" or "Don't miss" label on a line of its own
+_LABEL_WRAPPERS = 2  # wrappers around a teaser heading alone looked through to its box
 # the press-release boilerplate is looked for in this many last blocks of the story
 _TAIL_BLOCKS = 8
 _CELL_TAGS = frozenset({"td", "th", "tr", "li", "dd", "dt"})  # a table's or list's numbers are data
@@ -235,14 +236,7 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
     if not any(ch.isalnum() for ch in block.text):
         return False  # a rule of underscores, a row of emoji
     if strict and (
-        furniture_line(block.text)
-        or caption_line(block.text)
-        or slide_counter(block.text)
-        or (
-            block.length <= _TEASER_LABEL
-            and block.tag not in HEADING_TAGS  # a heading takes its box along: see below
-            and teaser_heading(block.text)
-        )
+        furniture_line(block.text) or caption_line(block.text) or slide_counter(block.text)
     ):
         return False
     if strict and block.tag not in _CELL_TAGS and byline_line(block.text):
@@ -331,12 +325,17 @@ def select_blocks(
                     bool(teasers) and _within(elems, owner, container, teasers)
                 )
                 verdicts[owner.index] = inside
-            if inside or not _keep(block, owner, strict):
+            if inside:
                 continue
-            if strict and block.tag in HEADING_TAGS and teaser_heading(block.text):
+            if (
+                strict
+                and (block.tag in HEADING_TAGS or block.length <= _TEASER_LABEL)
+                and teaser_heading(block.text)
+            ):  # "More from ...", "You might also like", "Next story": the box it opens
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
-            kept.append(block)
+            if _keep(block, owner, strict):
+                kept.append(block)
     if strict:
         kept = _without_tail(kept)
     return _drop_orphan_headings(kept)
@@ -367,18 +366,29 @@ def _teaser_box_end(
     page: Page, position: int, heading: Elem, container: Elem, protected: set[int]
 ) -> int:
     """Where the box a "More from ..." heading opens ends: its wrapper's end when that is a
-    box of its own (not the article's element, not most of the container's text); else only
-    the heading goes."""
+    box of its own (not the article's element, not most of the container's text); a wrapper
+    holding nothing but the heading is looked through to the one around it. Else only the
+    heading goes."""
     elems = page.elems
+
+    def own_box(elem: Elem) -> bool:
+        return (
+            elem.index != container.index
+            and elem.index not in protected
+            and elem.text_len * 2 < container.text_len
+        )
+
     box = _parent(elems, heading) if heading.tag in HEADING_TAGS else heading
-    if (
-        box is not None
-        and box.index != container.index
-        and box.index not in protected
-        and box.text_len * 2 < container.text_len
-    ):
-        return box.end
-    return position + 1
+    if box is None or not own_box(box):
+        return position + 1
+    for _ in range(_LABEL_WRAPPERS):
+        if box.end - box.first > 1:
+            break
+        up = _parent(elems, box)
+        if up is None or not own_box(up):
+            break
+        box = up
+    return box.end
 
 
 def _drop_orphan_headings(blocks: list[Block]) -> list[Block]:

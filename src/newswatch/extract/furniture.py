@@ -11,6 +11,7 @@ only where its key word occurs, so the cost stays a small fraction of the walk.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from newswatch.extract.textstamps import may_be_stamp_line, read_stamp_line
 
@@ -60,6 +61,19 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("think", r"\btell\s+us\s+what\s+you\s+think\b"),
         ("join", r"\bjoin\s+the\s+(?:conversation|discussion|debate)\b"),
+        # membership pitches, radio and podcast plugs, video labels
+        (
+            "if you",
+            r"\bif\s+you\s+(?:enjoyed|liked|value|appreciate)\s+this\s+"
+            r"(?:article|story|piece|post|journalism|reporting)\b",
+        ),
+        (
+            "listen",
+            r"\blisten\s+back\s+here\b|\blisten\s+(?:to\s+(?:\S+\s+){1,4})?live\s+(?:at|on)\b"
+            r"|^listen\s+to\s+(?:the|this)\s+(?:podcast|episode|interview)\W*$",
+        ),
+        ("available on", r"^(?:also\s+)?available\s+on\s+(?:apple|spotify|google|itunes)\b"),
+        ("watch", r"^watch\s+the\s+(?:full\s+)?(?:video|interview|episode)\b[^.!?]{0,80}:$"),
         (
             "click",
             r"\bclick\s+(?:here\s+)?(?:to|for)\s+(?:read\s+more|more\s+info(?:rmation)?|view|hide"
@@ -102,7 +116,8 @@ _TEASER_HEADING = re.compile(
     r"^(?:more\s+(?:from|on|in|about|stories|news|to\s+read|like\s+this)\b|you\s+(?:may|might)"
     r"\s+(?:also\s+)?(?:like|enjoy)|(?:also\s+)?read\s+(?:next|more|also)\b|related\b|"
     r"recommended\b|(?:most\s+)?(?:popular|read|viewed|trending)(?:\s+now|\s+stories)?$|"
-    r"trending\b|further\s+reading|what\s+to\s+read\s+next|don'?t\s+miss|latest\s+(?:news|"
+    r"trending\b|further\s+reading|(?:next|previous|prev)\s+(?:\w+\s+){0,2}?(?:article|story|post|"
+    r"news|read)\b|what\s+to\s+read\s+next|don'?t\s+miss|latest\s+(?:news|"
     r"stories)|top\s+stories|lire\s+aussi|à\s+lire\s+aussi|sur\s+le\s+même\s+sujet|"
     r"mehr\s+zum\s+thema|das\s+könnte\s+sie\s+auch\s+interessieren|lesen\s+sie\s+auch|"
     r"te\s+puede\s+interesar|más\s+noticias|leer\s+más|leggi\s+anche|читайте\s+также|"
@@ -170,6 +185,12 @@ def furniture_line(text: str) -> bool:
         return True  # nothing but shortcodes
     if text.endswith(":") and _LABEL.match(text):
         return True  # a label with nothing after it ("Source:", "Share:")
+    if (
+        not text[0].isalnum()
+        and unicodedata.category(text[0]) == "So"
+        and "check out" in text.lower()
+    ):
+        return True  # an emoji-led promotion ("🎁 ... Check out our gift guides")
     lowered = text.lower()
     rules = _ASCII_CALLS if lowered.isascii() else _CALLS_TO_ACTION
     return any(word in lowered and pattern.search(lowered) is not None for word, pattern in rules)

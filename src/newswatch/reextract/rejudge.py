@@ -16,7 +16,7 @@ quarantine but kept no bytes cannot be read again: the history is :class:`Incomp
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -165,7 +165,7 @@ def read(capture: Capture, subject: Subject, rules: ExtractRules | None = None) 
 
 
 def steps(
-    fetches: Sequence[tuple[Logged, Capture | None]],
+    fetches: Iterable[tuple[Logged, Capture | None]],
     subject: Subject,
     rules: ExtractRules | None = None,
 ) -> list[Step] | Incomplete:
@@ -174,13 +174,14 @@ def steps(
     it was (a 304 or an unchanged page: the current version seen again; the page gone
     with a 404/410; a failed fetch); a merge is no step. A fetch that read a text (a
     version, a quarantine, a removal judged from the page) and kept no bytes makes the
-    history :class:`Incomplete`."""
+    history :class:`Incomplete`. Read one at a time: a page's bytes are let go once it is
+    read, so an article of a thousand captures never holds them all."""
     found: list[Step] = []
     missing: list[datetime] = []
     for logged, capture in fetches:
         at = logged.started_at
         if capture is not None:
-            found.append(read(capture, subject, rules))
+            found.append(_without_bytes(read(capture, subject, rules)))
         elif logged.outcome in ("not_modified", "unchanged"):
             found.append(NotModified(at, _not_modified(subject, at)))
         elif logged.outcome == "removed" and logged.status in (404, 410):
@@ -201,6 +202,14 @@ def steps(
     if missing:
         return Incomplete(len(missing), missing[0])
     return found
+
+
+def _without_bytes(step: Step) -> Step:
+    """The step as the planner needs it: the fetch's metadata, not its page (a rebuild
+    writes no fetch-log row, so the body's size is never asked)."""
+    if isinstance(step, Extracted | ExtractFailed | Refused):
+        return replace(step, fetched=replace(step.fetched, content=b"", text=None))
+    return step
 
 
 def _not_modified(subject: Subject, at: datetime) -> FetchResult:

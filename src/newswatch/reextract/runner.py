@@ -13,7 +13,7 @@ left alone, so the run resumes where it stopped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -141,11 +141,11 @@ class Reextractor:
         generation = next((g.n for g in store.generations(article.id) if g.current), 1)
         versions = store.versions(article.id)
         changes = store.changes(article.id, limit=LOG_LIMIT)
+        paired = _paired(_logged(store.fetches(article.id, limit=LOG_LIMIT)), kept, store)
         try:
-            paired = _paired(_logged(store.fetches(article.id, limit=LOG_LIMIT)), kept, store)
-        except CaptureError as exc:
+            found = steps(paired, subject, target.rules)
+        except CaptureError as exc:  # a body missing or altered: nothing rebuilt on it
             return Reextracted(article.source, article.url, "incomplete", detail=str(exc))
-        found = steps(paired, subject, target.rules)
         if isinstance(found, Incomplete):
             detail = (
                 f"{found.missing} fetch(es) that read the page kept no bytes, the first at"
@@ -205,14 +205,14 @@ def _logged(rows: list[dict[str, object]]) -> list[tuple[int, Logged]]:
 
 def _paired(
     log: list[tuple[int, Logged]], kept: list[StoredCapture], store: Store
-) -> list[tuple[Logged, Capture | None]]:
-    """Each logged fetch with the capture it kept, if any (bodies read and verified)."""
+) -> Iterator[tuple[Logged, Capture | None]]:
+    """Each logged fetch with the capture it kept, if any, its body read (and verified
+    against its SHA-256) only when its turn comes."""
     by_fetch = {c.fetch_id: c for c in kept}
-    out: list[tuple[Logged, Capture | None]] = []
     for fetch_id, logged in log:
         meta = by_fetch.get(fetch_id)
         if meta is None:
-            out.append((logged, None))
+            yield logged, None
             continue
         raw = read_capture(store, meta.id)
         if raw is None:
@@ -220,18 +220,15 @@ def _paired(
         headers: dict[str, str] = {}
         for name, value in meta.response_headers:
             headers.setdefault(name.lower(), value)
-        out.append(
-            (
-                logged,
-                Capture(
-                    fetched_at=meta.fetched_at,
-                    url=meta.url,
-                    final_url=meta.final_url,
-                    status=meta.status,
-                    headers=headers,
-                    body=raw.body,
-                    redirects=tuple(meta.redirects),
-                ),
-            )
+        yield (
+            logged,
+            Capture(
+                fetched_at=meta.fetched_at,
+                url=meta.url,
+                final_url=meta.final_url,
+                status=meta.status,
+                headers=headers,
+                body=raw.body,
+                redirects=tuple(meta.redirects),
+            ),
         )
-    return out

@@ -30,6 +30,7 @@ from newswatch.store import (
     StoredChange,
 )
 from newswatch.textdir import direction
+from newswatch.web.capture import captured_page
 from newswatch.web.feed import atom_feed
 from newswatch.web.pages import diff_page, environment, render, safe_href
 from newswatch.web.params import (
@@ -136,6 +137,7 @@ def create_app(
             versions=stubs,
             changes=reader.changes(record.id, limit=200),
             shown=shown,
+            capture=reader.version_capture(record.id, shown.n) if shown else None,
             dir=direction(language, sample),
             lang=language or "",
         )
@@ -229,6 +231,10 @@ def create_app(
         Route("/", changes),
         Route("/articles/{article_id:int}", article),
         Route("/articles/{article_id:int}/diff", diff),
+        Route(
+            "/articles/{article_id:int}/versions/{n:int}/capture",
+            lambda request: captured_page(reader, request),
+        ),
         Route("/article", by_url),
         Route("/changes/{uid}", change),
         Route("/search", search),

@@ -1,8 +1,9 @@
 """What every response of the web view carries, and the optional access token.
 
 Security headers: a strict Content-Security-Policy (no script may run at all, styles only
-from the view itself), no MIME sniffing, no framing, no referrer (a click through to a
-watched site does not tell it where the reader came from, nor leak a ``?token=``).
+from the view itself; a captured page gets its own, ``sandbox`` first), no MIME sniffing,
+no framing, no referrer (a click through to a watched site does not tell it where the
+reader came from, nor leak a ``?token=``).
 
 The token, when one is set, is accepted from an ``Authorization: Bearer`` or
 ``X-Newswatch-Token`` header, a ``?token=`` query parameter (which also sets an HttpOnly,
@@ -81,10 +82,21 @@ class Guard:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() not in dict(HEADERS)
-                ]
+                given = message.get("headers", [])
+                headers = [(k, v) for k, v in given if k.lower() not in dict(HEADERS)]
                 headers.extend(HEADERS)
+                # a captured page brings a stricter policy of its own (``sandbox``: see
+                # web/capture.py); it replaces the view's, never loosens it
+                sandboxed = [
+                    v
+                    for k, v in given
+                    if k.lower() == b"content-security-policy" and v.startswith(b"sandbox")
+                ]
+                if sandboxed:
+                    headers = [
+                        (k, sandboxed[0] if k == b"content-security-policy" else v)
+                        for k, v in headers
+                    ]
                 if set_cookie and self.token is not None:
                     value = (
                         f"{COOKIE}={cookie_value(self.token)}; Path=/; HttpOnly; SameSite=Strict"
