@@ -192,6 +192,26 @@ def test_a_page_rendered_from_script_data_is_dated_by_it() -> None:
     assert extract_dates(plain, "https://news.example/a").published is None
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This entry was posted on Saturday, December 3rd, 2011 at 10:15 am and is filed under"
+        " <a href='/c/news'>News</a>. You can follow any responses to this entry through the"
+        " <a href='/feed'>RSS 2.0</a> feed.",
+        "Dieser Beitrag wurde am Samstag, 3. Dezember 2011 um 10:15 Uhr veröffentlicht und unter"
+        " <a href='/c/recht'>Recht</a> gespeichert. Sie können Kommentare zu diesem Eintrag über"
+        " den <a href='/feed'>RSS-2.0</a>-Feed verfolgen.",
+    ],
+)
+def test_a_blog_posts_metadata_sentence_dates_it(sentence: str) -> None:
+    html = page(
+        f"<div class='post'><h2>Story</h2><div class='entry'><p>{PROSE}</p><p>{PROSE}</p></div>"
+        f"<p class='postmetadata'><small>{sentence}</small></p></div>"
+    )
+    for reading in (extract(html, "https://x/2011/12/a/"), extract_dates(html, "https://x/a")):
+        assert reading.published == datetime(2011, 12, 3, 10, 15, tzinfo=UTC)
+
+
 def test_the_image_address_is_the_last_resort() -> None:
     head = '<meta property="og:image" content="https://news.example/files/2016/05/04/a.png">'
     html = page(f"<div><p>{PROSE}</p></div>", head)

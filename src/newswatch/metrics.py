@@ -85,6 +85,21 @@ class StoreCollector(Collector):
             "Size of the database file and its WAL.",
             stats.database_bytes,
         )
+        usage = self._store.capture_usage()
+        stored = GaugeMetricFamily(
+            "newswatch_capture_bytes",
+            "Raw capture bodies per source: stored (compressed, each once) or as fetched.",
+            labels=["source", "form"],
+        )
+        kept = GaugeMetricFamily(
+            "newswatch_captures", "Raw captures kept per source.", labels=["source"]
+        )
+        for u in usage:
+            stored.add_metric([u.source, "stored"], u.stored_bytes)
+            stored.add_metric([u.source, "fetched"], u.raw_bytes)
+            kept.add_metric([u.source], u.captures)
+        yield stored
+        yield kept
 
 
 class _Server(ThreadingMixIn, WSGIServer):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from newswatch.alerts import Dispatcher, build_channels, rules_of
+from newswatch.archive.retention import prune_rules
 from newswatch.check import Checker
 from newswatch.clock import Clock, utc_now
 from newswatch.config import Config
@@ -17,7 +18,7 @@ from newswatch.discover import DiscoveryRunner
 from newswatch.fetch import Fetcher, FetchScope, FetchSettings
 from newswatch.fetch.scope import configured_credentials
 from newswatch.politeness import Politeness
-from newswatch.store import Store, open_budgets, open_store
+from newswatch.store import Pruned, Store, open_budgets, open_store
 
 
 @dataclass
@@ -36,6 +37,15 @@ class Runtime:
         if shared is not None:
             shared.close()
         self.store.close()
+
+    def prune_captures(self) -> Pruned:
+        """Apply every source's capture retention now (see :mod:`newswatch.archive.retention`)."""
+        kept = {s.name: self.config.capture_for(s.name) for s in self.config.sources}
+        captures = bodies = 0
+        for rule in prune_rules(kept, self.clock()):
+            done = self.store.prune_captures(rule)
+            captures, bodies = captures + done.captures, bodies + done.bodies
+        return Pruned(captures, bodies)
 
     def __enter__(self) -> Runtime:
         return self
@@ -112,6 +122,7 @@ def build_runtime(
         source_schedules={s.name: config.schedule_for(s.name) for s in config.sources},
         robots_ignored=[s.name for s in config.sources if not s.robots],
         confirm_delay=config.fetch.confirm,
+        capture={s.name: config.capture_for(s.name).mode for s in config.sources},
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
     discovery = DiscoveryRunner(

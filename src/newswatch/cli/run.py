@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from typing import Any
@@ -91,6 +92,7 @@ def run(
                 )
             print_discoveries(done.discoveries)
             print_reports(done.checks)
+            _prune(runtime)
             sent = done.sent
             if sent.retried or sent.failed:
                 click.echo(
@@ -102,6 +104,8 @@ def run(
                 sys.exit(1)
             return
         server = _start_metrics(runtime, address)
+        pruner = threading.Thread(target=_keep_pruning, args=(runtime, stop), daemon=True)
+        pruner.start()
         try:
             run_daemon(
                 runtime,
@@ -113,6 +117,30 @@ def run(
         finally:
             if server is not None:
                 server.stop()
+
+
+#: how often the daemon applies the capture retention
+PRUNE_EVERY = 3600.0
+
+
+def _prune(runtime: Runtime) -> None:
+    """Capture retention after a pass; a failure is logged, the pass's result stands."""
+    try:
+        done = runtime.prune_captures()
+    except Exception as exc:  # retention must never fail the checks already made
+        logging.getLogger("newswatch.capture").warning("pruning captures failed: %s", exc)
+        return
+    if done.captures:
+        logging.getLogger("newswatch.capture").info(
+            "pruned %d capture(s), %d body(ies)", done.captures, done.bodies
+        )
+
+
+def _keep_pruning(runtime: Runtime, stop: threading.Event) -> None:
+    """The daemon's capture retention: at start, then every :data:`PRUNE_EVERY` seconds."""
+    while not stop.is_set():
+        _prune(runtime)
+        stop.wait(PRUNE_EVERY)
 
 
 def _progress(wanted: bool | None) -> Any:
@@ -184,6 +212,7 @@ def check(
             deliver=True,
         )
         reports = done.checks
+        _prune(runtime)
         if urls and not reports:
             fail("none of the URLs given is watched by a configured source", 2)
     print_discoveries(done.discoveries)

@@ -19,6 +19,7 @@ def sources(state: State) -> None:
         states = {s.name: s for s in runtime.store.source_states()}
         configured = runtime.config.sources
         learned = {s.name: runtime.store.volatile_learned(s.name) for s in configured}
+        usage = {u.source: u for u in runtime.store.capture_usage()}
     for source in configured:
         s = states.get(source.name)
         if s is None:
@@ -28,6 +29,14 @@ def sources(state: State) -> None:
         click.echo(
             f"    articles {s.articles}, due {s.due}, retired {s.retired}, removed {s.removed}, "
             f"failing {s.failing}; versions {s.versions}, changes {s.changes}; last check {last}"
+        )
+        kept = runtime.config.capture_for(source.name)
+        used = usage.get(source.name)
+        click.echo(
+            f"    captures ({kept.mode}): {used.captures if used else 0},"
+            f" {used.bodies if used else 0} distinct bod(ies),"
+            f" {_size(used.stored_bytes if used else 0)} on disk"
+            f" ({_size(used.raw_bytes if used else 0)} as fetched)"
         )
         if source.discovers:
             when = shown_time(s.last_discovery_at)
@@ -64,6 +73,16 @@ def sources(state: State) -> None:
             config = str(state.config_path.resolve())
             hint = shlex.join(["newswatch", "forget-volatile", source.name, "--config", config])
             click.echo(f"      forget them: {hint}")
+
+
+def _size(n: int) -> str:
+    """Bytes as people read them: 812 B, 4.2 KB, 17.0 MB."""
+    value, unit = float(n), "B"
+    for bigger in ("KB", "MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
 @click.command("forget-volatile")

@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from newswatch.archive.retention import Retention
 from newswatch.config.alerts import AlertConfig, LogAlert
+from newswatch.config.capture import CaptureConfig, capture_block
 from newswatch.config.fields import FROZEN, Listen
 from newswatch.config.settings import DaemonConfig, FetchConfig, ScheduleConfig, ServeConfig
 from newswatch.config.sources import SourceConfig
@@ -49,6 +59,9 @@ class Config(BaseModel):
     metrics: Listen | None = None
 
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    capture: Annotated[CaptureConfig, BeforeValidator(capture_block)] = Field(
+        default_factory=CaptureConfig
+    )
     _path: Path = PrivateAttr(default=Path("config.yaml"))
 
     @field_validator("database")
@@ -110,6 +123,14 @@ class Config(BaseModel):
                     },
                 )
         return self
+
+    def capture_for(self, name: str) -> Retention:
+        """One source's capture mode and retention: defaults, global block, its own."""
+        base = self.capture.over(Retention())
+        source = self.source(name)
+        if source is not None and source.capture is not None:
+            base = source.capture.over(base)
+        return base
 
     def schedule_for(self, name: str) -> SchedulePolicy:
         """The re-check policy of one source: defaults, global block, the source's block;

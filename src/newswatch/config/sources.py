@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
+from newswatch.config.capture import CaptureConfig, capture_block
 from newswatch.config.fields import (
     FROZEN,
     HttpURL,
@@ -69,6 +70,7 @@ class SourceConfig(BaseModel):
     follow_for: str | None = None  # ignore items the publisher dated longer ago; default 2d
     robots: bool = True  # false: the user has permission to watch this site regardless
     schedule: ScheduleConfig | None = None
+    capture: Annotated[CaptureConfig | None, BeforeValidator(capture_block)] = None
 
     @field_validator("interval", mode="before")
     @classmethod

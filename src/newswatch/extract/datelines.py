@@ -193,6 +193,13 @@ def _distance(node: LexborNode, around: list[int]) -> int:
     return next((level for level, mem in enumerate(around) if mem in chain), len(around))
 
 
+# a blog post's metadata sentence goes on to file the post ("This entry was posted on ...
+# and is filed under News"): the filing clause is no part of the stamp
+_FILED = re.compile(
+    r"\s+(?:and\s+(?:is\s+)?filed\s+under|und\s+unter|et\s+class[ée]\s+dans"
+    r"|y\s+archivad[oa]\s+en)(?:\s.*)?$",
+    re.I,
+)
 _AUTHOR_HINT = re.compile(r"author|autor|auteur", re.I)
 
 
@@ -236,7 +243,8 @@ def scan_text_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
         stamp = next(
             (
                 found
-                for piece in _PIECES.split(text)
+                for part in _PIECES.split(_FILED.sub("", text))
+                for piece in split_stamps(part)
                 if (
                     found := parse_stamp_line(
                         piece,
