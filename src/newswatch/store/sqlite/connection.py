@@ -52,6 +52,16 @@ def insert_row(db: Database, table: str, record: dict[str, Any]) -> int:
     return int(cursor.lastrowid)
 
 
+def update_row(db: Database, table: str, row_id: int, fields: dict[str, Any]) -> None:
+    """Set ``fields`` of the row with this ``id`` (values converted as :func:`insert_row`
+    converts them); plain SQL for the reason given there."""
+    sets = ", ".join(f'"{name}" = ?' for name in fields)
+    db.conn.execute(
+        f'UPDATE "{table}" SET {sets} WHERE id = ?',
+        [*(jsonify_if_needed(value) for value in fields.values()), row_id],
+    )
+
+
 class SqliteConnection:
     """One SQLite file behind one lock, shared by the store's parts (see module docstring)."""
 

@@ -17,7 +17,7 @@ from newswatch.errors import StoreError
 from newswatch.models import parse_iso
 from newswatch.store.records import Followed, SignalWrite, SourceSpec
 from newswatch.store.sqlite import follow
-from newswatch.store.sqlite.connection import SqliteConnection, insert_row
+from newswatch.store.sqlite.connection import SqliteConnection, insert_row, update_row
 from newswatch.store.sqlite.rows import ts
 
 
@@ -57,7 +57,7 @@ class SourceSync:
                     )
                 else:
                     source_id = int(old["id"])
-                    db.table("sources").update(source_id, fields)
+                    update_row(db, "sources", source_id, fields)
                     before, after = float(old["interval_seconds"]), float(spec.interval_seconds)
                     if following.pulls_forward(before, after):
                         moved = following.pulled_forward(
@@ -132,7 +132,7 @@ class SourceSync:
             }
             if found is not None:
                 fields["last_discovered"] = found
-            db.table("sources").update(self._source_id(source), fields)
+            update_row(db, "sources", self._source_id(source), fields)
 
     def _watched(self, source_id: int) -> list[tuple[following.WatchedUrl, datetime | None]]:
         """The source's articles with their next check, as the sync rules read them."""
