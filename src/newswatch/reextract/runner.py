@@ -22,7 +22,15 @@ from newswatch.archive import CaptureError, read_capture
 from newswatch.clock import Clock, utc_now
 from newswatch.extract import ExtractRules
 from newswatch.models import parse_iso
-from newswatch.reextract.rejudge import Capture, Incomplete, Logged, Subject, rebuild, steps
+from newswatch.reextract.rejudge import (
+    Capture,
+    Incomplete,
+    Logged,
+    Subject,
+    kept_uids,
+    rebuild,
+    steps,
+)
 from newswatch.reextract.report import HistoryReport, compare
 from newswatch.store import (
     ArticleRecord,
@@ -175,7 +183,7 @@ class Reextractor:
                 replaces=generation,
                 made_at=self._clock(),
                 versions=rebuilt.versions,
-                changes=rebuilt.changes,
+                changes=kept_uids(rebuilt, versions, changes),
                 title=rebuilt.title,
                 report=report.as_dict(),
             )
