@@ -57,6 +57,9 @@ def near_title_stamps(
     found: list[tuple[int, TextStamp, int]] = []
     seen: set[str] = set()
     around = _heading_ancestors(scope)
+    # nested date elements repeat a text (a wrapper around its one date child): each text
+    # is read once; a read depends on the text and its default kind, never on its node
+    memo: dict[tuple[str, StampKind], list[tuple[TextStamp, bool]]] = {}
     for node in scope.css(_NEAR_TITLE)[:_NEAR_TITLE_MAX]:
         if node.tag in ("script", "style", "meta", "link", "body", "html", "time"):
             continue
@@ -66,7 +69,9 @@ def near_title_stamps(
         attrs = node.attributes
         hints = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         default: StampKind = "updated" if UPDATE_HINT.search(hints) else "published"
-        reads = _reads(text, zone, fetched_at, default)
+        reads = memo.get((text, default))
+        if reads is None:
+            reads = memo[text, default] = _reads(text, zone, fetched_at, default)
         if reads and node.css_first("a") is not None:
             # a link's words are another story's ("2019 in review"): its year must not
             # complete the date line's own day and month
