@@ -33,7 +33,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 STORIES = 6
-ROUNDS = 55
+#: kill -9 rounds: each starts a daemon (a Python start-up), so CI runs a dozen; a measurement
+#: runs more with NEWSWATCH_CRASH_ROUNDS=55 (the count the README's figures were taken with)
+ROUNDS = int(os.environ.get("NEWSWATCH_CRASH_ROUNDS", "12"))
 ADVANCE_CHANCE = 0.8
 
 
@@ -222,4 +224,4 @@ def test_kill_9_during_busy_cycles_loses_nothing(tmp_path: Path, httpserver: HTT
         f"{changes} changes, {len(site.hooks)} webhooks received for {len(uids)} alerts "
         f"({repeats} repeated with the same Idempotency-Key), 0 lost"
     )
-    assert busy_kills >= 50
+    assert busy_kills >= ROUNDS - ROUNDS // 10  # nearly every kill lands mid-work

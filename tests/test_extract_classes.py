@@ -333,3 +333,16 @@ def test_a_next_story_card_is_left_out() -> None:
         "<label>Jane Doe 2019-11-20 17:27:46</label></div></div>"
     )
     assert paragraphs(article(extra_inside=card)) == PROSE
+
+
+def test_comment_policy_notes_are_left_out() -> None:
+    notes = (
+        "<p>Comments that are abusive or off topic will not be approved by the moderator.</p>"
+        "<p>ATENÇÃO: Comentários com textos ininteligíveis ou que faltem com respeito ao "
+        "usuário não serão aprovados pelo moderador.</p>"
+        "<p>Es gibt kein Recht auf Veröffentlichung. Beachten Sie, dass die Redaktion "
+        "unpassende, inhaltlose oder beleidigende Kommentare entfernen kann und wird.</p>"
+    )
+    assert paragraphs(article(extra_inside=notes)) == PROSE
+    story = "Comments under the post were later removed by the platform, the company said."
+    assert paragraphs(article(extra_inside=f"<p>{story}</p>")) == [*PROSE, story]

@@ -1,18 +1,24 @@
 """Worker processes (``--processes``) against a real local server: the politeness budgets hold
 across processes, and no article is checked twice. Counts, never timings, except a lower
-bound on the spacing of requests (a loaded machine only makes gaps longer)."""
+bound on the spacing of requests (a loaded machine only makes gaps longer).
+
+A worker is a fresh interpreter: on a loaded machine its start-up can outlast the whole pass,
+and the parent alone would check everything. So the server answers nothing until the worker
+has claimed too (more articles leased at once than one process may hold): both processes
+then have a share, however slowly the worker started."""
 
 from __future__ import annotations
 
 import itertools
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -35,6 +41,8 @@ class HoldingServer:
         self.starts: list[float] = []
         self.in_flight = 0
         self.peak = 0
+        self.gate: Callable[[], bool] | None = None  # answers wait until it holds (once)
+        self.opened = threading.Event()
         lock = threading.Lock()
         outer = self
 
@@ -50,6 +58,7 @@ class HoldingServer:
                     outer.starts.append(time.monotonic())
                     outer.in_flight += 1
                     outer.peak = max(outer.peak, outer.in_flight)
+                outer.wait_for_gate()
                 time.sleep(hold)  # overlap is what we count; not a timing assertion
                 with lock:
                     outer.in_flight -= 1
@@ -71,9 +80,38 @@ class HoldingServer:
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def wait_for_gate(self) -> None:
+        """Hold this answer until the gate holds (120 s at most: then the test's own
+        assertions say what did not happen)."""
+        deadline = time.monotonic() + 120
+        while self.gate is not None and not self.opened.is_set():
+            if self.gate() or time.monotonic() > deadline:
+                self.opened.set()
+            else:
+                time.sleep(0.05)
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def leased_more_than(db: Path, claims: int) -> Callable[[], bool]:
+    """True once more than ``claims`` articles are leased at once: more than one process
+    holds (each holds at most two claims per worker thread)."""
+
+    def leased() -> bool:
+        if not db.exists():
+            return False
+        try:
+            with sqlite3.connect(db, timeout=10) as conn:
+                row = conn.execute(
+                    "SELECT count(*) FROM articles WHERE lease_until IS NOT NULL"
+                ).fetchone()
+        except sqlite3.OperationalError:  # not migrated yet
+            return False
+        return int(row[0]) > claims
+
+    return leased
 
 
 @pytest.fixture
@@ -97,7 +135,7 @@ def check(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "newswatch", "--config", str(config), "check", *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         check=False,
     )
@@ -107,7 +145,9 @@ def test_two_processes_keep_per_host_and_check_each_article_once(
     tmp_path: Path, slow_site: HoldingServer
 ) -> None:
     urls = [f"{slow_site.base}/story/{n}" for n in range(40)]
-    config = write_config(tmp_path, urls, "  host_delay: 0s\n  per_host: 2\n")
+    # a generous timeout: answers wait for the worker's start-up
+    config = write_config(tmp_path, urls, "  timeout: 150s\n  host_delay: 0s\n  per_host: 2\n")
+    slow_site.gate = leased_more_than(tmp_path / "watch.db", 2 * 4)
     done = check(config, "--processes", "2", "--workers", "4", "--no-progress")
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines()[-1] == "checked 40 article(s): 40 first version"
@@ -123,7 +163,8 @@ def test_two_processes_keep_the_host_delay_between_request_starts(
 ) -> None:
     # two workers each: a process holds at most four claims, so both get their share
     urls = [f"{slow_site.base}/story/{n}" for n in range(16)]
-    config = write_config(tmp_path, urls, "  host_delay: 0.3s\n  per_host: 4\n")
+    config = write_config(tmp_path, urls, "  timeout: 150s\n  host_delay: 0.3s\n  per_host: 4\n")
+    slow_site.gate = leased_more_than(tmp_path / "watch.db", 2 * 2)
     done = check(config, "--processes", "2", "--workers", "2", "--no-progress")
     assert done.returncode == 0, done.stderr[-3000:]
     starts = sorted(slow_site.starts)

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -174,9 +175,9 @@ class Site:
         return Response("", status=204)
 
 
-def many_config(site: Site, rule: str) -> str:
+def many_config(site: Site, rule: str, stories: int = STORIES) -> str:
     sources = "".join(
-        f"  - name: s{i}\n    url: {site.url(i)}\n    interval: 1s\n{rule}" for i in range(STORIES)
+        f"  - name: s{i}\n    url: {site.url(i)}\n    interval: 1s\n{rule}" for i in range(stories)
     )
     return (
         "database: many.db\n"
@@ -245,3 +246,152 @@ def test_kill_9_during_reextract_loses_nothing(tmp_path: Path, httpserver: HTTPS
     assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
     assert site.hooks == alerts  # nothing alerted by the re-extraction
     print(f"\nreextract kill -9: {halfway} of {STORIES} articles rebuilt before the kill")
+
+
+# ------------------------------------------------------------------ SIGTERM / Ctrl-C
+
+
+def catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has a handler of its own for ``signum`` (Linux /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    (mask,) = (line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(mask, 16) >> (signum - 1) & 1)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_ends_reextract_between_two_articles(
+    tmp_path: Path, httpserver: HTTPServer, signum: signal.Signals
+) -> None:
+    if not Path("/proc/self/status").exists():
+        pytest.skip("needs /proc to see when the handlers are in place")
+    stories = 5
+    site = Site(httpserver)
+    config = tmp_path / "config.yaml"
+    config.write_text(many_config(site, WORSE, stories), encoding="utf-8")
+    for round_, k in enumerate((0, 0, 1)):
+        site.k, site.round = k, round_
+        assert cli(config, "check").exit_code == 0
+    alerts = site.hooks
+    config.write_text(many_config(site, "", stories), encoding="utf-8")
+    db_path = tmp_path / "many.db"
+
+    # our write lock holds the run at its first article's write, so the signal surely
+    # arrives while that article is in progress, however busy the machine is
+    lock = sqlite3.connect(db_path, timeout=30, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    command = [sys.executable, "-m", "newswatch.cli", "--config", str(config), "reextract"]
+    with (tmp_path / "out").open("w+") as out, (tmp_path / "err").open("w+") as err:
+        proc = subprocess.Popen(command, stdout=out, stderr=err)
+        try:
+            deadline = time.monotonic() + 120
+            while not catches(proc.pid, signal.SIGTERM):
+                assert proc.poll() is None and time.monotonic() < deadline, "no handler"
+                time.sleep(0.01)
+            proc.send_signal(signum)
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        code = proc.wait(timeout=120)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    assert code == 128 + signum, stderr
+    # the article in progress was written whole, none after it
+    assert f"stopped by {signum.name} after 1 of {stories} article(s)" in stderr
+    assert "run it again to go on where it stopped" in stderr
+    assert "reextract: 1 article(s), 1 rebuilt as a new generation" in stdout
+    assert rows(db_path, "SELECT generation, count(*) FROM articles GROUP BY generation") == [
+        (1, stories - 1),
+        (2, 1),
+    ]
+    assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
+
+    resumed = cli(config, "reextract")
+    assert resumed.exit_code == 0, resumed.output
+    assert f"{stories - 1} rebuilt as a new generation, 1 unchanged" in resumed.output
+    assert rows(db_path, "SELECT DISTINCT generation FROM articles") == [(2,)]
+    assert site.hooks == alerts
+
+
+# ------------------------------------------------------------------ ids after a rebuild
+
+
+def boxed(extra: str) -> bytes:
+    """A story, and ``extra`` after its paragraphs."""
+    body = "".join(
+        f"<p>The council met on Tuesday to discuss the budget for the coming year, and its"
+        f" members argued at length about schools, roads and the new library ({j}).</p>"
+        for j in range(6)
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<title>Budget talks | Daily</title></head><body>"
+        f"<article><h1>Budget talks</h1>{body}{extra}</article></body></html>"
+    ).encode()
+
+
+UPDATE = "Update: the mayor resigned on Wednesday evening, hours after the budget vote."
+
+
+def test_a_live_change_after_a_rebuild_is_alerted_though_an_earlier_generation_had_its_ids(
+    tmp_path: Path, site: PageServer
+) -> None:
+    # generation 1 sees a paragraph as an edit and alerts it; a rule then drops that box,
+    # so generation 2 has one version, and the next version is numbered 2 again
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text(site.url, site.hook_url, ""), encoding="utf-8")
+    for extra in ("", f"<p class='box'>{UPDATE}</p>"):
+        site.content = boxed(extra)
+        assert cli(config, "check").exit_code == 0
+    assert len(site.hooks) == 1
+    drop = "    extract:\n      drop: [p.box]\n"
+    config.write_text(config_text(site.url, site.hook_url, drop), encoding="utf-8")
+    done = cli(config, "reextract")
+    assert "1 rebuilt as a new generation" in done.output, done.output
+    assert len(hashes(history(config, site.url))) == 1
+
+    # the same text comes back for real: the same versions' hashes and number as the change
+    # alerted in generation 1, yet a new change, with an id of its own, and alerted
+    site.content = boxed(f"<p>{UPDATE}</p>")
+    assert cli(config, "check").exit_code == 0
+    now = history(config, site.url)
+    assert hashes(now) == hashes(history(config, site.url, "--generation", "1"))
+    assert len(site.hooks) == 2
+    assert site.hooks[1]["id"] != site.hooks[0]["id"]
+
+
+# ------------------------------------------------------------------ on PostgreSQL
+
+
+def test_reextract_through_the_cli_on_postgresql(
+    tmp_path: Path, site: PageServer, pg_url: str
+) -> None:
+    config = tmp_path / "config.yaml"
+
+    def configure(rule: str) -> None:
+        text = config_text(site.url, site.hook_url, rule)
+        config.write_text(text.replace("database: watch.db", f"database: {pg_url}"), "utf-8")
+
+    configure(WORSE)
+    check_sequence(config, site, PAGES)
+    worse = history(config, site.url)
+    assert len(hashes(worse)) == 4 and len(site.hooks) == 3
+
+    configure("")
+    dry = cli(config, "reextract", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    (line,) = [json.loads(x) for x in dry.stdout.splitlines()]
+    assert line["verdict"] == "would_change" and line["report"]["merged"] == 1
+    assert history(config, site.url) == worse
+
+    done = cli(config, "reextract", "--source", "alhurra")
+    assert done.exit_code == 0, done.output
+    assert "generation 2" in done.output and "4 → 3 versions (1 merged)" in done.output
+    now = history(config, site.url)
+    assert now["generation"] == 2 and len(hashes(now)) == 3
+    assert hashes(history(config, site.url, "--generation", "1")) == hashes(worse)
+    assert cli(config, "check").exit_code == 0
+    assert len(site.hooks) == 3  # nothing alerted for the past
+    again = cli(config, "reextract")
+    assert "0 rebuilt as a new generation, 1 unchanged" in again.output, again.output
+    assert not (tmp_path / "watch.db").exists()

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from newswatch.archive import CaptureMode, read_capture, read_version, with_capture
 from newswatch.archive.bodies import digest
-from newswatch.judge.plan import Extracted, NotModified
+from newswatch.judge.plan import CheckPolicy, Extracted, ExtractFailed, NotModified, plan
 from newswatch.models import Article, FetchResult, Redirect
 from newswatch.store import CaptureFilter, CapturePrune, DueArticle, Store
 from tests.store_contract.test_contract import (
@@ -164,3 +164,23 @@ def test_pruning_keeps_what_versions_point_to(store: Store) -> None:
     raw = read_version(store, article_id, 2)
     assert raw is not None and raw.body == BODY_2
     assert store.prune_captures(CapturePrune(source="other", roles=("made",))).captures == 0
+
+
+def test_every_mode_keeps_a_page_that_made_no_version(store: Store) -> None:
+    """A page the extractor could not read is kept in ``every`` mode (role ``fetch``, no
+    version), and not in ``versions`` mode: it is what re-extraction needs most."""
+    store.sync_sources([spec()], T0)
+    modes: tuple[tuple[CaptureMode, datetime], ...] = (
+        ("versions", T0),
+        ("every", T0 + timedelta(hours=1)),
+    )
+    for mode, at in modes:
+        due = store.claim_due(at, 10, 60, force=True)[0]
+        got = ExtractFailed(at, exchange(at, BODY_1), "no article found in the page")
+        state = store.check_state(due, now=at)
+        made = plan(state, got, due, CheckPolicy(), at)
+        assert made.write.version is None and made.write.seen_again is None
+        assert store.apply(with_capture(made.write, got.fetched, mode)).written
+    (kept,) = store.captures(CaptureFilter())
+    assert (kept.role, kept.version_n, kept.body_size) == ("fetch", None, len(BODY_1))
+    assert store.version_capture(kept.article_id, 1) is None

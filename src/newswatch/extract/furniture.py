@@ -60,6 +60,21 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|^(?:\d+\s+)?comments?(?:\s*\(\d+\))?$",
         ),
         ("think", r"\btell\s+us\s+what\s+you\s+think\b"),
+        # comment policies: what the moderators will approve or remove (a sentence of the
+        # story saying comments "were removed" is no policy)
+        (
+            "comment",
+            r"\bcomments?\b[^.!?]{0,120}\b(?:will|may|can|must)\s+(?:not\s+)?be\s+"
+            r"(?:moderated|approved|published|removed|deleted)\b|\bcomments\s+are\s+moderated\b",
+        ),
+        (
+            "coment",
+            r"\bcoment[áa]rios?\b[^.!?]{0,120}\b(?:serão|serán)\s+(?:moderad|aprovad|aprobad)",
+        ),
+        (
+            "kommentar",
+            r"\bkommentare?\b[^.!?]{0,120}\b(?:entfernen|löschen)\s+(?:kann|können|wird)",
+        ),
         ("join", r"\bjoin\s+the\s+(?:conversation|discussion|debate)\b"),
         # membership pitches, radio and podcast plugs, video labels
         (

@@ -9,9 +9,16 @@ from datetime import datetime
 from newswatch.models import iso
 
 
-def change_uid(url: str, from_hash: str, to_hash: str, to_n: int) -> str:
-    """The stable id of a change (webhook ``id``, delivery keys): same inputs, same id."""
-    digest = hashlib.sha256(f"{url}\n{from_hash}\n{to_hash}\n{to_n}".encode())
+def change_uid(url: str, from_hash: str, to_hash: str, to_n: int, generation: int = 1) -> str:
+    """The stable id of a change (webhook ``id``, delivery keys): same inputs, same id.
+
+    ``generation`` is the article's extraction generation when the change is seen: a
+    re-extraction may number versions anew, so a later live change could have the inputs
+    of one alerted in an earlier generation; with the generation in it, its id (and its
+    outbox key, which would otherwise hold it back as already queued) is new. Generation 1
+    leaves the id as it always was."""
+    salt = f"\n{generation}" if generation != 1 else ""
+    digest = hashlib.sha256(f"{url}\n{from_hash}\n{to_hash}\n{to_n}{salt}".encode())
     return digest.hexdigest()[:32]
 
 

@@ -279,7 +279,9 @@ def _recorded(
         if latest is not None and (restored or record.outcome == "not_modified"):
             version_n = seen = latest.n
             if restored and change is not None:
-                uid = change_uid(due.url, latest.hash, f"restored {stamp}", latest.n)
+                uid = change_uid(
+                    due.url, latest.hash, f"restored {stamp}", latest.n, state.generation
+                )
                 change_write, guards = _change(uid, latest.n, latest.n, change, routes, now, state)
     elif (
         latest is not None
@@ -288,12 +290,14 @@ def _recorded(
         and change.back_to in {v.n for v in state.history}
     ):  # a revert or a headline variant that returns: the known version is current again
         version_n = seen = change.back_to
-        uid = change_uid(due.url, latest.hash, f"{change.kind} {stamp}", version_n)
+        uid = change_uid(
+            due.url, latest.hash, f"{change.kind} {stamp}", version_n, state.generation
+        )
         change_write, guards = _change(uid, latest.n, version_n, change, routes, now, state)
     elif latest is not None and latest.hash == digest:
         version_n = seen = latest.n
         if restored and change is not None:
-            uid = change_uid(due.url, latest.hash, f"restored {stamp}", latest.n)
+            uid = change_uid(due.url, latest.hash, f"restored {stamp}", latest.n, state.generation)
             change_write, guards = _change(uid, latest.n, latest.n, change, routes, now, state)
     else:
         version_n = max(state.last_n or 0, latest.n) + 1 if latest is not None else 1
@@ -309,7 +313,7 @@ def _recorded(
             final_url=record.final_url,
         )
         if change is not None and latest is not None:
-            uid = change_uid(due.url, latest.hash, digest, version_n)
+            uid = change_uid(due.url, latest.hash, digest, version_n, state.generation)
             change_write, guards = _change(uid, latest.n, version_n, change, routes, now, state)
     health, events = _events(state, due, policy, now, record, change)
     return Planned(
@@ -412,7 +416,7 @@ def _removed(
     )
     change_write: ChangeWrite | None = None
     if change is not None:
-        uid = change_uid(due.url, latest.hash, f"removed {iso(now)}", latest.n)
+        uid = change_uid(due.url, latest.hash, f"removed {iso(now)}", latest.n, state.generation)
         change_write = ChangeWrite(uid, latest.n, latest.n, change)
     health, events = _events(state, due, policy, now, fetch, change)
     return Planned(

@@ -44,6 +44,7 @@ from newswatch.store import (
     RebuiltChange,
     RebuiltVersion,
     SourceHealth,
+    StoredChange,
     StoredVersion,
     VersionWrite,
     WritePlan,
@@ -378,3 +379,31 @@ def _write(history: _History, write: WritePlan, at: datetime) -> None:
             history.removed_at = article.removed_at
         elif article.removed == "clear":
             history.removed_at = None
+
+
+def kept_uids(
+    rebuilt: Rebuilt, versions: Sequence[StoredVersion], changes: Sequence[StoredChange]
+) -> tuple[RebuiltChange, ...]:
+    """The rebuilt changes, each one found as it was in the recorded history (the same
+    versions' texts, numbers and kind) keeping that change's id: its alerts stay with it,
+    and a receiver knows it. The others keep the id the replay gave them, which a live
+    check of a later generation never gives (see :func:`newswatch.judge.identity.change_uid`)."""
+    old_hash = {v.n: v.hash for v in versions}
+    new_hash = {r.version.n: r.version.hash for r in rebuilt.versions}
+    free: dict[tuple[object, ...], list[str]] = {}
+    for c in sorted(changes, key=lambda c: c.id):
+        key = (old_hash.get(c.from_n), old_hash.get(c.to_n), c.from_n, c.to_n, c.kind)
+        free.setdefault(key, []).append(c.uid)
+    taken = {r.change.uid for r in rebuilt.changes}
+    out: list[RebuiltChange] = []
+    for r in rebuilt.changes:
+        w = r.change
+        key = (new_hash.get(w.from_n), new_hash.get(w.to_n), w.from_n, w.to_n, w.change.kind)
+        uids = free.get(key)
+        if uids and (uids[0] == w.uid or uids[0] not in taken):
+            uid = uids.pop(0)
+            taken.add(uid)
+            out.append(replace(r, change=replace(w, uid=uid)))
+        else:
+            out.append(r)
+    return tuple(out)

@@ -22,7 +22,15 @@ from newswatch.archive import CaptureError, read_capture
 from newswatch.clock import Clock, utc_now
 from newswatch.extract import ExtractRules
 from newswatch.models import parse_iso
-from newswatch.reextract.rejudge import Capture, Incomplete, Logged, Subject, rebuild, steps
+from newswatch.reextract.rejudge import (
+    Capture,
+    Incomplete,
+    Logged,
+    Subject,
+    kept_uids,
+    rebuild,
+    steps,
+)
 from newswatch.reextract.report import HistoryReport, compare
 from newswatch.store import (
     ArticleRecord,
@@ -99,6 +107,8 @@ class Reextractor:
         self._targets = targets
         self._clock = clock
         self._should_stop = should_stop
+        #: articles the last :meth:`run` went through (how far it got when stopped)
+        self.looked_at = 0
 
     def run(
         self,
@@ -111,18 +121,27 @@ class Reextractor:
         """Every article of ``sources`` (default: all) fetched since ``since``, in id
         order; ``each`` hears of every article as it is done."""
         done: list[Reextracted] = []
-        names = list(sources) if sources else [None]
-        for name in names:
-            for article in self._store.articles(name):
-                if self._should_stop():
-                    return done
-                if article.merged_into is not None:
-                    continue  # a duplicate: its history is the survivor's
-                result = self.article(article, since=since, dry_run=dry_run)
-                if result is not None:
-                    done.append(result)
-                    each(result)
+        self.looked_at = 0
+        for article in self.watched(sources):
+            if self._should_stop():
+                return done
+            result = self.article(article, since=since, dry_run=dry_run)
+            self.looked_at += 1
+            if result is not None:
+                done.append(result)
+                each(result)
         return done
+
+    def watched(self, sources: Sequence[str] | None = None) -> list[ArticleRecord]:
+        """The articles a run over ``sources`` (default: all) goes through, in its order;
+        a merged duplicate is left out (its history is the survivor's)."""
+        names = list(sources) if sources else [None]
+        return [
+            article
+            for name in names
+            for article in self._store.articles(name)
+            if article.merged_into is None
+        ]
 
     def article(
         self, article: ArticleRecord, *, since: datetime | None = None, dry_run: bool = False
@@ -164,7 +183,7 @@ class Reextractor:
                 replaces=generation,
                 made_at=self._clock(),
                 versions=rebuilt.versions,
-                changes=rebuilt.changes,
+                changes=kept_uids(rebuilt, versions, changes),
                 title=rebuilt.title,
                 report=report.as_dict(),
             )

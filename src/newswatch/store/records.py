@@ -534,7 +534,9 @@ class CheckState:
     after a revert, an older one), ``last_n`` the highest version number. A new reading is
     judged against the whole history: ``history`` (every version, oldest first) and
     ``headline_tests`` (the records of earlier headline-test changes) are read when the
-    content asked about is not the current version's.
+    content asked about is not the current version's. ``generation`` is the article's
+    extraction generation (it goes into change ids, see
+    :func:`newswatch.judge.identity.change_uid`).
     """
 
     article_id: int
@@ -546,6 +548,7 @@ class CheckState:
     last_n: int | None = None
     history: tuple[StoredVersion, ...] = ()
     headline_tests: tuple[Mapping[str, Any], ...] = ()
+    generation: int = 1
 
 
 @dataclass(frozen=True, slots=True)

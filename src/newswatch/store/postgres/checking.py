@@ -100,7 +100,8 @@ class CheckWrites:
             source = fetch_one(
                 conn,
                 "SELECT s.id, s.name, s.health, s.health_since, s.failure_streak,"
-                " s.extract_streak FROM sources s JOIN articles a ON a.source_id = s.id"
+                " s.extract_streak, a.generation"
+                " FROM sources s JOIN articles a ON a.source_id = s.id"
                 " WHERE a.id = %s",
                 [due.article_id],
             )
@@ -180,6 +181,7 @@ class CheckWrites:
             last_n=int(top["n"]) if top is not None and top["n"] is not None else None,
             history=history,
             headline_tests=tests,
+            generation=int(source["generation"]),
         )
 
     def _recent(self, conn: Conn, channel: str, source_id: int, since: datetime) -> int:

@@ -351,6 +351,10 @@ _DISCOVERY_LEASES = (
     "ALTER TABLE sources ADD COLUMN discovery_token bigint NOT NULL DEFAULT 0",
 )
 
+#: every claim revives articles retired "in the future" (by a clock that ran ahead); without
+#: this small partial index that look was a scan of every article (0.9 s at a million)
+_RETIRED_INDEX = ("CREATE INDEX articles_retired ON articles (retired_at) WHERE state = 'retired'",)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema (as SQLite's version 7)", _INITIAL),
     Migration(2, "delivery leases (as SQLite's version 8)", _DELIVERY_LEASES),
@@ -359,6 +363,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "extraction generations (as SQLite's version 10)", _GENERATIONS),
     Migration(6, "raw captures (as SQLite's version 11)", _CAPTURES),
     Migration(7, "discovery leases (as SQLite's version 12)", _DISCOVERY_LEASES),
+    Migration(8, "index of retired articles (as SQLite's version 13)", _RETIRED_INDEX),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -469,6 +469,12 @@ def _discovery_leases(db: Database) -> None:
     db.table("sources").add_column("discovery_token", int, not_null_default=0)
 
 
+def _retired_index(db: Database) -> None:
+    """Version 13: every claim revives articles retired "in the future" (by a clock that ran
+    ahead); without this small partial index that look was a scan of every article."""
+    db.execute("CREATE INDEX articles_retired ON articles (retired_at) WHERE state = 'retired'")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -482,6 +488,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "extraction generations", _generations),
     Migration(11, "raw captures", _captures),
     Migration(12, "discovery leases", _discovery_leases),
+    Migration(13, "index of retired articles", _retired_index),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 
