@@ -23,7 +23,7 @@ from tests.conftest import PageServer
 from tests.receivers import HttpSink
 
 
-def wait_for(what: str, condition: Callable[[], bool], seconds: float = 30) -> None:
+def wait_for(what: str, condition: Callable[[], bool], seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -77,7 +77,7 @@ def test_kill_9_before_delivery_ends_with_exactly_one_delivery(
             lambda: query(db, "SELECT state FROM deliveries WHERE attempts >= 1") == [("pending",)],
         )
         proc.kill()  # SIGKILL: no clean-up of any kind
-        proc.wait(timeout=10)
+        proc.wait(timeout=60)
         assert proc.returncode == -signal.SIGKILL
         assert sink.at("/desk") == []
 
@@ -89,7 +89,7 @@ def test_kill_9_before_delivery_ends_with_exactly_one_delivery(
             lambda: query(db, "SELECT state FROM deliveries") == [("delivered",)],
         )
         proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=15)
+        output, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, output
     finally:
         if proc.poll() is None:

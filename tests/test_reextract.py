@@ -402,3 +402,40 @@ def test_after_a_rebuild_each_version_shows_the_page_that_made_it(
             assert old is not None and old.body == page(name) and old.meta.role == "made"
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------ on PostgreSQL
+
+
+def test_reextract_through_the_cli_on_postgresql(
+    tmp_path: Path, site: PageServer, pg_url: str
+) -> None:
+    config = tmp_path / "config.yaml"
+
+    def configure(rule: str) -> None:
+        text = config_text(site.url, site.hook_url, rule)
+        config.write_text(text.replace("database: watch.db", f"database: {pg_url}"), "utf-8")
+
+    configure(WORSE)
+    check_sequence(config, site, PAGES)
+    worse = history(config, site.url)
+    assert len(hashes(worse)) == 4 and len(site.hooks) == 3
+
+    configure("")
+    dry = cli(config, "reextract", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    (line,) = [json.loads(x) for x in dry.stdout.splitlines()]
+    assert line["verdict"] == "would_change" and line["report"]["merged"] == 1
+    assert history(config, site.url) == worse
+
+    done = cli(config, "reextract", "--source", "alhurra")
+    assert done.exit_code == 0, done.output
+    assert "generation 2" in done.output and "4 → 3 versions (1 merged)" in done.output
+    now = history(config, site.url)
+    assert now["generation"] == 2 and len(hashes(now)) == 3
+    assert hashes(history(config, site.url, "--generation", "1")) == hashes(worse)
+    assert cli(config, "check").exit_code == 0
+    assert len(site.hooks) == 3  # nothing alerted for the past
+    again = cli(config, "reextract")
+    assert "0 rebuilt as a new generation, 1 unchanged" in again.output, again.output
+    assert not (tmp_path / "watch.db").exists()

@@ -275,7 +275,7 @@ def test_an_old_article_added_today_is_checked_at_its_interval_under_run(
             changes = [hook for hook in site.hooks if hook.get("type") == "change"]
         assert changes, "the daemon did not check the old article again"
         proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=20)
+        output, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()

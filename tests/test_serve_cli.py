@@ -41,7 +41,7 @@ def test_serve_command_shows_changes_and_stops_on_sigterm(tmp_path: Path, site: 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # a loaded machine starts the server slowly
         while True:
             try:
                 denied = httpx.get(base + "/")
@@ -55,7 +55,7 @@ def test_serve_command_shows_changes_and_stops_on_sigterm(tmp_path: Path, site: 
         assert "كارتر: شركاؤنا لديهم ما يحتاجون لهزيمة داعش" in page.text
         assert "default-src" in page.headers["content-security-policy"]
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=10)
+        proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
