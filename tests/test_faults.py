@@ -39,6 +39,9 @@ from tests.conftest import page
 from tests.faultserver import FaultServer, gzip_bomb
 
 TIMEOUT = 2.0  # fetch deadline used by these tests
+#: what a bounded case may take past its deadline: a loaded 2-core machine stretches the work
+#: around it, while the cases bounded here took a minute, or forever, before their fix
+SLACK = 12.0
 MAX_BYTES = 2 * 1024 * 1024
 MEMORY_BOUND = 48 * 1024 * 1024  # peak Python allocations during one faulty check
 V2_TITLE = "كارتر: شركاؤنا لديهم ما يحتاجون لهزيمة داعش"
@@ -206,7 +209,7 @@ def test_fault(case: Case, faults: FaultServer, tmp_path: Path) -> None:
         tracemalloc.stop()
 
         assert report.outcome == case.outcome, report.line()
-        assert elapsed < TIMEOUT + 3, f"took {elapsed:.1f}s"
+        assert elapsed < TIMEOUT + SLACK, f"took {elapsed:.1f}s"
         assert peak < MEMORY_BOUND, f"peak {peak / 2**20:.1f} MiB"
         article = runtime.store.find_article(url)
         assert article is not None
@@ -328,7 +331,7 @@ def test_dripped_headers_do_not_starve_live_sources(faults: FaultServer, tmp_pat
         daemon.start()
         try:
             served_v2: set[int] = set()
-            deadline = time.monotonic() + 40
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 counts = []
                 for i in range(4):
@@ -353,7 +356,7 @@ def test_dripped_headers_do_not_starve_live_sources(faults: FaultServer, tmp_pat
             assert dripped is not None and dripped.versions == 0
             assert dripped.last_error and "timed out" in dripped.last_error
         # dripped headers alone would hold a worker about 80 s each
-        assert elapsed < 40, f"took {elapsed:.1f}s"
+        assert elapsed < 60, f"took {elapsed:.1f}s"
 
 
 @pytest.mark.parametrize("path", ["/never-answers", "/late-answer", "/drip-headers"])
@@ -365,7 +368,7 @@ def test_alert_delivery_ends_at_its_budget(faults: FaultServer, path: str) -> No
         with pytest.raises(FetchTimeout, match="timed out"):
             fetcher.post_json(faults.url(path), b'{"change": 1}', {}, TIMEOUT)
         elapsed = time.monotonic() - started
-    assert elapsed < TIMEOUT + 3, f"took {elapsed:.1f}s"
+    assert elapsed < TIMEOUT + SLACK, f"took {elapsed:.1f}s"
 
 
 # ------------------------------------------------------------------ fetch scope (SSRF)
@@ -441,7 +444,7 @@ def test_feed_links_to_non_public_addresses_are_refused(
                 runtime.fetcher.fetch(url)
         elapsed = time.monotonic() - started
     assert secret.requests_for() == []  # not one connection reached it
-    assert elapsed < TIMEOUT + 5, f"took {elapsed:.1f}s"
+    assert elapsed < TIMEOUT + SLACK, f"took {elapsed:.1f}s"
 
 
 def test_allow_list_lets_a_named_address_through(
