@@ -1,13 +1,13 @@
 """Scale-out on PostgreSQL: checks per second with k worker processes, and claim latency.
 
-    python benchmarks/scale_out.py [--url postgresql://...] [--articles 400]
-        [--latency 0.5] [--workers 2] [--processes 1,2,4,8]
+    python benchmarks/scale_out.py [--url postgresql://...] [--articles 100]
+        [--latency 2] [--workers 2] [--processes 1,2,4,8]
         [--claim-rows 100000,1000000,10000000] [--claims 300]
 
 Throughput: a local site whose server waits ``--latency`` seconds before each page (so that
-fetching, not the two CPUs, is the limit) serves ``--articles`` articles; k daemons of
-``newswatch run --processes 1 --workers W`` (k hosts, in effect) share one PostgreSQL
-database. Once all k are running, every article is made due at once, and they claim until
+fetching, not the two CPUs, is the limit) serves ``--articles`` articles per process; k
+daemons of ``newswatch run --processes 1 --workers W`` (k hosts, in effect) share one
+PostgreSQL database. Once all k are running, every article is made due at once, and they claim until
 each was checked. The rate is the pages served after the first divided by the time from the
 first to the last; the target is 0.9 x k x the single-process rate.
 
@@ -22,6 +22,7 @@ the script starts a throwaway cluster (tests/pgcluster.py) and removes it at the
 from __future__ import annotations
 
 import argparse
+import resource
 import signal
 import statistics
 import subprocess
@@ -39,6 +40,7 @@ import psycopg
 from newswatch.store import SourceSpec, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
+CPU_BEFORE = [0.0]  # CPU seconds of the children waited for so far
 #: the throwaway cluster as a small production server would be set (durability stays off)
 SERVER_SETTINGS = "\n# scale_out\nshared_buffers = 512MB\nmax_wal_size = 4GB\n"
 
@@ -106,10 +108,11 @@ def in_schema(base: str, schema: str) -> str:
     return f"{base}{joiner}options={quote(f'-csearch_path={schema}')}"
 
 
-def throughput(base: str, site: Site, articles: int, workers: int, k: int) -> float:
+def throughput(base: str, site: Site, articles: int, workers: int, k: int) -> tuple[float, float]:
     """Checks per second of ``k`` daemons (one process each) over ``articles`` articles,
     once all of them are running: the articles become due only then, so interpreter
-    start-up and schema sync (paid once per host, not per check) stay out of the rate."""
+    start-up and schema sync (paid once per host, not per check) stay out of the rate.
+    Also the CPU milliseconds the daemons spent per check (start-up included)."""
     url = in_schema(base, f"nw_bench_p{k}")
     specs = [SourceSpec(f"a{i}", site.url(i), "article", 3600, "UTC") for i in range(articles)]
     sources = "".join(
@@ -120,7 +123,7 @@ def throughput(base: str, site: Site, articles: int, workers: int, k: int) -> fl
         config.write_text(
             f"database: {url}\n"
             "schedule:\n  adaptive: false\n"
-            "fetch:\n  host_delay: 0s\n  per_host: 1000\n  concurrency: 1000\n  robots: false\n"
+            "fetch:\n  host_delay: 0s\n  per_host: 100\n  concurrency: 1000\n  robots: false\n"
             f"sources:\n{sources}"
             "alerts:\n  - kind: log\n",
             encoding="utf-8",
@@ -165,9 +168,12 @@ def throughput(base: str, site: Site, articles: int, workers: int, k: int) -> fl
                 proc.send_signal(signal.SIGTERM)
             for proc in procs:
                 proc.wait(120)
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = cpu.ru_utime + cpu.ru_stime - CPU_BEFORE[0]
+    CPU_BEFORE[0] += used
     served = site.served[first:]
     span = served[-1] - served[0] if len(served) > 1 else float("nan")
-    return (len(served) - 1) / span
+    return (len(served) - 1) / span, 1000 * used / articles
 
 
 def claim_latency(base: str, rows: int, claims: int) -> tuple[float, float, float]:
@@ -222,8 +228,8 @@ def claim_latency(base: str, rows: int, claims: int) -> tuple[float, float, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a PostgreSQL database to use (default: a throwaway one)")
-    parser.add_argument("--articles", type=int, default=400)
-    parser.add_argument("--latency", type=float, default=0.5)
+    parser.add_argument("--articles", type=int, default=100, help="per process")
+    parser.add_argument("--latency", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--processes", default="1,2,4,8")
     parser.add_argument("--claim-rows", default="100000,1000000,10000000")
@@ -247,16 +253,19 @@ def main() -> None:
             try:
                 single = 0.0
                 print(
-                    f"throughput: {args.articles} articles, {args.latency:g} s per page,"
-                    f" --workers {args.workers} per process"
+                    f"throughput: {args.articles} articles per process, {args.latency:g} s per"
+                    f" page, --workers {args.workers} per process"
                 )
-                print("processes  checks/s  x single  target 0.9 x k")
+                print("processes  checks/s  x single  target 0.9 x k  CPU ms/check")
                 for k in (int(p) for p in args.processes.split(",")):
-                    rate = throughput(base, site, args.articles, args.workers, k)
+                    rate, cpu = throughput(base, site, args.articles * k, args.workers, k)
                     single = single or rate
                     ratio = rate / single
                     verdict = "ok" if ratio >= 0.9 * k else "below"
-                    print(f"{k:>9}  {rate:>8.1f}  {ratio:>8.2f}  {0.9 * k:>5.1f} {verdict}")
+                    print(
+                        f"{k:>9}  {rate:>8.2f}  {ratio:>8.2f}  {0.9 * k:>5.1f} {verdict:<5}"
+                        f"  {cpu:>8.0f}"
+                    )
             finally:
                 site.close()
         if args.claim_rows:

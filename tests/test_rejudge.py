@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from newswatch.judge.identity import change_uid
 from newswatch.judge.plan import Extracted, FetchFailed, NotModified, Refused
 from newswatch.models import Article, FetchResult
 from newswatch.normalize import content_hash
@@ -17,6 +18,7 @@ from newswatch.reextract.rejudge import (
     Logged,
     Step,
     Subject,
+    kept_uids,
     read,
     rebuild,
     steps,
@@ -283,3 +285,27 @@ def test_recorded_current_follows_the_changes_in_time(
         stored_change(2, 2, 1, at(2) + timedelta(seconds=1)),
     ]
     assert recorded_current(versions, changes, until) == expected
+
+
+def test_a_rebuilt_change_found_as_recorded_keeps_its_id_and_only_that_one() -> None:
+    readings = [page(0, "t", [LEAD]), page(1, "t", [LEAD]), page(2, "t", [LEAD, MORE])]
+    rebuilt = rebuild(SUBJECT, readings)
+    (replayed,) = rebuilt.changes
+    same = [stored(1, [LEAD], at(0)), stored(2, [LEAD, MORE], at(2))]
+    other = [stored(1, [LEAD], at(0)), stored(2, [LEAD, BODY], at(2))]
+    recorded = [stored_change(1, 1, 2, at(2))]
+    (kept,) = kept_uids(rebuilt, same, recorded)
+    assert kept.change.uid == "u1" and kept.change.to_n == 2  # its alerts follow it
+    (fresh,) = kept_uids(rebuilt, other, recorded)  # another text: another change
+    assert fresh.change.uid == replayed.change.uid != "u1"
+    assert kept_uids(rebuilt, same, []) == rebuilt.changes
+
+
+@pytest.mark.parametrize(("generation", "same_as_before"), [(1, True), (2, False), (3, False)])
+def test_a_change_id_carries_the_generation_after_the_first(
+    generation: int, same_as_before: bool
+) -> None:
+    before = change_uid(URL, "a", "b", 2)  # the id generation 1 always had
+    assert (change_uid(URL, "a", "b", 2, generation) == before) is same_as_before
+    assert change_uid(URL, "a", "b", 2, generation) == change_uid(URL, "a", "b", 2, generation)
+    assert len({change_uid(URL, "a", "b", 2, g) for g in (1, 2, 3)}) == 3

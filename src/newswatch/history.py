@@ -231,9 +231,24 @@ def parse_when(text: str, now: datetime, *, end: bool = False) -> datetime:
 
 
 def resolve_version(
-    store: HistoryReader, url: str, n: int | None
+    store: HistoryReader, url: str, n: int | None, generation: int | None = None
 ) -> tuple[ArticleRecord, StoredVersion]:
-    """One version of a watched article (default: the latest), for ``show``."""
+    """One version of a watched article (default: the latest), for ``show``: of the
+    current generation, or of ``generation``."""
+    if generation is not None:
+        found = article_history(store, url, generation)
+        if found is None:
+            raise NotFound(f"{url} is not a watched article")
+        versions = {v.n: v for v in found.versions}
+        if not versions:
+            raise NotFound(f"{url} has no stored version in generation {generation}")
+        key = n if n is not None else max(versions)
+        if key not in versions:
+            raise NotFound(
+                f"{url} has no version {key} in generation {generation}"
+                f" (versions {min(versions)} to {max(versions)})"
+            )
+        return found.article, versions[key]
     article = store.find_article(url)
     if article is None:
         raise NotFound(f"{url} is not a watched article")

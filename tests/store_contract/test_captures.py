@@ -12,7 +12,15 @@ from newswatch.archive import CaptureMode, read_capture, read_version, with_capt
 from newswatch.archive.bodies import digest
 from newswatch.judge.plan import CheckPolicy, Extracted, ExtractFailed, NotModified, plan
 from newswatch.models import Article, FetchResult, Redirect
-from newswatch.store import CaptureFilter, CapturePrune, DueArticle, Store
+from newswatch.store import (
+    CaptureFilter,
+    CaptureLink,
+    CapturePrune,
+    DueArticle,
+    GenerationWrite,
+    RebuiltVersion,
+    Store,
+)
 from tests.store_contract.test_contract import (
     T0,
     URL,
@@ -23,6 +31,7 @@ from tests.store_contract.test_contract import (
     planned,
     spec,
 )
+from tests.store_contract.test_generations import version_write
 
 PAGE_1 = "<html><head><meta charset=windows-1256></head><body>\xe3\xd1\xcd\xc8\xc7</body></html>"
 
@@ -184,3 +193,50 @@ def test_every_mode_keeps_a_page_that_made_no_version(store: Store) -> None:
     (kept,) = store.captures(CaptureFilter())
     assert (kept.role, kept.version_n, kept.body_size) == ("fetch", None, len(BODY_1))
     assert store.version_capture(kept.article_id, 1) is None
+
+
+def test_a_rebuilt_generation_relinks_its_captures_and_keeps_the_old_links(
+    store: Store,
+) -> None:
+    """Re-extraction renumbers versions: after it, each version of the new generation reads
+    the capture that made it, and the replaced generation's links still resolve."""
+    store.sync_sources([spec()], T0)
+    times = [T0 + timedelta(hours=h) for h in range(3)]
+    check(store, claim_one(store, times[0]), times[0], V1, BODY_1)
+    check(store, store.claim_due(times[1], 10, 60, force=True)[0], times[1], V2, BODY_2)
+    check(store, store.claim_due(times[2], 10, 60, force=True)[0], times[2], V2, BODY_2)
+    article_id = claim_article(store)
+    caps = store.captures(CaptureFilter(article_id=article_id))
+    assert [(c.role, c.version_n) for c in caps] == [("made", 1), ("made", 2), ("confirmed", 2)]
+
+    # read again: the second page was furniture; the history is one version, seen 3 times
+    one = RebuiltVersion(version_write(1, V1.title, V1.paragraphs), times[0], times[2], 3)
+    links = tuple(
+        CaptureLink(c.fetch_id, "made" if i == 0 else "confirmed", 1) for i, c in enumerate(caps)
+    )
+    write = GenerationWrite(article_id, 1, T0 + timedelta(days=1), (one,), (), V1.title)
+    assert store.apply_generation(replace(write, captures=links)).generation == 2
+
+    now = store.captures(CaptureFilter(article_id=article_id))
+    assert [(c.role, c.version_n) for c in now] == [("made", 1), ("confirmed", 1), ("confirmed", 1)]
+    made = read_version(store, article_id, 1)
+    assert made is not None and made.meta.id == caps[0].id and made.body == BODY_1
+    assert store.version_capture(article_id, 2) is None
+    assert store.version_capture(article_id, 1, generation=2) == now[0]
+    for n, c, body in ((1, caps[0], BODY_1), (2, caps[1], BODY_2)):  # generation 1's links
+        old = read_version(store, article_id, n, generation=1)
+        assert old is not None and old.meta == c and old.body == body
+    assert store.version_capture(article_id, 1, generation=7) is None
+
+    # the page that made version 2 of generation 1 only confirms now: not pruned as such
+    assert store.prune_captures(CapturePrune(before=times[2] + timedelta(hours=1))).captures == 1
+    assert [c.id for c in store.captures(CaptureFilter())] == [caps[0].id, caps[1].id]
+    kept = read_version(store, article_id, 2, generation=1)
+    assert kept is not None and kept.meta.id == caps[1].id
+
+    # a generation written without links leaves every capture linked to no version
+    bare = GenerationWrite(article_id, 2, T0 + timedelta(days=2), (one,), (), V1.title)
+    assert store.apply_generation(bare).generation == 3
+    assert {c.role for c in store.captures(CaptureFilter())} == {"fetch"}
+    again = read_version(store, article_id, 1, generation=2)
+    assert again is not None and again.meta.id == caps[0].id

@@ -48,7 +48,10 @@ def read_capture(reader: CaptureReader, capture_id: int) -> RawCapture | None:
     return RawCapture(meta, read_body(reader, meta)) if meta is not None else None
 
 
-def read_version(reader: CaptureReader, article_id: int, n: int) -> RawCapture | None:
-    """The capture that made (else first confirmed) version ``n``, or None if none kept."""
-    meta = reader.version_capture(article_id, n)
+def read_version(
+    reader: CaptureReader, article_id: int, n: int, generation: int | None = None
+) -> RawCapture | None:
+    """The capture that made (else first confirmed) version ``n`` of the current generation
+    (or of ``generation``), or None if none kept."""
+    meta = reader.version_capture(article_id, n, generation)
     return RawCapture(meta, read_body(reader, meta)) if meta is not None else None

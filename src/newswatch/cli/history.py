@@ -176,6 +176,12 @@ def diff(
 @click.command()
 @click.argument("url")
 @click.option("--version", "n", type=int, metavar="N", help="Version number (default: latest).")
+@click.option(
+    "--generation",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="From this extraction generation (an earlier reading kept by reextract).",
+)
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
 @click.option(
     "--raw",
@@ -187,7 +193,13 @@ def diff(
 )
 @pass_state
 def show(
-    state: State, url: str, n: int | None, as_json: bool, raw: bool, output: str | None
+    state: State,
+    url: str,
+    n: int | None,
+    generation: int | None,
+    as_json: bool,
+    raw: bool,
+    output: str | None,
 ) -> None:
     """One version of an article: its text and stamps, and the capture it was read from."""
     from newswatch.archive import read_version
@@ -195,8 +207,14 @@ def show(
     if output is not None and not raw:
         fail("--output goes with --raw", 2)
     with reading(state) as runtime:
-        article, version = resolve_version(runtime.store, url, n)
-        capture = runtime.store.version_capture(article.id, version.n)
+        article, version = resolve_version(runtime.store, url, n, generation)
+        current = next((g.n for g in runtime.store.generations(article.id) if g.current), 1)
+        if generation is not None and generation != current:
+            if raw:
+                fail("--raw writes a version of the current generation (no --generation)", 2)
+            capture = None  # captures are tied to the current generation's versions
+        else:
+            capture = runtime.store.version_capture(article.id, version.n)
         if raw:
             got = read_version(runtime.store, article.id, version.n)
             if got is None:
@@ -207,8 +225,11 @@ def show(
             else:
                 Path(output).write_bytes(got.body)
             return
+    shown_in = generation if generation is not None else current
     if as_json:
-        shown = version_dict(article, version, capture)
+        shown = {**version_dict(article, version, capture), "generation": shown_in}
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
+    if shown_in != current:
+        click.echo(f"generation {shown_in} (an earlier reading; the current one is {current})")
     click.echo(render_version(article, version, capture))

@@ -174,7 +174,10 @@ class DiscoveryRunner:
             read = read_source(source, ConditionalFetcher(self._fetcher, known), now)
         except (DiscoveryError, FetchError, StoreError) as exc:
             logger.warning("discovery of %s failed: %s", name, exc)
-            self._store.record_discovery(name, now, None, str(exc))
+            try:
+                self._store.record_discovery(name, now, None, str(exc))
+            except StoreError as stored:  # the database is away too: say so, never raise
+                logger.error("discovery of %s: its failure could not be recorded: %s", name, stored)
             return DiscoveryReport(name, error=str(exc))
         try:
             if read.not_modified:

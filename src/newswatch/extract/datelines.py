@@ -57,9 +57,10 @@ def near_title_stamps(
     found: list[tuple[int, TextStamp, int]] = []
     seen: set[str] = set()
     around = _heading_ancestors(scope)
-    # nested date elements repeat a text (a wrapper around its one date child): each text
-    # is read once; a read depends on the text and its default kind, never on its node
-    memo: dict[tuple[str, StampKind], list[tuple[TextStamp, bool]]] = {}
+    # nested date elements repeat a text (a wrapper around its one date child, a byline
+    # holding the date element): each piece is read once, as a read depends on the piece
+    # and its default kind only, never on its node
+    memo: _Memo = {}
     for node in scope.css(_NEAR_TITLE)[:_NEAR_TITLE_MAX]:
         if node.tag in ("script", "style", "meta", "link", "body", "html", "time"):
             continue
@@ -69,15 +70,13 @@ def near_title_stamps(
         attrs = node.attributes
         hints = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         default: StampKind = "updated" if UPDATE_HINT.search(hints) else "published"
-        reads = memo.get((text, default))
-        if reads is None:
-            reads = memo[text, default] = _reads(text, zone, fetched_at, default)
+        reads = _reads(text, zone, fetched_at, default, memo)
         if reads and node.css_first("a") is not None:
             # a link's words are another story's ("2019 in review"): its year must not
             # complete the date line's own day and month
             cut = _without_worded_links(node, text)
             if cut != text:
-                reads = _reads(cut, zone, fetched_at, default)
+                reads = _reads(cut, zone, fetched_at, default, memo)
         # whether a text reads as stamps does not depend on its node: the region test (a
         # walk up the tree) is left for the few that do
         if not reads or excluded(node):
@@ -92,25 +91,31 @@ def near_title_stamps(
     return [(s, r) for _, s, r in found if not any(t != s.text and t in s.text for t in texts)]
 
 
+_Memo = dict[tuple[str, StampKind], tuple[TextStamp, bool] | None]
+
+
 def _reads(
-    text: str, zone: tzinfo, fetched_at: datetime | None, default: StampKind
+    text: str, zone: tzinfo, fetched_at: datetime | None, default: StampKind, memo: _Memo
 ) -> list[tuple[TextStamp, bool]]:
-    """The stamps of a date element's text, piece by piece."""
-    return [
-        read
-        for part in _PIECES.split(text)
-        for piece in split_stamps(part)
-        if (
-            read := read_stamp_line(
-                piece,
-                timezone=zone,
-                fetched_at=fetched_at,
-                default_kind=default,
-                max_other_letters=HINTED_OTHER_LETTERS,
-            )
-        )
-        is not None
-    ]
+    """The stamps of a date element's text, piece by piece (``memo``: the pieces read
+    already, with the same zone and fetch time)."""
+    reads: list[tuple[TextStamp, bool]] = []
+    for part in _PIECES.split(text):
+        for piece in split_stamps(part):
+            key = (piece, default)
+            if key in memo:
+                read = memo[key]
+            else:
+                read = memo[key] = read_stamp_line(
+                    piece,
+                    timezone=zone,
+                    fetched_at=fetched_at,
+                    default_kind=default,
+                    max_other_letters=HINTED_OTHER_LETTERS,
+                )
+            if read is not None:
+                reads.append(read)
+    return reads
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Literal
 
 from newswatch.charset import decode_html
 from newswatch.errors import ExtractError, PageTooComplex
@@ -86,6 +87,7 @@ class Logged:
     status: int | None = None
     error_kind: str | None = None
     error: str | None = None
+    fetch_id: int | None = None
 
 
 #: fetch-log outcomes whose reading made or kept aside a text: without bytes, no rebuild
@@ -111,6 +113,9 @@ class Rebuilt:
     changes: tuple[RebuiltChange, ...]
     quarantined: tuple[QuarantinedReading, ...]
     current_after: tuple[int | None, ...]
+    #: (step index, role, version n) for each step that made or confirmed a version, as a
+    #: live check links its capture (see :func:`newswatch.archive.capture_role`)
+    links: tuple[tuple[int, Literal["made", "confirmed"], int], ...] = ()
 
     @property
     def title(self) -> str | None:
@@ -169,6 +174,7 @@ def steps(
     fetches: Iterable[tuple[Logged, Capture | None]],
     subject: Subject,
     rules: ExtractRules | None = None,
+    origins: list[int | None] | None = None,
 ) -> list[Step] | Incomplete:
     """The article's fetches (oldest first, each with its kept capture if any) as the steps
     of a rebuild: a capture read again (:func:`read`); a fetch without one as the log says
@@ -176,11 +182,15 @@ def steps(
     with a 404/410; a failed fetch); a merge is no step. A fetch that read a text (a
     version, a quarantine, a removal judged from the page) and kept no bytes makes the
     history :class:`Incomplete`. Read one at a time: a page's bytes are let go once it is
-    read, so an article of a thousand captures never holds them all."""
+    read, so an article of a thousand captures never holds them all. ``origins``, if
+    given, hears each step's :attr:`Logged.fetch_id` (which capture a version comes from)."""
     found: list[Step] = []
     missing: list[datetime] = []
     for logged, capture in fetches:
         at = logged.started_at
+        if origins is not None:
+            del origins[len(found) :]
+            origins.append(logged.fetch_id)
         if capture is not None:
             found.append(_without_bytes(read(capture, subject, rules)))
         elif logged.outcome in ("not_modified", "unchanged"):
@@ -200,6 +210,8 @@ def steps(
                     status_error=logged.error_kind == "http",
                 )
             )
+    if origins is not None:
+        del origins[len(found) :]
     if missing:
         return Incomplete(len(missing), missing[0])
     return found
@@ -327,8 +339,9 @@ def rebuild(subject: Subject, steps: Sequence[Step], templates: Sequence[str] = 
     history = _History(subject)
     policy = CheckPolicy()
     current_after: list[int | None] = []
+    links: list[tuple[int, Literal["made", "confirmed"], int]] = []
     first_seen = steps[0].started if steps else None
-    for step in steps:
+    for i, step in enumerate(steps):
         at = step.started
         current = history.current()
         if isinstance(step, Extracted) and current is not None and templates:
@@ -341,11 +354,16 @@ def rebuild(subject: Subject, steps: Sequence[Step], templates: Sequence[str] = 
         planned = plan(history.state(content), step, history.due(first_seen), policy, at)
         _write(history, planned.write, at)
         current_after.append(history.current())
+        if planned.write.version is not None:
+            links.append((i, "made", planned.write.version.n))
+        elif planned.write.seen_again is not None:
+            links.append((i, "confirmed", planned.write.seen_again))
     return Rebuilt(
         versions=tuple(history.versions[n] for n in sorted(history.versions)),
         changes=tuple(history.changes),
         quarantined=tuple(history.quarantined),
         current_after=tuple(current_after),
+        links=tuple(links),
     )
 
 

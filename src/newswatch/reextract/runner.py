@@ -35,6 +35,7 @@ from newswatch.reextract.report import HistoryReport, compare
 from newswatch.store import (
     ArticleRecord,
     CaptureFilter,
+    CaptureLink,
     GenerationWrite,
     Store,
     StoredCapture,
@@ -161,8 +162,9 @@ class Reextractor:
         versions = store.versions(article.id)
         changes = store.changes(article.id, limit=LOG_LIMIT)
         paired = _paired(_logged(store.fetches(article.id, limit=LOG_LIMIT)), kept, store)
+        origins: list[int | None] = []
         try:
-            found = steps(paired, subject, target.rules)
+            found = steps(paired, subject, target.rules, origins)
         except CaptureError as exc:  # a body missing or altered: nothing rebuilt on it
             return Reextracted(article.source, article.url, "incomplete", detail=str(exc))
         if isinstance(found, Incomplete):
@@ -186,6 +188,11 @@ class Reextractor:
                 changes=kept_uids(rebuilt, versions, changes),
                 title=rebuilt.title,
                 report=report.as_dict(),
+                captures=tuple(
+                    CaptureLink(fetch_id, role, n)
+                    for i, role, n in rebuilt.links
+                    if (fetch_id := origins[i]) is not None
+                ),
             )
         )
         if not applied.written:
@@ -216,6 +223,7 @@ def _logged(rows: list[dict[str, object]]) -> list[tuple[int, Logged]]:
                     int(str(status)) if status is not None else None,
                     str(row["error_kind"]) if row.get("error_kind") is not None else None,
                     str(row["error"]) if row.get("error") is not None else None,
+                    int(str(row["id"])),
                 ),
             )
         )

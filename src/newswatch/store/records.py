@@ -770,6 +770,16 @@ class RebuiltChange:
 
 
 @dataclass(frozen=True, slots=True)
+class CaptureLink:
+    """Which version of a new generation the capture kept by fetch ``fetch_id`` made or
+    confirmed (re-extraction renumbers versions, so the capture-time link goes stale)."""
+
+    fetch_id: int
+    role: Literal["made", "confirmed"]
+    version_n: int
+
+
+@dataclass(frozen=True, slots=True)
 class GenerationWrite:
     """An article's history rebuilt: written in ONE transaction as the generation after
     ``replaces``, refused when that is no longer the current one."""
@@ -781,6 +791,9 @@ class GenerationWrite:
     changes: tuple[RebuiltChange, ...]
     title: str | None
     report: Mapping[str, Any] = field(default_factory=dict)
+    #: the new generation's capture links; every other capture of the article links to no
+    #: version in it (role ``fetch``); the replaced links stay in ``past_capture_links``
+    captures: tuple[CaptureLink, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

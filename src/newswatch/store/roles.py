@@ -61,8 +61,11 @@ class CaptureReader(Protocol):
 
     def capture(self, capture_id: int) -> StoredCapture | None: ...
 
-    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
-        """The capture that made version ``n`` (else its earliest confirming one)."""
+    def version_capture(
+        self, article_id: int, n: int, generation: int | None = None
+    ) -> StoredCapture | None:
+        """The capture that made version ``n`` (else its earliest confirming one) of the
+        current generation, or of ``generation`` (an earlier one keeps its own links)."""
 
     def capture_body(self, sha256: str) -> bytes | None:
         """The zstd frame stored for this body digest, or None."""

@@ -77,5 +77,6 @@ TABLES: tuple[Table, ...] = (
     ),
     _table("capture_bodies", ("sha256",), times="created_at"),
     _table("captures", times="fetched_at", json="request_headers response_headers redirects"),
+    _table("past_capture_links", ("capture_id", "generation")),
 )
 """Every table of the history, referenced tables first."""

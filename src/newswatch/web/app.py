@@ -8,7 +8,7 @@ serialises them on its one connection.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -28,6 +28,8 @@ from newswatch.store import (
     ChangeKind,
     HistoryReader,
     StoredChange,
+    StoredVersion,
+    VersionStub,
 )
 from newswatch.textdir import direction
 from newswatch.web.capture import captured_page
@@ -123,9 +125,25 @@ def create_app(
         record = reader.article(path_number(request, "article_id"))
         if record is None:
             raise HTTPException(404, "no such article")
-        stubs = reader.version_stubs(record.id)
-        n = query_number(request, "v", stubs[-1].n if stubs else None)
-        shown = reader.version(record.id, n) if n is not None else None
+        generations = reader.generations(record.id)
+        current = next((g.n for g in generations if g.current), 1)
+        asked = query_number(request, "generation", current)
+        past = asked != current
+        if past and asked not in {g.n for g in generations}:
+            raise HTTPException(404, f"this article has no extraction generation {asked}")
+        if past:  # an earlier reading of the history, kept by a re-extraction
+            assert asked is not None
+            earlier = reader.generation_versions(record.id, asked)
+            stubs: Sequence[StoredVersion | VersionStub] = earlier
+            n = query_number(request, "v", earlier[-1].n if earlier else None)
+            shown = next((v for v in earlier if v.n == n), None)
+            changes = reader.generation_changes(record.id, asked)[:200]
+        else:
+            live = reader.version_stubs(record.id)
+            stubs = live
+            n = query_number(request, "v", live[-1].n if live else None)
+            shown = reader.version(record.id, n) if n is not None else None
+            changes = reader.changes(record.id, limit=200)
         if n is not None and shown is None:
             raise HTTPException(404, f"this article has no version {n}")
         sample = " ".join([record.title or "", *(shown.paragraphs[:3] if shown else [])])
@@ -135,9 +153,12 @@ def create_app(
             article=record,
             href=safe_href(record.url),
             versions=stubs,
-            changes=reader.changes(record.id, limit=200),
+            changes=changes,
             shown=shown,
-            capture=reader.version_capture(record.id, shown.n) if shown else None,
+            capture=reader.version_capture(record.id, shown.n) if shown and not past else None,
+            generations=generations if len(generations) > 1 else [],
+            generation=asked,
+            past=past,
             dir=direction(language, sample),
             lang=language or "",
         )

@@ -7,6 +7,7 @@ per fetch. Pruning drops capture rows and then the bodies no row names.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -104,6 +105,19 @@ def capture_record(row: Row) -> StoredCapture:
     )
 
 
+#: a capture that made a version of an earlier generation is pruned only with role ``made``
+#: asked for: it is that version's page, and the next re-extraction reads it again
+_NOT_PAST_MADE = (
+    "NOT EXISTS (SELECT 1 FROM past_capture_links l WHERE l.capture_id = c.id AND l.role = 'made')"
+)
+
+#: the past links of pruned captures go with them (an id is never left to a later capture)
+_UNLINK_PRUNED = (
+    "DELETE FROM past_capture_links WHERE NOT EXISTS"
+    " (SELECT 1 FROM captures c WHERE c.id = past_capture_links.capture_id)"
+)
+
+
 class Captures:
     """The capture reader and pruning over the pool."""
 
@@ -122,7 +136,24 @@ class Captures:
         row = self.db.row(f"{_SELECT} WHERE c.id = %s", [capture_id])
         return capture_record(row) if row is not None else None
 
-    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+    def version_capture(
+        self, article_id: int, n: int, generation: int | None = None
+    ) -> StoredCapture | None:
+        if generation is not None:
+            link = self.db.row(
+                "SELECT capture_id, role, version_n FROM past_capture_links"
+                " WHERE article_id = %s AND generation = %s AND version_n = %s"
+                " ORDER BY role != 'made', capture_id LIMIT 1",
+                [article_id, generation, n],
+            )
+            if link is not None:
+                found = self.capture(int(link["capture_id"]))
+                if found is None:
+                    return None
+                return replace(found, role=link["role"], version_n=link["version_n"])
+            current = self.db.row("SELECT generation FROM articles WHERE id = %s", [article_id])
+            if current is None or int(current["generation"]) != generation:
+                return None
         row = self.db.row(
             f"{_SELECT} WHERE c.article_id = %s AND c.version_n = %s"
             " ORDER BY c.role != 'made', c.fetched_at, c.id LIMIT 1",
@@ -165,6 +196,8 @@ class Captures:
         if not rule.roles:
             return Pruned(0, 0)
         where = ["c.role = ANY(%s)"]
+        if "made" not in rule.roles:
+            where.append(_NOT_PAST_MADE)
         params: list[Any] = [list(rule.roles)]
         if rule.source is not None:
             where.append("s.name = %s")
@@ -178,6 +211,7 @@ class Captures:
                 " JOIN sources s ON s.id = a.source_id WHERE " + " AND ".join(where)
             )
             captures = conn.execute(f"DELETE FROM captures WHERE id IN ({doomed})", params).rowcount
+            conn.execute(_UNLINK_PRUNED)
             bodies = conn.execute(
                 "DELETE FROM capture_bodies b WHERE NOT EXISTS"
                 " (SELECT 1 FROM captures c WHERE c.body_sha256 = b.sha256)"

@@ -187,6 +187,7 @@ class Generations:
         conn.execute("DELETE FROM changes WHERE article_id = %s", [article_id])
         conn.execute("DELETE FROM versions WHERE article_id = %s", [article_id])
         self._insert_rebuilt(conn, write)
+        _relink_captures(conn, write)
         for link in links:  # a change rebuilt as it was keeps its alerts
             conn.execute(
                 "UPDATE deliveries SET change_id = (SELECT id FROM changes"
@@ -267,3 +268,25 @@ class Generations:
                     change.kind,
                 ],
             )
+
+
+def _relink_captures(conn: Conn, write: GenerationWrite) -> None:
+    """Keep the captures' links of the replaced generation, then link them to the new
+    generation's versions (a capture it does not name made or confirmed none)."""
+    article_id = write.article_id
+    conn.execute(
+        "INSERT INTO past_capture_links (capture_id, article_id, generation, role, version_n)"
+        " SELECT id, article_id, %s, role, version_n FROM captures WHERE article_id = %s"
+        " ON CONFLICT (capture_id, generation) DO UPDATE"
+        " SET role = excluded.role, version_n = excluded.version_n",
+        [write.replaces, article_id],
+    )
+    conn.execute(
+        "UPDATE captures SET role = 'fetch', version_n = NULL WHERE article_id = %s",
+        [article_id],
+    )
+    for link in write.captures:
+        conn.execute(
+            "UPDATE captures SET role = %s, version_n = %s WHERE fetch_id = %s AND article_id = %s",
+            [link.role, link.version_n, link.fetch_id, article_id],
+        )

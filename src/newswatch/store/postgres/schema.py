@@ -355,6 +355,16 @@ _DISCOVERY_LEASES = (
 #: this small partial index that look was a scan of every article (0.9 s at a million)
 _RETIRED_INDEX = ("CREATE INDEX articles_retired ON articles (retired_at) WHERE state = 'retired'",)
 
+#: a re-extraction relinks the captures to the new generation's versions; the replaced links
+#: stay here, tagged with their generation
+_PAST_CAPTURE_LINKS = (
+    "CREATE TABLE past_capture_links (capture_id bigint NOT NULL,"
+    " article_id bigint NOT NULL REFERENCES articles (id), generation integer NOT NULL,"
+    " role text NOT NULL, version_n integer, PRIMARY KEY (capture_id, generation))",
+    "CREATE INDEX past_capture_links_version"
+    " ON past_capture_links (article_id, generation, version_n)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema (as SQLite's version 7)", _INITIAL),
     Migration(2, "delivery leases (as SQLite's version 8)", _DELIVERY_LEASES),
@@ -364,6 +374,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "raw captures (as SQLite's version 11)", _CAPTURES),
     Migration(7, "discovery leases (as SQLite's version 12)", _DISCOVERY_LEASES),
     Migration(8, "index of retired articles (as SQLite's version 13)", _RETIRED_INDEX),
+    Migration(9, "capture links of past generations (as SQLite's version 14)", _PAST_CAPTURE_LINKS),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -8,6 +8,7 @@ unchanged a hundred times is stored once; the capture rows are what differs per 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from sqlite_utils import Database
@@ -96,6 +97,19 @@ def capture_record(row: Row) -> StoredCapture:
     )
 
 
+#: a capture that made a version of an earlier generation is pruned only with role ``made``
+#: asked for: it is that version's page, and the next re-extraction reads it again
+_NOT_PAST_MADE = (
+    "NOT EXISTS (SELECT 1 FROM past_capture_links l WHERE l.capture_id = c.id AND l.role = 'made')"
+)
+
+#: the past links of pruned captures go with them (an id is never left to a later capture)
+_UNLINK_PRUNED = (
+    "DELETE FROM past_capture_links WHERE NOT EXISTS"
+    " (SELECT 1 FROM captures c WHERE c.id = past_capture_links.capture_id)"
+)
+
+
 class Captures:
     """The capture reader and pruning over one SQLite connection."""
 
@@ -114,7 +128,24 @@ class Captures:
         row = self._c.row(f"{_SELECT} WHERE c.id = ?", [capture_id])
         return capture_record(row) if row is not None else None
 
-    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
+    def version_capture(
+        self, article_id: int, n: int, generation: int | None = None
+    ) -> StoredCapture | None:
+        if generation is not None:
+            link = self._c.row(
+                "SELECT capture_id, role, version_n FROM past_capture_links"
+                " WHERE article_id = ? AND generation = ? AND version_n = ?"
+                " ORDER BY role != 'made', capture_id LIMIT 1",
+                [article_id, generation, n],
+            )
+            if link is not None:
+                found = self.capture(int(link["capture_id"]))
+                if found is None:
+                    return None
+                return replace(found, role=link["role"], version_n=link["version_n"])
+            current = self._c.row("SELECT generation FROM articles WHERE id = ?", [article_id])
+            if current is None or int(current["generation"]) != generation:
+                return None
         row = self._c.row(
             f"{_SELECT} WHERE c.article_id = ? AND c.version_n = ?"
             " ORDER BY c.role != 'made', c.fetched_at, c.id LIMIT 1",
@@ -155,6 +186,8 @@ class Captures:
 
     def prune_captures(self, rule: CapturePrune) -> Pruned:
         where = ["c.role IN (" + ", ".join("?" for _ in rule.roles) + ")"]
+        if "made" not in rule.roles:
+            where.append(_NOT_PAST_MADE)
         params: list[Any] = list(rule.roles)
         if not rule.roles:
             return Pruned(0, 0)
@@ -170,6 +203,7 @@ class Captures:
                 " JOIN sources s ON s.id = a.source_id WHERE " + " AND ".join(where)
             )
             captures = db.execute(f"DELETE FROM captures WHERE id IN ({doomed})", params).rowcount
+            db.execute(_UNLINK_PRUNED)
             bodies = db.execute(
                 "DELETE FROM capture_bodies WHERE NOT EXISTS"
                 " (SELECT 1 FROM captures c WHERE c.body_sha256 = capture_bodies.sha256)"

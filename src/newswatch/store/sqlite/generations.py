@@ -154,6 +154,7 @@ class Generations:
             db.execute("DELETE FROM changes WHERE article_id = ?", [article_id])
             db.execute("DELETE FROM versions WHERE article_id = ?", [article_id])
             self._insert_rebuilt(db, write)
+            self._relink_captures(db, write)
             for link in links:  # a change rebuilt as it was keeps its alerts
                 db.execute(
                     "UPDATE deliveries SET change_id ="
@@ -200,6 +201,27 @@ class Generations:
             " (SELECT count(*) FROM changes WHERE article_id = :a), '{}'",
             {"a": article_id, "g": past, "at": first_seen},
         )
+
+    @staticmethod
+    def _relink_captures(db: Database, write: GenerationWrite) -> None:
+        """Keep the captures' links of the replaced generation, then link them to the new
+        generation's versions (a capture it does not name made or confirmed none)."""
+        article_id = write.article_id
+        db.execute(
+            "INSERT OR REPLACE INTO past_capture_links"
+            " (capture_id, article_id, generation, role, version_n)"
+            " SELECT id, article_id, ?, role, version_n FROM captures WHERE article_id = ?",
+            [write.replaces, article_id],
+        )
+        db.execute(
+            "UPDATE captures SET role = 'fetch', version_n = NULL WHERE article_id = ?",
+            [article_id],
+        )
+        for link in write.captures:
+            db.execute(
+                "UPDATE captures SET role = ?, version_n = ? WHERE fetch_id = ? AND article_id = ?",
+                [link.role, link.version_n, link.fetch_id, article_id],
+            )
 
     @staticmethod
     def _insert_rebuilt(db: Database, write: GenerationWrite) -> None:

@@ -475,6 +475,21 @@ def _retired_index(db: Database) -> None:
     db.execute("CREATE INDEX articles_retired ON articles (retired_at) WHERE state = 'retired'")
 
 
+def _past_capture_links(db: Database) -> None:
+    """Version 14: a re-extraction renumbers versions, so it relinks the article's captures
+    (``captures.role``/``version_n`` always speak of the current generation) and keeps the
+    links it replaced here, tagged with their generation."""
+    db.execute(
+        "CREATE TABLE past_capture_links (capture_id INTEGER NOT NULL,"
+        " article_id INTEGER NOT NULL REFERENCES articles (id), generation INTEGER NOT NULL,"
+        " role TEXT NOT NULL, version_n INTEGER, PRIMARY KEY (capture_id, generation))"
+    )
+    db.execute(
+        "CREATE INDEX past_capture_links_version"
+        " ON past_capture_links (article_id, generation, version_n)"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -489,6 +504,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "raw captures", _captures),
     Migration(12, "discovery leases", _discovery_leases),
     Migration(13, "index of retired articles", _retired_index),
+    Migration(14, "capture links of past generations", _past_capture_links),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

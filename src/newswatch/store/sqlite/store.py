@@ -168,8 +168,10 @@ class SqliteReader:
     def capture(self, capture_id: int) -> StoredCapture | None:
         return self._captures.capture(capture_id)
 
-    def version_capture(self, article_id: int, n: int) -> StoredCapture | None:
-        return self._captures.version_capture(article_id, n)
+    def version_capture(
+        self, article_id: int, n: int, generation: int | None = None
+    ) -> StoredCapture | None:
+        return self._captures.version_capture(article_id, n, generation)
 
     def capture_body(self, sha256: str) -> bytes | None:
         return self._captures.capture_body(sha256)
