@@ -365,9 +365,9 @@ def test_a_live_change_after_a_rebuild_is_alerted_though_an_earlier_generation_h
     assert site.hooks[1]["id"] != site.hooks[0]["id"]
 
 
-def raw_page(config: Path, url: str, n: int) -> bytes:
+def raw_page(config: Path, url: str, n: int, *args: str) -> bytes:
     result = CliRunner().invoke(
-        main, ["--config", str(config), "show", url, "--version", str(n), "--raw"]
+        main, ["--config", str(config), "show", url, "--version", str(n), "--raw", *args]
     )
     assert result.exit_code == 0, result.output
     return result.stdout_bytes
@@ -402,6 +402,8 @@ def test_after_a_rebuild_each_version_shows_the_page_that_made_it(
             assert old is not None and old.body == page(name) and old.meta.role == "made"
     finally:
         store.close()
+    past = [raw_page(config, site.url, n, "--generation", "1") for n in (1, 2, 3, 4)]
+    assert past == [page(p) for p in PAGES]
 
 
 # ------------------------------------------------------------------ on PostgreSQL

@@ -209,14 +209,11 @@ def show(
     with reading(state) as runtime:
         article, version = resolve_version(runtime.store, url, n, generation)
         current = next((g.n for g in runtime.store.generations(article.id) if g.current), 1)
-        if generation is not None and generation != current:
-            if raw:
-                fail("--raw writes a version of the current generation (no --generation)", 2)
-            capture = None  # captures are tied to the current generation's versions
-        else:
-            capture = runtime.store.version_capture(article.id, version.n)
+        # an earlier generation's versions keep the capture links they had
+        past = generation if generation is not None and generation != current else None
+        capture = runtime.store.version_capture(article.id, version.n, past)
         if raw:
-            got = read_version(runtime.store, article.id, version.n)
+            got = read_version(runtime.store, article.id, version.n, past)
             if got is None:
                 fail(f"{url}: no capture kept of version {version.n}", 1)
             if output is None:
