@@ -172,9 +172,11 @@ def test_two_processes_keep_the_host_delay_between_request_starts(
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     # The server notes a start when its thread gets the CPU, so on a busy machine one start
     # can be noted late and the next on time: a single gap may shrink by that jitter, the
-    # whole span cannot. Without the shared budget two processes start together (gaps ~0).
+    # whole span cannot. Without the shared budget two processes start together (gaps ~0),
+    # about every other gap, and the span is half as long. (A busy CI machine once noted
+    # one start 0.29 s late: one gap of 0.01 s between fourteen of 0.3 s.)
     assert starts[-1] - starts[0] >= 0.3 * (len(starts) - 1) - 0.1, gaps
-    assert min(gaps) >= 0.15, gaps
+    assert sum(gap < 0.15 for gap in gaps) <= len(gaps) // 5, gaps
     worked = re.findall(r"newswatch-worker-1 \(pid \d+\) stopped after (\d+) check", done.stderr)
     assert worked and int(worked[0]) >= 1, done.stderr[-3000:]
 
