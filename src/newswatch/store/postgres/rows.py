@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from psycopg.types.json import Jsonb
+
 from newswatch.models import Stamp
-from newswatch.store.postgres.connection import Row, required, utc
+from newswatch.store.postgres.connection import Row, aware, required, utc
 from newswatch.store.records import (
     ArticleRecord,
     ArticleState,
@@ -16,6 +18,7 @@ from newswatch.store.records import (
     StoredEvent,
     StoredVersion,
 )
+from newswatch.store.sql.dialect import Dialect
 
 CHANGE_SELECT = """
 SELECT c.*, s.name AS source_name, a.url AS article_url, a.title AS article_title
@@ -138,3 +141,12 @@ def article_record(row: Row) -> ArticleRecord:
         removed_reason=row["removed_reason"],
         merged_into=row["merged_into"],
     )
+
+
+def _native(value: Any) -> Any:
+    return value
+
+
+#: how the shared SQL (:mod:`newswatch.store.sql`) speaks to PostgreSQL: ``%s`` marks,
+#: instants as timestamptz (aware datetimes), JSON as jsonb (decoded by psycopg on the way out)
+POSTGRES = Dialect(mark="%s", time=aware, read_time=utc, json=Jsonb, read_json=_native)

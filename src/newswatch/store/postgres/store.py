@@ -15,7 +15,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from newswatch.store.postgres.captures import Captures
 from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
 from newswatch.store.postgres.connection import PgConnection
@@ -25,6 +24,7 @@ from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
 from newswatch.store.postgres.queries import HistoryQueries
 from newswatch.store.postgres.readers import Readers
+from newswatch.store.postgres.rows import POSTGRES
 from newswatch.store.postgres.sources import SourceSync
 from newswatch.store.postgres.status import Status
 from newswatch.store.postgres.volatile import VolatileFragments
@@ -61,6 +61,7 @@ from newswatch.store.records import (
     VersionStub,
     WritePlan,
 )
+from newswatch.store.sql.captures import Captures
 
 
 class PostgresReader:
@@ -73,7 +74,7 @@ class PostgresReader:
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
         self._generations = Generations(connection)
-        self._captures = Captures(connection)
+        self._captures = Captures(connection, POSTGRES)
 
     @property
     def migrated(self) -> list[int]:

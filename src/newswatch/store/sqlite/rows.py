@@ -20,6 +20,7 @@ from newswatch.store.records import (
     StoredEvent,
     StoredVersion,
 )
+from newswatch.store.sql.dialect import Dialect
 
 Row = dict[str, Any]
 
@@ -48,6 +49,10 @@ def ts(value: datetime) -> str:
 
 def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def from_json(value: str | None) -> Any:
+    return json.loads(value) if value else None
 
 
 def required_time(value: str | None) -> datetime:
@@ -127,3 +132,8 @@ def delivery_record(row: Row) -> Delivery:
         last_error=row["last_error"],
         lease_token=int(row.get("lease_token") or 0),
     )
+
+
+#: how the shared SQL (:mod:`newswatch.store.sql`) speaks to SQLite: ``?`` marks, instants
+#: as ISO 8601 text, JSON as text
+SQLITE = Dialect(mark="?", time=ts, read_time=parse_iso, json=to_json, read_json=from_json)

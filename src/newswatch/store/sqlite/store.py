@@ -50,7 +50,7 @@ from newswatch.store.records import (
     VersionStub,
     WritePlan,
 )
-from newswatch.store.sqlite.captures import Captures
+from newswatch.store.sql.captures import Captures
 from newswatch.store.sqlite.checking import CheckWrites
 from newswatch.store.sqlite.claims import Claims
 from newswatch.store.sqlite.connection import SqliteConnection
@@ -60,6 +60,7 @@ from newswatch.store.sqlite.leases import LeaseControl
 from newswatch.store.sqlite.outbox import Outbox
 from newswatch.store.sqlite.queries import HistoryQueries
 from newswatch.store.sqlite.readers import Readers
+from newswatch.store.sqlite.rows import SQLITE
 from newswatch.store.sqlite.sources import SourceSync
 from newswatch.store.sqlite.status import Status
 from newswatch.store.sqlite.validators import ValidatorStore
@@ -76,7 +77,7 @@ class SqliteReader:
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
         self._generations = Generations(connection, self._readers)
-        self._captures = Captures(connection)
+        self._captures = Captures(connection, SQLITE)
 
     @property
     def path(self) -> Path:
