@@ -71,3 +71,20 @@ def test_a_schedule_retired_article_stays_retired_when_listed_again(store: Store
     assert store.add_articles("feed", [URL], quiet) == 0
     assert [a.state for a in store.articles()] == ["retired"]
     assert store.claim_due(quiet + timedelta(days=1), 10, 60) == []
+
+
+def test_an_article_retired_by_a_clock_ahead_is_claimed_at_once_on_the_real_clock(
+    store: Store,
+) -> None:
+    """A clock 31 days ahead found the article quiet for 30 days and retired it: on the real
+    clock one claim revives it and hands it out (not a claim later, nor never)."""
+    feed = SourceSpec("feed", "https://f.example/rss", "feed", 600, "UTC")
+    store.sync_sources([feed], T0)
+    assert store.add_articles("feed", [URL], T0) == 1
+    record(store, claim_one(store, T0), T0, V1)
+    ahead = T0 + timedelta(days=31)
+    record(store, claim_one(store, ahead), ahead, V1)  # retired "in the future"
+    assert [a.state for a in store.articles()] == ["retired"]
+    back = T0 + timedelta(minutes=1)
+    assert [d.url for d in store.claim_due(back, 10, 60)] == [URL]
+    assert [a.state for a in store.articles()] == ["active"]
