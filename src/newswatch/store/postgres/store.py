@@ -22,7 +22,7 @@ from newswatch.store.postgres.discovery import DiscoveryLeases
 from newswatch.store.postgres.generations import Generations
 from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
-from newswatch.store.postgres.queries import HistoryQueries
+from newswatch.store.postgres.queries import SPELLING, HistorySearch
 from newswatch.store.postgres.readers import Readers
 from newswatch.store.postgres.rows import POSTGRES
 from newswatch.store.postgres.sources import SourceSync
@@ -62,6 +62,7 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sql.captures import Captures
+from newswatch.store.sql.queries import HistoryQueries
 
 
 class PostgresReader:
@@ -70,7 +71,8 @@ class PostgresReader:
     def __init__(self, connection: PgConnection) -> None:
         self.connection = connection
         self._readers = Readers(connection)
-        self._queries = HistoryQueries(connection)
+        self._queries = HistoryQueries(connection, POSTGRES, SPELLING)
+        self._search = HistorySearch(connection)
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
         self._generations = Generations(connection)
@@ -122,7 +124,7 @@ class PostgresReader:
         return self._queries.change_by_uid(uid)
 
     def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
-        return self._queries.search(query, limit=limit, offset=offset)
+        return self._search.search(query, limit=limit, offset=offset)
 
     def iter_versions(self, source: str | None = None) -> Iterator[VersionRow]:
         return self._queries.iter_versions(source)

@@ -58,6 +58,10 @@ class Readers:
             rows = self.article_rows("a.id = ?", [rows[0].merged_into]) or rows
         return rows[0] if rows else None
 
+    def article(self, article_id: int) -> ArticleRecord | None:
+        rows = self.article_rows("a.id = ?", [article_id])
+        return rows[0] if rows else None
+
     def articles(self, source: str | None = None) -> list[ArticleRecord]:
         if source is None:
             return self.article_rows("1", [])
