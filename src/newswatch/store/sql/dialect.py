@@ -56,6 +56,8 @@ class Dialect:
     time: Callable[[datetime], Any]
     #: a stored instant (or NULL) back as an aware datetime (or None)
     read_time: Callable[[Any], datetime | None]
+    #: a stored instant (or NULL) as the ISO 8601 text shown where rows are given as dicts
+    time_text: Callable[[Any], str | None]
     #: a value as a JSON parameter (text, or a jsonb adapter)
     json: Callable[[Any], Any]
     #: a stored JSON column (or NULL) back as Python values (or None)

@@ -8,6 +8,8 @@ from typing import Any, cast
 
 from newswatch.models import Stamp
 from newswatch.store.records import (
+    ArticleRecord,
+    ArticleState,
     Delivery,
     DeliveryKind,
     DeliveryState,
@@ -33,6 +35,13 @@ LEFT JOIN articles a ON a.id = e.article_id
 """
 
 
+ARTICLE_SELECT = """
+SELECT a.*, s.name AS source_name,
+  (SELECT count(*) FROM versions v WHERE v.article_id = a.id) AS version_count
+FROM articles a JOIN sources s ON s.id = a.source_id
+"""
+
+
 class Records:
     """The record mappings over one backend's dialect (each backend holds one)."""
 
@@ -41,6 +50,26 @@ class Records:
 
     def stamps(self, value: Any) -> list[Stamp]:
         return [Stamp.from_dict(s) for s in (self.d.read_json(value) or [])]
+
+    def article(self, row: Row) -> ArticleRecord:
+        d = self.d
+        return ArticleRecord(
+            id=int(row["id"]),
+            source=row["source_name"],
+            url=row["url"],
+            canonical_url=row["canonical_url"],
+            title=row["title"],
+            state=cast(ArticleState, row["state"]),
+            first_seen_at=d.required_time(row["first_seen_at"]),
+            last_checked_at=d.read_time(row["last_checked_at"]),
+            next_check_at=d.read_time(row["next_check_at"]),
+            consecutive_failures=int(row["consecutive_failures"] or 0),
+            last_error=row["last_error"],
+            versions=int(row["version_count"]),
+            removed_at=d.read_time(row["removed_at"]),
+            removed_reason=row["removed_reason"],
+            merged_into=row["merged_into"],
+        )
 
     def version(self, row: Row) -> StoredVersion:
         d = self.d
