@@ -15,7 +15,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from newswatch.store.postgres.captures import Captures
 from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
 from newswatch.store.postgres.connection import PgConnection
@@ -23,8 +22,9 @@ from newswatch.store.postgres.discovery import DiscoveryLeases
 from newswatch.store.postgres.generations import Generations
 from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
-from newswatch.store.postgres.queries import HistoryQueries
+from newswatch.store.postgres.queries import SPELLING, HistorySearch
 from newswatch.store.postgres.readers import Readers
+from newswatch.store.postgres.rows import POSTGRES
 from newswatch.store.postgres.sources import SourceSync
 from newswatch.store.postgres.status import Status
 from newswatch.store.postgres.volatile import VolatileFragments
@@ -61,6 +61,8 @@ from newswatch.store.records import (
     VersionStub,
     WritePlan,
 )
+from newswatch.store.sql.captures import Captures
+from newswatch.store.sql.queries import HistoryQueries
 
 
 class PostgresReader:
@@ -69,11 +71,12 @@ class PostgresReader:
     def __init__(self, connection: PgConnection) -> None:
         self.connection = connection
         self._readers = Readers(connection)
-        self._queries = HistoryQueries(connection)
+        self._queries = HistoryQueries(connection, POSTGRES, SPELLING)
+        self._search = HistorySearch(connection)
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
         self._generations = Generations(connection)
-        self._captures = Captures(connection)
+        self._captures = Captures(connection, POSTGRES)
 
     @property
     def migrated(self) -> list[int]:
@@ -121,7 +124,7 @@ class PostgresReader:
         return self._queries.change_by_uid(uid)
 
     def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
-        return self._queries.search(query, limit=limit, offset=offset)
+        return self._search.search(query, limit=limit, offset=offset)
 
     def iter_versions(self, source: str | None = None) -> Iterator[VersionRow]:
         return self._queries.iter_versions(source)

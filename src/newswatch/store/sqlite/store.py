@@ -50,7 +50,8 @@ from newswatch.store.records import (
     VersionStub,
     WritePlan,
 )
-from newswatch.store.sqlite.captures import Captures
+from newswatch.store.sql.captures import Captures
+from newswatch.store.sql.queries import HistoryQueries
 from newswatch.store.sqlite.checking import CheckWrites
 from newswatch.store.sqlite.claims import Claims
 from newswatch.store.sqlite.connection import SqliteConnection
@@ -58,8 +59,9 @@ from newswatch.store.sqlite.discovery import DiscoveryLeases
 from newswatch.store.sqlite.generations import Generations
 from newswatch.store.sqlite.leases import LeaseControl
 from newswatch.store.sqlite.outbox import Outbox
-from newswatch.store.sqlite.queries import HistoryQueries
+from newswatch.store.sqlite.queries import SPELLING, HistorySearch
 from newswatch.store.sqlite.readers import Readers
+from newswatch.store.sqlite.rows import SQLITE
 from newswatch.store.sqlite.sources import SourceSync
 from newswatch.store.sqlite.status import Status
 from newswatch.store.sqlite.validators import ValidatorStore
@@ -72,11 +74,12 @@ class SqliteReader:
     def __init__(self, connection: SqliteConnection) -> None:
         self.connection = connection
         self._readers = Readers(connection)
-        self._queries = HistoryQueries(connection, self._readers)
+        self._queries = HistoryQueries(connection, SQLITE, SPELLING)
+        self._search = HistorySearch(connection)
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
         self._generations = Generations(connection, self._readers)
-        self._captures = Captures(connection)
+        self._captures = Captures(connection, SQLITE)
 
     @property
     def path(self) -> Path:
@@ -86,7 +89,7 @@ class SqliteReader:
         return self._readers.find_article(url)
 
     def article(self, article_id: int) -> ArticleRecord | None:
-        return self._queries.article(article_id)
+        return self._readers.article(article_id)
 
     def articles(self, source: str | None = None) -> list[ArticleRecord]:
         return self._readers.articles(source)
@@ -123,7 +126,7 @@ class SqliteReader:
         return self._queries.change_by_uid(uid)
 
     def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
-        return self._queries.search(query, limit=limit, offset=offset)
+        return self._search.search(query, limit=limit, offset=offset)
 
     def iter_versions(self, source: str | None = None) -> Iterator[VersionRow]:
         return self._queries.iter_versions(source)
