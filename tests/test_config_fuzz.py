@@ -10,7 +10,6 @@ import dataclasses
 import random
 import re
 import signal
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -192,7 +191,6 @@ def test_fuzzed_configs_load_or_fail_with_file_and_line(tmp_path: Path, alarm: N
     path = tmp_path / "config.yaml"
     where = re.compile(rf"^{re.escape(str(path))}:\d+(:\d+)?: \S")
     loaded = failed = 0
-    started = time.monotonic()
     for case in range(CASES):
         text = mutate(rng, BASE)
         signal.setitimer(signal.ITIMER_REAL, 10)
@@ -221,4 +219,3 @@ def test_fuzzed_configs_load_or_fail_with_file_and_line(tmp_path: Path, alarm: N
         for leftover in tmp_path.glob("watch.db*"):
             leftover.unlink()
     assert loaded > 10 and failed > 100, (loaded, failed)
-    assert time.monotonic() - started < 120  # about 10 s on a busy 2-core machine

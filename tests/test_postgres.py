@@ -296,6 +296,64 @@ def test_a_place_held_by_a_killed_host_is_free_long_before_its_hold(pg_url: str)
         other.close()
 
 
+_ROBOTS_FETCHER = """
+import sys
+from newswatch.store import open_budgets
+budgets = open_budgets(sys.argv[1])
+assert budgets is not None and budgets.robots_claim("site.example", 3600)
+print("claimed", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_robots_claim_of_a_killed_host_is_free_long_before_it_runs_out(pg_url: str) -> None:
+    """A host killed while fetching a site's robots.txt never puts a copy: every other host
+    waited out its whole claim (30 s in the daemon) before fetching the site at all. The
+    claim goes with its owner's session, as a place does; a live owner's claim holds."""
+    fetcher = subprocess.Popen(
+        [sys.executable, "-c", _ROBOTS_FETCHER, pg_url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    other = open_budgets(pg_url)
+    assert other is not None
+    try:
+        assert fetcher.stdout is not None and fetcher.stdout.readline() == b"claimed\n"
+        assert not other.robots_claim("site.example", 3600)
+        time.sleep(1.0)  # a live owner's claim holds (its presence is still there)
+        assert not other.robots_claim("site.example", 3600)
+        fetcher.kill()
+        fetcher.wait(30)
+        deadline = time.monotonic() + 120  # the hour-long claim must not be waited out
+        while not other.robots_claim("site.example", 3600):
+            assert time.monotonic() < deadline, "the dead host's robots.txt claim held"
+            time.sleep(0.1)
+        third = open_budgets(pg_url)  # the new claim is live: nobody else takes it
+        assert third is not None
+        try:
+            assert not third.robots_claim("site.example", 3600)
+        finally:
+            third.close()
+    finally:
+        fetcher.kill()
+        fetcher.wait(30)
+        other.close()
+
+
+def test_a_live_hosts_robots_claim_still_runs_out(pg_url: str) -> None:
+    """A live owner slow to fetch robots.txt holds its claim only for its seconds."""
+    one, two = open_budgets(pg_url), open_budgets(pg_url)
+    assert one is not None and two is not None
+    try:
+        assert one.robots_claim("site.example", 0.2)
+        time.sleep(0.5)
+        assert two.robots_claim("site.example", 3600)
+        assert not one.robots_claim("site.example", 3600)
+    finally:
+        one.close()
+        two.close()
+
+
 def test_politeness_budgets_are_shared_by_every_host(pg_url: str) -> None:
     """Two hosts' budgets on one database: one site's per-host limit, its delay, a
     Retry-After and one robots.txt fetch hold for both together."""

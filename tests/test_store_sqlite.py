@@ -16,7 +16,7 @@ import pytest
 from sqlite_utils import Database
 
 from newswatch.errors import StoreError
-from newswatch.store import SourceSpec, open_store
+from newswatch.store import SourceSpec, open_budgets, open_store
 from newswatch.store.sqlite import SqliteStore
 from newswatch.store.sqlite.connection import SqliteConnection
 from newswatch.store.sqlite.schema import LATEST_VERSION, MIGRATIONS, Migration, migrate
@@ -199,3 +199,34 @@ def test_sigkill_mid_write_leaves_consistent_history(tmp_path: Path) -> None:
     history = json.dumps([c.as_dict() for c in store.changes(limit=5)])
     assert '"from"' in history
     store.close()
+
+
+_ROBOTS_FETCHER = """
+import sys
+from newswatch.store import open_budgets
+budgets = open_budgets(sys.argv[1])
+assert budgets is not None and budgets.robots_claim("site.example", 3600)
+print("claimed", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_robots_claim_of_a_killed_process_is_free_at_once(tmp_path: Path) -> None:
+    """A worker process killed while fetching a site's robots.txt must not make the others
+    wait out its claim: the claim names its process, and a gone process's claim is free."""
+    path = str(tmp_path / "budgets.db")
+    fetcher = subprocess.Popen(
+        [sys.executable, "-c", _ROBOTS_FETCHER, path], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    other = open_budgets(path)
+    assert other is not None
+    try:
+        assert fetcher.stdout is not None and fetcher.stdout.readline() == b"claimed\n"
+        assert not other.robots_claim("site.example", 3600)  # a live owner's claim holds
+        fetcher.kill()
+        fetcher.wait(30)  # reaped: its pid is gone
+        assert other.robots_claim("site.example", 3600)
+    finally:
+        fetcher.kill()
+        fetcher.wait(30)
+        other.close()

@@ -5,8 +5,8 @@ request of every worker process on every host takes its place here, so ``per_hos
 ``host_delay`` hold for a site whatever the number of hosts, and a Retry-After one host was
 given keeps all of them away, and one host fetches a site's robots.txt for all. The tables
 (``host_places``, ``host_budgets``, ``robots_copies``) hold short-lived state; migration 3
-of the schema creates them. A robots.txt claim lasts its ``seconds`` (a host that dies
-holding one delays the next fetch by that much, no more).
+of the schema creates them. A robots.txt claim lasts its ``seconds`` at most (a live host
+that is slow to fetch it keeps the others waiting that long, no more).
 
 Times are the database server's clock (``clock_timestamp()``), the one clock all hosts share:
 their own may disagree by seconds. A take runs under a transaction-level advisory lock, so
@@ -18,6 +18,9 @@ from fetching that site for the fetch timeout plus a margin. So each process hol
 advisory lock on a connection of its own (its *presence*), and its places' tokens name it;
 when the host is full, a take first drops the places whose owner's lock the server no longer
 holds (the server drops it the moment that connection goes). The hold stays as a last bound.
+A robots.txt claim names its owner the same way (``claimed_by``, migration 10): a host killed
+while fetching a site's robots.txt made every other host wait out the whole claim; now the
+claim is free once its owner's lock is gone.
 """
 
 from __future__ import annotations
@@ -45,14 +48,32 @@ PRESENCE_CHECK_S = 1.0
 #: often; a dead process's place may wait that long, and the sweep reads pg_locks)
 SWEEP_EVERY_S = 0.5
 _NOW = "extract(epoch FROM clock_timestamp())"
+
+
+def _gone(owner: str) -> str:
+    """SQL true when no session holds the presence lock of the owner number ``owner`` (an
+    SQL expression; the statement passes the lock's first key as ``%(presence)s``)."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND l.classid::bigint = %(presence)s AND l.objsubid = 2"
+        f" AND l.objid::bigint = {owner})"
+    )
+
+
 #: places whose owner holds no presence lock (tokens without an owner: expiry only)
 _ABANDONED = (
     "DELETE FROM host_places p WHERE p.expires_at < %(now)s OR ("
-    " position(':' in p.token) > 0 AND NOT EXISTS ("
-    "  SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted"
-    "  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    "  AND l.classid::bigint = %(presence)s AND l.objsubid = 2"
-    "  AND l.objid::bigint = split_part(p.token, ':', 1)::bigint))"
+    " position(':' in p.token) > 0 AND " + _gone("split_part(p.token, ':', 1)::bigint") + ")"
+)
+#: a robots.txt claim: taken when there is none, it ran out, or its owner is gone (a claim
+#: without an owner, from before migration 10: expiry only)
+_ROBOTS_CLAIM = (
+    "INSERT INTO robots_copies AS r (host, claimed_until, claimed_by)"
+    f" VALUES (%(host)s, {_NOW} + %(s)s, %(owner)s) ON CONFLICT (host) DO UPDATE"
+    " SET claimed_until = excluded.claimed_until, claimed_by = excluded.claimed_by"
+    f" WHERE r.claimed_until IS NULL OR r.claimed_until <= {_NOW}"
+    " OR (r.claimed_by IS NOT NULL AND " + _gone("r.claimed_by") + ") RETURNING host"
 )
 
 
@@ -191,15 +212,12 @@ class PgBudgets:
         )
 
     def robots_claim(self, host: str, seconds: float) -> bool:
+        owner = self.presence.mark()
         with self.connection.transaction() as conn:
             claimed = fetch_one(
                 conn,
-                "INSERT INTO robots_copies (host, claimed_until)"
-                f" VALUES (%(host)s, {_NOW} + %(s)s) ON CONFLICT (host) DO UPDATE"
-                " SET claimed_until = excluded.claimed_until"
-                f" WHERE robots_copies.claimed_until IS NULL"
-                f" OR robots_copies.claimed_until <= {_NOW} RETURNING host",
-                {"host": host, "s": float(seconds)},
+                _ROBOTS_CLAIM,
+                {"host": host, "s": float(seconds), "owner": owner, "presence": PRESENCE_LOCK},
             )
         return claimed is not None
 
@@ -211,7 +229,7 @@ class PgBudgets:
                 f" VALUES (%s, %s, %s, %s, %s, {_NOW} + %s) ON CONFLICT (host) DO UPDATE SET"
                 " status = excluded.status, body = excluded.body, problem = excluded.problem,"
                 " server_down = excluded.server_down, expires_at = excluded.expires_at,"
-                " claimed_until = NULL",
+                " claimed_until = NULL, claimed_by = NULL",
                 [host, rules.status, rules.text, rules.problem, rules.server_down, float(ttl)],
             )
 

@@ -22,7 +22,6 @@ from newswatch import following
 from newswatch.errors import StoreError
 from newswatch.models import Redirect
 from newswatch.store.postgres import search
-from newswatch.store.postgres.captures import insert_capture
 from newswatch.store.postgres.connection import (
     Conn,
     PgConnection,
@@ -33,7 +32,7 @@ from newswatch.store.postgres.connection import (
     utc,
 )
 from newswatch.store.postgres.readers import CURRENT_VERSION
-from newswatch.store.postgres.rows import VERSION_COLUMNS, version_record
+from newswatch.store.postgres.rows import POSTGRES, VERSION_COLUMNS, version_record
 from newswatch.store.records import (
     Applied,
     ArticleWrite,
@@ -49,6 +48,7 @@ from newswatch.store.records import (
     StoredVersion,
     WritePlan,
 )
+from newswatch.store.sql.captures import insert_capture
 
 
 def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
@@ -221,7 +221,7 @@ class CheckWrites:
             return Applied(conflict=True)
         fetch_id = self._insert_fetch(conn, due.article_id, plan.fetch)
         if plan.capture is not None:
-            insert_capture(conn, due.article_id, fetch_id, plan.capture, at)
+            insert_capture(conn, POSTGRES, due.article_id, fetch_id, plan.capture, at)
         if plan.merge is not None:
             self._merge_into(
                 conn, due.article_id, plan.merge.survivor, plan.merge.canonical_url, at

@@ -365,6 +365,10 @@ _PAST_CAPTURE_LINKS = (
     " ON past_capture_links (article_id, generation, version_n)",
 )
 
+#: a robots.txt claim names its process's presence lock, so the claim of a process that died
+#: fetching robots.txt is free at once, as its places are (before: every host waited 30 s)
+_ROBOTS_CLAIMED_BY = ("ALTER TABLE robots_copies ADD COLUMN claimed_by bigint",)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema (as SQLite's version 7)", _INITIAL),
     Migration(2, "delivery leases (as SQLite's version 8)", _DELIVERY_LEASES),
@@ -375,6 +379,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "discovery leases (as SQLite's version 12)", _DISCOVERY_LEASES),
     Migration(8, "index of retired articles (as SQLite's version 13)", _RETIRED_INDEX),
     Migration(9, "capture links of past generations (as SQLite's version 14)", _PAST_CAPTURE_LINKS),
+    Migration(10, "robots.txt claims name their owner", _ROBOTS_CLAIMED_BY),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

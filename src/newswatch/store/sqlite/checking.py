@@ -31,12 +31,12 @@ from newswatch.store.records import (
     StoredVersion,
     WritePlan,
 )
+from newswatch.store.sql.captures import insert_capture
 from newswatch.store.sqlite import follow
-from newswatch.store.sqlite.captures import insert_capture
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.outbox import insert_delivery
 from newswatch.store.sqlite.readers import Readers
-from newswatch.store.sqlite.rows import to_json, ts
+from newswatch.store.sqlite.rows import SQLITE, to_json, ts
 
 
 def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
@@ -152,7 +152,9 @@ class CheckWrites:
                 return Applied(conflict=True)
             fetch_id = self._insert_fetch(db, due.article_id, plan.fetch)
             if plan.capture is not None:
-                insert_capture(db, due.article_id, fetch_id, plan.capture, ts(plan.checked_at))
+                insert_capture(
+                    db, SQLITE, due.article_id, fetch_id, plan.capture, ts(plan.checked_at)
+                )
             if plan.merge is not None:
                 merge = plan.merge
                 follow.merge_into(
