@@ -123,6 +123,16 @@ def write_config(
     # these pipeline tests mean `interval` as a fixed period (the adaptive schedule would
     # stretch it once the hot period is over); tests/test_schedule.py covers the schedule
     schedule = "" if "schedule:" in extra else "schedule:\n  adaptive: false\n"
+    # a small change is still fetched once more before it is recorded, but after 0.2 s,
+    # not the default 2 s every such change would otherwise wait (tests/test_volatile.py
+    # covers the delay itself); a test that sets ``confirm`` keeps its own
+    if "confirm:" not in extra:
+        short = "  confirm: 0.2s\n"
+        extra = (
+            extra.replace("fetch:\n", "fetch:\n" + short, 1)
+            if "fetch:\n" in extra
+            else f"fetch:\n{short}{extra}"
+        )
     text = (
         "database: watch.db\n"
         f"{schedule}{extra}"
