@@ -22,7 +22,13 @@ from newswatch.store.postgres.connection import (
     maybe,
     required,
 )
-from newswatch.store.postgres.rows import VERSION_COLUMNS, change_record, version_record
+from newswatch.store.postgres.rows import (
+    POSTGRES,
+    VERSION_COLUMNS,
+    change_record,
+    insert_sql,
+    version_record,
+)
 from newswatch.store.records import (
     Generation,
     GenerationApplied,
@@ -30,6 +36,7 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
+from newswatch.store.sql.writes import change_values
 
 _VERSION_COLUMNS = (
     "n, hash, title, paragraphs, published, updated, stamps, language, final_url,"
@@ -242,32 +249,10 @@ class Generations:
                 ],
             )
         for rebuilt_change in write.changes:
-            w, change = rebuilt_change.change, rebuilt_change.change.change
-            conn.execute(
-                f"INSERT INTO changes (article_id, {_CHANGE_COLUMNS}) VALUES (%s, %s, %s, %s,"
-                " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [
-                    write.article_id,
-                    w.uid,
-                    w.from_n,
-                    w.to_n,
-                    aware(rebuilt_change.detected_at),
-                    bool(change.title_changed),
-                    change.old_title,
-                    change.new_title,
-                    change.paragraphs_added,
-                    change.paragraphs_removed,
-                    change.paragraphs_modified,
-                    maybe(change.new_updated_stamp),
-                    bool(change.silent),
-                    change.severity,
-                    change.where,
-                    change.summary(),
-                    Json(change.record()),
-                    Json(change.diff_dict()),
-                    change.kind,
-                ],
+            values = change_values(
+                POSTGRES, rebuilt_change.change, write.article_id, rebuilt_change.detected_at
             )
+            conn.execute(insert_sql("changes", values), list(values.values()))
 
 
 def _relink_captures(conn: Conn, write: GenerationWrite) -> None:

@@ -32,6 +32,7 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sql.captures import insert_capture
+from newswatch.store.sql.writes import change_values
 from newswatch.store.sqlite import follow
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.outbox import insert_delivery
@@ -270,32 +271,7 @@ class CheckWrites:
     def _insert_change(
         self, db: Database, article_id: int, source_id: int, write: ChangeWrite, at: datetime
     ) -> int:
-        change = write.change
-        change_id = insert_row(
-            db,
-            "changes",
-            {
-                "uid": write.uid,
-                "article_id": article_id,
-                "from_n": write.from_n,
-                "to_n": write.to_n,
-                "detected_at": ts(at),
-                "title_changed": int(change.title_changed),
-                "old_title": change.old_title,
-                "new_title": change.new_title,
-                "paragraphs_added": change.paragraphs_added,
-                "paragraphs_removed": change.paragraphs_removed,
-                "paragraphs_modified": change.paragraphs_modified,
-                "new_updated_stamp": iso(change.new_updated_stamp),
-                "silent": int(change.silent),
-                "severity": change.severity,
-                "position": change.where,
-                "summary": change.summary(),
-                "record_json": to_json(change.record()),
-                "diff_json": to_json(change.diff_dict()),
-                "kind": change.kind,
-            },
-        )
+        change_id = insert_row(db, "changes", change_values(SQLITE, write, article_id, at))
         for delivery in write.deliveries:
             self._deliver(db, delivery, source_id, at, change_id=change_id)
         return change_id
