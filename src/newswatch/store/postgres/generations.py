@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from psycopg.types.json import Json, Jsonb
+from psycopg.types.json import Json
 
 from newswatch.store.postgres import search
 from newswatch.store.postgres.connection import (
@@ -19,11 +19,11 @@ from newswatch.store.postgres.connection import (
     PgConnection,
     aware,
     fetch_one,
-    maybe,
     required,
 )
 from newswatch.store.postgres.rows import (
     POSTGRES,
+    SEARCH_COLUMN,
     VERSION_COLUMNS,
     change_record,
     insert_sql,
@@ -36,7 +36,7 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
-from newswatch.store.sql.writes import change_values
+from newswatch.store.sql.writes import change_values, version_values
 
 _VERSION_COLUMNS = (
     "n, hash, title, paragraphs, published, updated, stamps, language, final_url,"
@@ -226,27 +226,17 @@ class Generations:
     def _insert_rebuilt(conn: Conn, write: GenerationWrite) -> None:
         for rebuilt in write.versions:
             v = rebuilt.version
+            values = version_values(
+                POSTGRES,
+                v,
+                write.article_id,
+                rebuilt.first_seen_at,
+                rebuilt.last_seen_at,
+                rebuilt.seen_count,
+            )
             conn.execute(
-                "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
-                " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
-                " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, %s, to_tsvector('simple', %s))",
-                [
-                    write.article_id,
-                    v.n,
-                    v.hash,
-                    v.title,
-                    Jsonb(list(v.paragraphs)),
-                    maybe(v.published),
-                    maybe(v.updated),
-                    Jsonb([s.as_dict() for s in v.stamps]),
-                    v.language,
-                    v.final_url,
-                    aware(rebuilt.first_seen_at),
-                    aware(rebuilt.last_seen_at),
-                    rebuilt.seen_count,
-                    search.document(v.title, list(v.paragraphs)),
-                ],
+                insert_sql("versions", values, computed=SEARCH_COLUMN),
+                [*values.values(), search.document(v.title, list(v.paragraphs))],
             )
         for rebuilt_change in write.changes:
             values = change_values(

@@ -15,7 +15,6 @@ from dataclasses import replace
 
 from sqlite_utils import Database
 
-from newswatch.models import iso
 from newswatch.store.records import (
     Generation,
     GenerationApplied,
@@ -23,7 +22,7 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
-from newswatch.store.sql.writes import change_values
+from newswatch.store.sql.writes import change_values, version_values
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.readers import Readers
 from newswatch.store.sqlite.rows import (
@@ -234,24 +233,15 @@ class Generations:
     @staticmethod
     def _insert_rebuilt(db: Database, write: GenerationWrite) -> None:
         for rebuilt in write.versions:
-            v = rebuilt.version
-            db.table("versions").insert(
-                {
-                    "article_id": write.article_id,
-                    "n": v.n,
-                    "hash": v.hash,
-                    "title": v.title,
-                    "paragraphs": to_json(list(v.paragraphs)),
-                    "published": iso(v.published),
-                    "updated": iso(v.updated),
-                    "stamps": to_json([s.as_dict() for s in v.stamps]),
-                    "language": v.language,
-                    "final_url": v.final_url,
-                    "first_seen_at": ts(rebuilt.first_seen_at),
-                    "last_seen_at": ts(rebuilt.last_seen_at),
-                    "seen_count": rebuilt.seen_count,
-                }
+            values = version_values(
+                SQLITE,
+                rebuilt.version,
+                write.article_id,
+                rebuilt.first_seen_at,
+                rebuilt.last_seen_at,
+                rebuilt.seen_count,
             )
+            db.table("versions").insert(values)
         for rebuilt_change in write.changes:
             values = change_values(
                 SQLITE, rebuilt_change.change, write.article_id, rebuilt_change.detected_at
