@@ -32,7 +32,13 @@ from newswatch.store.postgres.connection import (
     utc,
 )
 from newswatch.store.postgres.readers import CURRENT_VERSION
-from newswatch.store.postgres.rows import POSTGRES, VERSION_COLUMNS, insert_sql, version_record
+from newswatch.store.postgres.rows import (
+    POSTGRES,
+    SEARCH_COLUMN,
+    VERSION_COLUMNS,
+    insert_sql,
+    version_record,
+)
 from newswatch.store.records import (
     Applied,
     ArticleWrite,
@@ -49,7 +55,7 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sql.captures import insert_capture
-from newswatch.store.sql.writes import change_values
+from newswatch.store.sql.writes import change_values, version_values
 
 
 def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
@@ -267,26 +273,10 @@ class CheckWrites:
             )
         if plan.version is not None:
             v = plan.version
+            values = version_values(POSTGRES, v, due.article_id, at, at, 1)
             conn.execute(
-                "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
-                " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
-                " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, 1, to_tsvector('simple', %s))",
-                [
-                    due.article_id,
-                    v.n,
-                    v.hash,
-                    v.title,
-                    Jsonb(list(v.paragraphs)),
-                    maybe(v.published),
-                    maybe(v.updated),
-                    Jsonb([s.as_dict() for s in v.stamps]),
-                    v.language,
-                    v.final_url,
-                    at,
-                    at,
-                    search.document(v.title, list(v.paragraphs)),
-                ],
+                insert_sql("versions", values, computed=SEARCH_COLUMN),
+                [*values.values(), search.document(v.title, list(v.paragraphs))],
             )
         change_id = None
         if plan.change is not None:

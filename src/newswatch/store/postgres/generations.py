@@ -9,21 +9,20 @@ against the replaced reading, is refused.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from psycopg.types.json import Json, Jsonb
+from psycopg.types.json import Json
 
 from newswatch.store.postgres import search
 from newswatch.store.postgres.connection import (
     Conn,
     PgConnection,
     aware,
+    fetch_all,
     fetch_one,
-    maybe,
-    required,
 )
 from newswatch.store.postgres.rows import (
     POSTGRES,
+    RECORDS,
+    SEARCH_COLUMN,
     VERSION_COLUMNS,
     change_record,
     insert_sql,
@@ -36,7 +35,8 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
-from newswatch.store.sql.writes import change_values
+from newswatch.store.sql.rows import GENERATION_ARTICLE, GENERATION_COUNTS, GENERATION_ROWS
+from newswatch.store.sql.writes import change_values, version_values
 
 _VERSION_COLUMNS = (
     "n, hash, title, paragraphs, published, updated, stamps, language, final_url,"
@@ -66,49 +66,15 @@ class Generations:
         self.db = db
 
     def generations(self, article_id: int) -> list[Generation]:
+        sql = POSTGRES.sql
         with self.db.transaction() as conn:
-            article = fetch_one(
-                conn, "SELECT generation, first_seen_at FROM articles WHERE id = %s", [article_id]
-            )
+            article = fetch_one(conn, sql(GENERATION_ARTICLE), [article_id])
             if article is None:
                 return []
-            current = int(article["generation"])
-            rows = conn.execute(
-                "SELECT * FROM generations WHERE article_id = %s ORDER BY generation",
-                [article_id],
-            ).fetchall()
-            counts = fetch_one(
-                conn,
-                "SELECT (SELECT count(*) FROM versions WHERE article_id = %(a)s) AS v,"
-                " (SELECT count(*) FROM changes WHERE article_id = %(a)s) AS c",
-                {"a": article_id},
-            )
-        found = [
-            Generation(
-                article_id=article_id,
-                n=int(row["generation"]),
-                current=int(row["generation"]) == current,
-                made_at=required(row["made_at"]),
-                versions=int(row["versions"]),
-                changes=int(row["changes"]),
-                report=dict(row["report_json"]),
-            )
-            for row in rows
-        ] or [
-            Generation(
-                article_id=article_id,
-                n=current,
-                current=True,
-                made_at=required(article["first_seen_at"]),
-                versions=0,
-                changes=0,
-            )
-        ]
+            rows = fetch_all(conn, sql(GENERATION_ROWS), [article_id])
+            counts = fetch_one(conn, sql(GENERATION_COUNTS), [article_id] * 2)
         assert counts is not None
-        return [
-            replace(g, versions=int(counts["v"]), changes=int(counts["c"])) if g.current else g
-            for g in found
-        ]
+        return RECORDS.generations(article_id, article, rows, counts)
 
     def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
         rows = self.db.rows(
@@ -226,27 +192,17 @@ class Generations:
     def _insert_rebuilt(conn: Conn, write: GenerationWrite) -> None:
         for rebuilt in write.versions:
             v = rebuilt.version
+            values = version_values(
+                POSTGRES,
+                v,
+                write.article_id,
+                rebuilt.first_seen_at,
+                rebuilt.last_seen_at,
+                rebuilt.seen_count,
+            )
             conn.execute(
-                "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
-                " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
-                " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, %s, to_tsvector('simple', %s))",
-                [
-                    write.article_id,
-                    v.n,
-                    v.hash,
-                    v.title,
-                    Jsonb(list(v.paragraphs)),
-                    maybe(v.published),
-                    maybe(v.updated),
-                    Jsonb([s.as_dict() for s in v.stamps]),
-                    v.language,
-                    v.final_url,
-                    aware(rebuilt.first_seen_at),
-                    aware(rebuilt.last_seen_at),
-                    rebuilt.seen_count,
-                    search.document(v.title, list(v.paragraphs)),
-                ],
+                insert_sql("versions", values, computed=SEARCH_COLUMN),
+                [*values.values(), search.document(v.title, list(v.paragraphs))],
             )
         for rebuilt_change in write.changes:
             values = change_values(

@@ -36,11 +36,24 @@ POSTGRES = Dialect(
 )
 
 
-def insert_sql(table: str, values: Mapping[str, Any], *, returning_id: bool = False) -> str:
-    """The INSERT of ``values`` (column names to parameters) into ``table``."""
-    marks = ", ".join("%s" for _ in values)
-    sql = f"INSERT INTO {table} ({', '.join(values)}) VALUES ({marks})"
+def insert_sql(
+    table: str,
+    values: Mapping[str, Any],
+    *,
+    returning_id: bool = False,
+    computed: Mapping[str, str] | None = None,
+) -> str:
+    """The INSERT of ``values`` (column names to parameters) into ``table``, and of the
+    ``computed`` columns (names to SQL expressions, each with its ``%s`` parameters after
+    those of ``values``)."""
+    names = [*values, *(computed or {})]
+    marks = ["%s" for _ in values] + list((computed or {}).values())
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)})"
     return sql + " RETURNING id" if returning_id else sql
+
+
+#: a version's ``search`` column, from :func:`newswatch.store.postgres.search.document`
+SEARCH_COLUMN = {"search": "to_tsvector('simple', %s)"}
 
 
 #: the shared record mappings, read the PostgreSQL way

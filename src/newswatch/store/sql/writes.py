@@ -1,14 +1,40 @@
-"""Records to rows, for both backends: the columns a change row is written with, converted by
-the backend's :class:`~newswatch.store.sql.dialect.Dialect` (a check's apply and a
-re-extraction write changes alike, so both take them from here)."""
+"""Records to rows, for both backends: the columns a version or change row is written with,
+converted by the backend's :class:`~newswatch.store.sql.dialect.Dialect` (a check's apply and
+a re-extraction write them alike, so both take them from here)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from newswatch.store.records import ChangeWrite
+from newswatch.store.records import ChangeWrite, VersionWrite
 from newswatch.store.sql.dialect import Dialect
+
+
+def version_values(
+    d: Dialect,
+    v: VersionWrite,
+    article_id: int,
+    first_seen_at: datetime,
+    last_seen_at: datetime,
+    seen_count: int,
+) -> dict[str, Any]:
+    """The ``versions`` row of ``v`` (column names to parameters)."""
+    return {
+        "article_id": article_id,
+        "n": v.n,
+        "hash": v.hash,
+        "title": v.title,
+        "paragraphs": d.json(list(v.paragraphs)),
+        "published": d.maybe_time(v.published),
+        "updated": d.maybe_time(v.updated),
+        "stamps": d.json([s.as_dict() for s in v.stamps]),
+        "language": v.language,
+        "final_url": v.final_url,
+        "first_seen_at": d.time(first_seen_at),
+        "last_seen_at": d.time(last_seen_at),
+        "seen_count": seen_count,
+    }
 
 
 def change_values(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.errors import StoreError
-from newswatch.models import Redirect, iso, parse_iso
+from newswatch.models import Redirect, parse_iso
 from newswatch.store.records import (
     Applied,
     ArticleWrite,
@@ -32,7 +32,7 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sql.captures import insert_capture
-from newswatch.store.sql.writes import change_values
+from newswatch.store.sql.writes import change_values, version_values
 from newswatch.store.sqlite import follow
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.outbox import insert_delivery
@@ -206,26 +206,8 @@ class CheckWrites:
                     [ts(at), due.article_id, plan.seen_again],
                 )
             if plan.version is not None:
-                v = plan.version
-                insert_row(
-                    db,
-                    "versions",
-                    {
-                        "article_id": due.article_id,
-                        "n": v.n,
-                        "hash": v.hash,
-                        "title": v.title,
-                        "paragraphs": to_json(list(v.paragraphs)),
-                        "published": iso(v.published),
-                        "updated": iso(v.updated),
-                        "stamps": to_json([s.as_dict() for s in v.stamps]),
-                        "language": v.language,
-                        "final_url": v.final_url,
-                        "first_seen_at": ts(at),
-                        "last_seen_at": ts(at),
-                        "seen_count": 1,
-                    },
-                )
+                values = version_values(SQLITE, plan.version, due.article_id, at, at, 1)
+                insert_row(db, "versions", values)
             change_id = None
             if plan.change is not None:
                 change_id = self._insert_change(db, due.article_id, source_id, plan.change, at)
