@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from psycopg.types.json import Json, Jsonb
+from psycopg.types.json import Jsonb
 
 from newswatch import following
 from newswatch.errors import StoreError
@@ -32,7 +32,13 @@ from newswatch.store.postgres.connection import (
     utc,
 )
 from newswatch.store.postgres.readers import CURRENT_VERSION
-from newswatch.store.postgres.rows import POSTGRES, VERSION_COLUMNS, version_record
+from newswatch.store.postgres.rows import (
+    POSTGRES,
+    SEARCH_COLUMN,
+    VERSION_COLUMNS,
+    insert_sql,
+    version_record,
+)
 from newswatch.store.records import (
     Applied,
     ArticleWrite,
@@ -49,6 +55,7 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sql.captures import insert_capture
+from newswatch.store.sql.writes import change_values, version_values
 
 
 def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
@@ -266,26 +273,10 @@ class CheckWrites:
             )
         if plan.version is not None:
             v = plan.version
+            values = version_values(POSTGRES, v, due.article_id, at, at, 1)
             conn.execute(
-                "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
-                " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
-                " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, 1, to_tsvector('simple', %s))",
-                [
-                    due.article_id,
-                    v.n,
-                    v.hash,
-                    v.title,
-                    Jsonb(list(v.paragraphs)),
-                    maybe(v.published),
-                    maybe(v.updated),
-                    Jsonb([s.as_dict() for s in v.stamps]),
-                    v.language,
-                    v.final_url,
-                    at,
-                    at,
-                    search.document(v.title, list(v.paragraphs)),
-                ],
+                insert_sql("versions", values, computed=SEARCH_COLUMN),
+                [*values.values(), search.document(v.title, list(v.paragraphs))],
             )
         change_id = None
         if plan.change is not None:
@@ -379,35 +370,9 @@ class CheckWrites:
         self, conn: Conn, article_id: int, source_id: int, write: ChangeWrite, at: datetime
     ) -> int:
         """The change row and its deliveries (the outbox)."""
-        change = write.change
+        values = change_values(POSTGRES, write, article_id, at)
         row = fetch_one(
-            conn,
-            "INSERT INTO changes (uid, article_id, from_n, to_n, detected_at, title_changed,"
-            " old_title, new_title, paragraphs_added, paragraphs_removed, paragraphs_modified,"
-            " new_updated_stamp, silent, severity, position, summary, record_json, diff_json,"
-            " kind) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            " %s, %s, %s) RETURNING id",
-            [
-                write.uid,
-                article_id,
-                write.from_n,
-                write.to_n,
-                at,
-                bool(change.title_changed),
-                change.old_title,
-                change.new_title,
-                change.paragraphs_added,
-                change.paragraphs_removed,
-                change.paragraphs_modified,
-                maybe(change.new_updated_stamp),
-                bool(change.silent),
-                change.severity,
-                change.where,
-                change.summary(),
-                Json(change.record()),
-                Json(change.diff_dict()),
-                change.kind,
-            ],
+            conn, insert_sql("changes", values, returning_id=True), list(values.values())
         )
         assert row is not None
         change_id = int(row["id"])

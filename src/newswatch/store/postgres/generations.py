@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from psycopg.types.json import Json, Jsonb
+from psycopg.types.json import Json
 
 from newswatch.store.postgres import search
 from newswatch.store.postgres.connection import (
@@ -19,10 +19,16 @@ from newswatch.store.postgres.connection import (
     PgConnection,
     aware,
     fetch_one,
-    maybe,
     required,
 )
-from newswatch.store.postgres.rows import VERSION_COLUMNS, change_record, version_record
+from newswatch.store.postgres.rows import (
+    POSTGRES,
+    SEARCH_COLUMN,
+    VERSION_COLUMNS,
+    change_record,
+    insert_sql,
+    version_record,
+)
 from newswatch.store.records import (
     Generation,
     GenerationApplied,
@@ -30,6 +36,7 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
+from newswatch.store.sql.writes import change_values, version_values
 
 _VERSION_COLUMNS = (
     "n, hash, title, paragraphs, published, updated, stamps, language, final_url,"
@@ -219,55 +226,23 @@ class Generations:
     def _insert_rebuilt(conn: Conn, write: GenerationWrite) -> None:
         for rebuilt in write.versions:
             v = rebuilt.version
+            values = version_values(
+                POSTGRES,
+                v,
+                write.article_id,
+                rebuilt.first_seen_at,
+                rebuilt.last_seen_at,
+                rebuilt.seen_count,
+            )
             conn.execute(
-                "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
-                " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
-                " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, %s, to_tsvector('simple', %s))",
-                [
-                    write.article_id,
-                    v.n,
-                    v.hash,
-                    v.title,
-                    Jsonb(list(v.paragraphs)),
-                    maybe(v.published),
-                    maybe(v.updated),
-                    Jsonb([s.as_dict() for s in v.stamps]),
-                    v.language,
-                    v.final_url,
-                    aware(rebuilt.first_seen_at),
-                    aware(rebuilt.last_seen_at),
-                    rebuilt.seen_count,
-                    search.document(v.title, list(v.paragraphs)),
-                ],
+                insert_sql("versions", values, computed=SEARCH_COLUMN),
+                [*values.values(), search.document(v.title, list(v.paragraphs))],
             )
         for rebuilt_change in write.changes:
-            w, change = rebuilt_change.change, rebuilt_change.change.change
-            conn.execute(
-                f"INSERT INTO changes (article_id, {_CHANGE_COLUMNS}) VALUES (%s, %s, %s, %s,"
-                " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [
-                    write.article_id,
-                    w.uid,
-                    w.from_n,
-                    w.to_n,
-                    aware(rebuilt_change.detected_at),
-                    bool(change.title_changed),
-                    change.old_title,
-                    change.new_title,
-                    change.paragraphs_added,
-                    change.paragraphs_removed,
-                    change.paragraphs_modified,
-                    maybe(change.new_updated_stamp),
-                    bool(change.silent),
-                    change.severity,
-                    change.where,
-                    change.summary(),
-                    Json(change.record()),
-                    Json(change.diff_dict()),
-                    change.kind,
-                ],
+            values = change_values(
+                POSTGRES, rebuilt_change.change, write.article_id, rebuilt_change.detected_at
             )
+            conn.execute(insert_sql("changes", values), list(values.values()))
 
 
 def _relink_captures(conn: Conn, write: GenerationWrite) -> None:

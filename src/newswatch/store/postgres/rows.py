@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 
 from newswatch.models import iso
 from newswatch.store.postgres.connection import Row, aware, utc
@@ -24,8 +25,36 @@ def _native(value: Any) -> Any:
 #: how the shared SQL (:mod:`newswatch.store.sql`) speaks to PostgreSQL: ``%s`` marks,
 #: instants as timestamptz (aware datetimes), JSON as jsonb (decoded by psycopg on the way out)
 POSTGRES = Dialect(
-    mark="%s", time=aware, read_time=utc, time_text=iso, json=Jsonb, read_json=_native
+    mark="%s",
+    time=aware,
+    read_time=utc,
+    time_text=iso,
+    json=Jsonb,
+    json_as_written=Json,
+    flag=bool,
+    read_json=_native,
 )
+
+
+def insert_sql(
+    table: str,
+    values: Mapping[str, Any],
+    *,
+    returning_id: bool = False,
+    computed: Mapping[str, str] | None = None,
+) -> str:
+    """The INSERT of ``values`` (column names to parameters) into ``table``, and of the
+    ``computed`` columns (names to SQL expressions, each with its ``%s`` parameters after
+    those of ``values``)."""
+    names = [*values, *(computed or {})]
+    marks = ["%s" for _ in values] + list((computed or {}).values())
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)})"
+    return sql + " RETURNING id" if returning_id else sql
+
+
+#: a version's ``search`` column, from :func:`newswatch.store.postgres.search.document`
+SEARCH_COLUMN = {"search": "to_tsvector('simple', %s)"}
+
 
 #: the shared record mappings, read the PostgreSQL way
 RECORDS = Records(POSTGRES)

@@ -15,7 +15,6 @@ from dataclasses import replace
 
 from sqlite_utils import Database
 
-from newswatch.models import iso
 from newswatch.store.records import (
     Generation,
     GenerationApplied,
@@ -23,9 +22,17 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
+from newswatch.store.sql.writes import change_values, version_values
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.readers import Readers
-from newswatch.store.sqlite.rows import change_record, required_time, to_json, ts, version_record
+from newswatch.store.sqlite.rows import (
+    SQLITE,
+    change_record,
+    required_time,
+    to_json,
+    ts,
+    version_record,
+)
 
 _VERSION_COLUMNS = (
     "n, hash, title, paragraphs, published, updated, stamps, language, final_url,"
@@ -226,48 +233,17 @@ class Generations:
     @staticmethod
     def _insert_rebuilt(db: Database, write: GenerationWrite) -> None:
         for rebuilt in write.versions:
-            v = rebuilt.version
-            db.table("versions").insert(
-                {
-                    "article_id": write.article_id,
-                    "n": v.n,
-                    "hash": v.hash,
-                    "title": v.title,
-                    "paragraphs": to_json(list(v.paragraphs)),
-                    "published": iso(v.published),
-                    "updated": iso(v.updated),
-                    "stamps": to_json([s.as_dict() for s in v.stamps]),
-                    "language": v.language,
-                    "final_url": v.final_url,
-                    "first_seen_at": ts(rebuilt.first_seen_at),
-                    "last_seen_at": ts(rebuilt.last_seen_at),
-                    "seen_count": rebuilt.seen_count,
-                }
+            values = version_values(
+                SQLITE,
+                rebuilt.version,
+                write.article_id,
+                rebuilt.first_seen_at,
+                rebuilt.last_seen_at,
+                rebuilt.seen_count,
             )
+            db.table("versions").insert(values)
         for rebuilt_change in write.changes:
-            w, change = rebuilt_change.change, rebuilt_change.change.change
-            insert_row(
-                db,
-                "changes",
-                {
-                    "uid": w.uid,
-                    "article_id": write.article_id,
-                    "from_n": w.from_n,
-                    "to_n": w.to_n,
-                    "detected_at": ts(rebuilt_change.detected_at),
-                    "title_changed": int(change.title_changed),
-                    "old_title": change.old_title,
-                    "new_title": change.new_title,
-                    "paragraphs_added": change.paragraphs_added,
-                    "paragraphs_removed": change.paragraphs_removed,
-                    "paragraphs_modified": change.paragraphs_modified,
-                    "new_updated_stamp": iso(change.new_updated_stamp),
-                    "silent": int(change.silent),
-                    "severity": change.severity,
-                    "position": change.where,
-                    "summary": change.summary(),
-                    "record_json": to_json(change.record()),
-                    "diff_json": to_json(change.diff_dict()),
-                    "kind": change.kind,
-                },
+            values = change_values(
+                SQLITE, rebuilt_change.change, write.article_id, rebuilt_change.detected_at
             )
+            insert_row(db, "changes", values)

@@ -48,6 +48,8 @@ SQLITE = Dialect(
     read_time=parse_iso,
     time_text=stored_text,
     json=to_json,
+    json_as_written=to_json,
+    flag=int,
     read_json=from_json,
 )
 
