@@ -9,8 +9,6 @@ against the replaced reading, is refused.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from psycopg.types.json import Json
 
 from newswatch.store.postgres import search
@@ -18,11 +16,12 @@ from newswatch.store.postgres.connection import (
     Conn,
     PgConnection,
     aware,
+    fetch_all,
     fetch_one,
-    required,
 )
 from newswatch.store.postgres.rows import (
     POSTGRES,
+    RECORDS,
     SEARCH_COLUMN,
     VERSION_COLUMNS,
     change_record,
@@ -36,6 +35,7 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
+from newswatch.store.sql.rows import GENERATION_ARTICLE, GENERATION_COUNTS, GENERATION_ROWS
 from newswatch.store.sql.writes import change_values, version_values
 
 _VERSION_COLUMNS = (
@@ -66,49 +66,15 @@ class Generations:
         self.db = db
 
     def generations(self, article_id: int) -> list[Generation]:
+        sql = POSTGRES.sql
         with self.db.transaction() as conn:
-            article = fetch_one(
-                conn, "SELECT generation, first_seen_at FROM articles WHERE id = %s", [article_id]
-            )
+            article = fetch_one(conn, sql(GENERATION_ARTICLE), [article_id])
             if article is None:
                 return []
-            current = int(article["generation"])
-            rows = conn.execute(
-                "SELECT * FROM generations WHERE article_id = %s ORDER BY generation",
-                [article_id],
-            ).fetchall()
-            counts = fetch_one(
-                conn,
-                "SELECT (SELECT count(*) FROM versions WHERE article_id = %(a)s) AS v,"
-                " (SELECT count(*) FROM changes WHERE article_id = %(a)s) AS c",
-                {"a": article_id},
-            )
-        found = [
-            Generation(
-                article_id=article_id,
-                n=int(row["generation"]),
-                current=int(row["generation"]) == current,
-                made_at=required(row["made_at"]),
-                versions=int(row["versions"]),
-                changes=int(row["changes"]),
-                report=dict(row["report_json"]),
-            )
-            for row in rows
-        ] or [
-            Generation(
-                article_id=article_id,
-                n=current,
-                current=True,
-                made_at=required(article["first_seen_at"]),
-                versions=0,
-                changes=0,
-            )
-        ]
+            rows = fetch_all(conn, sql(GENERATION_ROWS), [article_id])
+            counts = fetch_one(conn, sql(GENERATION_COUNTS), [article_id] * 2)
         assert counts is not None
-        return [
-            replace(g, versions=int(counts["v"]), changes=int(counts["c"])) if g.current else g
-            for g in found
-        ]
+        return RECORDS.generations(article_id, article, rows, counts)
 
     def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
         rows = self.db.rows(

@@ -4,6 +4,7 @@ same way by every part of either store."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
 from newswatch.models import Stamp
@@ -13,6 +14,7 @@ from newswatch.store.records import (
     Delivery,
     DeliveryKind,
     DeliveryState,
+    Generation,
     StoredChange,
     StoredEvent,
     StoredVersion,
@@ -40,6 +42,16 @@ SELECT a.*, s.name AS source_name,
   (SELECT count(*) FROM versions v WHERE v.article_id = a.id) AS version_count
 FROM articles a JOIN sources s ON s.id = a.source_id
 """
+
+
+#: an article's generation snapshot: the article, its generations' entries, the counts of the
+#: current one (``?``: the article id; twice for the counts)
+GENERATION_ARTICLE = "SELECT generation, first_seen_at FROM articles WHERE id = ?"
+GENERATION_ROWS = "SELECT * FROM generations WHERE article_id = ? ORDER BY generation"
+GENERATION_COUNTS = (
+    "SELECT (SELECT count(*) FROM versions WHERE article_id = ?) AS v,"
+    " (SELECT count(*) FROM changes WHERE article_id = ?) AS c"
+)
 
 
 class Records:
@@ -140,3 +152,38 @@ class Records:
             last_error=row["last_error"],
             lease_token=int(row.get("lease_token") or 0),
         )
+
+    def generations(
+        self, article_id: int, article: Row, rows: list[Row], counts: Row
+    ) -> list[Generation]:
+        """An article's generations from one snapshot (:data:`GENERATION_ARTICLE`,
+        :data:`GENERATION_ROWS`, :data:`GENERATION_COUNTS`); the current one counted live."""
+        d = self.d
+        current = int(article["generation"])
+        found = [
+            Generation(
+                article_id=article_id,
+                n=int(row["generation"]),
+                current=int(row["generation"]) == current,
+                made_at=d.required_time(row["made_at"]),
+                versions=int(row["versions"]),
+                changes=int(row["changes"]),
+                report=dict(d.read_json(row["report_json"])),
+            )
+            for row in rows
+        ]
+        if not found:  # never re-extracted: the live reading, generation 1
+            found = [
+                Generation(
+                    article_id=article_id,
+                    n=current,
+                    current=True,
+                    made_at=d.required_time(article["first_seen_at"]),
+                    versions=0,
+                    changes=0,
+                )
+            ]
+        return [
+            replace(g, versions=int(counts["v"]), changes=int(counts["c"])) if g.current else g
+            for g in found
+        ]

@@ -10,9 +10,6 @@ unlinked. A change whose alert is still queued is never replaced under it (``que
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-
 from sqlite_utils import Database
 
 from newswatch.store.records import (
@@ -22,13 +19,14 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
+from newswatch.store.sql.rows import GENERATION_ARTICLE, GENERATION_COUNTS, GENERATION_ROWS
 from newswatch.store.sql.writes import change_values, version_values
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.readers import Readers
 from newswatch.store.sqlite.rows import (
+    RECORDS,
     SQLITE,
     change_record,
-    required_time,
     to_json,
     ts,
     version_record,
@@ -66,50 +64,14 @@ class Generations:
 
     def generations(self, article_id: int) -> list[Generation]:
         with self._c.lock, self._c.conn:
-            self._c.conn.execute("BEGIN")
-            article = self._c.row(
-                "SELECT generation, first_seen_at FROM articles WHERE id = ?", [article_id]
-            )
+            self._c.conn.execute("BEGIN")  # one read snapshot
+            article = self._c.row(GENERATION_ARTICLE, [article_id])
             if article is None:
                 return []
-            current = int(article["generation"])
-            rows = self._c.rows(
-                "SELECT * FROM generations WHERE article_id = ? ORDER BY generation",
-                [article_id],
-            )
-            counts = self._c.row(
-                "SELECT (SELECT count(*) FROM versions WHERE article_id = :a) AS v,"
-                " (SELECT count(*) FROM changes WHERE article_id = :a) AS c",
-                {"a": article_id},
-            )
-        found = [
-            Generation(
-                article_id=article_id,
-                n=int(row["generation"]),
-                current=int(row["generation"]) == current,
-                made_at=required_time(row["made_at"]),
-                versions=int(row["versions"]),
-                changes=int(row["changes"]),
-                report=dict(json.loads(row["report_json"])),
-            )
-            for row in rows
-        ]
-        if not found:  # never re-extracted: the live reading, generation 1
-            found = [
-                Generation(
-                    article_id=article_id,
-                    n=current,
-                    current=True,
-                    made_at=required_time(article["first_seen_at"]),
-                    versions=0,
-                    changes=0,
-                )
-            ]
+            rows = self._c.rows(GENERATION_ROWS, [article_id])
+            counts = self._c.row(GENERATION_COUNTS, [article_id] * 2)
         assert counts is not None
-        return [
-            replace(g, versions=int(counts["v"]), changes=int(counts["c"])) if g.current else g
-            for g in found
-        ]
+        return RECORDS.generations(article_id, article, rows, counts)
 
     def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
         if self._current(article_id) == generation:
