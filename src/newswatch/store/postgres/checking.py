@@ -20,7 +20,6 @@ from psycopg.types.json import Jsonb
 
 from newswatch import following
 from newswatch.errors import StoreError
-from newswatch.models import Redirect
 from newswatch.store.postgres import search
 from newswatch.store.postgres.connection import (
     Conn,
@@ -55,11 +54,7 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sql.captures import insert_capture
-from newswatch.store.sql.writes import change_values, version_values
-
-
-def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
-    return {"status": redirect.status, "url": redirect.url, "location": redirect.location}
+from newswatch.store.sql.writes import change_values, fetch_values, version_values
 
 
 def insert_delivery(
@@ -344,24 +339,9 @@ class CheckWrites:
     # ------------------------------------------------------------------ rows of a check
 
     def _insert_fetch(self, conn: Conn, article_id: int, fetch: FetchRecord) -> int:
+        values = fetch_values(POSTGRES, article_id, fetch)
         row = fetch_one(
-            conn,
-            "INSERT INTO fetches (article_id, url, started_at, outcome, status, elapsed_ms,"
-            " bytes, final_url, redirects, error_kind, error)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            [
-                article_id,
-                fetch.url,
-                aware(fetch.started_at),
-                fetch.outcome,
-                fetch.status,
-                fetch.elapsed_ms,
-                fetch.bytes,
-                fetch.final_url,
-                Jsonb([_redirect_dict(r) for r in fetch.redirects]),
-                fetch.error_kind,
-                fetch.error,
-            ],
+            conn, insert_sql("fetches", values, returning_id=True), list(values.values())
         )
         assert row is not None
         return int(row["id"])

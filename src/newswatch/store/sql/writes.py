@@ -1,4 +1,4 @@
-"""Records to rows, for both backends: the columns a version or change row is written with,
+"""Records to rows, for both backends: the columns a fetch, version or change row is written with,
 converted by the backend's :class:`~newswatch.store.sql.dialect.Dialect` (a check's apply and
 a re-extraction write them alike, so both take them from here)."""
 
@@ -7,8 +7,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from newswatch.store.records import ChangeWrite, VersionWrite
+from newswatch.models import Redirect
+from newswatch.store.records import ChangeWrite, FetchRecord, VersionWrite
 from newswatch.store.sql.dialect import Dialect
+
+
+def redirect_dict(redirect: Redirect) -> dict[str, Any]:
+    return {"status": redirect.status, "url": redirect.url, "location": redirect.location}
+
+
+def fetch_values(d: Dialect, article_id: int, fetch: FetchRecord) -> dict[str, Any]:
+    """The ``fetches`` row of one fetch (column names to parameters)."""
+    return {
+        "article_id": article_id,
+        "url": fetch.url,
+        "started_at": d.time(fetch.started_at),
+        "outcome": fetch.outcome,
+        "status": fetch.status,
+        "elapsed_ms": fetch.elapsed_ms,
+        "bytes": fetch.bytes,
+        "final_url": fetch.final_url,
+        "redirects": d.json([redirect_dict(r) for r in fetch.redirects]),
+        "error_kind": fetch.error_kind,
+        "error": fetch.error,
+    }
 
 
 def version_values(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.errors import StoreError
-from newswatch.models import Redirect, parse_iso
+from newswatch.models import parse_iso
 from newswatch.store.records import (
     Applied,
     ArticleWrite,
@@ -32,16 +32,12 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sql.captures import insert_capture
-from newswatch.store.sql.writes import change_values, version_values
+from newswatch.store.sql.writes import change_values, fetch_values, version_values
 from newswatch.store.sqlite import follow
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.outbox import insert_delivery
 from newswatch.store.sqlite.readers import Readers
 from newswatch.store.sqlite.rows import SQLITE, to_json, ts
-
-
-def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
-    return {"status": redirect.status, "url": redirect.url, "location": redirect.location}
 
 
 class CheckWrites:
@@ -232,23 +228,7 @@ class CheckWrites:
 
     @staticmethod
     def _insert_fetch(db: Database, article_id: int, fetch: FetchRecord) -> int:
-        return insert_row(
-            db,
-            "fetches",
-            {
-                "article_id": article_id,
-                "url": fetch.url,
-                "started_at": ts(fetch.started_at),
-                "outcome": fetch.outcome,
-                "status": fetch.status,
-                "elapsed_ms": fetch.elapsed_ms,
-                "bytes": fetch.bytes,
-                "final_url": fetch.final_url,
-                "redirects": to_json([_redirect_dict(r) for r in fetch.redirects]),
-                "error_kind": fetch.error_kind,
-                "error": fetch.error,
-            },
-        )
+        return insert_row(db, "fetches", fetch_values(SQLITE, article_id, fetch))
 
     def _insert_change(
         self, db: Database, article_id: int, source_id: int, write: ChangeWrite, at: datetime
