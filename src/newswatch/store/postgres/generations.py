@@ -9,13 +9,10 @@ against the replaced reading, is refused.
 
 from __future__ import annotations
 
-from psycopg.types.json import Json
-
 from newswatch.store.postgres import search
 from newswatch.store.postgres.connection import (
     Conn,
     PgConnection,
-    aware,
     fetch_all,
     fetch_one,
 )
@@ -35,6 +32,7 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
+from newswatch.store.sql.generations import DELIVERY_LINKS, swap_current
 from newswatch.store.sql.rows import GENERATION_ARTICLE, GENERATION_COUNTS, GENERATION_ROWS
 from newswatch.store.sql.writes import change_values, version_values
 
@@ -147,45 +145,13 @@ class Generations:
             " ON CONFLICT DO NOTHING",
             params,
         )
-        links = conn.execute(
-            "SELECT d.id, c.uid FROM deliveries d JOIN changes c ON c.id = d.change_id"
-            " WHERE c.article_id = %s",
-            [article_id],
-        ).fetchall()
-        conn.execute(
-            "UPDATE deliveries SET change_id = NULL WHERE change_id IN"
-            " (SELECT id FROM changes WHERE article_id = %s)",
-            [article_id],
-        )
-        conn.execute("DELETE FROM changes WHERE article_id = %s", [article_id])
-        conn.execute("DELETE FROM versions WHERE article_id = %s", [article_id])
-        self._insert_rebuilt(conn, write)
-        _relink_captures(conn, write)
-        for link in links:  # a change rebuilt as it was keeps its alerts
-            conn.execute(
-                "UPDATE deliveries SET change_id = (SELECT id FROM changes"
-                " WHERE uid = %s AND article_id = %s) WHERE id = %s",
-                [link["uid"], article_id, link["id"]],
-            )
-        made = write.replaces + 1
-        conn.execute(
-            "INSERT INTO generations"
-            " (article_id, generation, made_at, versions, changes, report_json)"
-            " VALUES (%s, %s, %s, %s, %s, %s)",
-            [
-                article_id,
-                made,
-                aware(write.made_at),
-                len(write.versions),
-                len(write.changes),
-                Json(dict(write.report)),
-            ],
-        )
-        conn.execute(
-            "UPDATE articles SET generation = %s, lease_token = lease_token + 1,"
-            " title = coalesce(%s, title) WHERE id = %s",
-            [made, write.title, article_id],
-        )
+        links = fetch_all(conn, POSTGRES.sql(DELIVERY_LINKS), [article_id])
+
+        def rebuild() -> None:
+            self._insert_rebuilt(conn, write)
+            _relink_captures(conn, write)
+
+        made = swap_current(conn, POSTGRES, write, links, rebuild)
         return GenerationApplied(generation=made)
 
     @staticmethod

@@ -19,6 +19,7 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
+from newswatch.store.sql.generations import DELIVERY_LINKS, swap_current
 from newswatch.store.sql.rows import GENERATION_ARTICLE, GENERATION_COUNTS, GENERATION_ROWS
 from newswatch.store.sql.writes import change_values, version_values
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
@@ -27,8 +28,6 @@ from newswatch.store.sqlite.rows import (
     RECORDS,
     SQLITE,
     change_record,
-    to_json,
-    ts,
     version_record,
 )
 
@@ -110,42 +109,13 @@ class Generations:
             if queued is not None and int(queued["n"]) > 0:
                 return GenerationApplied(refused="queued")
             self._keep_replaced(db, write, str(article["first_seen_at"]))
-            links = self._c.rows(
-                "SELECT d.id, c.uid FROM deliveries d JOIN changes c ON c.id = d.change_id"
-                " WHERE c.article_id = ?",
-                [article_id],
-            )
-            db.execute(
-                "UPDATE deliveries SET change_id = NULL WHERE change_id IN"
-                " (SELECT id FROM changes WHERE article_id = ?)",
-                [article_id],
-            )
-            db.execute("DELETE FROM changes WHERE article_id = ?", [article_id])
-            db.execute("DELETE FROM versions WHERE article_id = ?", [article_id])
-            self._insert_rebuilt(db, write)
-            self._relink_captures(db, write)
-            for link in links:  # a change rebuilt as it was keeps its alerts
-                db.execute(
-                    "UPDATE deliveries SET change_id ="
-                    " (SELECT id FROM changes WHERE uid = ? AND article_id = ?) WHERE id = ?",
-                    [link["uid"], article_id, link["id"]],
-                )
-            made = write.replaces + 1
-            db.table("generations").insert(
-                {
-                    "article_id": article_id,
-                    "generation": made,
-                    "made_at": ts(write.made_at),
-                    "versions": len(write.versions),
-                    "changes": len(write.changes),
-                    "report_json": to_json(dict(write.report)),
-                }
-            )
-            db.execute(
-                "UPDATE articles SET generation = ?, lease_token = lease_token + 1,"
-                " title = coalesce(?, title) WHERE id = ?",
-                [made, write.title, article_id],
-            )
+            links = self._c.rows(DELIVERY_LINKS, [article_id])
+
+            def rebuild() -> None:
+                self._insert_rebuilt(db, write)
+                self._relink_captures(db, write)
+
+            made = swap_current(db, SQLITE, write, links, rebuild)
         return GenerationApplied(generation=made)
 
     @staticmethod
