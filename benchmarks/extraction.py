@@ -8,8 +8,9 @@
 DATA_DIR holds body sets such as ``aeb/`` and ``news2/`` (``ground-truth.json`` with
 ``articleBody`` per page id, pages in ``html/<id>.html.gz``) and ``dates/``
 (``expected.json``: one record per label, pointing at ``html/<page>.html.gz``). Every tool
-sees the same decoded text of each page and is timed per page, after a warm-up call, on this
-process's clock. trafilatura and htmldate run when they are installed (the ``bench`` extra:
+sees the same decoded text of each page and is timed per page, after a warm-up call, on the
+wall clock and on this process's CPU clock (the steadier of the two on a loaded machine).
+trafilatura and htmldate run when they are installed (the ``bench`` extra:
 ``pip install -e '.[bench]'``; they are not newswatch dependencies).
 
 Body metric (the article-extraction benchmark's): tokens are ``\\w+`` runs, shingles are
@@ -80,12 +81,15 @@ class Output:
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """One tool over one set: its outputs and its time per page in milliseconds."""
+    """One tool over one set: its outputs and its time per page in milliseconds (wall
+    clock, and this process's CPU time: on a machine others load, the CPU time is the
+    steadier figure to compare tools by)."""
 
     tool: str
     outputs: list[Output]
     millis: list[float]
     errors: int
+    cpu_millis: list[float] = field(default_factory=list)
 
 
 Tool = Callable[[str, str], Output]
@@ -211,16 +215,17 @@ def run_tool(name: str, tool: Tool, pages: list[Page]) -> Run:
             "<html><head><title>w</title></head><body><p>warm up text</p></body></html>",
             "http://example.invalid/",
         )
-    outputs, millis, errors = [], [], 0
+    outputs, millis, cpu, errors = [], [], [], 0
     for page in pages:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         try:
             out = tool(page.html, page.url)
         except Exception:
             out, errors = Output(), errors + 1
+        cpu.append((time.process_time() - start_cpu) * 1000.0)
         millis.append((time.perf_counter() - start) * 1000.0)
         outputs.append(out)
-    return Run(name, outputs, millis, errors)
+    return Run(name, outputs, millis, errors, cpu)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -335,9 +340,13 @@ def _timing_rows(subset: list[int]) -> list[tuple[str, Callable[[Run], str]]]:
     def millis(run: Run) -> list[float]:
         return [run.millis[i] for i in subset]
 
+    def cpu(run: Run) -> list[float]:
+        return [run.cpu_millis[i] for i in subset]
+
     return [
         ("median ms/page", lambda r: f"{statistics.median(millis(r)):.2f}"),
         ("p95 ms/page", lambda r: f"{_pct(millis(r), 0.95):.2f}"),
+        ("median CPU ms/page", lambda r: f"{statistics.median(cpu(r)):.2f}"),
         ("errors", lambda r: str(r.errors)),
     ]
 

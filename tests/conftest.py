@@ -15,6 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+import newswatch
 from tests.pgcluster import ClusterUnavailable, PgCluster, start_cluster
 
 # Subprocesses (daemons, worker processes, the CLI) import our modules at every start; where
@@ -25,6 +26,15 @@ sys.dont_write_bytecode = False
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ALHURRA = FIXTURES / "alhurra-1817"
+#: the demo ships the fixture's v1-v3 as ``alhurra-v1.html`` etc.; the tests read that copy,
+#: so the demo and the tests cannot drift apart (the package keeps its own, self-contained)
+DEMO_PAGES = Path(newswatch.__file__).parent / "demo_pages"
+SHIPPED = {"v1.html", "v2.html", "v3.html"}
+
+
+def fixture_page(name: str) -> Path:
+    """Where one page of the alhurra-1817 fixture is (v1-v3: the demo's copies)."""
+    return DEMO_PAGES / f"alhurra-{name}" if name in SHIPPED else ALHURRA / name
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +43,7 @@ def expected() -> dict[str, Any]:
 
 
 def page(name: str) -> bytes:
-    return (ALHURRA / name).read_bytes()
+    return fixture_page(name).read_bytes()
 
 
 class PageServer:
@@ -113,6 +123,16 @@ def write_config(
     # these pipeline tests mean `interval` as a fixed period (the adaptive schedule would
     # stretch it once the hot period is over); tests/test_schedule.py covers the schedule
     schedule = "" if "schedule:" in extra else "schedule:\n  adaptive: false\n"
+    # a small change is still fetched once more before it is recorded, but after 0.2 s,
+    # not the default 2 s every such change would otherwise wait (tests/test_volatile.py
+    # covers the delay itself); a test that sets ``confirm`` keeps its own
+    if "confirm:" not in extra:
+        short = "  confirm: 0.2s\n"
+        extra = (
+            extra.replace("fetch:\n", "fetch:\n" + short, 1)
+            if "fetch:\n" in extra
+            else f"fetch:\n{short}{extra}"
+        )
     text = (
         "database: watch.db\n"
         f"{schedule}{extra}"

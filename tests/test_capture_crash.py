@@ -69,7 +69,7 @@ def test_kill_9_during_capture_leaves_no_half_capture(
     config = tmp_path / "config.yaml"
     config.write_text(
         "database: crash.db\n"
-        "fetch:\n  timeout: 2s\n  host_delay: 0s\n"
+        "fetch:\n  timeout: 2s\n  host_delay: 0s\n  confirm: 0.2s\n"
         "daemon:\n  lease: 3s\n"
         f"sources:\n{sources}"
         "alerts:\n  - kind: log\n",

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from newswatch.cli import main
-from tests.conftest import ALHURRA
+from tests.conftest import fixture_page
 
 PAGES = ["v1.html", "v1-noise.html", "v2.html", "v2-nometa.html", "v2-cp1256.html", "v3.html"]
 
@@ -18,7 +18,7 @@ PAGES = ["v1.html", "v1-noise.html", "v2.html", "v2-nometa.html", "v2-cp1256.htm
 def test_extract_json_matches_expected(name: str, expected: dict[str, Any]) -> None:
     want = expected["pages"][name]
     result = CliRunner().invoke(
-        main, ["extract", str(ALHURRA / name), "--url", expected["url"], "--json"]
+        main, ["extract", str(fixture_page(name)), "--url", expected["url"], "--json"]
     )
     assert result.exit_code == 0, result.output
     got = json.loads(result.output)
@@ -39,10 +39,10 @@ def test_extract_json_matches_expected(name: str, expected: dict[str, Any]) -> N
 
 def test_extract_human_output_and_bad_input(tmp_path: Any) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["extract", str(ALHURRA / "v2.html")])
+    result = runner.invoke(main, ["extract", str(fixture_page("v2.html"))])
     assert result.exit_code == 0
     assert "2016-07-20T18:17:00+00:00" in result.output
     missing = runner.invoke(main, ["extract", str(tmp_path / "nope.html")])
     assert missing.exit_code == 2 and "no such file" in missing.output
-    zone = runner.invoke(main, ["extract", str(ALHURRA / "v2.html"), "--timezone", "Mars/Base"])
+    zone = runner.invoke(main, ["extract", str(fixture_page("v2.html")), "--timezone", "Mars/Base"])
     assert zone.exit_code == 2 and "Mars/Base" in zone.output

@@ -147,12 +147,15 @@ def test_kill_9_during_busy_cycles_loses_nothing(tmp_path: Path, httpserver: HTT
     config = tmp_path / "config.yaml"
     config.write_text(
         "database: crash.db\n"
-        "fetch:\n  timeout: 2s\n  host_delay: 0s\n"
+        "fetch:\n  timeout: 2s\n  host_delay: 0s\n  confirm: 0.2s\n"
         "daemon:\n  lease: 3s\n"
         f"sources:\n{sources}"
-        # every change alerted alone (no digest), so each must arrive exactly once
-        "alerts:\n  - kind: log\n    digest: null\n"
-        f"  - kind: webhook\n    url: {httpserver.url_for('/hook')}\n    digest: null\n",
+        # every change alerted alone (no digest), so each must arrive exactly once; the
+        # webhook's short timeout keeps its claims' lease (twice the attempt budget) short,
+        # so the last daemon resends what a killed one held within seconds, not a minute
+        # (a log channel has no timeout: its claims would hold for a minute after a kill)
+        f"alerts:\n  - kind: webhook\n    url: {httpserver.url_for('/hook')}\n"
+        "    timeout: 2s\n    digest: null\n",
         encoding="utf-8",
     )
     db_path = tmp_path / "crash.db"

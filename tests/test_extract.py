@@ -12,6 +12,7 @@ import pytest
 from newswatch.errors import ExtractError
 from newswatch.extract import ExtractRules, extract
 from newswatch.extract.title import strip_site_name
+from tests.conftest import fixture_page
 
 FIXTURE = Path(__file__).parent / "fixtures" / "alhurra-1817"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text("utf-8"))
@@ -38,14 +39,14 @@ def story(*paragraphs: str, extra: str = "") -> str:
 @pytest.mark.parametrize("name", sorted(EXPECTED["pages"]))
 def test_fixture_title_and_paragraphs(name: str) -> None:
     expected = EXPECTED["pages"][name]
-    article = extract((FIXTURE / name).read_bytes(), EXPECTED["url"])
+    article = extract(fixture_page(name).read_bytes(), EXPECTED["url"])
     assert article.title == expected["title"]
     assert article.paragraphs == expected["paragraphs"]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED["pages"]))
 def test_fixture_has_no_page_furniture(name: str) -> None:
-    article = extract((FIXTURE / name).read_bytes(), EXPECTED["url"])
+    article = extract(fixture_page(name).read_bytes(), EXPECTED["url"])
     for needle in EXPECTED["must_not_contain"]:
         assert needle not in article.title, needle
         for paragraph in article.paragraphs:
@@ -55,13 +56,13 @@ def test_fixture_has_no_page_furniture(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED["pages"]))
 def test_fixture_stamps(name: str) -> None:
     expected = EXPECTED["pages"][name]
-    article = extract((FIXTURE / name).read_bytes(), EXPECTED["url"])
+    article = extract(fixture_page(name).read_bytes(), EXPECTED["url"])
     assert article.published == datetime.fromisoformat(expected["published"])
     assert article.updated == datetime.fromisoformat(expected["updated"])
 
 
 def test_fixture_language_canonical_and_json_form() -> None:
-    article = extract((FIXTURE / "v2.html").read_bytes(), EXPECTED["url"], "Asia/Riyadh")
+    article = extract(fixture_page("v2.html").read_bytes(), EXPECTED["url"], "Asia/Riyadh")
     assert article.language == "ar"
     assert article.canonical_url == EXPECTED["url"]
     data = article.as_dict()

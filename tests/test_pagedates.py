@@ -14,6 +14,7 @@ import pytest
 
 from newswatch.extract import StampReading, extract, extract_dates
 from newswatch.extract.textstamps import may_be_stamp_line, stamps_in_lines
+from tests.conftest import fixture_page
 
 FIXTURE = Path(__file__).parent / "fixtures" / "alhurra-1817"
 URL = "https://news.example/2016/story"
@@ -115,7 +116,7 @@ def test_dates_only_reads_what_extract_reads(name: str, page: str) -> None:
     "name", ["v1.html", "v1-noise.html", "v2.html", "v2-nometa.html", "v3.html"]
 )
 def test_fixture_pages_read_the_same(name: str) -> None:
-    raw = (FIXTURE / name).read_bytes()
+    raw = fixture_page(name).read_bytes()
     reading = extract_dates(raw, URL, "Asia/Riyadh")
     full = extract(raw, URL, "Asia/Riyadh")
     assert (reading.published, reading.updated) == (full.published, full.updated)

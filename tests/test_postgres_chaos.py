@@ -184,11 +184,15 @@ def test_three_daemons_survive_kills_a_stopped_host_and_a_server_restart(
         while True:
             done = stored(pg_url)
             versions = sum(len(ks) for ks in done.values())
-            happened = kills >= 2 and stops >= 1 and restarted and versions > REVISED
+            # a freeze whose article nobody re-claimed in time lets its result stand
+            # (rightly): the host is frozen again until one late result has been refused
+            refused = stops >= 1 and DROPPED in logs[0].read_text(errors="replace")
+            happened = kills >= 2 and refused and restarted and versions > REVISED
             if happened and time.monotonic() - began >= CHAOS_S:
                 break
             assert time.monotonic() - began < CHAOS_MAX_S, (
-                f"chaos never got its way: {kills} kills, {stops} freezes, restart {restarted},"
+                f"chaos never got its way: {kills} kills, {stops} freezes (a late result"
+                f" refused: {refused}), restart {restarted},"
                 f" {versions} versions",
                 [log.read_text(errors="replace")[-3000:] for log in logs],
             )

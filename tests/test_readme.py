@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from newswatch.cli import main
 from newswatch.config import parse_config
-from tests.conftest import ALHURRA, PageServer
+from tests.conftest import PageServer, fixture_page
 from tests.history_db import build_alhurra
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -164,7 +164,7 @@ def test_the_readme_command_lines_run_against_a_real_site_and_database(
     export_file = tmp_path / "out.jsonl"
     values = {
         "URL": site.url,
-        "FILE_OR_URL": str(ALHURRA / "v2.html"),
+        "FILE_OR_URL": str(fixture_page("v2.html")),
         "TZ": "Asia/Riyadh",
         "N": "1",
         "M": "2",

@@ -240,9 +240,9 @@ def test_check_progress_forced_by_the_flag_on_the_command_line(tmp_path: Path, s
 
 
 def test_the_daemon_prints_progress_while_articles_are_due(tmp_path: Path, site: Site) -> None:
-    # twenty articles one second apart: a round of at least 19 s, ticks every 5 s
+    # twenty articles half a second apart: a round of at least 9.5 s, ticks every 5 s
     urls = [f"{site.base}/story/{n}" for n in range(20)]
-    config = config_for(tmp_path, urls, fetch="  host_delay: 1s\n")
+    config = config_for(tmp_path, urls, fetch="  host_delay: 0.5s\n")
     log = tmp_path / "daemon.log"
     command = [sys.executable, "-m", "newswatch", "--config", str(config), "-q", "run"]
     with log.open("ab") as out:

@@ -13,6 +13,7 @@ from selectolax.lexbor import LexborHTMLParser
 from newswatch.charset import decode_html
 from newswatch.extract.stamps import StampReading, read_stamps
 from newswatch.models import Stamp
+from tests.conftest import fixture_page
 
 FIXTURE = Path(__file__).parent / "fixtures" / "alhurra-1817"
 EXPECTED: dict[str, Any] = json.loads((FIXTURE / "expected.json").read_text(encoding="utf-8"))
@@ -24,7 +25,7 @@ def utc(hour: int, minute: int = 0, day: int = 20, month: int = 7, year: int = 2
 
 
 def read_fixture(name: str) -> StampReading:
-    html, _ = decode_html((FIXTURE / name).read_bytes())
+    html, _ = decode_html(fixture_page(name).read_bytes())
     return read_stamps(LexborHTMLParser(html), PAGES[name]["paragraphs"])
 
 

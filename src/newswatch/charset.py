@@ -13,14 +13,16 @@ against the characters beyond ASCII it does decode (:func:`mostly_utf8`): text i
 encoding forms valid multi-byte UTF-8 sequences only by accident (under one per two errors
 even for EUC-KR, none for windows-1256). Other declared codecs get no such leniency: a
 UTF-8 page labelled windows-1252 fails on only a few bytes, and strict UTF-8 is right.
+
+charset-normalizer is imported on the first page that needs detection, not with this module:
+most pages declare their charset or are UTF-8, and its import was a twentieth of a
+``check``'s start-up.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-
-from charset_normalizer import from_bytes
 
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -97,6 +99,8 @@ def decode_html(content: bytes, content_type: str | None = None) -> tuple[str, s
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes
+
     best = from_bytes(content[:200_000]).best()
     if best is not None and best.encoding:
         name = _codec(best.encoding) or "windows-1252"

@@ -10,6 +10,10 @@ every call the template makes, so nested loops cannot spin forever), :data:`MAX_
 characters, and no ``*`` or ``**`` that would build a huge value. Whatever a template
 raises (``1 // 0``, a macro calling itself, a range past the sandbox's limit, the budget)
 is a :class:`TemplateFailed`: the same template fails the same way on every retry.
+
+Jinja2 is imported on the first template parsed or rendered, not with this module: a check
+round imports the alert channels (and :func:`isolate`) but most rounds render nothing, and
+Jinja2's sandbox was a tenth of the command's start-up.
 """
 
 from __future__ import annotations
@@ -19,14 +23,12 @@ import time
 from collections.abc import Mapping
 from functools import lru_cache
 from types import FrameType
-from typing import Any
-
-from jinja2 import StrictUndefined, TemplateSyntaxError
-from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from newswatch.errors import NewswatchError
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate ... pop directional isolate
 
@@ -51,24 +53,27 @@ class _TooMuchWork(Exception):
     """The template used up its rendering budget."""
 
 
-class _BoundedSandbox(SandboxedEnvironment):
-    """The sandbox, refusing ``*`` and ``**`` whose result would be huge."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"exponent {right} is too large for a template")
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
-                if sized and len(seq) * times > MAX_OUTPUT:
-                    raise SecurityError("repetition builds a value too large for a template")
-        return super().call_binop(context, operator, left, right)
-
-
 @lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
+    """The sandbox, refusing ``*`` and ``**`` whose result would be huge (made once)."""
+    from jinja2 import StrictUndefined
+    from jinja2.exceptions import SecurityError
+    from jinja2.runtime import Context
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class _BoundedSandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"exponent {right} is too large for a template")
+            if operator == "*":
+                for seq, times in ((left, right), (right, left)):
+                    sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
+                    if sized and len(seq) * times > MAX_OUTPUT:
+                        raise SecurityError("repetition builds a value too large for a template")
+            return super().call_binop(context, operator, left, right)
+
     env = _BoundedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
     env.filters["isolate"] = isolate
     return env
@@ -76,6 +81,8 @@ def _environment() -> SandboxedEnvironment:
 
 def check_template(source: str) -> None:
     """Raise ``ValueError`` (for the config loader) when ``source`` is not valid Jinja2."""
+    from jinja2 import TemplateSyntaxError
+
     try:
         _environment().parse(source)
     except TemplateSyntaxError as exc:
@@ -84,6 +91,8 @@ def check_template(source: str) -> None:
 
 def render(source: str, context: Mapping[str, Any], *, seconds: float = RENDER_SECONDS) -> str:
     """Render a user template with the documented alert fields, within the budget."""
+    from jinja2 import TemplateSyntaxError
+
     try:
         template = _compiled(source)
     except TemplateSyntaxError as exc:

@@ -63,6 +63,12 @@ class Config(BaseModel):
         default_factory=CaptureConfig
     )
     _path: Path = PrivateAttr(default=Path("config.yaml"))
+    # name -> source, built on the first lookup (for the sources it was built from, so a
+    # copy with other sources builds its own): start-up asks once per source (schedule,
+    # capture), and a scan per lookup was quadratic (a sixth of start-up at 1,000 sources)
+    _by_name: tuple[tuple[SourceConfig, ...], dict[str, SourceConfig]] | None = PrivateAttr(
+        default=None
+    )
 
     @field_validator("database")
     @classmethod
@@ -186,7 +192,10 @@ class Config(BaseModel):
         return shown(self.database_url)
 
     def source(self, name: str) -> SourceConfig | None:
-        return next((s for s in self.sources if s.name == name), None)
+        if self._by_name is None or self._by_name[0] is not self.sources:
+            # names are unique (validated)
+            self._by_name = (self.sources, {s.name: s for s in self.sources})
+        return self._by_name[1].get(name)
 
     def channels(self) -> list[tuple[str, AlertConfig]]:
         """Each alert with a stable channel name: its name, else kind, kind-2, kind-3 ..."""

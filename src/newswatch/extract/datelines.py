@@ -61,7 +61,13 @@ def near_title_stamps(
     # holding the date element): each piece is read once, as a read depends on the piece
     # and its default kind only, never on its node
     memo: _Memo = {}
+    # lexbor lists a node once for each selector it matches ("date-time" twice): a repeat
+    # reads as its first listing did, or its text is seen already
+    visited: set[int] = set()
     for node in scope.css(_NEAR_TITLE)[:_NEAR_TITLE_MAX]:
+        if node.mem_id in visited:
+            continue
+        visited.add(node.mem_id)
         if node.tag in ("script", "style", "meta", "link", "body", "html", "time"):
             continue
         text = node.text(separator=" ", strip=True)

@@ -6,6 +6,7 @@ date written in the page's address.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -111,9 +112,10 @@ def meta_stamps(metas: list[dict[str, str | None]], zone: tzinfo) -> list[Found]
     return found
 
 
-def itemprop_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
+def itemprop_stamps(nodes: Sequence[LexborNode], zone: tzinfo) -> list[Found]:
+    """Dates of the ``[itemprop]`` elements ``nodes`` (``datePublished``, ...)."""
     found: list[Found] = []
-    for node in tree.css("[itemprop]"):
+    for node in nodes:
         if node.tag == "meta":
             continue  # read with the other meta tags
         kind = _ITEMPROPS.get((node.attributes.get("itemprop") or "").strip().lower())
@@ -128,11 +130,12 @@ def itemprop_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
     return found
 
 
-def time_stamps(tree: LexborHTMLParser, zone: tzinfo, scope: LexborNode | None) -> list[Found]:
-    """``<time>`` elements, and hAtom's ``<abbr class="published" title="...">``."""
+def time_stamps(nodes: Sequence[LexborNode], zone: tzinfo, scope: LexborNode | None) -> list[Found]:
+    """``<time>`` elements, and hAtom's ``<abbr class="published" title="...">`` (``nodes``:
+    the page's ``time, abbr[title]`` elements)."""
     found: list[Found] = []
     plain_taken = False
-    for node in tree.css("time, abbr[title]"):
+    for node in nodes:
         attrs = node.attributes
         value = attrs.get("datetime") or attrs.get("title") or node.text(strip=True)
         if not value or excluded(node):

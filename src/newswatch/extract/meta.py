@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from newswatch.normalize import clean_text
 
@@ -20,23 +20,47 @@ _ARTICLE_TYPES = ("article", "posting", "report", "story")
 
 @dataclass(frozen=True, slots=True)
 class MetaNodes:
-    """The page's ``<meta content>`` tags and JSON-LD scripts, found once (each CSS query is
-    a walk over the whole tree) for both the head metadata and the stamp readers."""
+    """The page's ``<meta content>`` tags, JSON-LD scripts, ``[itemprop]`` elements and date
+    elements, found by one CSS query (each query is a walk over the whole tree) for both the
+    head metadata and the stamp readers."""
 
     metas: list[dict[str, str | None]]
     """The attributes of every ``meta[content]``, in page order."""
     scripts: list[tuple[str, str]]
     """``(type, text)`` of every ``script[type*=ld]`` (JSON-LD), in page order."""
+    itemprops: list[LexborNode] = field(default_factory=list)
+    """Every ``[itemprop]`` element, in page order."""
+    times: list[LexborNode] = field(default_factory=list)
+    """Every ``time`` and ``abbr[title]`` element, in page order."""
+
+
+# one walk for four queries: lexbor lists a node once for every selector of the list it
+# matches, in page order, so each node is sorted into the queries it answers below (lexbor
+# matches the value of ``type`` without regard to ASCII case, as HTML asks)
+_QUERY = "meta[content],script[type*=ld],[itemprop],time,abbr[title]"
 
 
 def meta_nodes(tree: LexborHTMLParser) -> MetaNodes:
-    return MetaNodes(
-        [node.attributes for node in tree.css("meta[content]")],
-        [
-            (script.attributes.get("type") or "", script.text(deep=True))
-            for script in tree.css("script[type*=ld]")
-        ],
-    )
+    metas: list[dict[str, str | None]] = []
+    scripts: list[tuple[str, str]] = []
+    itemprops: list[LexborNode] = []
+    times: list[LexborNode] = []
+    seen: set[int] = set()
+    for node in tree.css(_QUERY):
+        mem_id = node.mem_id
+        if mem_id in seen:
+            continue
+        seen.add(mem_id)
+        tag, attrs = node.tag, node.attributes
+        if tag == "meta" and "content" in attrs:
+            metas.append(attrs)
+        elif tag == "script" and "ld" in (attrs.get("type") or "").lower():
+            scripts.append((attrs.get("type") or "", node.text(deep=True)))
+        if "itemprop" in attrs:
+            itemprops.append(node)
+        if tag == "time" or (tag == "abbr" and "title" in attrs):
+            times.append(node)
+    return MetaNodes(metas, scripts, itemprops, times)
 
 
 @dataclass(frozen=True, slots=True)

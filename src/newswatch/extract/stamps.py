@@ -157,8 +157,8 @@ def read_stamps(
     if nodes is None:
         nodes = meta_nodes(tree)
     found = jsonld_stamps(nodes.scripts, zone) + meta_stamps(nodes.metas, zone)
-    found += itemprop_stamps(tree, zone)
-    found += time_stamps(tree, zone, scope)
+    found += itemprop_stamps(nodes.itemprops, zone)
+    found += time_stamps(nodes.times, zone, scope)
     pending: list[TextStamp] = []  # time-only lines by the headline: dated once we know the day
     for stamp, rank in near_title_stamps(scope, zone, fetched_at):
         near = text_found(stamp, rank, "near")

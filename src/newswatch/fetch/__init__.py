@@ -6,7 +6,17 @@
 content types checked, politeness when given, the fetch scope when given: see
 :mod:`.scope` and :mod:`.network`). Each concern has its own module here; this
 module re-exports the public names so ``from newswatch.fetch import Fetcher`` keeps working.
+
+httpx imports its command-line client (``httpx._main``: rich, pygments) with itself whenever
+those happen to be installed; newswatch never runs that client, and importing it was half of
+httpx's import, a tenth of a ``check``'s start-up. A ``None`` in ``sys.modules`` makes that one
+import fail, and httpx then defines its stub ``main`` (its own fallback when they are absent).
 """
+
+import sys
+
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 from newswatch.fetch.client import Fetcher
 from newswatch.fetch.scope import FetchScope

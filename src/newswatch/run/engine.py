@@ -3,8 +3,11 @@ for the daemon and for one pass (``burst``), as rq has one ``work(burst=...)``.
 
 The store says what is due (``next_check_at``, leases with a fencing token); the engine keeps
 at most ``2 x workers`` claims in hand, so every process sharing the file gets its share and no
-lease expires while a claim waits in the queue. A worker finishing a check wakes the loop, so
-the queue refills at once. In the daemon APScheduler keeps time for the periodic jobs (one
+lease expires while a claim waits in the queue. It claims in batches: once half the workers'
+worth of room is free (the queue still holds work for the others), the worker that made it so
+wakes the loop, which fills the queue up in one claim. Claiming one article per finished
+check was one write transaction and one wake-up each, contending with the checks' own writes
+(in every process on the file). In the daemon APScheduler keeps time for the periodic jobs (one
 discovery job per feed/sitemap/index source at its interval, the alert sender's tick); in
 burst mode discovery runs once first and the outbox is drained last.
 
@@ -177,8 +180,13 @@ class Engine:
         assert self._discovery is not None
         return [s.name for s in self._discovery.sources if s.name in names]
 
+    def _capacity(self) -> tuple[int, int]:
+        """(claims held at most, free room worth a claim): see the module docstring."""
+        workers = max(1, self._settings.workers)
+        return 2 * workers, max(1, workers // 2)
+
     def _claim_loop(self, burst: bool, scope: Scope, due_by: datetime | None) -> None:
-        capacity = 2 * max(1, self._settings.workers)
+        capacity, batch = self._capacity()
         # a pass takes what was due when it began: a short interval coming round meanwhile
         # waits for the next pass instead of keeping this one going
         if burst and due_by is None:
@@ -187,7 +195,7 @@ class Engine:
             with self._lock:
                 free = capacity - len(self._held)
             claimed: list[DueArticle] = []
-            if free > 0:
+            if free >= batch:
                 try:
                     claimed = self._store.claim_due(
                         self._clock(),
@@ -240,6 +248,7 @@ class Engine:
     # ------------------------------------------------------------------ workers
 
     def _worker(self) -> None:
+        capacity, batch = self._capacity()
         while True:
             due = self._work.get()
             if due is None:
@@ -258,7 +267,10 @@ class Engine:
                 still_held = self._held.pop(due.article_id, None) is not None
                 if still_held:
                     self._count(report)
-                self._lock.notify_all()
+                # the claim loop acts on a batch's room (an empty hand is one), _finish on
+                # the last check in flight once stopping
+                if capacity - len(self._held) >= batch or self._stop.is_set():
+                    self._lock.notify_all()
             if not still_held:
                 continue  # given back meanwhile: the store refused this late result
             if report.change_id is not None:

@@ -16,11 +16,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from psycopg.types.json import Json, Jsonb
+from psycopg.types.json import Jsonb
 
 from newswatch import following
 from newswatch.errors import StoreError
-from newswatch.models import Redirect
 from newswatch.store.postgres import search
 from newswatch.store.postgres.connection import (
     Conn,
@@ -32,7 +31,13 @@ from newswatch.store.postgres.connection import (
     utc,
 )
 from newswatch.store.postgres.readers import CURRENT_VERSION
-from newswatch.store.postgres.rows import POSTGRES, VERSION_COLUMNS, version_record
+from newswatch.store.postgres.rows import (
+    POSTGRES,
+    SEARCH_COLUMN,
+    VERSION_COLUMNS,
+    insert_sql,
+    version_record,
+)
 from newswatch.store.records import (
     Applied,
     ArticleWrite,
@@ -49,10 +54,7 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sql.captures import insert_capture
-
-
-def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
-    return {"status": redirect.status, "url": redirect.url, "location": redirect.location}
+from newswatch.store.sql.writes import change_values, fetch_values, version_values
 
 
 def insert_delivery(
@@ -266,26 +268,10 @@ class CheckWrites:
             )
         if plan.version is not None:
             v = plan.version
+            values = version_values(POSTGRES, v, due.article_id, at, at, 1)
             conn.execute(
-                "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
-                " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
-                " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, 1, to_tsvector('simple', %s))",
-                [
-                    due.article_id,
-                    v.n,
-                    v.hash,
-                    v.title,
-                    Jsonb(list(v.paragraphs)),
-                    maybe(v.published),
-                    maybe(v.updated),
-                    Jsonb([s.as_dict() for s in v.stamps]),
-                    v.language,
-                    v.final_url,
-                    at,
-                    at,
-                    search.document(v.title, list(v.paragraphs)),
-                ],
+                insert_sql("versions", values, computed=SEARCH_COLUMN),
+                [*values.values(), search.document(v.title, list(v.paragraphs))],
             )
         change_id = None
         if plan.change is not None:
@@ -353,24 +339,9 @@ class CheckWrites:
     # ------------------------------------------------------------------ rows of a check
 
     def _insert_fetch(self, conn: Conn, article_id: int, fetch: FetchRecord) -> int:
+        values = fetch_values(POSTGRES, article_id, fetch)
         row = fetch_one(
-            conn,
-            "INSERT INTO fetches (article_id, url, started_at, outcome, status, elapsed_ms,"
-            " bytes, final_url, redirects, error_kind, error)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            [
-                article_id,
-                fetch.url,
-                aware(fetch.started_at),
-                fetch.outcome,
-                fetch.status,
-                fetch.elapsed_ms,
-                fetch.bytes,
-                fetch.final_url,
-                Jsonb([_redirect_dict(r) for r in fetch.redirects]),
-                fetch.error_kind,
-                fetch.error,
-            ],
+            conn, insert_sql("fetches", values, returning_id=True), list(values.values())
         )
         assert row is not None
         return int(row["id"])
@@ -379,35 +350,9 @@ class CheckWrites:
         self, conn: Conn, article_id: int, source_id: int, write: ChangeWrite, at: datetime
     ) -> int:
         """The change row and its deliveries (the outbox)."""
-        change = write.change
+        values = change_values(POSTGRES, write, article_id, at)
         row = fetch_one(
-            conn,
-            "INSERT INTO changes (uid, article_id, from_n, to_n, detected_at, title_changed,"
-            " old_title, new_title, paragraphs_added, paragraphs_removed, paragraphs_modified,"
-            " new_updated_stamp, silent, severity, position, summary, record_json, diff_json,"
-            " kind) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            " %s, %s, %s) RETURNING id",
-            [
-                write.uid,
-                article_id,
-                write.from_n,
-                write.to_n,
-                at,
-                bool(change.title_changed),
-                change.old_title,
-                change.new_title,
-                change.paragraphs_added,
-                change.paragraphs_removed,
-                change.paragraphs_modified,
-                maybe(change.new_updated_stamp),
-                bool(change.silent),
-                change.severity,
-                change.where,
-                change.summary(),
-                Json(change.record()),
-                Json(change.diff_dict()),
-                change.kind,
-            ],
+            conn, insert_sql("changes", values, returning_id=True), list(values.values())
         )
         assert row is not None
         change_id = int(row["id"])

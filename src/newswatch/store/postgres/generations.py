@@ -9,20 +9,22 @@ against the replaced reading, is refused.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from psycopg.types.json import Json, Jsonb
-
 from newswatch.store.postgres import search
 from newswatch.store.postgres.connection import (
     Conn,
     PgConnection,
-    aware,
+    fetch_all,
     fetch_one,
-    maybe,
-    required,
 )
-from newswatch.store.postgres.rows import VERSION_COLUMNS, change_record, version_record
+from newswatch.store.postgres.rows import (
+    POSTGRES,
+    RECORDS,
+    SEARCH_COLUMN,
+    VERSION_COLUMNS,
+    change_record,
+    insert_sql,
+    version_record,
+)
 from newswatch.store.records import (
     Generation,
     GenerationApplied,
@@ -30,6 +32,9 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
+from newswatch.store.sql.generations import DELIVERY_LINKS, swap_current
+from newswatch.store.sql.rows import GENERATION_ARTICLE, GENERATION_COUNTS, GENERATION_ROWS
+from newswatch.store.sql.writes import change_values, version_values
 
 _VERSION_COLUMNS = (
     "n, hash, title, paragraphs, published, updated, stamps, language, final_url,"
@@ -59,49 +64,15 @@ class Generations:
         self.db = db
 
     def generations(self, article_id: int) -> list[Generation]:
+        sql = POSTGRES.sql
         with self.db.transaction() as conn:
-            article = fetch_one(
-                conn, "SELECT generation, first_seen_at FROM articles WHERE id = %s", [article_id]
-            )
+            article = fetch_one(conn, sql(GENERATION_ARTICLE), [article_id])
             if article is None:
                 return []
-            current = int(article["generation"])
-            rows = conn.execute(
-                "SELECT * FROM generations WHERE article_id = %s ORDER BY generation",
-                [article_id],
-            ).fetchall()
-            counts = fetch_one(
-                conn,
-                "SELECT (SELECT count(*) FROM versions WHERE article_id = %(a)s) AS v,"
-                " (SELECT count(*) FROM changes WHERE article_id = %(a)s) AS c",
-                {"a": article_id},
-            )
-        found = [
-            Generation(
-                article_id=article_id,
-                n=int(row["generation"]),
-                current=int(row["generation"]) == current,
-                made_at=required(row["made_at"]),
-                versions=int(row["versions"]),
-                changes=int(row["changes"]),
-                report=dict(row["report_json"]),
-            )
-            for row in rows
-        ] or [
-            Generation(
-                article_id=article_id,
-                n=current,
-                current=True,
-                made_at=required(article["first_seen_at"]),
-                versions=0,
-                changes=0,
-            )
-        ]
+            rows = fetch_all(conn, sql(GENERATION_ROWS), [article_id])
+            counts = fetch_one(conn, sql(GENERATION_COUNTS), [article_id] * 2)
         assert counts is not None
-        return [
-            replace(g, versions=int(counts["v"]), changes=int(counts["c"])) if g.current else g
-            for g in found
-        ]
+        return RECORDS.generations(article_id, article, rows, counts)
 
     def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
         rows = self.db.rows(
@@ -174,100 +145,36 @@ class Generations:
             " ON CONFLICT DO NOTHING",
             params,
         )
-        links = conn.execute(
-            "SELECT d.id, c.uid FROM deliveries d JOIN changes c ON c.id = d.change_id"
-            " WHERE c.article_id = %s",
-            [article_id],
-        ).fetchall()
-        conn.execute(
-            "UPDATE deliveries SET change_id = NULL WHERE change_id IN"
-            " (SELECT id FROM changes WHERE article_id = %s)",
-            [article_id],
-        )
-        conn.execute("DELETE FROM changes WHERE article_id = %s", [article_id])
-        conn.execute("DELETE FROM versions WHERE article_id = %s", [article_id])
-        self._insert_rebuilt(conn, write)
-        _relink_captures(conn, write)
-        for link in links:  # a change rebuilt as it was keeps its alerts
-            conn.execute(
-                "UPDATE deliveries SET change_id = (SELECT id FROM changes"
-                " WHERE uid = %s AND article_id = %s) WHERE id = %s",
-                [link["uid"], article_id, link["id"]],
-            )
-        made = write.replaces + 1
-        conn.execute(
-            "INSERT INTO generations"
-            " (article_id, generation, made_at, versions, changes, report_json)"
-            " VALUES (%s, %s, %s, %s, %s, %s)",
-            [
-                article_id,
-                made,
-                aware(write.made_at),
-                len(write.versions),
-                len(write.changes),
-                Json(dict(write.report)),
-            ],
-        )
-        conn.execute(
-            "UPDATE articles SET generation = %s, lease_token = lease_token + 1,"
-            " title = coalesce(%s, title) WHERE id = %s",
-            [made, write.title, article_id],
-        )
+        links = fetch_all(conn, POSTGRES.sql(DELIVERY_LINKS), [article_id])
+
+        def rebuild() -> None:
+            self._insert_rebuilt(conn, write)
+            _relink_captures(conn, write)
+
+        made = swap_current(conn, POSTGRES, write, links, rebuild)
         return GenerationApplied(generation=made)
 
     @staticmethod
     def _insert_rebuilt(conn: Conn, write: GenerationWrite) -> None:
         for rebuilt in write.versions:
             v = rebuilt.version
+            values = version_values(
+                POSTGRES,
+                v,
+                write.article_id,
+                rebuilt.first_seen_at,
+                rebuilt.last_seen_at,
+                rebuilt.seen_count,
+            )
             conn.execute(
-                "INSERT INTO versions (article_id, n, hash, title, paragraphs, published,"
-                " updated, stamps, language, final_url, first_seen_at, last_seen_at,"
-                " seen_count, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, %s, to_tsvector('simple', %s))",
-                [
-                    write.article_id,
-                    v.n,
-                    v.hash,
-                    v.title,
-                    Jsonb(list(v.paragraphs)),
-                    maybe(v.published),
-                    maybe(v.updated),
-                    Jsonb([s.as_dict() for s in v.stamps]),
-                    v.language,
-                    v.final_url,
-                    aware(rebuilt.first_seen_at),
-                    aware(rebuilt.last_seen_at),
-                    rebuilt.seen_count,
-                    search.document(v.title, list(v.paragraphs)),
-                ],
+                insert_sql("versions", values, computed=SEARCH_COLUMN),
+                [*values.values(), search.document(v.title, list(v.paragraphs))],
             )
         for rebuilt_change in write.changes:
-            w, change = rebuilt_change.change, rebuilt_change.change.change
-            conn.execute(
-                f"INSERT INTO changes (article_id, {_CHANGE_COLUMNS}) VALUES (%s, %s, %s, %s,"
-                " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [
-                    write.article_id,
-                    w.uid,
-                    w.from_n,
-                    w.to_n,
-                    aware(rebuilt_change.detected_at),
-                    bool(change.title_changed),
-                    change.old_title,
-                    change.new_title,
-                    change.paragraphs_added,
-                    change.paragraphs_removed,
-                    change.paragraphs_modified,
-                    maybe(change.new_updated_stamp),
-                    bool(change.silent),
-                    change.severity,
-                    change.where,
-                    change.summary(),
-                    Json(change.record()),
-                    Json(change.diff_dict()),
-                    change.kind,
-                ],
+            values = change_values(
+                POSTGRES, rebuilt_change.change, write.article_id, rebuilt_change.detected_at
             )
+            conn.execute(insert_sql("changes", values), list(values.values()))
 
 
 def _relink_captures(conn: Conn, write: GenerationWrite) -> None:

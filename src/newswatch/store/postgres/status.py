@@ -4,92 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from newswatch.clock import utc_now
 from newswatch.store.postgres.connection import PgConnection, aware, fetch_all, fetch_one, utc
-from newswatch.store.records import SourceState, StoreStats
+from newswatch.store.postgres.rows import POSTGRES
+from newswatch.store.records import StoreStats
+from newswatch.store.sql.status import SourceCounts
 
 
-class Status:
-    """Per-source states and whole-store statistics (see the SQLite side's ``status``)."""
+class Status(SourceCounts):
+    """The shared per-source counts, and the whole-store statistics in one REPEATABLE READ
+    snapshot with the database's size."""
 
     def __init__(self, db: PgConnection) -> None:
-        self.db = db
-
-    def source_states(self, now: datetime | None = None) -> list[SourceState]:
-        stamp = aware(now if now is not None else utc_now())
-        rows = self.db.rows(
-            """
-            WITH mine AS (
-              SELECT x.source_id AS found_by, a.*
-              FROM article_sources x JOIN articles a ON a.id = x.article_id
-              WHERE a.merged_into IS NULL
-            )
-            SELECT s.*,
-              (SELECT count(*) FROM mine a
-                 WHERE a.found_by = s.id AND a.state = 'active') AS n_articles,
-              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
-                 AND a.state = 'active' AND a.next_check_at <= %(now)s) AS n_due,
-              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
-                 AND a.state = 'active' AND a.consecutive_failures > 0) AS n_failing,
-              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
-                 AND a.state = 'retired') AS n_retired,
-              (SELECT count(*) FROM mine a WHERE a.found_by = s.id
-                 AND a.state = 'active' AND a.removed_at IS NOT NULL) AS n_removed,
-              (SELECT max(a.last_checked_at) FROM mine a
-                 WHERE a.found_by = s.id) AS last_check,
-              (SELECT a.last_error FROM mine a WHERE a.found_by = s.id
-                 AND a.consecutive_failures > 0
-                 ORDER BY a.last_checked_at DESC NULLS LAST LIMIT 1) AS last_err,
-              (SELECT count(*) FROM versions v JOIN mine a ON a.id = v.article_id
-                 WHERE a.found_by = s.id) AS n_versions,
-              (SELECT count(*) FROM changes c JOIN mine a ON a.id = c.article_id
-                 WHERE a.found_by = s.id) AS n_changes,
-              (SELECT count(*) FROM deliveries d
-                 WHERE d.source_id = s.id AND d.state = 'pending') AS n_pending,
-              (SELECT count(*) FROM deliveries d
-                 WHERE d.source_id = s.id AND d.state = 'failed') AS n_failed,
-              (SELECT count(*) FROM deliveries d
-                 WHERE d.source_id = s.id AND d.state = 'held') AS n_held,
-              (SELECT d.channel || ': ' || d.last_error FROM deliveries d
-                 WHERE d.source_id = s.id AND d.state IN ('pending', 'failed')
-                 AND d.last_error IS NOT NULL ORDER BY d.id DESC LIMIT 1) AS delivery_err
-            FROM sources s WHERE s.enabled ORDER BY s.name
-            """,
-            {"now": stamp},
-        )
-        return [
-            SourceState(
-                name=row["name"],
-                url=row["url"],
-                kind=row["kind"],
-                interval_seconds=float(row["interval_seconds"]),
-                articles=int(row["n_articles"]),
-                due=int(row["n_due"]),
-                failing=int(row["n_failing"]),
-                last_check_at=utc(row["last_check"]),
-                last_error=row["last_discovery_error"] or row["last_err"],
-                versions=int(row["n_versions"]),
-                changes=int(row["n_changes"]),
-                pending_deliveries=int(row["n_pending"]),
-                failed_deliveries=int(row["n_failed"]),
-                held_deliveries=int(row["n_held"]),
-                health=row["health"],
-                health_since=utc(row["health_since"]) if row["health"] != "ok" else None,
-                last_delivery_error=row["delivery_err"],
-                retired=int(row["n_retired"]),
-                removed=int(row["n_removed"]),
-                last_discovery_at=utc(row["last_discovery_at"]),
-                last_discovery_error=row["last_discovery_error"],
-                last_discovered=row["last_discovered"],
-                last_discovery_not_modified=bool(row["last_discovery_not_modified"]),
-            )
-            for row in rows
-        ]
+        super().__init__(db, POSTGRES)
+        self._pg = db
 
     def stats(self, now: datetime) -> StoreStats:
         """Counts for metrics and health, in one REPEATABLE READ snapshot."""
         stamp = aware(now)
-        with self.db.transaction() as conn:
+        with self._pg.transaction() as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             fetches = {
                 r["outcome"]: int(r["n"])

@@ -6,14 +6,14 @@ search in :mod:`.queries`, counts in :mod:`.status`, leases in :mod:`.claims`, a
 state read and its plan applied in :mod:`.checking`, the delivery outbox in :mod:`.outbox`,
 sources and discovery in :mod:`.sources`), and the two classes here only hand each call to
 its part.
-:class:`PostgresReader` is the read side alone; :class:`PostgresStore` adds the writing roles.
+:class:`PostgresReader` is the read side alone (passed on by the shared
+:class:`~newswatch.store.sql.reader.PartsReader`); :class:`PostgresStore` adds the writing roles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from newswatch.store.postgres.checking import CheckWrites
 from newswatch.store.postgres.claims import Claims
@@ -22,7 +22,7 @@ from newswatch.store.postgres.discovery import DiscoveryLeases
 from newswatch.store.postgres.generations import Generations
 from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
-from newswatch.store.postgres.queries import HistoryQueries
+from newswatch.store.postgres.queries import SPELLING, HistorySearch
 from newswatch.store.postgres.readers import Readers
 from newswatch.store.postgres.rows import POSTGRES
 from newswatch.store.postgres.sources import SourceSync
@@ -30,156 +30,55 @@ from newswatch.store.postgres.status import Status
 from newswatch.store.postgres.volatile import VolatileFragments
 from newswatch.store.records import (
     Applied,
-    ArticleRecord,
-    CaptureFilter,
     CapturePrune,
-    CaptureUsage,
-    ChangeFilter,
-    ChangePage,
     CheckState,
     Delivery,
     DeliverySubject,
     DocumentValidators,
     DueArticle,
     Followed,
-    Generation,
     GenerationApplied,
     GenerationWrite,
-    LearnedFragment,
     Pruned,
-    Quarantined,
-    SearchHit,
     SignalWrite,
     SourceSpec,
-    SourceState,
-    StoredCapture,
     StoredChange,
-    StoredEvent,
-    StoredVersion,
-    StoreStats,
-    VersionRow,
-    VersionStub,
     WritePlan,
 )
 from newswatch.store.sql.captures import Captures
+from newswatch.store.sql.queries import HistoryQueries
+from newswatch.store.sql.reader import PartsReader, ReaderParts
 
 
-class PostgresReader:
+class PostgresReader(PartsReader):
     """The history reader over one PostgreSQL pool."""
 
     def __init__(self, connection: PgConnection) -> None:
         self.connection = connection
         self._readers = Readers(connection)
-        self._queries = HistoryQueries(connection)
+        self._queries = HistoryQueries(connection, POSTGRES, SPELLING)
+        self._search = HistorySearch(connection)
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
         self._generations = Generations(connection)
         self._captures = Captures(connection, POSTGRES)
+        super().__init__(
+            ReaderParts(
+                readers=self._readers,
+                queries=self._queries,
+                captures=self._captures,
+                search=self._search,
+                status=self._status,
+                volatile=self._volatile,
+                generations=self._generations,
+                close=connection.close,
+            )
+        )
 
     @property
     def migrated(self) -> list[int]:
         """The schema versions this open applied (empty: another host had, or none due)."""
         return self.connection.migrated
-
-    def find_article(self, url: str) -> ArticleRecord | None:
-        return self._readers.find_article(url)
-
-    def article(self, article_id: int) -> ArticleRecord | None:
-        return self._readers.article(article_id)
-
-    def articles(self, source: str | None = None) -> list[ArticleRecord]:
-        return self._readers.articles(source)
-
-    def versions(self, article_id: int) -> list[StoredVersion]:
-        return self._readers.versions(article_id)
-
-    def version(self, article_id: int, n: int) -> StoredVersion | None:
-        return self._readers.version(article_id, n)
-
-    def latest_version(self, article_id: int) -> StoredVersion | None:
-        return self._readers.latest_version(article_id)
-
-    def version_stubs(self, article_id: int) -> list[VersionStub]:
-        return self._queries.version_stubs(article_id)
-
-    def change(self, change_id: int) -> StoredChange | None:
-        return self._readers.change(change_id)
-
-    def changes(self, article_id: int | None = None, limit: int = 50) -> list[StoredChange]:
-        return self._readers.changes(article_id, limit)
-
-    def change_page(
-        self,
-        filters: ChangeFilter,
-        *,
-        before: int | None = None,
-        after: int | None = None,
-        limit: int = 50,
-    ) -> ChangePage:
-        return self._queries.change_page(filters, before=before, after=after, limit=limit)
-
-    def change_by_uid(self, uid: str) -> StoredChange | None:
-        return self._queries.change_by_uid(uid)
-
-    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
-        return self._queries.search(query, limit=limit, offset=offset)
-
-    def iter_versions(self, source: str | None = None) -> Iterator[VersionRow]:
-        return self._queries.iter_versions(source)
-
-    def iter_changes(self, filters: ChangeFilter) -> Iterator[StoredChange]:
-        return self._queries.iter_changes(filters)
-
-    def source_names(self) -> list[str]:
-        return self._queries.source_names()
-
-    def source_states(self, now: datetime | None = None) -> list[SourceState]:
-        return self._status.source_states(now)
-
-    def fetches(self, article_id: int, limit: int = 20) -> list[dict[str, Any]]:
-        return self._readers.fetches(article_id, limit)
-
-    def events(self, limit: int = 50) -> list[StoredEvent]:
-        return self._readers.events(limit)
-
-    def quarantined(self, article_id: int | None = None, limit: int = 50) -> list[Quarantined]:
-        return self._readers.quarantined(article_id, limit)
-
-    def volatile_learned(self, source: str) -> list[LearnedFragment]:
-        return self._volatile.volatile_learned(source)
-
-    def stats(self, now: datetime) -> StoreStats:
-        return self._status.stats(now)
-
-    def generations(self, article_id: int) -> list[Generation]:
-        return self._generations.generations(article_id)
-
-    def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
-        return self._generations.generation_versions(article_id, generation)
-
-    def generation_changes(self, article_id: int, generation: int) -> list[StoredChange]:
-        return self._generations.generation_changes(article_id, generation)
-
-    # --- raw captures
-    def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
-        return self._captures.captures(filters, limit=limit)
-
-    def capture(self, capture_id: int) -> StoredCapture | None:
-        return self._captures.capture(capture_id)
-
-    def version_capture(
-        self, article_id: int, n: int, generation: int | None = None
-    ) -> StoredCapture | None:
-        return self._captures.version_capture(article_id, n, generation)
-
-    def capture_body(self, sha256: str) -> bytes | None:
-        return self._captures.capture_body(sha256)
-
-    def capture_usage(self) -> list[CaptureUsage]:
-        return self._captures.capture_usage()
-
-    def close(self) -> None:
-        self.connection.close()
 
 
 class PostgresStore(PostgresReader):

@@ -22,6 +22,7 @@ from newswatch.store.records import (
     StoredCapture,
 )
 from newswatch.store.sql.dialect import Db, Dialect, Executor, Row
+from newswatch.store.sql.writes import redirect_dict
 
 _SELECT = (
     "SELECT c.*, s.name AS source_name FROM captures c"
@@ -55,7 +56,7 @@ def insert_capture(
         "status": capture.status,
         "response_headers": d.json([list(h) for h in capture.response_headers]),
         "http_version": capture.http_version,
-        "redirects": d.json([_redirect(r) for r in capture.redirects]),
+        "redirects": d.json([redirect_dict(r) for r in capture.redirects]),
         "fetched_at": d.time(capture.fetched_at),
         "body_sha256": capture.body_sha256,
         "body_size": capture.body_size,
@@ -64,10 +65,6 @@ def insert_capture(
     tx.execute(
         d.sql(f"INSERT INTO captures ({', '.join(values)}) VALUES ({marks})"), list(values.values())
     )
-
-
-def _redirect(r: Redirect) -> dict[str, Any]:
-    return {"status": r.status, "url": r.url, "location": r.location}
 
 
 def _headers(value: Any) -> Headers:

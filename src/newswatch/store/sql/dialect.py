@@ -56,8 +56,14 @@ class Dialect:
     time: Callable[[datetime], Any]
     #: a stored instant (or NULL) back as an aware datetime (or None)
     read_time: Callable[[Any], datetime | None]
+    #: a stored instant (or NULL) as the ISO 8601 text shown where rows are given as dicts
+    time_text: Callable[[Any], str | None]
     #: a value as a JSON parameter (text, or a jsonb adapter)
     json: Callable[[Any], Any]
+    #: a value as a JSON parameter kept as written, key order and all (text, or json)
+    json_as_written: Callable[[Any], Any]
+    #: a boolean as a parameter (0/1, or a boolean)
+    flag: Callable[[bool], Any]
     #: a stored JSON column (or NULL) back as Python values (or None)
     read_json: Callable[[Any], Any]
 

@@ -4,13 +4,17 @@ same way by every part of either store."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
 from newswatch.models import Stamp
 from newswatch.store.records import (
+    ArticleRecord,
+    ArticleState,
     Delivery,
     DeliveryKind,
     DeliveryState,
+    Generation,
     StoredChange,
     StoredEvent,
     StoredVersion,
@@ -33,6 +37,23 @@ LEFT JOIN articles a ON a.id = e.article_id
 """
 
 
+ARTICLE_SELECT = """
+SELECT a.*, s.name AS source_name,
+  (SELECT count(*) FROM versions v WHERE v.article_id = a.id) AS version_count
+FROM articles a JOIN sources s ON s.id = a.source_id
+"""
+
+
+#: an article's generation snapshot: the article, its generations' entries, the counts of the
+#: current one (``?``: the article id; twice for the counts)
+GENERATION_ARTICLE = "SELECT generation, first_seen_at FROM articles WHERE id = ?"
+GENERATION_ROWS = "SELECT * FROM generations WHERE article_id = ? ORDER BY generation"
+GENERATION_COUNTS = (
+    "SELECT (SELECT count(*) FROM versions WHERE article_id = ?) AS v,"
+    " (SELECT count(*) FROM changes WHERE article_id = ?) AS c"
+)
+
+
 class Records:
     """The record mappings over one backend's dialect (each backend holds one)."""
 
@@ -41,6 +62,26 @@ class Records:
 
     def stamps(self, value: Any) -> list[Stamp]:
         return [Stamp.from_dict(s) for s in (self.d.read_json(value) or [])]
+
+    def article(self, row: Row) -> ArticleRecord:
+        d = self.d
+        return ArticleRecord(
+            id=int(row["id"]),
+            source=row["source_name"],
+            url=row["url"],
+            canonical_url=row["canonical_url"],
+            title=row["title"],
+            state=cast(ArticleState, row["state"]),
+            first_seen_at=d.required_time(row["first_seen_at"]),
+            last_checked_at=d.read_time(row["last_checked_at"]),
+            next_check_at=d.read_time(row["next_check_at"]),
+            consecutive_failures=int(row["consecutive_failures"] or 0),
+            last_error=row["last_error"],
+            versions=int(row["version_count"]),
+            removed_at=d.read_time(row["removed_at"]),
+            removed_reason=row["removed_reason"],
+            merged_into=row["merged_into"],
+        )
 
     def version(self, row: Row) -> StoredVersion:
         d = self.d
@@ -111,3 +152,38 @@ class Records:
             last_error=row["last_error"],
             lease_token=int(row.get("lease_token") or 0),
         )
+
+    def generations(
+        self, article_id: int, article: Row, rows: list[Row], counts: Row
+    ) -> list[Generation]:
+        """An article's generations from one snapshot (:data:`GENERATION_ARTICLE`,
+        :data:`GENERATION_ROWS`, :data:`GENERATION_COUNTS`); the current one counted live."""
+        d = self.d
+        current = int(article["generation"])
+        found = [
+            Generation(
+                article_id=article_id,
+                n=int(row["generation"]),
+                current=int(row["generation"]) == current,
+                made_at=d.required_time(row["made_at"]),
+                versions=int(row["versions"]),
+                changes=int(row["changes"]),
+                report=dict(d.read_json(row["report_json"])),
+            )
+            for row in rows
+        ]
+        if not found:  # never re-extracted: the live reading, generation 1
+            found = [
+                Generation(
+                    article_id=article_id,
+                    n=current,
+                    current=True,
+                    made_at=d.required_time(article["first_seen_at"]),
+                    versions=0,
+                    changes=0,
+                )
+            ]
+        return [
+            replace(g, versions=int(counts["v"]), changes=int(counts["c"])) if g.current else g
+            for g in found
+        ]

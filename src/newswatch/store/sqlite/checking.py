@@ -17,7 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from newswatch.errors import StoreError
-from newswatch.models import Redirect, iso, parse_iso
+from newswatch.models import parse_iso
 from newswatch.store.records import (
     Applied,
     ArticleWrite,
@@ -32,15 +32,12 @@ from newswatch.store.records import (
     WritePlan,
 )
 from newswatch.store.sql.captures import insert_capture
+from newswatch.store.sql.writes import change_values, fetch_values, version_values
 from newswatch.store.sqlite import follow
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.outbox import insert_delivery
 from newswatch.store.sqlite.readers import Readers
 from newswatch.store.sqlite.rows import SQLITE, to_json, ts
-
-
-def _redirect_dict(redirect: Redirect) -> dict[str, Any]:
-    return {"status": redirect.status, "url": redirect.url, "location": redirect.location}
 
 
 class CheckWrites:
@@ -205,26 +202,8 @@ class CheckWrites:
                     [ts(at), due.article_id, plan.seen_again],
                 )
             if plan.version is not None:
-                v = plan.version
-                insert_row(
-                    db,
-                    "versions",
-                    {
-                        "article_id": due.article_id,
-                        "n": v.n,
-                        "hash": v.hash,
-                        "title": v.title,
-                        "paragraphs": to_json(list(v.paragraphs)),
-                        "published": iso(v.published),
-                        "updated": iso(v.updated),
-                        "stamps": to_json([s.as_dict() for s in v.stamps]),
-                        "language": v.language,
-                        "final_url": v.final_url,
-                        "first_seen_at": ts(at),
-                        "last_seen_at": ts(at),
-                        "seen_count": 1,
-                    },
-                )
+                values = version_values(SQLITE, plan.version, due.article_id, at, at, 1)
+                insert_row(db, "versions", values)
             change_id = None
             if plan.change is not None:
                 change_id = self._insert_change(db, due.article_id, source_id, plan.change, at)
@@ -249,53 +228,12 @@ class CheckWrites:
 
     @staticmethod
     def _insert_fetch(db: Database, article_id: int, fetch: FetchRecord) -> int:
-        return insert_row(
-            db,
-            "fetches",
-            {
-                "article_id": article_id,
-                "url": fetch.url,
-                "started_at": ts(fetch.started_at),
-                "outcome": fetch.outcome,
-                "status": fetch.status,
-                "elapsed_ms": fetch.elapsed_ms,
-                "bytes": fetch.bytes,
-                "final_url": fetch.final_url,
-                "redirects": to_json([_redirect_dict(r) for r in fetch.redirects]),
-                "error_kind": fetch.error_kind,
-                "error": fetch.error,
-            },
-        )
+        return insert_row(db, "fetches", fetch_values(SQLITE, article_id, fetch))
 
     def _insert_change(
         self, db: Database, article_id: int, source_id: int, write: ChangeWrite, at: datetime
     ) -> int:
-        change = write.change
-        change_id = insert_row(
-            db,
-            "changes",
-            {
-                "uid": write.uid,
-                "article_id": article_id,
-                "from_n": write.from_n,
-                "to_n": write.to_n,
-                "detected_at": ts(at),
-                "title_changed": int(change.title_changed),
-                "old_title": change.old_title,
-                "new_title": change.new_title,
-                "paragraphs_added": change.paragraphs_added,
-                "paragraphs_removed": change.paragraphs_removed,
-                "paragraphs_modified": change.paragraphs_modified,
-                "new_updated_stamp": iso(change.new_updated_stamp),
-                "silent": int(change.silent),
-                "severity": change.severity,
-                "position": change.where,
-                "summary": change.summary(),
-                "record_json": to_json(change.record()),
-                "diff_json": to_json(change.diff_dict()),
-                "kind": change.kind,
-            },
-        )
+        change_id = insert_row(db, "changes", change_values(SQLITE, write, article_id, at))
         for delivery in write.deliveries:
             self._deliver(db, delivery, source_id, at, change_id=change_id)
         return change_id

@@ -10,12 +10,8 @@ unlinked. A change whose alert is still queued is never replaced under it (``que
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-
 from sqlite_utils import Database
 
-from newswatch.models import iso
 from newswatch.store.records import (
     Generation,
     GenerationApplied,
@@ -23,9 +19,17 @@ from newswatch.store.records import (
     StoredChange,
     StoredVersion,
 )
+from newswatch.store.sql.generations import DELIVERY_LINKS, swap_current
+from newswatch.store.sql.rows import GENERATION_ARTICLE, GENERATION_COUNTS, GENERATION_ROWS
+from newswatch.store.sql.writes import change_values, version_values
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
 from newswatch.store.sqlite.readers import Readers
-from newswatch.store.sqlite.rows import change_record, required_time, to_json, ts, version_record
+from newswatch.store.sqlite.rows import (
+    RECORDS,
+    SQLITE,
+    change_record,
+    version_record,
+)
 
 _VERSION_COLUMNS = (
     "n, hash, title, paragraphs, published, updated, stamps, language, final_url,"
@@ -59,50 +63,14 @@ class Generations:
 
     def generations(self, article_id: int) -> list[Generation]:
         with self._c.lock, self._c.conn:
-            self._c.conn.execute("BEGIN")
-            article = self._c.row(
-                "SELECT generation, first_seen_at FROM articles WHERE id = ?", [article_id]
-            )
+            self._c.conn.execute("BEGIN")  # one read snapshot
+            article = self._c.row(GENERATION_ARTICLE, [article_id])
             if article is None:
                 return []
-            current = int(article["generation"])
-            rows = self._c.rows(
-                "SELECT * FROM generations WHERE article_id = ? ORDER BY generation",
-                [article_id],
-            )
-            counts = self._c.row(
-                "SELECT (SELECT count(*) FROM versions WHERE article_id = :a) AS v,"
-                " (SELECT count(*) FROM changes WHERE article_id = :a) AS c",
-                {"a": article_id},
-            )
-        found = [
-            Generation(
-                article_id=article_id,
-                n=int(row["generation"]),
-                current=int(row["generation"]) == current,
-                made_at=required_time(row["made_at"]),
-                versions=int(row["versions"]),
-                changes=int(row["changes"]),
-                report=dict(json.loads(row["report_json"])),
-            )
-            for row in rows
-        ]
-        if not found:  # never re-extracted: the live reading, generation 1
-            found = [
-                Generation(
-                    article_id=article_id,
-                    n=current,
-                    current=True,
-                    made_at=required_time(article["first_seen_at"]),
-                    versions=0,
-                    changes=0,
-                )
-            ]
+            rows = self._c.rows(GENERATION_ROWS, [article_id])
+            counts = self._c.row(GENERATION_COUNTS, [article_id] * 2)
         assert counts is not None
-        return [
-            replace(g, versions=int(counts["v"]), changes=int(counts["c"])) if g.current else g
-            for g in found
-        ]
+        return RECORDS.generations(article_id, article, rows, counts)
 
     def generation_versions(self, article_id: int, generation: int) -> list[StoredVersion]:
         if self._current(article_id) == generation:
@@ -141,42 +109,13 @@ class Generations:
             if queued is not None and int(queued["n"]) > 0:
                 return GenerationApplied(refused="queued")
             self._keep_replaced(db, write, str(article["first_seen_at"]))
-            links = self._c.rows(
-                "SELECT d.id, c.uid FROM deliveries d JOIN changes c ON c.id = d.change_id"
-                " WHERE c.article_id = ?",
-                [article_id],
-            )
-            db.execute(
-                "UPDATE deliveries SET change_id = NULL WHERE change_id IN"
-                " (SELECT id FROM changes WHERE article_id = ?)",
-                [article_id],
-            )
-            db.execute("DELETE FROM changes WHERE article_id = ?", [article_id])
-            db.execute("DELETE FROM versions WHERE article_id = ?", [article_id])
-            self._insert_rebuilt(db, write)
-            self._relink_captures(db, write)
-            for link in links:  # a change rebuilt as it was keeps its alerts
-                db.execute(
-                    "UPDATE deliveries SET change_id ="
-                    " (SELECT id FROM changes WHERE uid = ? AND article_id = ?) WHERE id = ?",
-                    [link["uid"], article_id, link["id"]],
-                )
-            made = write.replaces + 1
-            db.table("generations").insert(
-                {
-                    "article_id": article_id,
-                    "generation": made,
-                    "made_at": ts(write.made_at),
-                    "versions": len(write.versions),
-                    "changes": len(write.changes),
-                    "report_json": to_json(dict(write.report)),
-                }
-            )
-            db.execute(
-                "UPDATE articles SET generation = ?, lease_token = lease_token + 1,"
-                " title = coalesce(?, title) WHERE id = ?",
-                [made, write.title, article_id],
-            )
+            links = self._c.rows(DELIVERY_LINKS, [article_id])
+
+            def rebuild() -> None:
+                self._insert_rebuilt(db, write)
+                self._relink_captures(db, write)
+
+            made = swap_current(db, SQLITE, write, links, rebuild)
         return GenerationApplied(generation=made)
 
     @staticmethod
@@ -226,48 +165,17 @@ class Generations:
     @staticmethod
     def _insert_rebuilt(db: Database, write: GenerationWrite) -> None:
         for rebuilt in write.versions:
-            v = rebuilt.version
-            db.table("versions").insert(
-                {
-                    "article_id": write.article_id,
-                    "n": v.n,
-                    "hash": v.hash,
-                    "title": v.title,
-                    "paragraphs": to_json(list(v.paragraphs)),
-                    "published": iso(v.published),
-                    "updated": iso(v.updated),
-                    "stamps": to_json([s.as_dict() for s in v.stamps]),
-                    "language": v.language,
-                    "final_url": v.final_url,
-                    "first_seen_at": ts(rebuilt.first_seen_at),
-                    "last_seen_at": ts(rebuilt.last_seen_at),
-                    "seen_count": rebuilt.seen_count,
-                }
+            values = version_values(
+                SQLITE,
+                rebuilt.version,
+                write.article_id,
+                rebuilt.first_seen_at,
+                rebuilt.last_seen_at,
+                rebuilt.seen_count,
             )
+            db.table("versions").insert(values)
         for rebuilt_change in write.changes:
-            w, change = rebuilt_change.change, rebuilt_change.change.change
-            insert_row(
-                db,
-                "changes",
-                {
-                    "uid": w.uid,
-                    "article_id": write.article_id,
-                    "from_n": w.from_n,
-                    "to_n": w.to_n,
-                    "detected_at": ts(rebuilt_change.detected_at),
-                    "title_changed": int(change.title_changed),
-                    "old_title": change.old_title,
-                    "new_title": change.new_title,
-                    "paragraphs_added": change.paragraphs_added,
-                    "paragraphs_removed": change.paragraphs_removed,
-                    "paragraphs_modified": change.paragraphs_modified,
-                    "new_updated_stamp": iso(change.new_updated_stamp),
-                    "silent": int(change.silent),
-                    "severity": change.severity,
-                    "position": change.where,
-                    "summary": change.summary(),
-                    "record_json": to_json(change.record()),
-                    "diff_json": to_json(change.diff_dict()),
-                    "kind": change.kind,
-                },
+            values = change_values(
+                SQLITE, rebuilt_change.change, write.article_id, rebuilt_change.detected_at
             )
+            insert_row(db, "changes", values)

@@ -27,15 +27,13 @@ from newswatch.store.records import (
     Delivery,
     DeliveryKind,
     DeliveryState,
-    DeliverySubject,
-    StoredChange,
 )
+from newswatch.store.sql.outbox import DeliveryLedger
 from newswatch.store.sqlite.connection import SqliteConnection
 from newswatch.store.sqlite.readers import Readers
 from newswatch.store.sqlite.rows import (
-    CHANGE_SELECT,
+    SQLITE,
     Row,
-    change_record,
     delivery_record,
     ts,
 )
@@ -63,21 +61,12 @@ def insert_delivery(
     return int(cursor.lastrowid or 0)
 
 
-class Outbox:
-    """Queueing, listing and settling deliveries (see module docstring)."""
+class Outbox(DeliveryLedger):
+    """The shared ledger, plus claiming and digest forming the SQLite way (one writer)."""
 
     def __init__(self, c: SqliteConnection, readers: Readers) -> None:
+        super().__init__(c, SQLITE, readers, lambda: c.lock)
         self._c = c
-        self._readers = readers
-
-    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries whose next attempt is due, oldest first."""
-        rows = self._c.rows(
-            "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
-            " ORDER BY next_attempt_at, id LIMIT ?",
-            [ts(now), int(limit)],
-        )
-        return [delivery_record(row) for row in rows]
 
     def claim_deliveries(
         self,
@@ -118,96 +107,6 @@ class Outbox:
                 row["lease_token"] = int(row["lease_token"] or 0) + 1
         return [delivery_record(row) for row in rows]
 
-    def renew_delivery(self, delivery_id: int, token: int, until: datetime) -> bool:
-        with self._c.transaction() as db:
-            cursor = db.execute(
-                "UPDATE deliveries SET lease_until = ? WHERE id = ? AND lease_token = ?"
-                " AND state = 'pending'",
-                [ts(until), delivery_id, token],
-            )
-            return cursor.rowcount == 1
-
-    def release_deliveries(self, claims: Sequence[tuple[int, int]]) -> None:
-        with self._c.transaction() as db:
-            for delivery_id, token in claims:
-                db.execute(
-                    "UPDATE deliveries SET lease_until = NULL WHERE id = ? AND lease_token = ?",
-                    [delivery_id, token],
-                )
-
-    def mark_delivered(self, delivery_id: int, at: datetime, token: int | None = None) -> bool:
-        fence, params = _fence(token)
-        with self._c.transaction() as db:
-            cursor = db.execute(
-                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1,"
-                f" delivered_at = ?, last_error = NULL, lease_until = NULL WHERE id = ?{fence}",
-                [ts(at), delivery_id, *params],
-            )
-            return cursor.rowcount == 1
-
-    def mark_retry(
-        self,
-        delivery_id: int,
-        error: str,
-        next_attempt_at: datetime,
-        give_up: bool,
-        token: int | None = None,
-    ) -> bool:
-        """Count a failed attempt; ``give_up`` marks the delivery failed for good."""
-        fence, params = _fence(token)
-        with self._c.transaction() as db:
-            cursor = db.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
-                " next_attempt_at = ?, state = ?, lease_until = NULL"
-                f" WHERE id = ? AND state = 'pending'{fence}",
-                [
-                    error,
-                    ts(next_attempt_at),
-                    "failed" if give_up else "pending",
-                    delivery_id,
-                    *params,
-                ],
-            )
-            return cursor.rowcount == 1
-
-    def delivery_context(self, delivery_id: int) -> tuple[Delivery, StoredChange] | None:
-        with self._c.lock:
-            row = self._c.row("SELECT * FROM deliveries WHERE id = ?", [delivery_id])
-            if row is None or row["change_id"] is None:
-                return None
-            change = self._readers.change(int(row["change_id"]))
-        if change is None:
-            return None
-        return delivery_record(row), change
-
-    def delivery_subject(self, delivery_id: int) -> DeliverySubject | None:
-        """A delivery with its change, its event, or the changes of its digest."""
-        with self._c.lock:
-            row = self._c.row(
-                "SELECT d.*, s.name AS source_name FROM deliveries d"
-                " LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = ?",
-                [delivery_id],
-            )
-            if row is None:
-                return None
-            delivery = delivery_record(row)
-            source = row["source_name"] or ""
-            if delivery.kind == "event" and delivery.event_id is not None:
-                event = self._readers.event(delivery.event_id)
-                return DeliverySubject(delivery, source, event=event) if event else None
-            if delivery.kind == "digest":
-                rows = self._c.rows(
-                    CHANGE_SELECT
-                    + " WHERE c.id IN (SELECT change_id FROM deliveries WHERE digest_id = ?)"
-                    " ORDER BY c.id",
-                    [delivery_id],
-                )
-                return DeliverySubject(delivery, source, digest=tuple(map(change_record, rows)))
-            change = self._readers.change(delivery.change_id) if delivery.change_id else None
-            if change is None:
-                return None
-            return DeliverySubject(delivery, change.source, change=change)
-
     def form_digests(self, now: datetime) -> int:
         """Turn each (channel, source) group of held deliveries whose oldest is due into ONE
         digest delivery; the members are marked ``digested`` in the same transaction, so a
@@ -242,8 +141,3 @@ def _due(row: Row) -> datetime:
     due = parse_iso(row["next_attempt_at"])
     assert due is not None  # a held delivery always has its due time
     return due
-
-
-def _fence(token: int | None) -> tuple[str, list[Any]]:
-    """The WHERE clause that holds an update to the claim with ``token`` (none: any)."""
-    return ("", []) if token is None else (" AND lease_token = ?", [token])

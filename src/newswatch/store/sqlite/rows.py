@@ -29,6 +29,10 @@ def from_json(value: str | None) -> Any:
     return json.loads(value) if value else None
 
 
+def stored_text(value: str | None) -> str | None:
+    return value
+
+
 def required_time(value: str | None) -> datetime:
     parsed = parse_iso(value)
     if parsed is None:
@@ -38,7 +42,16 @@ def required_time(value: str | None) -> datetime:
 
 #: how the shared SQL (:mod:`newswatch.store.sql`) speaks to SQLite: ``?`` marks, instants
 #: as ISO 8601 text, JSON as text
-SQLITE = Dialect(mark="?", time=ts, read_time=parse_iso, json=to_json, read_json=from_json)
+SQLITE = Dialect(
+    mark="?",
+    time=ts,
+    read_time=parse_iso,
+    time_text=stored_text,
+    json=to_json,
+    json_as_written=to_json,
+    flag=int,
+    read_json=from_json,
+)
 
 #: the shared record mappings, read the SQLite way
 RECORDS = Records(SQLITE)
