@@ -147,11 +147,7 @@ class Generations:
         )
         links = fetch_all(conn, POSTGRES.sql(DELIVERY_LINKS), [article_id])
 
-        def rebuild() -> None:
-            self._insert_rebuilt(conn, write)
-            _relink_captures(conn, write)
-
-        made = swap_current(conn, POSTGRES, write, links, rebuild)
+        made = swap_current(conn, POSTGRES, write, links, lambda: self._insert_rebuilt(conn, write))
         return GenerationApplied(generation=made)
 
     @staticmethod
@@ -175,25 +171,3 @@ class Generations:
                 POSTGRES, rebuilt_change.change, write.article_id, rebuilt_change.detected_at
             )
             conn.execute(insert_sql("changes", values), list(values.values()))
-
-
-def _relink_captures(conn: Conn, write: GenerationWrite) -> None:
-    """Keep the captures' links of the replaced generation, then link them to the new
-    generation's versions (a capture it does not name made or confirmed none)."""
-    article_id = write.article_id
-    conn.execute(
-        "INSERT INTO past_capture_links (capture_id, article_id, generation, role, version_n)"
-        " SELECT id, article_id, %s, role, version_n FROM captures WHERE article_id = %s"
-        " ON CONFLICT (capture_id, generation) DO UPDATE"
-        " SET role = excluded.role, version_n = excluded.version_n",
-        [write.replaces, article_id],
-    )
-    conn.execute(
-        "UPDATE captures SET role = 'fetch', version_n = NULL WHERE article_id = %s",
-        [article_id],
-    )
-    for link in write.captures:
-        conn.execute(
-            "UPDATE captures SET role = %s, version_n = %s WHERE fetch_id = %s AND article_id = %s",
-            [link.role, link.version_n, link.fetch_id, article_id],
-        )

@@ -3,9 +3,10 @@
 Each backend takes its own locks, checks the guards, keeps the replaced rows and reads the
 delivery links first (see its ``generations`` module); from there the statements are the
 same: unlink the alerts, drop the current rows, write the rebuilt ones (``rebuild``, the
-backend's, which also relinks its captures), give each alert back to its change where that
-change was rebuilt unchanged (same uid), record the new generation and bump the article's
-lease token, so a check planned against the replaced reading is refused.
+backend's), link the captures to them (keeping the replaced generation's links), give
+each alert back to its change where that change was rebuilt unchanged (same uid), record
+the new generation and bump the article's lease token, so a check planned against the
+replaced reading is refused.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def swap_current(
     tx.execute(d.sql("DELETE FROM changes WHERE article_id = ?"), [article_id])
     tx.execute(d.sql("DELETE FROM versions WHERE article_id = ?"), [article_id])
     rebuild()
+    relink_captures(tx, d, write)
     relink = d.sql(
         "UPDATE deliveries SET change_id ="
         " (SELECT id FROM changes WHERE uid = ? AND article_id = ?) WHERE id = ?"
@@ -71,3 +73,27 @@ def swap_current(
         [made, write.title, article_id],
     )
     return made
+
+
+def relink_captures(tx: Executor, d: Dialect, write: GenerationWrite) -> None:
+    """Keep the captures' links of the replaced generation, then link them to the new
+    generation's versions (a capture it does not name made or confirmed none)."""
+    article_id = write.article_id
+    tx.execute(
+        d.sql(
+            "INSERT INTO past_capture_links (capture_id, article_id, generation, role, version_n)"
+            " SELECT id, article_id, ?, role, version_n FROM captures WHERE article_id = ?"
+            " ON CONFLICT (capture_id, generation) DO UPDATE"
+            " SET role = excluded.role, version_n = excluded.version_n"
+        ),
+        [write.replaces, article_id],
+    )
+    tx.execute(
+        d.sql("UPDATE captures SET role = 'fetch', version_n = NULL WHERE article_id = ?"),
+        [article_id],
+    )
+    link_sql = d.sql(
+        "UPDATE captures SET role = ?, version_n = ? WHERE fetch_id = ? AND article_id = ?"
+    )
+    for link in write.captures:
+        tx.execute(link_sql, [link.role, link.version_n, link.fetch_id, article_id])

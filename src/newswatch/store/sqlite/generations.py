@@ -111,11 +111,7 @@ class Generations:
             self._keep_replaced(db, write, str(article["first_seen_at"]))
             links = self._c.rows(DELIVERY_LINKS, [article_id])
 
-            def rebuild() -> None:
-                self._insert_rebuilt(db, write)
-                self._relink_captures(db, write)
-
-            made = swap_current(db, SQLITE, write, links, rebuild)
+            made = swap_current(db, SQLITE, write, links, lambda: self._insert_rebuilt(db, write))
         return GenerationApplied(generation=made)
 
     @staticmethod
@@ -140,27 +136,6 @@ class Generations:
             " (SELECT count(*) FROM changes WHERE article_id = :a), '{}'",
             {"a": article_id, "g": past, "at": first_seen},
         )
-
-    @staticmethod
-    def _relink_captures(db: Database, write: GenerationWrite) -> None:
-        """Keep the captures' links of the replaced generation, then link them to the new
-        generation's versions (a capture it does not name made or confirmed none)."""
-        article_id = write.article_id
-        db.execute(
-            "INSERT OR REPLACE INTO past_capture_links"
-            " (capture_id, article_id, generation, role, version_n)"
-            " SELECT id, article_id, ?, role, version_n FROM captures WHERE article_id = ?",
-            [write.replaces, article_id],
-        )
-        db.execute(
-            "UPDATE captures SET role = 'fetch', version_n = NULL WHERE article_id = ?",
-            [article_id],
-        )
-        for link in write.captures:
-            db.execute(
-                "UPDATE captures SET role = ?, version_n = ? WHERE fetch_id = ? AND article_id = ?",
-                [link.role, link.version_n, link.fetch_id, article_id],
-            )
 
     @staticmethod
     def _insert_rebuilt(db: Database, write: GenerationWrite) -> None:
