@@ -14,6 +14,7 @@ import httpx
 from click.testing import CliRunner
 
 from newswatch.cli import main
+from newswatch.store import open_store
 from tests.conftest import PageServer, write_config
 
 
@@ -152,3 +153,30 @@ def test_token_from_the_environment(tmp_path: Path, site: PageServer) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
+
+
+_STOPPED_AT_ONCE = """
+import os, signal, sys
+from newswatch.web.server import serve
+# the stop comes right after "serving on ...", before uvicorn has installed its handlers
+serve(sys.argv[1], "127.0.0.1", 0, None, lambda port: os.kill(os.getpid(), signal.SIGTERM))
+print("returned", flush=True)
+"""
+
+
+def test_a_stop_before_the_server_runs_is_taken_by_the_server(tmp_path: Path) -> None:
+    """A SIGTERM between the announcement and uvicorn's own handlers is not lost: the server
+    is told to stop (it starts, stops and returns) instead of the signal being left to a
+    handler whose exception could be swallowed where it lands (then the server ran on)."""
+    database = tmp_path / "view.db"
+    open_store(str(database)).close()
+    done = subprocess.run(
+        [sys.executable, "-c", _STOPPED_AT_ONCE, str(database)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "returned"
+    assert "Finished server process" in done.stderr

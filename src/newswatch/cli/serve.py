@@ -55,8 +55,9 @@ def serve(
                 err=True,
             )
 
-        # uvicorn stops gracefully on SIGTERM/SIGINT, then raises the signal again; ending
-        # here with exit code 0 (as `newswatch run` does) keeps service managers calm
+        # a stop while the database opens and the port binds ends here with exit code 0
+        # (as `newswatch run` does), which keeps service managers calm; from the server's
+        # creation on, the server takes the signal (see web.server.serve)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, _exit_cleanly)
         run_server(config.database_url, host, port, token, announce)

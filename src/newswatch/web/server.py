@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import signal
 import socket
 import threading
 from collections.abc import Callable
@@ -116,8 +117,17 @@ def serve(
         app = create_app(store, token=token, base_url=served_at(host, bound))
         config = uvicorn.Config(app, log_level="info", server_header=False)
         logging.getLogger("uvicorn.access").addFilter(RedactToken())
+        server = uvicorn.Server(config)
+        # A stop that comes before uvicorn installs its own handlers (it still imports its
+        # loop and protocols) is handed to the server as one during its run would be: a
+        # handler that raises could be swallowed where the signal lands (an import lock's
+        # callback: "Exception ignored"), and the server then ran on. uvicorn restores
+        # these after its graceful stop and raises the signal again; they only note it.
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, server.handle_exit)
         announce(bound)
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run(sockets=[sock])
     finally:
         store.close()
 
