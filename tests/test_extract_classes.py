@@ -346,3 +346,29 @@ def test_comment_policy_notes_are_left_out() -> None:
     assert paragraphs(article(extra_inside=notes)) == PROSE
     story = "Comments under the post were later removed by the platform, the company said."
     assert paragraphs(article(extra_inside=f"<p>{story}</p>")) == [*PROSE, story]
+
+
+def test_captions_ending_in_a_credit_label_are_left_out() -> None:
+    media = (
+        "<p>Supporters gather outside the hall before the vote. Photo: Jane Roe</p>"
+        "<p>A jar of the town's famous plum jam on the counter Credit: John Public</p>"
+    )
+    assert paragraphs(article(extra_inside=media)) == PROSE
+
+
+def test_author_pitches_and_keep_reading_or_most_read_labels_are_left_out() -> None:
+    lines = (
+        "<p>Follow me on Twitter. Check out my website or some of my other work here.</p>"
+        "<p>Not a subscriber to the magazine? Then head over here to get the latest issues!</p>"
+        "<p>Don't miss a thing. Sign up for my free Council Academy e-course and learn more.</p>"
+        "<div>Keep reading</div><h3>Most read in Politics</h3>"
+    )
+    assert paragraphs(article(extra_inside=lines)) == PROSE
+
+
+def test_the_citation_of_the_paper_after_a_science_story_is_left_out() -> None:
+    note = (
+        "<p>Jane Q. Roe et al. 2023. The form and function of the council's budget. "
+        "Journal of Towns 12 (3): 45-67; doi: 10.1000/jt.2023.45</p>"
+    )
+    assert paragraphs(article(extra_inside=note)) == PROSE

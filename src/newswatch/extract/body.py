@@ -22,6 +22,7 @@ from newswatch.extract.furniture import (
     caption_line,
     furniture_line,
     organisation_note,
+    reference_note,
     slide_counter,
     tail_opener,
     teaser_heading,
@@ -348,7 +349,11 @@ def _without_tail(kept: list[Block]) -> list[Block]:
     start = max(1, len(kept) - _TAIL_BLOCKS)
     cut = next((i for i in range(start, len(kept)) if tail_opener(kept[i].text)), len(kept))
     del kept[cut:]
-    while len(kept) > 1 and (author_note(kept[-1].text) or organisation_note(kept[-1].text)):
+    while len(kept) > 1 and (
+        author_note(kept[-1].text)
+        or organisation_note(kept[-1].text)
+        or reference_note(kept[-1].text)
+    ):
         kept.pop()
     return kept
 
