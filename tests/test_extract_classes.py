@@ -372,3 +372,21 @@ def test_the_citation_of_the_paper_after_a_science_story_is_left_out() -> None:
         "Journal of Towns 12 (3): 45-67; doi: 10.1000/jt.2023.45</p>"
     )
     assert paragraphs(article(extra_inside=note)) == PROSE
+
+
+def test_a_list_of_linked_places_keeps_each_place_name_over_its_own_text() -> None:
+    places = ["The Old Mill", "Riverside Tavern", "Corner Bakery"]
+    sections = "".join(
+        f'<h2><a href="https://place{i}.example/">{name}</a></h2><h3>{i + 1} Main St.</h3>'
+        f"<p>{PROSE[i]} {PROSE[(i + 1) % 3]}</p>"
+        for i, name in enumerate(places)
+    )
+    got = paragraphs(article(extra_inside=sections))
+    assert got[len(PROSE) :: 3] == places
+    assert got[len(PROSE) + 1 :: 3] == [f"{i + 1} Main St." for i in range(3)]
+
+
+def test_one_linked_headline_in_the_middle_of_a_story_is_still_left_out() -> None:
+    inline = '<h3><a href="/2024/05/20/other">Town hall roof repairs finish early</a></h3>'
+    html = article(extra_inside=inline + f"<p>{PROSE[0]} {PROSE[1]}</p>")
+    assert "Town hall roof repairs finish early" not in paragraphs(html)

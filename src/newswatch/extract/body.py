@@ -250,6 +250,21 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
     )
 
 
+_SECTION_PROSE = 200  # characters of own text: a section's paragraph, longer than a blurb
+_MIN_SECTIONS = 2
+
+
+def _linked_heading(block: Block) -> bool:
+    return (
+        block.tag in HEADING_TAGS
+        and block.tag != "h1"
+        and block.link_len * 2 > block.length
+        and block.length <= _TEASER_HEADLINE
+        and any(ch.isalnum() for ch in block.text)
+        and not teaser_heading(block.text)
+    )
+
+
 def _linked_prose(block: Block) -> bool:
     """A sentence of the story that links its sources (not a headline link: those do not end
     like a sentence, and not a list of links)."""
@@ -308,12 +323,17 @@ def select_blocks(
     elems = page.elems
     protected = _ancestors(elems, best) if best is not None else set()
     kept: list[Block] = []
+    sections: list[tuple[int, Block]] = []
     seen: set[int] = set()
     for index in containers:
         container = elems[index]
         verdicts: dict[int, bool] = {}
         teasers = teaser_lists(page, container, protected) if strict else set()
         skip_to = -1
+        # a heading that is all link (a listed place, a product) is a section's name when the
+        # section's own prose follows it (not a teaser's short blurb) and the story is a list
+        # of such sections (not one story linked in the middle of another)
+        linked_heading: tuple[int, Block] | None = None
         for position in range(container.first, container.end):
             if position in seen or position < skip_to:
                 continue
@@ -336,7 +356,21 @@ def select_blocks(
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
             if _keep(block, owner, strict):
+                if (
+                    linked_heading is not None
+                    and block.tag not in HEADING_TAGS
+                    and block.length - block.link_len >= _SECTION_PROSE
+                ):
+                    sections.append(linked_heading)
                 kept.append(block)
+            elif strict and _linked_heading(block):
+                linked_heading = (len(kept), block)
+                continue
+            if block.tag not in HEADING_TAGS:
+                linked_heading = None
+    if len(sections) >= _MIN_SECTIONS:  # a list of places or products, each with its text
+        for at, heading in reversed(sections):
+            kept.insert(at, heading)
     if strict:
         kept = _without_tail(kept)
     return _drop_orphan_headings(kept)
@@ -397,12 +431,17 @@ def _teaser_box_end(
 
 
 def _drop_orphan_headings(blocks: list[Block]) -> list[Block]:
-    """A heading with no text after it (before the next heading) heads furniture: drop it."""
+    """A heading with no text after it (before the next heading of its rank or above) heads
+    furniture: drop it. A sub-heading right under it (a place's name, then its address, then
+    the text) is part of its section."""
     out: list[Block] = []
-    for position, block in enumerate(blocks):
+    for block in reversed(blocks):
         if block.tag in HEADING_TAGS:
-            following = blocks[position + 1] if position + 1 < len(blocks) else None
-            if following is None or following.tag in HEADING_TAGS:
+            following = out[-1] if out else None
+            if following is None or (
+                following.tag in HEADING_TAGS and following.tag[1:] <= block.tag[1:]
+            ):
                 continue
         out.append(block)
+    out.reverse()
     return out
