@@ -390,3 +390,28 @@ def test_one_linked_headline_in_the_middle_of_a_story_is_still_left_out() -> Non
     inline = '<h3><a href="/2024/05/20/other">Town hall roof repairs finish early</a></h3>'
     html = article(extra_inside=inline + f"<p>{PROSE[0]} {PROSE[1]}</p>")
     assert "Town hall roof repairs finish early" not in paragraphs(html)
+
+
+def test_a_ticker_of_other_stories_above_the_headline_in_the_story_element_is_left_out() -> None:
+    ticker = "".join(
+        f'<li><a href="/2024/05/{i}/other">Harbour story number {i} makes the news</a> '
+        f"HARBOURTOWN: A longer summary of that other story, which the front page shows under "
+        f"its headline so that readers can decide whether to open it or not.</li>"
+        for i in range(6)
+    )
+    body = "".join(f"<p>{p}</p>" for p in PROSE)
+    html = (
+        "<html><head><title>Council extends programme | Town News</title></head><body>"
+        f"<div><h1>Town News</h1><div><div>Breaking News</div><ul>{ticker}</ul>"
+        f"<h2>Council extends programme</h2><div>{body}</div></div></div></body></html>"
+    )
+    assert paragraphs(html) == PROSE
+
+
+def test_a_section_heading_that_begins_like_the_headline_cuts_nothing() -> None:
+    html = article(extra_inside=f"<h2>Council extends</h2><p>{PROSE[0]} {PROSE[1]}</p>")
+    html = html.replace(
+        "<title>Council extends programme</title>",
+        "<title>Council extends programme: what it means</title>",
+    )
+    assert paragraphs(html)[: len(PROSE)] == PROSE

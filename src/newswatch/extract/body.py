@@ -317,10 +317,19 @@ def _ancestors(elems: Sequence[Elem], index: int) -> set[int]:
 
 
 def select_blocks(
-    page: Page, containers: Sequence[int], *, best: int | None = None, strict: bool = True
+    page: Page,
+    containers: Sequence[int],
+    *,
+    best: int | None = None,
+    strict: bool = True,
+    titles: Sequence[str] = (),
 ) -> list[Block]:
-    """The article's blocks inside the chosen elements, furniture dropped."""
+    """The article's blocks inside the chosen elements, furniture dropped; when the page's
+    headline (one of ``titles``) heads the story inside them, what comes before it (a ticker
+    of other stories, a list of latest posts) is not the story."""
     elems = page.elems
+    title_keys = _title_keys(titles)
+    headline_at = -1
     protected = _ancestors(elems, best) if best is not None else set()
     kept: list[Block] = []
     sections: list[tuple[int, Block]] = []
@@ -355,6 +364,13 @@ def select_blocks(
             ):  # "More from ...", "You might also like", "Next story": the box it opens
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
+            if (
+                headline_at < 0
+                and title_keys
+                and block.tag in HEADING_TAGS
+                and _is_headline(block.text, title_keys)
+            ):
+                headline_at = len(kept)
             if _keep(block, owner, strict):
                 if (
                     linked_heading is not None
@@ -371,9 +387,39 @@ def select_blocks(
     if len(sections) >= _MIN_SECTIONS:  # a list of places or products, each with its text
         for at, heading in reversed(sections):
             kept.insert(at, heading)
+    if headline_at > 0 and sum(b.length for b in kept[headline_at:]) >= _STORY_AFTER_HEADLINE:
+        del kept[:headline_at]
     if strict:
         kept = _without_tail(kept)
     return _drop_orphan_headings(kept)
+
+
+_HEADLINE_KEY = 20  # letters and digits: a headline, not a one-word section name
+_STORY_AFTER_HEADLINE = 400  # characters of story under the headline for the cut to be made
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ")
+
+
+def _title_keys(titles: Sequence[str]) -> set[str]:
+    """The page's headline as its metadata gives it, whole and cut at the separators a
+    ``<title>`` puts before the site's name ("Headline | Site")."""
+    parts: list[str] = []
+    for title in titles:
+        parts.append(title)
+        for separator in _TITLE_SEPARATORS:
+            if separator in title:
+                parts.extend(title.split(separator))
+    return {k for k in map(_key, parts) if len(k) >= _HEADLINE_KEY}
+
+
+def _is_headline(text: str, title_keys: set[str]) -> bool:
+    """A heading that is the page's own headline (not a section heading that begins like it)."""
+    return len(text) <= _TEASER_TEXT and _key(text) in title_keys
 
 
 def _without_tail(kept: list[Block]) -> list[Block]:
