@@ -415,3 +415,28 @@ def test_a_section_heading_that_begins_like_the_headline_cuts_nothing() -> None:
         "<title>Council extends programme: what it means</title>",
     )
     assert paragraphs(html)[: len(PROSE)] == PROSE
+
+
+def test_captions_with_agency_credits_in_brackets_or_glued_on_are_left_out() -> None:
+    media = (
+        "<p>The first map of the new town park. (Town Survey/Example Space Agency)</p>"
+        "<p>The council building is seen from the square in the old town.Example Wire</p>"
+        "<p>The road to the new library isn't finished yet.Jane Roe/Example Images</p>"
+    )
+    assert paragraphs(article(extra_inside=media)) == PROSE
+
+
+def test_a_more_great_stories_label_over_a_list_and_long_pitches_are_left_out() -> None:
+    teasers = "".join(
+        f'<li><a href="/2024/05/{i}/other">The strange story number {i}</a>, and what it means</li>'
+        for i in range(5)
+    )
+    extra = (
+        f"<div>More Great Town Stories</div><ul>{teasers}</ul>"
+        "<p>Follow the paper's full coverage of the council at https://news.example/council</p>"
+        "<h4>Something to Consider</h4><p>If you enjoyed this article, we have a proposition for "
+        "you: join our membership. Members get all of our content, including the magazine, no "
+        "paywalls or content meters, an advertising-minimal experience, and unlimited access to "
+        "our events, all for a small sum a month. Try it free for one week today, please.</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == PROSE

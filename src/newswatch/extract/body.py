@@ -13,7 +13,7 @@ stray labels, a trailing "Related" heading) is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from newswatch.extract.dom import Block, Elem, Page
 from newswatch.extract.furniture import (
@@ -53,6 +53,7 @@ _TEASER_LABEL = 40  # a "Related" or "Don't miss" label on a line of its own
 _LABEL_WRAPPERS = 2  # wrappers around a teaser heading alone looked through to its box
 # the press-release boilerplate is looked for in this many last blocks of the story
 _TAIL_BLOCKS = 8
+_LIST_TAGS = frozenset({"ul", "ol"})
 _CELL_TAGS = frozenset({"td", "th", "tr", "li", "dd", "dt"})  # a table's or list's numbers are data
 
 
@@ -471,9 +472,25 @@ def _teaser_box_end(
             break
         up = _parent(elems, box)
         if up is None or not own_box(up):
-            break
+            return _list_after(elems, box, up, own_box)
         box = up
     return box.end
+
+
+def _list_after(
+    elems: Sequence[Elem], label: Elem, parent: Elem | None, own_box: Callable[[Elem], bool]
+) -> int:
+    """Where the list right after a label of its own ("More great stories" over a ``<ul>``)
+    ends; just the label's end when no list follows it."""
+    if parent is None or label.end - label.first > 1:
+        return label.end
+    siblings = parent.children
+    at = siblings.index(label.index)
+    if at + 1 < len(siblings):
+        after = elems[siblings[at + 1]]
+        if after.tag in _LIST_TAGS and after.first == label.end and own_box(after):
+            return after.end
+    return label.end
 
 
 def _drop_orphan_headings(blocks: list[Block]) -> list[Block]:

@@ -43,6 +43,7 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
         ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
         ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
+        ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
         ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
         (
             "sign",
@@ -139,7 +140,8 @@ _ASCII_CALLS = tuple(rule for rule in _CALLS_TO_ACTION if rule[0].isascii())
 _SHORTCODE = re.compile(r"\[/?[a-z][a-z0-9_-]{1,30}(?:\s+[a-z_-]+=[^\]]{0,200})*\s*/?\]")
 _TAG_TEXT = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]{0,300})?/?>", re.I)
 _TEASER_HEADING = re.compile(
-    r"^(?:more\s+(?:from|on|in|about|stories|news|to\s+read|like\s+this)\b|you\s+(?:may|might)"
+    r"^(?:more\s+(?:from|on|in|about|stories|news|to\s+read|like\s+this)\b|"
+    r"more\s+(?:[\w'’-]+\s+){1,3}(?:stories|news|articles|reads)$|you\s+(?:may|might)"
     r"\s+(?:also\s+)?(?:like|enjoy)|(?:also\s+)?read\s+(?:next|more|also)\b|related\b|"
     r"recommended\b|(?:most\s+)?(?:popular|read|viewed|trending)(?:\s+now|\s+stories)?$|"
     r"trending\b|most\s+(?:read|popular|viewed|shared)\s+(?:in|on|from)\b|keep\s+reading$|"
@@ -171,6 +173,10 @@ def author_note(text: str) -> bool:
 
 _NOTICE_LINE = 600
 _RIGHTS = re.compile(r"\ball\s+rights\s+reserved\b")
+_PITCH = re.compile(
+    r"^if\s+you\s+(?:enjoyed|liked|value|appreciate)\s+this\s+(?:article|story|piece|post|"
+    r"journalism|reporting)\b[^.!?]{0,80}\b(?:join|subscribe|support|become\s+a|donate|member)"
+)
 BYLINE_LINE = 100
 _BYLINE = re.compile(
     r"^(?:by|par|von|por|di|door|от|автор|yazan|بقلم|كتب|به\s+قلم|نویسنده)[:\s]\s*\S"
@@ -206,6 +212,8 @@ def furniture_line(text: str) -> bool:
         return True  # escaped markup shown as text
     if len(text) <= _NOTICE_LINE and "reserved" in text and _RIGHTS.search(text.lower()):
         return True  # a copyright notice
+    if len(text) <= _NOTICE_LINE and "if you" in text.lower() and _PITCH.search(text.lower()):
+        return True  # a membership pitch, however long it goes on
     if len(text) > SHORT_LINE:
         return False
     if "[" in text and _SHORTCODE.search(text) and len(strip_shortcodes(text).split()) < 3:
@@ -246,6 +254,12 @@ _CREDIT_LABEL = re.compile(
     r"(?:\S+\s+){4,}(?i:photo(?:graph)?s?|images?|pictures?|credits?|foto)(?:\s+(?i:credits?))?"
     r"\s*:\s*[A-Z][^.:!?]{0,60}$"
 )
+# "... of Titan. (NASA/JPL-Caltech/ASU)": the agencies of a picture, no label needed
+_AGENCIES = re.compile(r"[.!?]\s*\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
+# "... in New York.Reuters", "... isn't easy.Jane Roe/Getty": a credit glued to the caption
+_GLUED_CREDIT = re.compile(
+    r"[a-z0-9][.!?][A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}(?:/[A-Z][\w'’ -]{0,30})?$"
+)
 CAPTION_LINE = 300
 
 
@@ -254,10 +268,13 @@ def caption_line(text: str) -> bool:
     if len(text) > CAPTION_LINE:
         return False
     if text.endswith(")"):
-        return _CREDIT_TAIL.search(text[-100:]) is not None
+        tail = text[-100:]
+        return _CREDIT_TAIL.search(tail) is not None or _AGENCIES.search(tail) is not None
     if "|" in text and _AGENCY_CREDIT.search(text) is not None:
         return True
-    return ":" in text[-70:] and _CREDIT_LABEL.search(text) is not None
+    if ":" in text[-70:] and _CREDIT_LABEL.search(text) is not None:
+        return True
+    return _GLUED_CREDIT.search(text[-60:]) is not None
 
 
 _SLIDE = re.compile(r"^(\d{1,2})\s*/\s*(\d{1,2})(?=[^\d\s/])")
