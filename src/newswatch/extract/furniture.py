@@ -42,7 +42,18 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("delivered", r"\bdelivered\s+(?:through|to)\s+your\s+(?:letterbox|door|doorstep)\b"),
         ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
         ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
-        ("follow", r"\bfollow\s+us\s+on\b"),
+        ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
+        ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
+        (
+            "sign",
+            r"\bsign(?:ing)?[\s-]*up\s+for\s+(?:my|our)\s+free\b"
+            r"|\bsign(?:ing)?[\s-]*up\b[^.!?]{0,60}\be-?(?:course|book)\b",
+        ),
+        # a column's standing disclaimer
+        (
+            "purposes only",
+            r"\bis\s+(?:provided\s+)?for\s+(?:general\s+)?informational\s+purposes\s+only\b",
+        ),
         # republication notes and reading-time labels
         (
             "originally",
@@ -131,7 +142,8 @@ _TEASER_HEADING = re.compile(
     r"^(?:more\s+(?:from|on|in|about|stories|news|to\s+read|like\s+this)\b|you\s+(?:may|might)"
     r"\s+(?:also\s+)?(?:like|enjoy)|(?:also\s+)?read\s+(?:next|more|also)\b|related\b|"
     r"recommended\b|(?:most\s+)?(?:popular|read|viewed|trending)(?:\s+now|\s+stories)?$|"
-    r"trending\b|further\s+reading|(?:next|previous|prev)\s+(?:\w+\s+){0,2}?(?:article|story|post|"
+    r"trending\b|most\s+(?:read|popular|viewed|shared)\s+(?:in|on|from)\b|keep\s+reading$|"
+    r"further\s+reading|(?:next|previous|prev)\s+(?:\w+\s+){0,2}?(?:article|story|post|"
     r"news|read)\b|what\s+to\s+read\s+next|don'?t\s+miss|latest\s+(?:news|"
     r"stories)|top\s+stories|lire\s+aussi|à\s+lire\s+aussi|sur\s+le\s+même\s+sujet|"
     r"mehr\s+zum\s+thema|das\s+könnte\s+sie\s+auch\s+interessieren|lesen\s+sie\s+auch|"
@@ -228,6 +240,12 @@ _CREDIT_TAIL = re.compile(
     re.I,
 )
 _AGENCY_CREDIT = re.compile(r"\|\s*[^|]{0,60}\bimages$", re.I)
+# "... on the stage. Photo: Jane Roe", "A bowl of soup Credit: Jane Roe": a label and a name
+# at the end of a line that first says what the picture shows
+_CREDIT_LABEL = re.compile(
+    r"(?:\S+\s+){4,}(?i:photo(?:graph)?s?|images?|pictures?|credits?|foto)(?:\s+(?i:credits?))?"
+    r"\s*:\s*[A-Z][^.:!?]{0,60}$"
+)
 CAPTION_LINE = 300
 
 
@@ -237,7 +255,9 @@ def caption_line(text: str) -> bool:
         return False
     if text.endswith(")"):
         return _CREDIT_TAIL.search(text[-100:]) is not None
-    return "|" in text and _AGENCY_CREDIT.search(text) is not None
+    if "|" in text and _AGENCY_CREDIT.search(text) is not None:
+        return True
+    return ":" in text[-70:] and _CREDIT_LABEL.search(text) is not None
 
 
 _SLIDE = re.compile(r"^(\d{1,2})\s*/\s*(\d{1,2})(?=[^\d\s/])")
@@ -289,3 +309,16 @@ def organisation_note(text: str) -> bool:
     """A sentence about the publishing organisation ("Norland is a global provider of ..."),
     read only at the end of the story."""
     return len(text) <= TAIL_LINE and _ORG_SENTENCE.match(text) is not None
+
+
+# "Jane Roe et al. 2023. The title of the paper. Journal 12 (3): 45; doi: 10.1000/xyz"
+_REFERENCE = re.compile(r"\bet\s+al\.?,?\s*\(?(?:19|20)\d\d\)?[.,]|\bdoi\s*:?\s*10\.\d{4,}/")
+
+
+def reference_note(text: str) -> bool:
+    """A citation of the paper a science story reports on, read only at the end."""
+    return (
+        len(text) <= TAIL_LINE
+        and ("et al" in text or "doi" in text.lower())
+        and (_REFERENCE.search(text) is not None)
+    )
