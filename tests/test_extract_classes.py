@@ -440,3 +440,30 @@ def test_a_more_great_stories_label_over_a_list_and_long_pitches_are_left_out() 
         "our events, all for a small sum a month. Try it free for one week today, please.</p>"
     )
     assert paragraphs(article(extra_inside=extra)) == PROSE
+
+
+def test_share_ad_audio_cookie_and_comment_labels_are_left_out() -> None:
+    labels = (
+        "<p>Share this article</p><p>Copy link</p><p>Story continues below advertisement</p>"
+        "<p>Listen to this article</p><p>Reading time: 4 minutes</p>"
+        "<p>We use cookies to improve your experience on our site.</p>"
+        "<div>Comments (+)</div><p>Be the first to comment</p>"
+        "<p>Note: we are temporarily moderating all comments submitted to deal with spam.</p>"
+        "<p>Support local journalism. Subscribe today for just $1 a week.</p>"
+    )
+    assert paragraphs(article(extra_inside=labels)) == PROSE
+
+
+def test_a_newsletter_box_with_its_pitch_and_terms_line_is_left_out() -> None:
+    box = (
+        "<div><h3>Get the Morning Brief</h3>"
+        "<p>The day's top stories, delivered to your inbox every morning.</p><form><input></form>"
+        "<p>By signing up, you agree to our Privacy Policy and Terms of Use.</p></div>"
+        "<p>Want more stories like this? Get our free weekly email.</p>"
+    )
+    assert paragraphs(article(extra_inside=box)) == PROSE
+
+
+def test_credit_lines_alone_are_left_out() -> None:
+    credits = "<p>(Example Photo/Jane Roe)</p><p>Photo by Jane Roe on Example</p>"
+    assert paragraphs(article(extra_inside=credits)) == PROSE

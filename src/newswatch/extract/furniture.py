@@ -38,10 +38,33 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("signing", r"\bthanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing)\b"),
         ("confirmed", r"\bsubscription\s+(?:has\s+been|is)\s+confirmed\b"),
         ("inbox", r"\bkeep\s+an\s+eye\s+on\s+your\s+inbox\b"),
+        ("inbox", r"\bdelivered\s+(?:straight\s+|right\s+)?to\s+your\s+inbox\b"),
+        (
+            "by ",
+            r"^by\s+(?:signing\s+up|subscribing|registering|clicking)\b[^.!?]{0,80}"
+            r"\b(?:agree|accept|consent)",
+        ),
+        (
+            "free",
+            r"\bget\s+(?:our|the)\s+free\s+(?:[\w-]+\s+){0,2}(?:e-?mails?|newsletters?|"
+            r"briefings?)\b",
+        ),
         ("reading", r"^(?:like|enjoy(?:ing)?)\s+what\s+you(?:'|’|\s+a)?re\s+reading\W*$"),
         ("delivered", r"\bdelivered\s+(?:through|to)\s+your\s+(?:letterbox|door|doorstep)\b"),
         ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
         ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
+        # share bars, ad slots, audio players, cookie notices that are only their label
+        ("share", r"^share\s+(?:this|the)\s+(?:article|story|post|page)\W*$"),
+        ("copy", r"^copy\s+(?:the\s+)?link\W*$"),
+        (
+            "advertisement",
+            r"^(?:story|article)\s+continues\s+(?:below|after)\s+(?:this\s+|the\s+)?"
+            r"advertisement\W*$",
+        ),
+        ("listen", r"^listen\s+to\s+(?:this|the)\s+(?:article|story)\W*$"),
+        ("reading time", r"^(?:estimated\s+)?reading\s+time\s*:?\s*\d+\s+min"),
+        ("cookies", r"^we\s+use\s+cookies\b"),
+        ("journalism", r"\bsupport\s+(?:local|independent|our|quality)\s+journalism\b"),
         ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
         ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
         ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
@@ -69,7 +92,8 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "comment",
             r"\b(?:leave|post|add)\s+a\s+comment\b"
             r"|\b(?:view|read|show|hide)\s+(?:all\s+)?(?:\d+\s+)?comments\b"
-            r"|^(?:\d+\s+)?comments?(?:\s*\(\d+\))?$",
+            r"|^(?:\d+\s+)?comments?(?:\s*\([\d+]+\))?$"
+            r"|^be\s+the\s+first\s+to\s+comment\W*$",
         ),
         ("think", r"\btell\s+us\s+what\s+you\s+think\b"),
         # comment policies: what the moderators will approve or remove (a sentence of the
@@ -77,7 +101,8 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "comment",
             r"\bcomments?\b[^.!?]{0,120}\b(?:will|may|can|must)\s+(?:not\s+)?be\s+"
-            r"(?:moderated|approved|published|removed|deleted)\b|\bcomments\s+are\s+moderated\b",
+            r"(?:moderated|approved|published|removed|deleted)\b|\bcomments\s+are\s+moderated\b"
+            r"|\bmoderating\s+(?:all\s+)?(?:the\s+)?comments\b",
         ),
         (
             "coment",
@@ -256,6 +281,9 @@ _CREDIT_LABEL = re.compile(
 )
 # "... of Titan. (NASA/JPL-Caltech/ASU)": the agencies of a picture, no label needed
 _AGENCIES = re.compile(r"[.!?]\s*\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
+_AGENCIES_ALONE = re.compile(r"^\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
+# "Photo by Jane Roe on Example", "Image courtesy of the council"
+_CREDIT_LINE = re.compile(r"^(?:Photo(?:graph)?|Image)\s+(?:by|courtesy\s+of)\s+[^.!?]{1,60}$")
 # "... in New York.Reuters", "... isn't easy.Jane Roe/Getty": a credit glued to the caption
 _GLUED_CREDIT = re.compile(
     r"[a-z0-9][.!?][A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}(?:/[A-Z][\w'’ -]{0,30})?$"
@@ -269,7 +297,13 @@ def caption_line(text: str) -> bool:
         return False
     if text.endswith(")"):
         tail = text[-100:]
-        return _CREDIT_TAIL.search(tail) is not None or _AGENCIES.search(tail) is not None
+        return (
+            _CREDIT_TAIL.search(tail) is not None
+            or _AGENCIES.search(tail) is not None
+            or _AGENCIES_ALONE.match(text) is not None
+        )
+    if text.startswith(("Photo", "Image")) and _CREDIT_LINE.match(text) is not None:
+        return True
     if "|" in text and _AGENCY_CREDIT.search(text) is not None:
         return True
     if ":" in text[-70:] and _CREDIT_LABEL.search(text) is not None:
