@@ -467,3 +467,14 @@ def test_a_newsletter_box_with_its_pitch_and_terms_line_is_left_out() -> None:
 def test_credit_lines_alone_are_left_out() -> None:
     credits = "<p>(Example Photo/Jane Roe)</p><p>Photo by Jane Roe on Example</p>"
     assert paragraphs(article(extra_inside=credits)) == PROSE
+
+
+def test_a_columns_long_standing_disclaimer_is_left_out() -> None:
+    note = (
+        "<p>Ask the Counsellor is for informational purposes only, does not constitute legal "
+        "or medical advice, and is not a substitute for professional advice, diagnosis, or "
+        "treatment. Always seek the advice of a qualified professional with any questions you "
+        "may have. By submitting a letter, you are agreeing to let the paper use it, in part or "
+        "in whole, and we may edit it for length and clarity.</p>"
+    )
+    assert paragraphs(article(extra_inside=note)) == PROSE

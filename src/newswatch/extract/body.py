@@ -400,7 +400,7 @@ _STORY_AFTER_HEADLINE = 400  # characters of story under the headline for the cu
 
 
 def _key(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    return "".join(filter(str.isalnum, text.lower()))
 
 
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ")
