@@ -346,3 +346,124 @@ def test_comment_policy_notes_are_left_out() -> None:
     assert paragraphs(article(extra_inside=notes)) == PROSE
     story = "Comments under the post were later removed by the platform, the company said."
     assert paragraphs(article(extra_inside=f"<p>{story}</p>")) == [*PROSE, story]
+
+
+def test_captions_ending_in_a_credit_label_are_left_out() -> None:
+    media = (
+        "<p>Supporters gather outside the hall before the vote. Photo: Jane Roe</p>"
+        "<p>A jar of the town's famous plum jam on the counter Credit: John Public</p>"
+    )
+    assert paragraphs(article(extra_inside=media)) == PROSE
+
+
+def test_author_pitches_and_keep_reading_or_most_read_labels_are_left_out() -> None:
+    lines = (
+        "<p>Follow me on Twitter. Check out my website or some of my other work here.</p>"
+        "<p>Not a subscriber to the magazine? Then head over here to get the latest issues!</p>"
+        "<p>Don't miss a thing. Sign up for my free Council Academy e-course and learn more.</p>"
+        "<div>Keep reading</div><h3>Most read in Politics</h3>"
+    )
+    assert paragraphs(article(extra_inside=lines)) == PROSE
+
+
+def test_the_citation_of_the_paper_after_a_science_story_is_left_out() -> None:
+    note = (
+        "<p>Jane Q. Roe et al. 2023. The form and function of the council's budget. "
+        "Journal of Towns 12 (3): 45-67; doi: 10.1000/jt.2023.45</p>"
+    )
+    assert paragraphs(article(extra_inside=note)) == PROSE
+
+
+def test_a_list_of_linked_places_keeps_each_place_name_over_its_own_text() -> None:
+    places = ["The Old Mill", "Riverside Tavern", "Corner Bakery"]
+    sections = "".join(
+        f'<h2><a href="https://place{i}.example/">{name}</a></h2><h3>{i + 1} Main St.</h3>'
+        f"<p>{PROSE[i]} {PROSE[(i + 1) % 3]}</p>"
+        for i, name in enumerate(places)
+    )
+    got = paragraphs(article(extra_inside=sections))
+    assert got[len(PROSE) :: 3] == places
+    assert got[len(PROSE) + 1 :: 3] == [f"{i + 1} Main St." for i in range(3)]
+
+
+def test_one_linked_headline_in_the_middle_of_a_story_is_still_left_out() -> None:
+    inline = '<h3><a href="/2024/05/20/other">Town hall roof repairs finish early</a></h3>'
+    html = article(extra_inside=inline + f"<p>{PROSE[0]} {PROSE[1]}</p>")
+    assert "Town hall roof repairs finish early" not in paragraphs(html)
+
+
+def test_a_ticker_of_other_stories_above_the_headline_in_the_story_element_is_left_out() -> None:
+    ticker = "".join(
+        f'<li><a href="/2024/05/{i}/other">Harbour story number {i} makes the news</a> '
+        f"HARBOURTOWN: A longer summary of that other story, which the front page shows under "
+        f"its headline so that readers can decide whether to open it or not.</li>"
+        for i in range(6)
+    )
+    body = "".join(f"<p>{p}</p>" for p in PROSE)
+    html = (
+        "<html><head><title>Council extends programme | Town News</title></head><body>"
+        f"<div><h1>Town News</h1><div><div>Breaking News</div><ul>{ticker}</ul>"
+        f"<h2>Council extends programme</h2><div>{body}</div></div></div></body></html>"
+    )
+    assert paragraphs(html) == PROSE
+
+
+def test_a_section_heading_that_begins_like_the_headline_cuts_nothing() -> None:
+    html = article(extra_inside=f"<h2>Council extends</h2><p>{PROSE[0]} {PROSE[1]}</p>")
+    html = html.replace(
+        "<title>Council extends programme</title>",
+        "<title>Council extends programme: what it means</title>",
+    )
+    assert paragraphs(html)[: len(PROSE)] == PROSE
+
+
+def test_captions_with_agency_credits_in_brackets_or_glued_on_are_left_out() -> None:
+    media = (
+        "<p>The first map of the new town park. (Town Survey/Example Space Agency)</p>"
+        "<p>The council building is seen from the square in the old town.Example Wire</p>"
+        "<p>The road to the new library isn't finished yet.Jane Roe/Example Images</p>"
+    )
+    assert paragraphs(article(extra_inside=media)) == PROSE
+
+
+def test_a_more_great_stories_label_over_a_list_and_long_pitches_are_left_out() -> None:
+    teasers = "".join(
+        f'<li><a href="/2024/05/{i}/other">The strange story number {i}</a>, and what it means</li>'
+        for i in range(5)
+    )
+    extra = (
+        f"<div>More Great Town Stories</div><ul>{teasers}</ul>"
+        "<p>Follow the paper's full coverage of the council at https://news.example/council</p>"
+        "<h4>Something to Consider</h4><p>If you enjoyed this article, we have a proposition for "
+        "you: join our membership. Members get all of our content, including the magazine, no "
+        "paywalls or content meters, an advertising-minimal experience, and unlimited access to "
+        "our events, all for a small sum a month. Try it free for one week today, please.</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == PROSE
+
+
+def test_share_ad_audio_cookie_and_comment_labels_are_left_out() -> None:
+    labels = (
+        "<p>Share this article</p><p>Copy link</p><p>Story continues below advertisement</p>"
+        "<p>Listen to this article</p><p>Reading time: 4 minutes</p>"
+        "<p>We use cookies to improve your experience on our site.</p>"
+        "<div>Comments (+)</div><p>Be the first to comment</p>"
+        "<p>Note: we are temporarily moderating all comments submitted to deal with spam.</p>"
+        "<p>Support local journalism. Subscribe today for just $1 a week.</p>"
+    )
+    assert paragraphs(article(extra_inside=labels)) == PROSE
+
+
+def test_a_newsletter_box_with_its_pitch_and_terms_line_is_left_out() -> None:
+    box = (
+        "<div><h3>Get the Morning Brief</h3>"
+        "<p>The day's top stories, delivered to your inbox every morning.</p><form><input></form>"
+        "<p>By signing up, you agree to our Privacy Policy and Terms of Use.</p></div>"
+        "<p>Want more stories like this? Get our free weekly email.</p>"
+    )
+    assert paragraphs(article(extra_inside=box)) == PROSE
+
+
+def test_credit_lines_alone_are_left_out() -> None:
+    credits = "<p>(Example Photo/Jane Roe)</p><p>Photo by Jane Roe on Example</p>"
+    assert paragraphs(article(extra_inside=credits)) == PROSE

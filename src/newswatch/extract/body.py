@@ -13,7 +13,7 @@ stray labels, a trailing "Related" heading) is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from newswatch.extract.dom import Block, Elem, Page
 from newswatch.extract.furniture import (
@@ -22,6 +22,7 @@ from newswatch.extract.furniture import (
     caption_line,
     furniture_line,
     organisation_note,
+    reference_note,
     slide_counter,
     tail_opener,
     teaser_heading,
@@ -52,6 +53,7 @@ _TEASER_LABEL = 40  # a "Related" or "Don't miss" label on a line of its own
 _LABEL_WRAPPERS = 2  # wrappers around a teaser heading alone looked through to its box
 # the press-release boilerplate is looked for in this many last blocks of the story
 _TAIL_BLOCKS = 8
+_LIST_TAGS = frozenset({"ul", "ol"})
 _CELL_TAGS = frozenset({"td", "th", "tr", "li", "dd", "dt"})  # a table's or list's numbers are data
 
 
@@ -249,6 +251,21 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
     )
 
 
+_SECTION_PROSE = 200  # characters of own text: a section's paragraph, longer than a blurb
+_MIN_SECTIONS = 2
+
+
+def _linked_heading(block: Block) -> bool:
+    return (
+        block.tag in HEADING_TAGS
+        and block.tag != "h1"
+        and block.link_len * 2 > block.length
+        and block.length <= _TEASER_HEADLINE
+        and any(ch.isalnum() for ch in block.text)
+        and not teaser_heading(block.text)
+    )
+
+
 def _linked_prose(block: Block) -> bool:
     """A sentence of the story that links its sources (not a headline link: those do not end
     like a sentence, and not a list of links)."""
@@ -301,18 +318,32 @@ def _ancestors(elems: Sequence[Elem], index: int) -> set[int]:
 
 
 def select_blocks(
-    page: Page, containers: Sequence[int], *, best: int | None = None, strict: bool = True
+    page: Page,
+    containers: Sequence[int],
+    *,
+    best: int | None = None,
+    strict: bool = True,
+    titles: Sequence[str] = (),
 ) -> list[Block]:
-    """The article's blocks inside the chosen elements, furniture dropped."""
+    """The article's blocks inside the chosen elements, furniture dropped; when the page's
+    headline (one of ``titles``) heads the story inside them, what comes before it (a ticker
+    of other stories, a list of latest posts) is not the story."""
     elems = page.elems
+    title_keys = _title_keys(titles)
+    headline_at = -1
     protected = _ancestors(elems, best) if best is not None else set()
     kept: list[Block] = []
+    sections: list[tuple[int, Block]] = []
     seen: set[int] = set()
     for index in containers:
         container = elems[index]
         verdicts: dict[int, bool] = {}
         teasers = teaser_lists(page, container, protected) if strict else set()
         skip_to = -1
+        # a heading that is all link (a listed place, a product) is a section's name when the
+        # section's own prose follows it (not a teaser's short blurb) and the story is a list
+        # of such sections (not one story linked in the middle of another)
+        linked_heading: tuple[int, Block] | None = None
         for position in range(container.first, container.end):
             if position in seen or position < skip_to:
                 continue
@@ -334,11 +365,62 @@ def select_blocks(
             ):  # "More from ...", "You might also like", "Next story": the box it opens
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
+            if (
+                headline_at < 0
+                and title_keys
+                and block.tag in HEADING_TAGS
+                and _is_headline(block.text, title_keys)
+            ):
+                headline_at = len(kept)
             if _keep(block, owner, strict):
+                if (
+                    linked_heading is not None
+                    and block.tag not in HEADING_TAGS
+                    and block.length - block.link_len >= _SECTION_PROSE
+                ):
+                    sections.append(linked_heading)
                 kept.append(block)
+            elif strict and _linked_heading(block):
+                linked_heading = (len(kept), block)
+                continue
+            if block.tag not in HEADING_TAGS:
+                linked_heading = None
+    if len(sections) >= _MIN_SECTIONS:  # a list of places or products, each with its text
+        for at, heading in reversed(sections):
+            kept.insert(at, heading)
+    if headline_at > 0 and sum(b.length for b in kept[headline_at:]) >= _STORY_AFTER_HEADLINE:
+        del kept[:headline_at]
     if strict:
         kept = _without_tail(kept)
     return _drop_orphan_headings(kept)
+
+
+_HEADLINE_KEY = 20  # letters and digits: a headline, not a one-word section name
+_STORY_AFTER_HEADLINE = 400  # characters of story under the headline for the cut to be made
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ")
+
+
+def _title_keys(titles: Sequence[str]) -> set[str]:
+    """The page's headline as its metadata gives it, whole and cut at the separators a
+    ``<title>`` puts before the site's name ("Headline | Site")."""
+    parts: list[str] = []
+    for title in titles:
+        parts.append(title)
+        for separator in _TITLE_SEPARATORS:
+            if separator in title:
+                parts.extend(title.split(separator))
+    return {k for k in map(_key, parts) if len(k) >= _HEADLINE_KEY}
+
+
+def _is_headline(text: str, title_keys: set[str]) -> bool:
+    """A heading that is the page's own headline (not a section heading that begins like it)."""
+    return len(text) <= _TEASER_TEXT and _key(text) in title_keys
 
 
 def _without_tail(kept: list[Block]) -> list[Block]:
@@ -348,7 +430,11 @@ def _without_tail(kept: list[Block]) -> list[Block]:
     start = max(1, len(kept) - _TAIL_BLOCKS)
     cut = next((i for i in range(start, len(kept)) if tail_opener(kept[i].text)), len(kept))
     del kept[cut:]
-    while len(kept) > 1 and (author_note(kept[-1].text) or organisation_note(kept[-1].text)):
+    while len(kept) > 1 and (
+        author_note(kept[-1].text)
+        or organisation_note(kept[-1].text)
+        or reference_note(kept[-1].text)
+    ):
         kept.pop()
     return kept
 
@@ -386,18 +472,39 @@ def _teaser_box_end(
             break
         up = _parent(elems, box)
         if up is None or not own_box(up):
-            break
+            return _list_after(elems, box, up, own_box)
         box = up
     return box.end
 
 
+def _list_after(
+    elems: Sequence[Elem], label: Elem, parent: Elem | None, own_box: Callable[[Elem], bool]
+) -> int:
+    """Where the list right after a label of its own ("More great stories" over a ``<ul>``)
+    ends; just the label's end when no list follows it."""
+    if parent is None or label.end - label.first > 1:
+        return label.end
+    siblings = parent.children
+    at = siblings.index(label.index)
+    if at + 1 < len(siblings):
+        after = elems[siblings[at + 1]]
+        if after.tag in _LIST_TAGS and after.first == label.end and own_box(after):
+            return after.end
+    return label.end
+
+
 def _drop_orphan_headings(blocks: list[Block]) -> list[Block]:
-    """A heading with no text after it (before the next heading) heads furniture: drop it."""
+    """A heading with no text after it (before the next heading of its rank or above) heads
+    furniture: drop it. A sub-heading right under it (a place's name, then its address, then
+    the text) is part of its section."""
     out: list[Block] = []
-    for position, block in enumerate(blocks):
+    for block in reversed(blocks):
         if block.tag in HEADING_TAGS:
-            following = blocks[position + 1] if position + 1 < len(blocks) else None
-            if following is None or following.tag in HEADING_TAGS:
+            following = out[-1] if out else None
+            if following is None or (
+                following.tag in HEADING_TAGS and following.tag[1:] <= block.tag[1:]
+            ):
                 continue
         out.append(block)
+    out.reverse()
     return out

@@ -11,7 +11,7 @@ never by asking the parser for a subtree's text again.
 from __future__ import annotations
 
 from collections.abc import Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -31,7 +31,7 @@ from newswatch.extract.hints import (
 )
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Elem:
     """A block element of the page (internal working record of the walk)."""
 
@@ -48,15 +48,45 @@ class Elem:
     tag_furniture: bool
     """Furniture by its tag or ARIA role alone (what still counts under a CSS body rule)."""
     mem_id: int
-    first: int = 0
-    end: int = 0
-    text_len: int = 0
-    link_len: int = 0
-    score: float = 0.0
-    embed: bool = False
+    first: int
+    end: int
+    text_len: int
+    link_len: int
+    score: float
+    embed: bool
     """An embedded post (a quoted tweet, an Instagram post): read whatever its wrapper's
     name says, as the story quotes it."""
-    children: list[int] = field(default_factory=list)
+    children: list[int]
+
+    def __init__(
+        self,
+        index: int,
+        tag: str,
+        parent: int,
+        depth: int,
+        hint: int,
+        furniture: bool,
+        tag_furniture: bool,
+        mem_id: int,
+        first: int = 0,
+    ) -> None:
+        # written out: half the cost of the generated one (default factory), and the walk
+        # makes one per block element of every page
+        self.index = index
+        self.tag = tag
+        self.parent = parent
+        self.depth = depth
+        self.hint = hint
+        self.furniture = furniture
+        self.tag_furniture = tag_furniture
+        self.mem_id = mem_id
+        self.first = first
+        self.end = 0
+        self.text_len = 0
+        self.link_len = 0
+        self.score = 0.0
+        self.embed = False
+        self.children = []
 
 
 @dataclass(slots=True)
@@ -101,13 +131,23 @@ _CELL_TEXT = 200  # characters: a data cell is short; a longer one is a layout t
 _FIRST_ELEMENT = _A
 
 
+_INLINE_HIDDEN: dict[tuple[str | None, str | None], bool] = {}
+"""Inline elements' :func:`~newswatch.extract.hints.hidden_class` verdicts by (class, id):
+pages repeat their names, and the walk asks this of every named inline element."""
+_INLINE_HIDDEN_MAX = 20_000
+
+
 class _Walker:
-    """The recursive walk; written for speed (it visits every node of every page)."""
+    """The recursive walk; written for speed (it visits every node of every page).
+
+    Invariant that keeps the per-node work small: while no text has been seen since the
+    last block boundary (``has_text`` false), ``parts`` is empty, ``link_len`` is 0 and
+    ``after_br`` is false: leading white space and ``<br>`` are dropped at once (the
+    block's text is white-space-collapsed, so they never showed)."""
 
     __slots__ = (
         "after_br",
         "blocks",
-        "depth",
         "drop_ids",
         "elems",
         "has_text",
@@ -123,28 +163,19 @@ class _Walker:
         self.link_len = 0
         self.after_br = False
         self.has_text = False
-        self.depth = 0
 
     def flush(self, owner: int) -> None:
-        """Close the text run collected so far as one block of ``owner``."""
+        """Close the text run collected so far as one block of ``owner`` (called only
+        when it holds text)."""
         self.after_br = False
-        parts = self.parts
-        if not parts:
-            return
-        if not self.has_text:  # white space between tags: no block, nothing to join
-            parts.clear()
-            self.link_len = 0
-            return
         self.has_text = False
+        parts = self.parts
         text = " ".join("".join(parts).split())
         parts.clear()
         link_len = self.link_len
         self.link_len = 0
-        if text:
-            length = len(text)
-            self.blocks.append(
-                Block(text, owner, self.elems[owner].tag, length, min(link_len, length))
-            )
+        length = len(text)
+        self.blocks.append(Block(text, owner, self.elems[owner].tag, length, min(link_len, length)))
 
     def join_row(self, row: Elem) -> None:
         """A data table's row (cells of a line of text each) as one block, cells joined by
@@ -164,114 +195,121 @@ class _Walker:
         for cell in cells:
             cell.first = cell.end = row.first
 
-    def walk(self, node: LexborNode, owner: int, in_link: bool) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:  # bounded recursion: never a RecursionError
+    def walk(self, node: LexborNode, owner: int, in_link: bool, depth: int) -> None:
+        if depth > MAX_DEPTH:  # bounded recursion: never a RecursionError
             raise too_deep()
+        depth += 1
         parts = self.parts
         elems = self.elems
+        blocks = self.blocks
+        drop_ids = self.drop_ids
         text_id, br_id, first_element = _TEXT, _BR, _FIRST_ELEMENT
         skip_ids, block_ids = _SKIP_IDS, _BLOCK_IDS
+        inline_hidden = _INLINE_HIDDEN
         for child in node.iter(include_text=True):
             tid = child.tag_id  # an int: cheaper than the tag's name, asked of every node
             if tid == text_id:
                 text = child.text_content
                 if text:
-                    parts.append(text)
                     if not text.isspace():
+                        parts.append(text)
                         self.has_text = True
                         self.after_br = False
                         if in_link:
                             self.link_len += len(text.strip())
+                    elif self.has_text:
+                        parts.append(text)
                 continue
             if tid in skip_ids or tid < first_element:  # code, media, comments
                 continue
             if tid == br_id:
-                if self.after_br:
-                    self.flush(owner)
-                else:
-                    parts.append("\n")
-                    self.after_br = True
+                if self.has_text:
+                    if self.after_br:
+                        self.flush(owner)
+                    else:
+                        parts.append("\n")
+                        self.after_br = True
                 continue
-            block = tid in block_ids
             attrs = child.attributes
-            named = False
+            if tid not in block_ids:
+                if attrs:
+                    cls = attrs.get("class")
+                    ident = attrs.get("id")
+                    if cls or ident:
+                        key = (cls, ident)
+                        hidden = inline_hidden.get(key)
+                        if hidden is None:
+                            if len(inline_hidden) >= _INLINE_HIDDEN_MAX:
+                                inline_hidden.clear()
+                            hidden = inline_hidden[key] = hidden_class(f"{cls or ''} {ident or ''}")
+                        if hidden:
+                            continue
+                    if "hidden" in attrs or (
+                        "style" in attrs and hidden_style(attrs["style"] or "")
+                    ):
+                        continue
+                    if drop_ids and child.mem_id in drop_ids:
+                        continue
+                self.after_br = False
+                self.walk(child, owner, in_link or tid == _A, depth)
+                continue
+            hint = 0
+            named = tag_furniture = strong = False
+            cls = None
             if attrs:
-                names = attrs.get("class"), attrs.get("id")
-                named = bool(names[0] or names[1])
-                # a substring test first: few names hide anything; a block's own verdict
-                # leaves CMS taxonomy classes out (see hints.names)
-                verdict = known(names) if block and named else None
-                if verdict is not None:
-                    hidden = verdict[1]
-                else:
-                    hidden = named and hidden_class(f"{names[0] or ''} {names[1] or ''}")
-                    if hidden and block:
-                        hidden = analyse(*names)[1]
-                if (
-                    hidden
-                    or "hidden" in attrs
-                    or (
-                        "style" in attrs
-                        and hidden_style(attrs["style"] or "")
-                        and not (block and gated(names[0]))
-                    )
+                cls = attrs.get("class")
+                ident = attrs.get("id")
+                if cls or ident:
+                    named = True
+                    # memoised; the class/id names hide the element as the inline test
+                    # would (CMS taxonomy classes left out, see hints.names)
+                    verdict = known((cls, ident)) or analyse(cls, ident)
+                    if verdict[1]:
+                        continue
+                    hint = verdict[0]
+                if "hidden" in attrs or (
+                    "style" in attrs and hidden_style(attrs["style"] or "") and not gated(cls)
                 ):
                     continue
-                if self.drop_ids and child.mem_id in self.drop_ids:
+                if drop_ids and child.mem_id in drop_ids:
                     continue
-            if block:
-                tag = _BLOCK_NAMES[tid]
-                if self.has_text:
-                    self.flush(owner)
-                elif parts:  # white space only: no block
-                    parts.clear()
-                    self.link_len = 0
-                    self.after_br = False
-                tag_furniture = strong = False
-                if attrs:
-                    tag_furniture = attrs.get("role") in NEGATIVE_ROLES
-                    strong = attrs.get("itemprop") == "articleBody"
-                tag_furniture = tag_furniture or tag in FURNITURE_TAGS
-                index = len(elems)
-                up = elems[owner]
-                up.children.append(index)
-                elem = Elem(
-                    index,
-                    tag,
-                    owner,
-                    up.depth + 1,
-                    0,
-                    tag_furniture,
-                    tag_furniture,
-                    child.mem_id,
-                    len(self.blocks),
-                )
-                if tag == "blockquote" and named:
-                    elem.embed = embedded_post(names[0])
-                elems.append(elem)
-                self.walk(child, index, in_link)
-                if self.has_text:
-                    self.flush(index)
-                elif parts:
-                    parts.clear()
-                    self.link_len = 0
-                self.after_br = False
-                if tag == "tr" and len(self.blocks) - elem.first >= 2:
-                    self.join_row(elem)
-                elem.end = len(self.blocks)
-                if elem.end > elem.first:  # class hints only matter to elements holding text
-                    hint = analyse(*names)[0] if named else 0
-                    if strong:
-                        hint = STRONG
-                    elif hint == 0 and (tag == "article" or tag == "main"):
-                        hint = 1
-                    elem.hint = hint
-                    elem.furniture = tag_furniture or hint < 0
-            else:
-                self.after_br = False
-                self.walk(child, owner, in_link or tid == _A)
-        self.depth -= 1
+                tag_furniture = attrs.get("role") in NEGATIVE_ROLES
+                strong = attrs.get("itemprop") == "articleBody"
+            tag = _BLOCK_NAMES[tid]
+            if self.has_text:
+                self.flush(owner)
+            tag_furniture = tag_furniture or tag in FURNITURE_TAGS
+            index = len(elems)
+            up = elems[owner]
+            up.children.append(index)
+            first = len(blocks)
+            elem = Elem(
+                index,
+                tag,
+                owner,
+                up.depth + 1,
+                0,
+                tag_furniture,
+                tag_furniture,
+                child.mem_id,
+                first,
+            )
+            if named and tag == "blockquote":
+                elem.embed = embedded_post(cls)
+            elems.append(elem)
+            self.walk(child, index, in_link, depth)
+            if self.has_text:
+                self.flush(index)
+            if tag == "tr" and len(blocks) - first >= 2:
+                self.join_row(elem)
+            end = elem.end = len(blocks)
+            if end > first:  # class hints only matter to elements holding text
+                if strong:
+                    hint = STRONG
+                elif hint == 0 and (tag == "article" or tag == "main"):
+                    hint = 1
+                elem.hint = hint
+                elem.furniture = tag_furniture or hint < 0
 
 
 def walk_page(tree: LexborHTMLParser, drop_ids: Set[int] = frozenset()) -> Page:
@@ -282,8 +320,9 @@ def walk_page(tree: LexborHTMLParser, drop_ids: Set[int] = frozenset()) -> Page:
         return Page([], [])
     walker.elems.append(Elem(0, root.tag or "body", -1, 0, 0, False, False, root.mem_id, 0))
     top = 0
-    walker.walk(root, top, False)
-    walker.flush(top)
+    walker.walk(root, top, False, 0)
+    if walker.has_text:
+        walker.flush(top)
     walker.elems[top].end = len(walker.blocks)
     elems, blocks = walker.elems, walker.blocks
     for block in blocks:

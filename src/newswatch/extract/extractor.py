@@ -147,7 +147,13 @@ def extract(
             ranked = follow_declared_body(page, ranked, meta.jsonld_body)
         best = ranked[0] if ranked else None
         containers = single_post(page, pick_containers(page, ranked))
-    blocks: list[Block] = select_blocks(page, containers, best=best, strict=strict)
+    blocks: list[Block] = select_blocks(
+        page,
+        containers,
+        best=best,
+        strict=strict,
+        titles=(meta.og_title, meta.jsonld_headline, meta.title_tag),
+    )
     check_article([block.text for block in blocks])
     paragraphs = [
         text for text in (clean_text(strip_shortcodes(block.text)) for block in blocks) if text

@@ -38,11 +38,46 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("signing", r"\bthanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing)\b"),
         ("confirmed", r"\bsubscription\s+(?:has\s+been|is)\s+confirmed\b"),
         ("inbox", r"\bkeep\s+an\s+eye\s+on\s+your\s+inbox\b"),
+        ("inbox", r"\bdelivered\s+(?:straight\s+|right\s+)?to\s+your\s+inbox\b"),
+        (
+            "by ",
+            r"^by\s+(?:signing\s+up|subscribing|registering|clicking)\b[^.!?]{0,80}"
+            r"\b(?:agree|accept|consent)",
+        ),
+        (
+            "free",
+            r"\bget\s+(?:our|the)\s+free\s+(?:[\w-]+\s+){0,2}(?:e-?mails?|newsletters?|"
+            r"briefings?)\b",
+        ),
         ("reading", r"^(?:like|enjoy(?:ing)?)\s+what\s+you(?:'|’|\s+a)?re\s+reading\W*$"),
         ("delivered", r"\bdelivered\s+(?:through|to)\s+your\s+(?:letterbox|door|doorstep)\b"),
         ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
         ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
-        ("follow", r"\bfollow\s+us\s+on\b"),
+        # share bars, ad slots, audio players, cookie notices that are only their label
+        ("share", r"^share\s+(?:this|the)\s+(?:article|story|post|page)\W*$"),
+        ("copy", r"^copy\s+(?:the\s+)?link\W*$"),
+        (
+            "advertisement",
+            r"^(?:story|article)\s+continues\s+(?:below|after)\s+(?:this\s+|the\s+)?"
+            r"advertisement\W*$",
+        ),
+        ("listen", r"^listen\s+to\s+(?:this|the)\s+(?:article|story)\W*$"),
+        ("reading time", r"^(?:estimated\s+)?reading\s+time\s*:?\s*\d+\s+min"),
+        ("cookies", r"^we\s+use\s+cookies\b"),
+        ("journalism", r"\bsupport\s+(?:local|independent|our|quality)\s+journalism\b"),
+        ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
+        ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
+        ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
+        (
+            "sign",
+            r"\bsign(?:ing)?[\s-]*up\s+for\s+(?:my|our)\s+free\b"
+            r"|\bsign(?:ing)?[\s-]*up\b[^.!?]{0,60}\be-?(?:course|book)\b",
+        ),
+        # a column's standing disclaimer
+        (
+            "purposes only",
+            r"\bis\s+(?:provided\s+)?for\s+(?:general\s+)?informational\s+purposes\s+only\b",
+        ),
         # republication notes and reading-time labels
         (
             "originally",
@@ -57,7 +92,8 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "comment",
             r"\b(?:leave|post|add)\s+a\s+comment\b"
             r"|\b(?:view|read|show|hide)\s+(?:all\s+)?(?:\d+\s+)?comments\b"
-            r"|^(?:\d+\s+)?comments?(?:\s*\(\d+\))?$",
+            r"|^(?:\d+\s+)?comments?(?:\s*\([\d+]+\))?$"
+            r"|^be\s+the\s+first\s+to\s+comment\W*$",
         ),
         ("think", r"\btell\s+us\s+what\s+you\s+think\b"),
         # comment policies: what the moderators will approve or remove (a sentence of the
@@ -65,7 +101,8 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "comment",
             r"\bcomments?\b[^.!?]{0,120}\b(?:will|may|can|must)\s+(?:not\s+)?be\s+"
-            r"(?:moderated|approved|published|removed|deleted)\b|\bcomments\s+are\s+moderated\b",
+            r"(?:moderated|approved|published|removed|deleted)\b|\bcomments\s+are\s+moderated\b"
+            r"|\bmoderating\s+(?:all\s+)?(?:the\s+)?comments\b",
         ),
         (
             "coment",
@@ -128,10 +165,12 @@ _ASCII_CALLS = tuple(rule for rule in _CALLS_TO_ACTION if rule[0].isascii())
 _SHORTCODE = re.compile(r"\[/?[a-z][a-z0-9_-]{1,30}(?:\s+[a-z_-]+=[^\]]{0,200})*\s*/?\]")
 _TAG_TEXT = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]{0,300})?/?>", re.I)
 _TEASER_HEADING = re.compile(
-    r"^(?:more\s+(?:from|on|in|about|stories|news|to\s+read|like\s+this)\b|you\s+(?:may|might)"
+    r"^(?:more\s+(?:from|on|in|about|stories|news|to\s+read|like\s+this)\b|"
+    r"more\s+(?:[\w'’-]+\s+){1,3}(?:stories|news|articles|reads)$|you\s+(?:may|might)"
     r"\s+(?:also\s+)?(?:like|enjoy)|(?:also\s+)?read\s+(?:next|more|also)\b|related\b|"
     r"recommended\b|(?:most\s+)?(?:popular|read|viewed|trending)(?:\s+now|\s+stories)?$|"
-    r"trending\b|further\s+reading|(?:next|previous|prev)\s+(?:\w+\s+){0,2}?(?:article|story|post|"
+    r"trending\b|most\s+(?:read|popular|viewed|shared)\s+(?:in|on|from)\b|keep\s+reading$|"
+    r"further\s+reading|(?:next|previous|prev)\s+(?:\w+\s+){0,2}?(?:article|story|post|"
     r"news|read)\b|what\s+to\s+read\s+next|don'?t\s+miss|latest\s+(?:news|"
     r"stories)|top\s+stories|lire\s+aussi|à\s+lire\s+aussi|sur\s+le\s+même\s+sujet|"
     r"mehr\s+zum\s+thema|das\s+könnte\s+sie\s+auch\s+interessieren|lesen\s+sie\s+auch|"
@@ -159,6 +198,10 @@ def author_note(text: str) -> bool:
 
 _NOTICE_LINE = 600
 _RIGHTS = re.compile(r"\ball\s+rights\s+reserved\b")
+_PITCH = re.compile(
+    r"^if\s+you\s+(?:enjoyed|liked|value|appreciate)\s+this\s+(?:article|story|piece|post|"
+    r"journalism|reporting)\b[^.!?]{0,80}\b(?:join|subscribe|support|become\s+a|donate|member)"
+)
 BYLINE_LINE = 100
 _BYLINE = re.compile(
     r"^(?:by|par|von|por|di|door|от|автор|yazan|بقلم|كتب|به\s+قلم|نویسنده)[:\s]\s*\S"
@@ -194,6 +237,8 @@ def furniture_line(text: str) -> bool:
         return True  # escaped markup shown as text
     if len(text) <= _NOTICE_LINE and "reserved" in text and _RIGHTS.search(text.lower()):
         return True  # a copyright notice
+    if len(text) <= _NOTICE_LINE and "if you" in text.lower() and _PITCH.search(text.lower()):
+        return True  # a membership pitch, however long it goes on
     if len(text) > SHORT_LINE:
         return False
     if "[" in text and _SHORTCODE.search(text) and len(strip_shortcodes(text).split()) < 3:
@@ -228,6 +273,21 @@ _CREDIT_TAIL = re.compile(
     re.I,
 )
 _AGENCY_CREDIT = re.compile(r"\|\s*[^|]{0,60}\bimages$", re.I)
+# "... on the stage. Photo: Jane Roe", "A bowl of soup Credit: Jane Roe": a label and a name
+# at the end of a line that first says what the picture shows
+_CREDIT_LABEL = re.compile(
+    r"(?:\S+\s+){4,}(?i:photo(?:graph)?s?|images?|pictures?|credits?|foto)(?:\s+(?i:credits?))?"
+    r"\s*:\s*[A-Z][^.:!?]{0,60}$"
+)
+# "... of Titan. (NASA/JPL-Caltech/ASU)": the agencies of a picture, no label needed
+_AGENCIES = re.compile(r"[.!?]\s*\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
+_AGENCIES_ALONE = re.compile(r"^\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
+# "Photo by Jane Roe on Example", "Image courtesy of the council"
+_CREDIT_LINE = re.compile(r"^(?:Photo(?:graph)?|Image)\s+(?:by|courtesy\s+of)\s+[^.!?]{1,60}$")
+# "... in New York.Reuters", "... isn't easy.Jane Roe/Getty": a credit glued to the caption
+_GLUED_CREDIT = re.compile(
+    r"[a-z0-9][.!?][A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}(?:/[A-Z][\w'’ -]{0,30})?$"
+)
 CAPTION_LINE = 300
 
 
@@ -236,8 +296,19 @@ def caption_line(text: str) -> bool:
     if len(text) > CAPTION_LINE:
         return False
     if text.endswith(")"):
-        return _CREDIT_TAIL.search(text[-100:]) is not None
-    return "|" in text and _AGENCY_CREDIT.search(text) is not None
+        tail = text[-100:]
+        return (
+            _CREDIT_TAIL.search(tail) is not None
+            or _AGENCIES.search(tail) is not None
+            or _AGENCIES_ALONE.match(text) is not None
+        )
+    if text.startswith(("Photo", "Image")) and _CREDIT_LINE.match(text) is not None:
+        return True
+    if "|" in text and _AGENCY_CREDIT.search(text) is not None:
+        return True
+    if ":" in text[-70:] and _CREDIT_LABEL.search(text) is not None:
+        return True
+    return _GLUED_CREDIT.search(text[-60:]) is not None
 
 
 _SLIDE = re.compile(r"^(\d{1,2})\s*/\s*(\d{1,2})(?=[^\d\s/])")
@@ -289,3 +360,16 @@ def organisation_note(text: str) -> bool:
     """A sentence about the publishing organisation ("Norland is a global provider of ..."),
     read only at the end of the story."""
     return len(text) <= TAIL_LINE and _ORG_SENTENCE.match(text) is not None
+
+
+# "Jane Roe et al. 2023. The title of the paper. Journal 12 (3): 45; doi: 10.1000/xyz"
+_REFERENCE = re.compile(r"\bet\s+al\.?,?\s*\(?(?:19|20)\d\d\)?[.,]|\bdoi\s*:?\s*10\.\d{4,}/")
+
+
+def reference_note(text: str) -> bool:
+    """A citation of the paper a science story reports on, read only at the end."""
+    return (
+        len(text) <= TAIL_LINE
+        and ("et al" in text or "doi" in text.lower())
+        and (_REFERENCE.search(text) is not None)
+    )
