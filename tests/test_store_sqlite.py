@@ -230,3 +230,69 @@ def test_a_robots_claim_of_a_killed_process_is_free_at_once(tmp_path: Path) -> N
         fetcher.kill()
         fetcher.wait(30)
         other.close()
+
+
+_PLACE_HOLDER = """
+import sys
+from newswatch.store import open_budgets
+budgets = open_budgets(sys.argv[1])
+assert budgets is not None
+assert budgets.take("http://site.example:80", 2, 10, 0.0) is not None
+assert budgets.take("http://site.example:80", 2, 10, 0.0) is not None
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_places_hold_across_budgets_on_one_file_and_a_killed_holder_frees_them(
+    tmp_path: Path,
+) -> None:
+    """per_host and concurrency count every process's requests in flight on the file; a
+    process killed mid-request (no give_back) must not keep its places."""
+    path = str(tmp_path / "budgets.db")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _PLACE_HOLDER, path], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    first, second = open_budgets(path), open_budgets(path)
+    assert first is not None and second is not None
+    host, other = "http://site.example:80", "http://other.example:80"
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"holding\n"
+        assert first.take(host, 2, 10, 0.0) is None  # the live holder's two places count
+        mine = first.take(other, 1, 3, 0.0)
+        assert mine is not None
+        assert second.take(other, 1, 3, 0.0) is None  # per host, across two opens
+        assert second.take("http://third.example:80", 5, 3, 0.0) is None  # overall: 2 + 1
+        holder.kill()
+        holder.wait(30)
+        taken = [second.take(host, 2, 10, 0.0), second.take(host, 2, 10, 0.0)]
+        assert all(t is not None for t in taken)
+        assert first.take(host, 2, 10, 0.0) is None
+        first.give_back(mine[0])
+        again = second.take(other, 1, 10, 0.0)
+        assert again is not None
+        for token in [*taken, again]:
+            assert token is not None
+            second.give_back(token[0])
+        assert first.take(host, 2, 10, 0.0) is not None
+    finally:
+        holder.kill()
+        holder.wait(30)
+        first.close()
+        second.close()
+
+
+def test_a_host_delay_spaces_starts_across_budgets_on_one_file(tmp_path: Path) -> None:
+    path = str(tmp_path / "budgets.db")
+    first, second = open_budgets(path), open_budgets(path)
+    assert first is not None and second is not None
+    host = "http://site.example:80"
+    try:
+        a = first.take(host, 4, 10, 5.0)
+        b = second.take(host, 4, 10, 5.0)
+        c = first.take(host, 4, 10, 0.0)  # no delay of its own: still after the others
+        assert a is not None and b is not None and c is not None
+        assert a[1] < 1.0 and 4.0 < b[1] <= 5.0 and 9.0 < c[1] <= 10.0
+    finally:
+        first.close()
+        second.close()

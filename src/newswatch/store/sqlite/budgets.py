@@ -2,12 +2,15 @@
 
 :class:`SqliteBudgets` is the :class:`~newswatch.politeness.SharedBudgets` of ``newswatch
 run --processes N``: every process's requests take their place here, so ``per_host``,
-``concurrency`` and ``host_delay`` hold for the host, not per process. Three small tables
-beside the history, holding only short-lived state (so they are created when first needed and
-never migrated): ``host_places`` (one row per request in flight, with an expiry so a killed
-process's places free themselves), ``host_budgets`` (per host: the next start time, claimed
-atomically, and a Retry-After block) and ``robots_copies`` (each host's robots.txt as one
-process read it, and which process is fetching it).
+``concurrency`` and ``host_delay`` hold for the host, not per process. The places of the
+requests in flight are byte-range locks on a file beside the database where the OS has them
+(:mod:`.places`: no write per request, freed by the kernel when a process dies), else rows
+of ``host_places`` (with an expiry and the holder's pid, so a killed process's places free
+themselves). Beside the history, two more small tables hold short-lived state (so they are
+created when first needed and never migrated): ``host_budgets`` (per host: the next start
+time, claimed atomically when there is a delay to keep, and a Retry-After block) and
+``robots_copies`` (each host's robots.txt as one process read it, and which process is
+fetching it).
 
 Its own connection and lock, so a request waiting for its place never waits behind a check
 being written; ``BEGIN IMMEDIATE`` makes each take atomic across processes. Times are the
@@ -26,6 +29,7 @@ from pathlib import Path
 
 from newswatch.errors import StoreError
 from newswatch.politeness import RobotsCopy, RobotsRules
+from newswatch.store.sqlite.places import open_places
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS host_places ("
@@ -61,10 +65,14 @@ class SqliteBudgets:
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open the shared politeness budgets: {exc}") from exc
         self._path = path
+        self._places = open_places(path)
+        self._tokens: dict[str, tuple[int, int]] = {}  # a token's places, when locks
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            if self._places is not None:
+                self._places.close()
 
     def _write(self, work: str) -> sqlite3.Cursor:
         """A cursor inside ``BEGIN IMMEDIATE`` (the caller holds the lock and commits)."""
@@ -76,6 +84,53 @@ class SqliteBudgets:
     def take(
         self, host: str, per_host: int, concurrency: int, delay: float
     ) -> tuple[str, float] | None:
+        if self._places is None:
+            return self._take_in_database(host, per_host, concurrency, delay)
+        place = self._places.take(host, per_host, concurrency)
+        if place is None:
+            return None
+        try:
+            wait = self._start(host, delay)
+        except BaseException:
+            self._places.give_back(place)
+            raise
+        token = uuid.uuid4().hex
+        with self._lock:
+            self._tokens[token] = place
+        return token, wait
+
+    def _start(self, host: str, delay: float) -> float:
+        """Claim the host's next start (a write only when there is a delay to keep)."""
+        with self._lock:
+            db = self._conn
+            if delay <= 0:  # nothing to move: the later of now and another's claim
+                now = time.time()
+                row = db.execute(
+                    "SELECT next_start FROM host_budgets WHERE host = ?", [host]
+                ).fetchone()
+                return max(now, float(row[0]) if row else 0.0) - now
+            self._write("claiming a start")
+            try:
+                now = time.time()
+                row = db.execute(
+                    "SELECT next_start FROM host_budgets WHERE host = ?", [host]
+                ).fetchone()
+                start = max(now, float(row[0]) if row else 0.0)
+                db.execute(
+                    "INSERT INTO host_budgets (host, next_start) VALUES (?, ?)"
+                    " ON CONFLICT (host) DO UPDATE SET next_start = excluded.next_start",
+                    [host, start + delay],
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return start - now
+
+    def _take_in_database(
+        self, host: str, per_host: int, concurrency: int, delay: float
+    ) -> tuple[str, float] | None:
+        """:meth:`take` where byte-range locks do not hold: the places are rows."""
         with self._lock:
             db = self._conn
             self._write("taking a place")
@@ -123,6 +178,10 @@ class SqliteBudgets:
 
     def give_back(self, token: str) -> None:
         with self._lock:
+            place = self._tokens.pop(token, None)
+            if place is not None and self._places is not None:
+                self._places.give_back(place)
+                return
             self._conn.execute("DELETE FROM host_places WHERE token = ?", [token])
 
     def block(self, host: str, until: datetime) -> None:
