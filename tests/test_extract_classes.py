@@ -491,3 +491,12 @@ def test_a_reviews_pros_and_cons_box_is_left_out() -> None:
         got
     )
     assert got[-1] == f"{PROSE[0]} {PROSE[1]}"
+
+
+def test_a_video_players_title_and_blurb_inside_the_story_are_left_out() -> None:
+    player = (
+        '<div class="spacer videoWrap"><div><div><div>Dog rescued from frozen pond by '
+        "firefighters</div><div>Firefighters in a nearby town pulled a dog from a frozen pond "
+        "on Sunday.</div></div></div></div>"
+    )
+    assert paragraphs(article(extra_inside=player)) == PROSE
