@@ -478,3 +478,16 @@ def test_a_columns_long_standing_disclaimer_is_left_out() -> None:
         "in whole, and we may edit it for length and clarity.</p>"
     )
     assert paragraphs(article(extra_inside=note)) == PROSE
+
+
+def test_a_reviews_pros_and_cons_box_is_left_out() -> None:
+    box = (
+        "<h3>1. The Acme Kettle</h3><div><div><p>Pros</p><ul><li>Boils water very fast</li>"
+        "<li>Quiet in use</li></ul></div><div><p>Cons</p><ul><li>Expensive to buy</li></ul>"
+        f"</div></div><p>{PROSE[0]} {PROSE[1]}</p>"
+    )
+    got = paragraphs(article(extra_inside=box))
+    assert not {"Pros", "Cons", "Boils water very fast", "Quiet in use", "Expensive to buy"} & set(
+        got
+    )
+    assert got[-1] == f"{PROSE[0]} {PROSE[1]}"

@@ -268,6 +268,19 @@ def teaser_heading(text: str) -> bool:
     return len(text) <= 60 and _TEASER_HEADING.match(text.strip(" :….-")) is not None
 
 
+_VERDICT = re.compile(
+    r"^(?:pros|cons|pros\s+(?:and|&)\s+cons|the\s+good|the\s+bad|what\s+we\s+(?:liked?|"
+    r"didn'?t\s+like|don'?t\s+like|love|hate))$",
+    re.I,
+)
+
+
+def verdict_label(text: str) -> bool:
+    """The label of a review's verdict box ("Pros", "Cons"): a summary card beside the story,
+    its list repeats what the review says."""
+    return len(text) <= 30 and _VERDICT.match(text.strip(" :…-").replace("’", "'")) is not None
+
+
 # a photo's caption or credit: "... (Image: AGENCY)", "Jane Roe | Example Images"
 _CREDIT_TAIL = re.compile(
     r"\((?:images?|photos?|pictures?|pic|credits?|source|foto|bild)(?:\s+credits?)?\s*:"
