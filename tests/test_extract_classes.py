@@ -505,3 +505,19 @@ def test_a_video_players_title_and_blurb_inside_the_story_are_left_out() -> None
 def test_the_caption_inside_an_image_wrapper_is_left_out() -> None:
     media = '<div class="image_wrapper first"><img src="/hall.jpg"><p>The new town hall</p></div>'
     assert paragraphs(article(extra_inside=media)) == PROSE
+
+
+def test_reading_time_labels_in_the_languages_we_read_and_written_by_lines_are_left_out() -> None:
+    labels = "".join(
+        f"<p>{line}</p>"
+        for line in (
+            "Tempo de leitura: 1 minuto",
+            "Temps de lecture : 3 min",
+            "Lesezeit: ca. 4 Min.",
+            "Время чтения: 5 минут",
+            "Okuma süresi: 3 dk",
+            "وقت القراءة: 3 دقائق",
+            "Written by Jane Doe",
+        )
+    )
+    assert paragraphs(article(extra_inside=labels)) == PROSE
