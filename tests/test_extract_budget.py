@@ -69,6 +69,22 @@ def test_ordinary_deep_and_long_pages_still_read() -> None:
     assert len(extract(long + "</body></html>", URL).paragraphs) == 2000
 
 
+def test_the_depth_limit_counts_inline_and_block_elements_alike() -> None:
+    """MAX_DEPTH elements under <body> are refused, one fewer is read, whether the nest is
+    of block elements, inline ones or both (the walk handles them in different branches)."""
+    for tags in (["div"], ["b"], ["div", "b"]):
+        for depth, refused in ((MAX_DEPTH - 1, False), (MAX_DEPTH, True)):
+            nest = "".join(f"<{tags[i % len(tags)]}>" for i in range(depth))
+            html = f"<html><body>{nest}A paragraph deep in the layout, still read.</body></html>"
+            if refused:
+                with pytest.raises(PageTooComplex):
+                    extract(html, URL)
+            else:
+                assert extract(html, URL).paragraphs == [
+                    "A paragraph deep in the layout, still read."
+                ]
+
+
 def test_check_quarantines_a_page_beyond_the_budgets(tmp_path: Path, site: PageServer) -> None:
     """The first version is kept; the hostile page becomes a quarantine with its reason."""
     config = load_config(write_config(tmp_path, site.url))

@@ -467,3 +467,36 @@ def test_a_newsletter_box_with_its_pitch_and_terms_line_is_left_out() -> None:
 def test_credit_lines_alone_are_left_out() -> None:
     credits = "<p>(Example Photo/Jane Roe)</p><p>Photo by Jane Roe on Example</p>"
     assert paragraphs(article(extra_inside=credits)) == PROSE
+
+
+def test_a_columns_long_standing_disclaimer_is_left_out() -> None:
+    note = (
+        "<p>Ask the Counsellor is for informational purposes only, does not constitute legal "
+        "or medical advice, and is not a substitute for professional advice, diagnosis, or "
+        "treatment. Always seek the advice of a qualified professional with any questions you "
+        "may have. By submitting a letter, you are agreeing to let the paper use it, in part or "
+        "in whole, and we may edit it for length and clarity.</p>"
+    )
+    assert paragraphs(article(extra_inside=note)) == PROSE
+
+
+def test_a_reviews_pros_and_cons_box_is_left_out() -> None:
+    box = (
+        "<h3>1. The Acme Kettle</h3><div><div><p>Pros</p><ul><li>Boils water very fast</li>"
+        "<li>Quiet in use</li></ul></div><div><p>Cons</p><ul><li>Expensive to buy</li></ul>"
+        f"</div></div><p>{PROSE[0]} {PROSE[1]}</p>"
+    )
+    got = paragraphs(article(extra_inside=box))
+    assert not {"Pros", "Cons", "Boils water very fast", "Quiet in use", "Expensive to buy"} & set(
+        got
+    )
+    assert got[-1] == f"{PROSE[0]} {PROSE[1]}"
+
+
+def test_a_video_players_title_and_blurb_inside_the_story_are_left_out() -> None:
+    player = (
+        '<div class="spacer videoWrap"><div><div><div>Dog rescued from frozen pond by '
+        "firefighters</div><div>Firefighters in a nearby town pulled a dog from a frozen pond "
+        "on Sunday.</div></div></div></div>"
+    )
+    assert paragraphs(article(extra_inside=player)) == PROSE

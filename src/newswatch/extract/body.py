@@ -26,6 +26,7 @@ from newswatch.extract.furniture import (
     slide_counter,
     tail_opener,
     teaser_heading,
+    verdict_label,
 )
 from newswatch.extract.hints import HEADING_TAGS, PROSE_TAGS
 
@@ -361,8 +362,8 @@ def select_blocks(
             if (
                 strict
                 and (block.tag in HEADING_TAGS or block.length <= _TEASER_LABEL)
-                and teaser_heading(block.text)
-            ):  # "More from ...", "You might also like", "Next story": the box it opens
+                and (teaser_heading(block.text) or verdict_label(block.text))
+            ):  # "More from ...", "Next story", a review's "Pros"/"Cons": the box it opens
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
             if (
@@ -400,7 +401,7 @@ _STORY_AFTER_HEADLINE = 400  # characters of story under the headline for the cu
 
 
 def _key(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    return "".join(filter(str.isalnum, text.lower()))
 
 
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ")

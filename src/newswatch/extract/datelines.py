@@ -43,6 +43,10 @@ HINTED_OTHER_LETTERS = 16  # a byline ("By Jane Doe, 8 January 2020") in a date 
 _SCAN_MAX_NODES = 4000  # text nodes read by the last-resort scan
 _NEAR_TITLE_MAX = 40  # candidate elements examined around the headline
 DIGIT = re.compile(r"\d")
+# the parser's numeric ids of text nodes and of h1 (fixed by lexbor, the same in every
+# document)
+_TEXT_ID = LexborHTMLParser("<p>x</p>").css_first("p").first_child.tag_id  # type: ignore[union-attr]
+_H1_ID = LexborHTMLParser("").create_node("h1").tag_id
 # every date :func:`~newswatch.extract.dates.find_datetime` reads with no default year holds
 # one: four digits, or a day/month/year triple with a two-digit year
 _YEAR = re.compile(r"\d{4}|\d\s*([-/.])\s*\d{1,2}\s*\1\s*\d\d")
@@ -243,8 +247,9 @@ def scan_text_stamps(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
     for index, node in enumerate(body.traverse(include_text=True, skip_empty=True)):
         if index > _SCAN_MAX_NODES:
             break
-        if not node.is_text_node:
-            seen_heading = seen_heading or node.tag == "h1"
+        tid = node.tag_id  # an int: cheaper than asking for the node's kind or name
+        if tid != _TEXT_ID:
+            seen_heading = seen_heading or tid == _H1_ID
             continue
         raw = node.text_content
         if not raw or len(raw) < 6 or DIGIT.search(raw) is None:

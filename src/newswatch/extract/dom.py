@@ -196,7 +196,7 @@ class _Walker:
             cell.first = cell.end = row.first
 
     def walk(self, node: LexborNode, owner: int, in_link: bool, depth: int) -> None:
-        if depth > MAX_DEPTH:  # bounded recursion: never a RecursionError
+        if depth >= MAX_DEPTH:  # bounded recursion (depth: the node's, the body 0)
             raise too_deep()
         depth += 1
         parts = self.parts

@@ -73,11 +73,6 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\bsign(?:ing)?[\s-]*up\s+for\s+(?:my|our)\s+free\b"
             r"|\bsign(?:ing)?[\s-]*up\b[^.!?]{0,60}\be-?(?:course|book)\b",
         ),
-        # a column's standing disclaimer
-        (
-            "purposes only",
-            r"\bis\s+(?:provided\s+)?for\s+(?:general\s+)?informational\s+purposes\s+only\b",
-        ),
         # republication notes and reading-time labels
         (
             "originally",
@@ -202,6 +197,9 @@ _PITCH = re.compile(
     r"^if\s+you\s+(?:enjoyed|liked|value|appreciate)\s+this\s+(?:article|story|piece|post|"
     r"journalism|reporting)\b[^.!?]{0,80}\b(?:join|subscribe|support|become\s+a|donate|member)"
 )
+_DISCLAIMER = re.compile(
+    r"\bis\s+(?:provided\s+)?for\s+(?:general\s+)?informational\s+purposes\s+only\b"
+)
 BYLINE_LINE = 100
 _BYLINE = re.compile(
     r"^(?:by|par|von|por|di|door|от|автор|yazan|بقلم|كتب|به\s+قلم|نویسنده)[:\s]\s*\S"
@@ -237,8 +235,12 @@ def furniture_line(text: str) -> bool:
         return True  # escaped markup shown as text
     if len(text) <= _NOTICE_LINE and "reserved" in text and _RIGHTS.search(text.lower()):
         return True  # a copyright notice
-    if len(text) <= _NOTICE_LINE and "if you" in text.lower() and _PITCH.search(text.lower()):
-        return True  # a membership pitch, however long it goes on
+    if len(text) <= _NOTICE_LINE:
+        lowered = text.lower()
+        if "if you" in lowered and _PITCH.search(lowered):
+            return True  # a membership pitch, however long it goes on
+        if "purposes only" in lowered and _DISCLAIMER.search(lowered):
+            return True  # a column's standing disclaimer
     if len(text) > SHORT_LINE:
         return False
     if "[" in text and _SHORTCODE.search(text) and len(strip_shortcodes(text).split()) < 3:
@@ -264,6 +266,19 @@ def strip_shortcodes(text: str) -> str:
 def teaser_heading(text: str) -> bool:
     """A heading over a list of other stories ("More from ...", "You might also like")."""
     return len(text) <= 60 and _TEASER_HEADING.match(text.strip(" :….-")) is not None
+
+
+_VERDICT = re.compile(
+    r"^(?:pros|cons|pros\s+(?:and|&)\s+cons|the\s+good|the\s+bad|what\s+we\s+(?:liked?|"
+    r"didn'?t\s+like|don'?t\s+like|love|hate))$",
+    re.I,
+)
+
+
+def verdict_label(text: str) -> bool:
+    """The label of a review's verdict box ("Pros", "Cons"): a summary card beside the story,
+    its list repeats what the review says."""
+    return len(text) <= 30 and _VERDICT.match(text.strip(" :…-").replace("’", "'")) is not None
 
 
 # a photo's caption or credit: "... (Image: AGENCY)", "Jane Roe | Example Images"
