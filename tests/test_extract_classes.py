@@ -500,3 +500,8 @@ def test_a_video_players_title_and_blurb_inside_the_story_are_left_out() -> None
         "on Sunday.</div></div></div></div>"
     )
     assert paragraphs(article(extra_inside=player)) == PROSE
+
+
+def test_the_caption_inside_an_image_wrapper_is_left_out() -> None:
+    media = '<div class="image_wrapper first"><img src="/hall.jpg"><p>The new town hall</p></div>'
+    assert paragraphs(article(extra_inside=media)) == PROSE
