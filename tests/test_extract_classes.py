@@ -529,3 +529,14 @@ def test_the_date_of_a_definition_list_metadata_box_is_left_out() -> None:
     got = paragraphs(html)
     assert "May 21, 2024" not in got
     assert "May 20, 2024: first reading" in got
+
+
+def test_an_editors_words_in_square_brackets_inside_a_quote_are_kept() -> None:
+    quote = (
+        '"We were in [training] camp [in] late July, and I was missing [them] every day," '
+        "the coach said after the council meeting on Tuesday night."
+    )
+    got = paragraphs(
+        article(extra_inside=f"<p>{quote}</p><p>[embed]https://x.example/v[/embed]</p>")
+    )
+    assert got == [*PROSE, quote]

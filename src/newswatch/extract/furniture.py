@@ -164,7 +164,15 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 _ASCII_CALLS = tuple(rule for rule in _CALLS_TO_ACTION if rule[0].isascii())
 # [caption id="..."], [embed]...[/embed], [gallery ids="1,2"], [/vc_column]
-_SHORTCODE = re.compile(r"\[/?[a-z][a-z0-9_-]{1,30}(?:\s+[a-z_-]+=[^\]]{0,200})*\s*/?\]")
+# a bare "[word]" is a shortcode only when its closing "[/word]" is there too: alone it is an
+# editor's insertion in a quote ("we were in [training] camp", "missing [them]")
+_SHORTCODE = re.compile(
+    r"\[[a-z][a-z0-9_-]{1,30}(?:\s+[a-z_-]+=[^\]]{0,200})+\s*/?\]"  # with attributes
+    r"|\[/[a-z][a-z0-9_-]{1,30}\]"  # a closing one
+    r"|\[[a-z][a-z0-9]*[_-][a-z0-9_-]*\s*/?\]"  # a theme's own: [vc_row], [et_pb_text]
+    r"|\[[a-z][a-z0-9]{1,30}\s*/\]"  # self-closing: [divider/]
+)
+_BARE_CODE = re.compile(r"\[([a-z][a-z0-9]{1,30})\]")
 _TAG_TEXT = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]{0,300})?/?>", re.I)
 _TEASER_HEADING = re.compile(
     r"^(?:more\s+(?:from|on|in|about|stories|news|to\s+read|like\s+this)\b|"
@@ -268,7 +276,14 @@ def furniture_line(text: str) -> bool:
 
 def strip_shortcodes(text: str) -> str:
     """A paragraph with its unexpanded shortcodes cut out (``[caption id=...]`` ...)."""
-    return " ".join(_SHORTCODE.sub(" ", text).split()) if "[" in text else text
+    if "[" not in text:
+        return text
+    stripped = _SHORTCODE.sub(" ", text)
+    if "[/" in text:  # "[embed]...[/embed]": the bare opening of a pair goes too
+        stripped = _BARE_CODE.sub(
+            lambda found: " " if f"[/{found[1]}]" in text else found[0], stripped
+        )
+    return " ".join(stripped.split())
 
 
 def teaser_heading(text: str) -> bool:
