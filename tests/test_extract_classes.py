@@ -491,3 +491,33 @@ def test_a_reviews_pros_and_cons_box_is_left_out() -> None:
         got
     )
     assert got[-1] == f"{PROSE[0]} {PROSE[1]}"
+
+
+def test_a_video_players_title_and_blurb_inside_the_story_are_left_out() -> None:
+    player = (
+        '<div class="spacer videoWrap"><div><div><div>Dog rescued from frozen pond by '
+        "firefighters</div><div>Firefighters in a nearby town pulled a dog from a frozen pond "
+        "on Sunday.</div></div></div></div>"
+    )
+    assert paragraphs(article(extra_inside=player)) == PROSE
+
+
+def test_the_caption_inside_an_image_wrapper_is_left_out() -> None:
+    media = '<div class="image_wrapper first"><img src="/hall.jpg"><p>The new town hall</p></div>'
+    assert paragraphs(article(extra_inside=media)) == PROSE
+
+
+def test_reading_time_labels_in_the_languages_we_read_and_written_by_lines_are_left_out() -> None:
+    labels = "".join(
+        f"<p>{line}</p>"
+        for line in (
+            "Tempo de leitura: 1 minuto",
+            "Temps de lecture : 3 min",
+            "Lesezeit: ca. 4 Min.",
+            "Время чтения: 5 минут",
+            "Okuma süresi: 3 dk",
+            "وقت القراءة: 3 دقائق",
+            "Written by Jane Doe",
+        )
+    )
+    assert paragraphs(article(extra_inside=labels)) == PROSE

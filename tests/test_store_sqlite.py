@@ -147,7 +147,7 @@ _ROUNDS = (
     ("", 23),
     ("INSERT OR IGNORE INTO deliveries@4", 3),
     ('INSERT INTO "versions"@2', 1),
-    ("COMMIT@8#3", 7),  # claim_due commits first, then the state read, then the plan
+    ("COMMIT@8#2", 7),  # claim_due commits first, then the plan (the state read has its own)
     ("UPDATE articles SET last_checked_at@6", 5),
     ("", 15),
 )

@@ -63,6 +63,13 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("listen", r"^listen\s+to\s+(?:this|the)\s+(?:article|story)\W*$"),
         ("reading time", r"^(?:estimated\s+)?reading\s+time\s*:?\s*\d+\s+min"),
+        ("leitura", r"^tempo\s+(?:estimado\s+)?de\s+leitura\s*:?\s*\d+\s*min"),
+        ("lectur", r"^(?:temps|tiempo)\s+(?:estimado\s+)?de\s+lectur[ae]\s*:?\s*\d+\s*min"),
+        ("lese", r"^lese(?:zeit|dauer)\s*:?\s*(?:ca\.\s*)?\d+\s*min"),
+        ("чтения", r"^время\s+чтения\s*:?\s*\d+\s*мин"),
+        ("okuma", r"^okuma\s+süresi\s*:?\s*\d+\s*(?:dk|dakika)"),
+        ("القراءة", r"^(?:وقت|مدة)\s+القراءة\s*:?\s*\d+"),
+        ("مطالعه", r"^زمان\s+(?:تقریبی\s+)?مطالعه\s*:?\s*\d+"),
         ("cookies", r"^we\s+use\s+cookies\b"),
         ("journalism", r"\bsupport\s+(?:local|independent|our|quality)\s+journalism\b"),
         ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
@@ -202,7 +209,8 @@ _DISCLAIMER = re.compile(
 )
 BYLINE_LINE = 100
 _BYLINE = re.compile(
-    r"^(?:by|par|von|por|di|door|от|автор|yazan|بقلم|كتب|به\s+قلم|نویسنده)[:\s]\s*\S"
+    r"^(?:(?:written|words|story|text)\s+by|by|par|von|por|di|door|от|автор|yazan|بقلم|كتب"
+    r"|به\s+قلم|نویسنده)[:\s]\s*\S"
     r"|^(?:tags?|topics?|filed\s+under|categories|themen|mots-clés|etiquetas|теги|etiketler"
     r"|الكلمات\s+المفتاحية|برچسب‌?ها)\s*:"
 )

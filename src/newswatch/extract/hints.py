@@ -118,7 +118,9 @@ _NEGATIVE_WORD = re.compile(
     r"|dateline|toolbar|pagination|pager(?![a-z])|skip|signup|sign-?up|read-?more"
     r"|more-?(?:stories|news|articles)|also-?read|see-?also|masthead|header|login|follow"
     r"|rating|poll|replies|disclaimer|copyright|tags?(?![a-z])|keywords|meta(?![a-z])"
-    r"|accessib|print-?only|most-?(?:read|popular|viewed))"
+    r"|accessib|print-?only|most-?(?:read|popular|viewed)"
+    r"|video-?(?:wrap|player|container|embed|module|carousel|playlist)"
+    r"|(?:image|img|photo|picture)[-_]?(?:wrap|container|holder|box))"
 )
 _POSITIVE_ANYWHERE = re.compile("article|content|story|entry|wsw|prose|news|blog|rich-?text")
 _POSITIVE_WORD = re.compile(r"(?<![a-z])(?:body|post|text|main)")

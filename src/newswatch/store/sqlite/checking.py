@@ -60,9 +60,9 @@ class CheckWrites:
         the quarantine streak of ``content_hash``, another article at ``canonical_url``,
         the source's change alerts per channel within ``windows`` (seconds back from
         ``now``). One snapshot: everything is read in one read transaction."""
-        with self._c.lock, self._c.conn:
-            self._c.conn.execute("BEGIN")
-            source = self._c.row(
+        with self._c.snapshot() as c:
+            readers = self._readers if c is self._c else Readers(c)
+            source = c.row(
                 "SELECT s.id, s.name, s.health, s.health_since, s.failure_streak,"
                 " s.extract_streak, a.generation"
                 " FROM sources s JOIN articles a ON a.source_id = s.id"
@@ -71,27 +71,25 @@ class CheckWrites:
             )
             if source is None:
                 raise StoreError(f"article {due.article_id} vanished during a check")
-            latest = self._readers.latest_version(due.article_id)
+            latest = readers.latest_version(due.article_id)
             streak = 0
             history: tuple[StoredVersion, ...] = ()
             tests: tuple[dict[str, Any], ...] = ()
             if content_hash is not None and (latest is None or latest.hash != content_hash):
-                streak = self._readers.quarantine_streak(due.article_id, content_hash)
-                history = tuple(self._readers.versions(due.article_id))
+                streak = readers.quarantine_streak(due.article_id, content_hash)
+                history = tuple(readers.versions(due.article_id))
                 tests = tuple(
                     dict(json.loads(r["record_json"]))
-                    for r in self._c.rows(
+                    for r in c.rows(
                         "SELECT record_json FROM changes WHERE article_id = ?"
                         " AND kind = 'headline_test' ORDER BY id",
                         [due.article_id],
                     )
                 )
-            top = self._c.row(
-                "SELECT max(n) AS n FROM versions WHERE article_id = ?", [due.article_id]
-            )
+            top = c.row("SELECT max(n) AS n FROM versions WHERE article_id = ?", [due.article_id])
             duplicate = None
             if canonical_url:
-                other = self._c.row(
+                other = c.row(
                     "SELECT id FROM articles WHERE id != ? AND merged_into IS NULL"
                     " AND (url = ? OR canonical_url = ?)"
                     " ORDER BY state = 'active' DESC, id LIMIT 1",
@@ -99,7 +97,7 @@ class CheckWrites:
                 )
                 duplicate = int(other["id"]) if other is not None else None
             recent = {
-                channel: self._recent(channel, int(source["id"]), now - timedelta(seconds=back))
+                channel: self._recent(channel, int(source["id"]), now - timedelta(seconds=back), c)
                 for channel, back in (windows or {}).items()
             }
         return CheckState(
@@ -122,8 +120,10 @@ class CheckWrites:
             generation=int(source["generation"]),
         )
 
-    def _recent(self, channel: str, source_id: int, since: datetime) -> int:
-        row = self._c.row(
+    def _recent(
+        self, channel: str, source_id: int, since: datetime, c: SqliteConnection | None = None
+    ) -> int:
+        row = (c or self._c).row(
             "SELECT count(*) AS n FROM deliveries WHERE channel = ? AND source_id = ?"
             " AND kind = 'change' AND created_at > ?",
             [channel, source_id, ts(since)],

@@ -65,11 +65,15 @@ def update_row(db: Database, table: str, row_id: int, fields: dict[str, Any]) ->
 class SqliteConnection:
     """One SQLite file behind one lock, shared by the store's parts (see module docstring)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, busy_timeout_ms: int = 10_000) -> None:
         self.path = path
         self.lock = threading.RLock()
         self.conn = conn
         self.db = Database(conn, execute_plugins=False)
+        self._busy_ms = busy_timeout_ms
+        self._spare: list[SqliteConnection] = []  # snapshot connections not in use
+        self._snapshots: list[SqliteConnection] = []  # every one opened, closed with this
+        self._spare_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -85,7 +89,7 @@ class SqliteConnection:
             raise StoreError(f"{target}: cannot open database: {exc}") from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            opened = cls(target, conn)
+            opened = cls(target, conn, busy_timeout_ms)
             opened.db.enable_wal()
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -144,6 +148,46 @@ class SqliteConnection:
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path}: {exc}") from exc
 
+    @contextmanager
+    def snapshot(self) -> Iterator[SqliteConnection]:
+        """A connection of its own inside one read transaction: a check's state read never
+        waits for another thread's write transaction on the shared connection (in WAL,
+        readers run beside the writer; a worker thread waiting out another process's write
+        lock held the shared lock, and every read of the process queued behind it). Pooled,
+        so there are never more than threads reading at once. An in-memory database has
+        only this connection (a second one would open another database)."""
+        if str(self.path) == ":memory:":
+            with self.lock, self.conn:
+                self.conn.execute("BEGIN")
+                yield self
+            return
+        with self._spare_lock:
+            reader = self._spare.pop() if self._spare else None
+        if reader is None:
+            reader = self._open_snapshot()
+        try:
+            with reader.lock, reader.conn:
+                reader.conn.execute("BEGIN")
+                yield reader
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
+        finally:
+            with self._spare_lock:
+                self._spare.append(reader)
+
+    def _open_snapshot(self) -> SqliteConnection:
+        try:
+            conn = sqlite3.connect(
+                str(self.path), timeout=self._busy_ms / 1000, check_same_thread=False
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open a reading connection: {exc}") from exc
+        reader = SqliteConnection(self.path, conn, self._busy_ms)
+        with self._spare_lock:
+            self._snapshots.append(reader)
+        return reader
+
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         with self.lock:
             cursor = self.conn.execute(sql, params)
@@ -155,6 +199,10 @@ class SqliteConnection:
         return rows[0] if rows else None
 
     def close(self) -> None:
+        with self._spare_lock:
+            readers, self._snapshots, self._spare = self._snapshots, [], []
+        for reader in readers:
+            reader.close()
         with self.lock:
             self.conn.close()
 
