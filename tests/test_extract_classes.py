@@ -521,3 +521,11 @@ def test_reading_time_labels_in_the_languages_we_read_and_written_by_lines_are_l
         )
     )
     assert paragraphs(article(extra_inside=labels)) == PROSE
+
+
+def test_the_date_of_a_definition_list_metadata_box_is_left_out() -> None:
+    box = "<dl><dt>Date:</dt><dd>May 21, 2024</dd></dl>"
+    html = article(extra_inside=box + "<ul><li>May 20, 2024: first reading</li></ul>")
+    got = paragraphs(html)
+    assert "May 21, 2024" not in got
+    assert "May 20, 2024: first reading" in got

@@ -56,6 +56,9 @@ _LABEL_WRAPPERS = 2  # wrappers around a teaser heading alone looked through to 
 _TAIL_BLOCKS = 8
 _LIST_TAGS = frozenset({"ul", "ol"})
 _CELL_TAGS = frozenset({"td", "th", "tr", "li", "dd", "dt"})  # a table's or list's numbers are data
+# a table's or list's dates are data; a definition list's "Date: <dd>May 21, 2024" is the
+# page's own metadata box, read like a date line
+_DATA_CELLS = frozenset({"td", "th", "tr", "li"})
 
 
 def _link_density(elem: Elem) -> float:
@@ -242,7 +245,7 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
         furniture_line(block.text) or caption_line(block.text) or slide_counter(block.text)
     ):
         return False
-    if strict and block.tag not in _CELL_TAGS and byline_line(block.text):
+    if strict and block.tag not in _DATA_CELLS and byline_line(block.text):
         return False
     return not (
         strict
