@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from newswatch.extract import textstamps
-from newswatch.extract.dates import find_datetime, parse_machine, zone_named
+from newswatch.extract.dates import (
+    MONTHS,
+    find_datetime,
+    literal_alternation,
+    parse_machine,
+    zone_named,
+)
 from newswatch.extract.textstamps import parse_stamp_line, stamps_in_lines
 
 PUBLISHED = datetime(2016, 7, 20, 13, 4, tzinfo=UTC)
@@ -294,3 +301,18 @@ def test_keyword_starts_cover_every_keyword() -> None:
         assert all(len(s) == 2 for s in starts), pattern
         missing = starts - set(textstamps.KEYWORD_STARTS)
         assert not missing, (pattern, missing)
+
+
+def test_a_trie_alternation_matches_as_the_longest_first_one() -> None:
+    """The month names are one trie-shaped alternation (fast); at every position it must
+    pick what the plain alternation of the same words, longest first, picks."""
+    words = ["mar", "mars", "marzo", "martie", "marca", "mai", "maio", "ma", "may", "mayo"]
+    trie = re.compile(rf"(?<![\w])(?:{literal_alternation(words)})(?![\w])\s*(\d+)?")
+    plain_alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    plain = re.compile(rf"(?<![\w])(?:{plain_alt})(?![\w])\s*(\d+)?")
+    for text in ("mars 3", "marzo", "mart 4", "mayo 2020 may 3", "ma", "maison mai 5", "xmar 2"):
+        assert [(m.span(), m.groups()) for m in trie.finditer(text)] == [
+            (m.span(), m.groups()) for m in plain.finditer(text)
+        ]
+    for name, number in MONTHS.items():  # every month name still reads
+        assert find_datetime(f"12 {name} 2020").day == date(2020, number, 12)

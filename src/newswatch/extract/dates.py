@@ -10,9 +10,11 @@ line is *mostly* a date. Nothing here touches the network, a database or the clo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Arabic-Indic (U+0660..) and Persian (U+06F0..) digits to ASCII; Arabic comma to ASCII.
@@ -137,7 +139,33 @@ _ZONE = re.compile(
 )
 _OFFSET_ONLY = re.compile(r"\s*(?P<sign>[+-])(?P<oh>\d{2}):?(?P<om>\d{2})(?!\d)")
 
-_MONTH_ALT = "|".join(re.escape(m) for m in sorted(MONTHS, key=len, reverse=True))
+
+def literal_alternation(words: Iterable[str]) -> str:
+    """A regex alternation of literal ``words`` written as a trie ("ja(?:n(?:uary|...)?)"):
+    it matches as the plain alternation with the longer words first does (at one position
+    the words that fit are prefixes of each other, and the trie tries the longer ones first,
+    backtracking to the shorter), but the engine tests a few characters per position where
+    the plain one tries every word in turn (hundreds of month names)."""
+    root: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = "" in node
+        alternatives = [re.escape(char) + emit(node[char]) for char in sorted(node) if char]
+        if not alternatives:
+            return ""
+        if len(alternatives) == 1 and not ends:
+            return alternatives[0]
+        return "(?:" + "|".join(alternatives) + ")" + ("?" if ends else "")
+
+    return emit(root)
+
+
+_MONTH_ALT = literal_alternation(MONTHS)
 _ORD = r"(?:st|nd|rd|th|er|e|º|ª|-?го|\.)?"
 _SEP_MONTH = r"(?:\s*/\s*(?:" + _MONTH_ALT + r"))?"  # "تموز/يوليو": the second name is decoration
 _DAY_MONTH_YEAR = re.compile(
