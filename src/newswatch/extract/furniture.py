@@ -313,19 +313,45 @@ _CREDIT_TAIL = re.compile(
 _AGENCY_CREDIT = re.compile(r"\|\s*[^|]{0,60}\bimages$", re.I)
 # "... on the stage. Photo: Jane Roe", "A bowl of soup Credit: Jane Roe": a label and a name
 # at the end of a line that first says what the picture shows
-_CREDIT_LABEL = re.compile(
-    r"(?:\S+\s+){4,}(?i:photo(?:graph)?s?|images?|pictures?|credits?|foto)(?:\s+(?i:credits?))?"
-    r"\s*:\s*[A-Z][^.:!?]{0,60}$"
+_CREDIT_WORDS = frozenset(
+    {"photo", "photos", "photograph", "photographs", "image", "images", "picture", "pictures"}
+    | {"credit", "credits", "foto"}
 )
+_CREDIT_NAME = re.compile(r"[A-Z][^.:!?]{0,60}")
 # "... of Titan. (NASA/JPL-Caltech/ASU)": the agencies of a picture, no label needed
 _AGENCIES = re.compile(r"[.!?]\s*\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
 _AGENCIES_ALONE = re.compile(r"^\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
 # "Photo by Jane Roe on Example", "Image courtesy of the council"
 _CREDIT_LINE = re.compile(r"^(?:Photo(?:graph)?|Image)\s+(?:by|courtesy\s+of)\s+[^.!?]{1,60}$")
 # "... in New York.Reuters", "... isn't easy.Jane Roe/Getty": a credit glued to the caption
-_GLUED_CREDIT = re.compile(
-    r"[a-z0-9][.!?][A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}(?:/[A-Z][\w'’ -]{0,30})?$"
-)
+_GLUED_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}(?:/[A-Z][\w'’ -]{0,30})?")
+
+
+def _credit_label(text: str) -> bool:
+    """ "... on the stage. Photo: Jane Roe", "A bowl of soup Credit: Jane Roe": a label and a
+    name at the end of a line that first says what the picture shows (four words or more)."""
+    colon = text.rfind(":")
+    if colon < len(text) - 70 or colon < 0:
+        return False
+    words = text[:colon].split()
+    if len(words) < 5 or words[-1].lower() not in _CREDIT_WORDS:
+        return False
+    if words[-1].lower().startswith("credit") and words[-2].lower() in _CREDIT_WORDS:
+        words.pop()  # "Photo credit:"
+    return len(words) >= 5 and _CREDIT_NAME.fullmatch(text[colon + 1 :].strip()) is not None
+
+
+def _glued_credit(text: str) -> bool:
+    """A credit glued onto the caption's last sentence: "... in New York.Reuters"."""
+    tail = text[-60:]
+    mark = max(tail.rfind("."), tail.rfind("!"), tail.rfind("?"))
+    return (
+        0 < mark < len(tail) - 2
+        and (tail[mark - 1].islower() or tail[mark - 1].isdigit())
+        and _GLUED_NAME.fullmatch(tail, mark + 1) is not None
+    )
+
+
 CAPTION_LINE = 300
 
 
@@ -344,9 +370,9 @@ def caption_line(text: str) -> bool:
         return True
     if "|" in text and _AGENCY_CREDIT.search(text) is not None:
         return True
-    if ":" in text[-70:] and _CREDIT_LABEL.search(text) is not None:
-        return True
-    return _GLUED_CREDIT.search(text[-60:]) is not None
+    if not text or not text[-1].isalnum():
+        return False  # a caption's credit ends with its name, a sentence with its mark
+    return _credit_label(text) or _glued_credit(text)
 
 
 _SLIDE = re.compile(r"^(\d{1,2})\s*/\s*(\d{1,2})(?=[^\d\s/])")
