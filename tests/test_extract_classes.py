@@ -540,3 +540,31 @@ def test_an_editors_words_in_square_brackets_inside_a_quote_are_kept() -> None:
         article(extra_inside=f"<p>{quote}</p><p>[embed]https://x.example/v[/embed]</p>")
     )
     assert got == [*PROSE, quote]
+
+
+def _listing(wrapper: str, linked: bool) -> str:
+    stories = [
+        ("Council extends programme", PROSE),
+        ("Harbour ferry timetable changes", [p.replace("council", "harbour board") for p in PROSE]),
+    ]
+
+    def post(i: int, heading: str, lines: list[str]) -> str:
+        title = f'<a href="/2024/05/{i}/post">{heading}</a>' if linked else heading
+        body = "".join(f"<p>{p}</p>" for p in lines)
+        return f'<{wrapper} class="entry"><h2>{title}</h2>{body}</{wrapper}>'
+
+    posts = "".join(post(i, h, lines) for i, (h, lines) in enumerate(stories))
+    return (
+        "<!DOCTYPE html><html><head><title>Town blog</title></head><body>"
+        f"<main><h1>Town blog</h1><div>{posts}</div></main></body></html>"
+    )
+
+
+def test_a_listing_of_posts_in_plain_wrappers_headed_by_their_links_gives_the_first() -> None:
+    got = paragraphs(_listing("div", linked=True))
+    assert got[-3:] == PROSE and not any("harbour board" in p for p in got)
+
+
+def test_a_story_in_sections_with_plain_headings_is_read_whole() -> None:
+    got = paragraphs(_listing("section", linked=False))
+    assert any("harbour board" in p for p in got) and PROSE[0] in got

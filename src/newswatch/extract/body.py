@@ -182,11 +182,18 @@ def single_post(page: Page, containers: list[int]) -> list[int]:
     asked for) gives one post, not all of them as one article: the post holding the page's
     ``<h1>``, else the first.
 
-    A post is an ``<article>`` child of the chosen element that starts with its own
-    heading and holds a fair share of the prose."""
-    if len(containers) != 1:
-        return containers
+    A post is a child of the chosen element that starts with its own heading (an
+    ``<article>``'s, or a heading linking to the post) and holds a fair share of the prose."""
     elems, blocks = page.elems, page.blocks
+    if len(containers) > 1:  # the posts themselves chosen side by side
+        chosen = [elems[i] for i in containers]
+        if all(
+            e.end > e.first and _post_heading(blocks[e.first], e.tag == "article") for e in chosen
+        ):
+            return [_first_post(blocks, chosen).index]
+        return containers
+    if not containers:
+        return containers
     top = elems[containers[0]]
     posts: list[Elem] = []
     for _ in range(_POST_LEVELS):
@@ -194,12 +201,11 @@ def single_post(page: Page, containers: list[int]) -> list[int]:
         posts = [
             elems[i]
             for i in top.children
-            if elems[i].tag == "article"
-            and elems[i].end > elems[i].first
-            and blocks[elems[i].first].tag in HEADING_TAGS
+            if elems[i].end > elems[i].first
             and elems[i].score >= floor
+            and _post_heading(blocks[elems[i].first], elems[i].tag == "article")
         ]
-        if posts:
+        if len(posts) >= _MIN_POSTS:
             break
         # the wrapper around the posts: the child holding most of what scored
         inner = max((elems[i] for i in top.children), key=lambda e: e.score, default=None)
@@ -208,10 +214,18 @@ def single_post(page: Page, containers: list[int]) -> list[int]:
         top = inner
     if len(posts) < _MIN_POSTS:
         return containers
-    chosen = next(
-        (p for p in posts if any(b.tag == "h1" for b in blocks[p.first : p.end])), posts[0]
-    )
-    return [chosen.index]
+    return [_first_post(blocks, posts).index]
+
+
+def _first_post(blocks: Sequence[Block], posts: Sequence[Elem]) -> Elem:
+    """The post holding the page's ``<h1>``, else the first."""
+    return next((p for p in posts if any(b.tag == "h1" for b in blocks[p.first : p.end])), posts[0])
+
+
+def _post_heading(block: Block, article: bool) -> bool:
+    """A post's own heading: any heading opening an ``<article>``; a heading that links to the
+    post's own page opening any other wrapper (a section of one story is not linked)."""
+    return block.tag in HEADING_TAGS and (article or block.link_len * 2 > block.length)
 
 
 def _furniture_inside(
