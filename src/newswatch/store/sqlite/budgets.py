@@ -105,22 +105,11 @@ class SqliteBudgets:
             db = self._conn
             if delay <= 0:  # nothing to move: the later of now and another's claim
                 now = time.time()
-                row = db.execute(
-                    "SELECT next_start FROM host_budgets WHERE host = ?", [host]
-                ).fetchone()
-                return max(now, float(row[0]) if row else 0.0) - now
+                return self._next_start(host, now) - now
             self._write("claiming a start")
             try:
                 now = time.time()
-                row = db.execute(
-                    "SELECT next_start FROM host_budgets WHERE host = ?", [host]
-                ).fetchone()
-                start = max(now, float(row[0]) if row else 0.0)
-                db.execute(
-                    "INSERT INTO host_budgets (host, next_start) VALUES (?, ?)"
-                    " ON CONFLICT (host) DO UPDATE SET next_start = excluded.next_start",
-                    [host, start + delay],
-                )
+                start = self._claim_start(host, now, delay)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -141,15 +130,7 @@ class SqliteBudgets:
                     if not self._room(host, per_host, concurrency):
                         db.execute("COMMIT")
                         return None
-                row = db.execute(
-                    "SELECT next_start FROM host_budgets WHERE host = ?", [host]
-                ).fetchone()
-                start = max(now, float(row[0]) if row else 0.0)
-                db.execute(
-                    "INSERT INTO host_budgets (host, next_start) VALUES (?, ?)"
-                    " ON CONFLICT (host) DO UPDATE SET next_start = excluded.next_start",
-                    [host, start + delay],
-                )
+                start = self._claim_start(host, now, delay)
                 token = uuid.uuid4().hex
                 db.execute(
                     "INSERT INTO host_places (token, host, expires_at, pid) VALUES (?, ?, ?, ?)",
@@ -160,6 +141,24 @@ class SqliteBudgets:
                 db.execute("ROLLBACK")
                 raise
         return token, start - now
+
+    def _next_start(self, host: str, now: float) -> float:
+        """The host's next start: the later of ``now`` and another request's claim."""
+        row = self._conn.execute(
+            "SELECT next_start FROM host_budgets WHERE host = ?", [host]
+        ).fetchone()
+        return max(now, float(row[0]) if row else 0.0)
+
+    def _claim_start(self, host: str, now: float, delay: float) -> float:
+        """Take the host's next start and move it ``delay`` on (inside the caller's
+        ``BEGIN IMMEDIATE``, so two processes never claim the same start)."""
+        start = self._next_start(host, now)
+        self._conn.execute(
+            "INSERT INTO host_budgets (host, next_start) VALUES (?, ?)"
+            " ON CONFLICT (host) DO UPDATE SET next_start = excluded.next_start",
+            [host, start + delay],
+        )
+        return start
 
     def _free_abandoned(self, now: float) -> None:
         """Drop the places past their time or held by processes that are gone."""
