@@ -97,7 +97,7 @@ class CheckWrites:
                 )
                 duplicate = int(other["id"]) if other is not None else None
             recent = {
-                channel: self._recent(channel, int(source["id"]), now - timedelta(seconds=back), c)
+                channel: self._recent(c, channel, int(source["id"]), now - timedelta(seconds=back))
                 for channel, back in (windows or {}).items()
             }
         return CheckState(
@@ -120,10 +120,10 @@ class CheckWrites:
             generation=int(source["generation"]),
         )
 
-    def _recent(
-        self, channel: str, source_id: int, since: datetime, c: SqliteConnection | None = None
-    ) -> int:
-        row = (c or self._c).row(
+    @staticmethod
+    def _recent(c: SqliteConnection, channel: str, source_id: int, since: datetime) -> int:
+        """Change alerts of ``source_id`` on ``channel`` since ``since``, read on ``c``."""
+        row = c.row(
             "SELECT count(*) AS n FROM deliveries WHERE channel = ? AND source_id = ?"
             " AND kind = 'change' AND created_at > ?",
             [channel, source_id, ts(since)],
@@ -223,7 +223,8 @@ class CheckWrites:
             ) != (expected.health, expected.failure_streak, expected.extract_streak):
                 return False
         return all(
-            self._recent(g.channel, source_id, g.since) == g.count for g in plan.digest_guards
+            self._recent(self._c, g.channel, source_id, g.since) == g.count
+            for g in plan.digest_guards
         )
 
     @staticmethod
