@@ -29,6 +29,7 @@ from newswatch.extract.furniture import (
     verdict_label,
 )
 from newswatch.extract.hints import HEADING_TAGS, PROSE_TAGS
+from newswatch.extract.title import SEPARATORS
 
 _MIN_PROSE = 25
 _MAX_LINK_DENSITY = 0.5
@@ -421,16 +422,13 @@ def _key(text: str) -> str:
     return "".join(filter(str.isalnum, text.lower()))
 
 
-_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ")
-
-
 def _title_keys(titles: Sequence[str]) -> set[str]:
     """The page's headline as its metadata gives it, whole and cut at the separators a
     ``<title>`` puts before the site's name ("Headline | Site")."""
     parts: list[str] = []
     for title in titles:
         parts.append(title)
-        for separator in _TITLE_SEPARATORS:
+        for separator in SEPARATORS:
             if separator in title:
                 parts.extend(title.split(separator))
     return {k for k in map(_key, parts) if len(k) >= _HEADLINE_KEY}

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from newswatch.extract.meta import PageMeta
 from newswatch.normalize import comparable
 
-_SEPARATORS = (" | ", " || ", " – ", " — ", " - ", " :: ", " · ", " • ", " « ", " » ", " ~ ")
+#: what a ``<title>`` puts between the headline and the site's name
+SEPARATORS = (" | ", " || ", " – ", " — ", " - ", " :: ", " · ", " • ", " « ", " » ", " ~ ")
 _WORD = re.compile(r"\w+")
 _LANG = re.compile(r"^([A-Za-z]{2,3})(?:[-_].*)?$")
 _SITE_MAX_WORDS = 4
@@ -34,7 +35,7 @@ def strip_site_name(title: str, site_name: str = "") -> str:
     changed = True
     while changed:
         changed = False
-        for sep in _SEPARATORS:
+        for sep in SEPARATORS:
             if sep not in title:
                 continue
             head, _, tail = title.rpartition(sep)
