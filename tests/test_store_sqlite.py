@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from sqlite_utils import Database
 
 from newswatch.errors import StoreError
+from newswatch.politeness import SharedBudgets
 from newswatch.store import SourceSpec, open_budgets, open_store
 from newswatch.store.sqlite import SqliteStore
 from newswatch.store.sqlite.connection import SqliteConnection
@@ -287,12 +289,23 @@ def test_a_host_delay_spaces_starts_across_budgets_on_one_file(tmp_path: Path) -
     first, second = open_budgets(path), open_budgets(path)
     assert first is not None and second is not None
     host = "http://site.example:80"
+
+    def start(budgets: SharedBudgets, delay: float) -> tuple[float, float]:
+        """The bounds of the start a take claims: its wait after a clock read just before
+        and just after it (however slowly a busy machine runs the take)."""
+        before = time.time()
+        taken = budgets.take(host, 4, 10, delay)
+        after = time.time()
+        assert taken is not None
+        return before + taken[1], after + taken[1]
+
     try:
-        a = first.take(host, 4, 10, 5.0)
-        b = second.take(host, 4, 10, 5.0)
-        c = first.take(host, 4, 10, 0.0)  # no delay of its own: still after the others
-        assert a is not None and b is not None and c is not None
-        assert a[1] < 1.0 and 4.0 < b[1] <= 5.0 and 9.0 < c[1] <= 10.0
+        a = start(first, 5.0)
+        b = start(second, 5.0)
+        c = start(first, 0.0)  # no delay of its own: still after the others
+        # b starts 5 s after a, c 5 s after b: each within the bounds the clock reads give
+        assert b[0] - a[1] <= 5.0 <= b[1] - a[0]
+        assert c[0] - b[1] <= 5.0 <= c[1] - b[0]
     finally:
         first.close()
         second.close()
