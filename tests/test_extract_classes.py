@@ -454,6 +454,16 @@ def test_share_ad_audio_cookie_and_comment_labels_are_left_out() -> None:
     assert paragraphs(article(extra_inside=labels)) == PROSE
 
 
+def test_sentences_that_report_on_journalism_or_cookies_are_kept() -> None:
+    real = [
+        "The grant will support local journalism in three rural counties, the foundation said.",
+        "We use cookies on every page, the company admitted in its filing with the regulator.",
+    ]
+    extra = "".join(f"<p>{line}</p>" for line in real)
+    pitches = "<p>Please support independent journalism.</p><p>We use cookies.</p>"
+    assert paragraphs(article(extra_inside=extra + pitches)) == PROSE + real
+
+
 def test_a_newsletter_box_with_its_pitch_and_terms_line_is_left_out() -> None:
     box = (
         "<div><h3>Get the Morning Brief</h3>"

@@ -70,8 +70,23 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("okuma", r"^okuma\s+süresi\s*:?\s*\d+\s*(?:dk|dakika)"),
         ("القراءة", r"^(?:وقت|مدة)\s+القراءة\s*:?\s*\d+"),
         ("مطالعه", r"^زمان\s+(?:تقریبی\s+)?مطالعه\s*:?\s*\d+"),
-        ("cookies", r"^we\s+use\s+cookies\b"),
-        ("journalism", r"\bsupport\s+(?:local|independent|our|quality)\s+journalism\b"),
+        # a cookie banner's line speaks of the reader's visit ("We use cookies on every page,
+        # the company admitted" is a story's sentence)
+        (
+            "cookies",
+            r"^we\s+use\s+cookies\W*$|^we\s+use\s+cookies\b(?=.*\b(?:you|your|our\s+(?:site|"
+            r"website|services?)|experience|consent|accept|privacy|browsing|personali[sz]e|"
+            r"analytics|advertising)\b)",
+        ),
+        # a pitch asks the reader ("Support local journalism. Subscribe today"); "The grant will
+        # support local journalism in three counties" reports
+        (
+            "journalism",
+            r"(?:^|[.!?]\s+)(?:please\s+|help\s+)?support\s+"
+            r"(?:local|independent|our|quality)\s+journalism\b"
+            r"|^(?=.*\b(?:subscrib\w*|donat\w*|membership|you|your)\b)"
+            r".*\bsupport\s+(?:local|independent|our|quality)\s+journalism\b",
+        ),
         ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
         ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
         ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
