@@ -578,3 +578,12 @@ def test_a_listing_of_posts_in_plain_wrappers_headed_by_their_links_gives_the_fi
 def test_a_story_in_sections_with_plain_headings_is_read_whole() -> None:
     got = paragraphs(_listing("section", linked=False))
     assert any("harbour board" in p for p in got) and PROSE[0] in got
+
+
+def test_a_contributors_credit_and_a_question_to_readers_closing_the_story_are_left_out() -> None:
+    closing = (
+        "<p>Are you looking forward to watching the new series?</p>"
+        "<p>The Associated Press contributed to this report.</p>"
+        "<p>Jane Roe and John Doe contributed reporting from Hong Kong.</p>"
+    )
+    assert paragraphs(article(extra_inside=closing)) == PROSE

@@ -216,6 +216,32 @@ _BIO = re.compile(
 BIO_LINE = 500
 
 
+# "The Associated Press contributed to this report.", "Jane Roe contributed reporting from
+# Hong Kong.": the credit line under a story, one sentence
+_CONTRIBUTORS = re.compile(
+    r"^[\W_]*(?:[\w.'’,&-]+\s+){1,12}?contributed\s+(?:additional\s+)?(?:reporting|research|"
+    r"to\s+this\s+(?:report|story|article))\b[^.!?]{0,80}[.!]?$",
+    re.I,
+)
+# "Are you looking forward to watching the new series?": the question a story ends on for
+# its comments, one line of its own
+_READER_QUESTION = re.compile(
+    r"^(?:are|will|would|do|did|have|were)\s+you\s+(?:\w+\s+){0,3}?(?:looking\s+forward|"
+    r"excited|planning|going\s+to\s+(?:watch|see|buy|try)|watching|tuning\s+in)\b[^.!?]{0,120}\?$",
+    re.I,
+)
+CREDIT_NOTE = 200
+
+
+def closing_note(text: str) -> bool:
+    """A contributors' credit or a question put to the readers, read only at the end."""
+    if len(text) > CREDIT_NOTE:
+        return False
+    if "contributed" in text:
+        return _CONTRIBUTORS.match(text) is not None
+    return text.endswith("?") and _READER_QUESTION.match(text) is not None
+
+
 def author_note(text: str) -> bool:
     """An author's note ("Jane Doe is a senior reporter for ..."), read only at the end."""
     return len(text) <= BIO_LINE and _BIO.match(text) is not None
