@@ -587,3 +587,13 @@ def test_a_contributors_credit_and_a_question_to_readers_closing_the_story_are_l
         "<p>Jane Roe and John Doe contributed reporting from Hong Kong.</p>"
     )
     assert paragraphs(article(extra_inside=closing)) == PROSE
+
+
+def test_a_donation_pitch_for_the_newsroom_is_left_out_and_a_family_appeal_is_kept() -> None:
+    appeal = "Any donations will go directly to the family to help with the search, she said."
+    extra = (
+        "<p>Our journalism relies on readers like you. Please consider making a donation today "
+        "to keep our reporting free for everyone.</p>"
+        f"<p>{appeal}</p><p>This story was made possible by readers like you.</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, appeal]

@@ -87,6 +87,17 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|^(?=.*\b(?:subscrib\w*|donat\w*|membership|you|your)\b)"
             r".*\bsupport\s+(?:local|independent|our|quality)\s+journalism\b",
         ),
+        # a donation pitch names the newsroom it funds ("Any donations will go to the family" is
+        # a story's)
+        (
+            "readers like you",
+            r"\b(?:made\s+possible|funded|supported)\s+by\s+readers\s+like\s+you\b",
+        ),
+        (
+            "donat",
+            r"^(?=.*\b(?:our|us|we)\s+(?:journalism|reporting|newsroom|work|mission)\b|.*\breaders"
+            r"\s+like\s+you\b).*\b(?:donate|donating|donation|donations)\b",
+        ),
         ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
         ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
         ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
