@@ -597,3 +597,16 @@ def test_a_donation_pitch_for_the_newsroom_is_left_out_and_a_family_appeal_is_ke
         f"<p>{appeal}</p><p>This story was made possible by readers like you.</p>"
     )
     assert paragraphs(article(extra_inside=extra)) == [*PROSE, appeal]
+
+
+def test_a_hover_card_inside_a_sentence_is_left_out_and_its_name_kept() -> None:
+    card = (
+        '<span class="rollover-people"><a class="rollover-people-link" href="/people/jane-roe">'
+        'Jane Roe</a><span class="rollover-people-block"><a class="name" href="/people/jane-roe">'
+        'Jane Roe</a><a href="/2024/05/01/other">Roe asks the court for more time on the budget'
+        '</a> <a href="/people/jane-roe">MORE</a></span></span>'
+    )
+    html = article().replace("The mayor said", f"The mayor, {card}, said", 1)
+    got = paragraphs(html)
+    assert got[:2] == PROSE[:2]
+    assert got[2] == PROSE[2].replace("The mayor said", "The mayor, Jane Roe, said", 1)
