@@ -454,6 +454,16 @@ def test_share_ad_audio_cookie_and_comment_labels_are_left_out() -> None:
     assert paragraphs(article(extra_inside=labels)) == PROSE
 
 
+def test_sentences_that_report_on_journalism_or_cookies_are_kept() -> None:
+    real = [
+        "The grant will support local journalism in three rural counties, the foundation said.",
+        "We use cookies on every page, the company admitted in its filing with the regulator.",
+    ]
+    extra = "".join(f"<p>{line}</p>" for line in real)
+    pitches = "<p>Please support independent journalism.</p><p>We use cookies.</p>"
+    assert paragraphs(article(extra_inside=extra + pitches)) == PROSE + real
+
+
 def test_a_newsletter_box_with_its_pitch_and_terms_line_is_left_out() -> None:
     box = (
         "<div><h3>Get the Morning Brief</h3>"
@@ -568,3 +578,35 @@ def test_a_listing_of_posts_in_plain_wrappers_headed_by_their_links_gives_the_fi
 def test_a_story_in_sections_with_plain_headings_is_read_whole() -> None:
     got = paragraphs(_listing("section", linked=False))
     assert any("harbour board" in p for p in got) and PROSE[0] in got
+
+
+def test_a_contributors_credit_and_a_question_to_readers_closing_the_story_are_left_out() -> None:
+    closing = (
+        "<p>Are you looking forward to watching the new series?</p>"
+        "<p>The Associated Press contributed to this report.</p>"
+        "<p>Jane Roe and John Doe contributed reporting from Hong Kong.</p>"
+    )
+    assert paragraphs(article(extra_inside=closing)) == PROSE
+
+
+def test_a_donation_pitch_for_the_newsroom_is_left_out_and_a_family_appeal_is_kept() -> None:
+    appeal = "Any donations will go directly to the family to help with the search, she said."
+    extra = (
+        "<p>Our journalism relies on readers like you. Please consider making a donation today "
+        "to keep our reporting free for everyone.</p>"
+        f"<p>{appeal}</p><p>This story was made possible by readers like you.</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, appeal]
+
+
+def test_a_hover_card_inside_a_sentence_is_left_out_and_its_name_kept() -> None:
+    card = (
+        '<span class="rollover-people"><a class="rollover-people-link" href="/people/jane-roe">'
+        'Jane Roe</a><span class="rollover-people-block"><a class="name" href="/people/jane-roe">'
+        'Jane Roe</a><a href="/2024/05/01/other">Roe asks the court for more time on the budget'
+        '</a> <a href="/people/jane-roe">MORE</a></span></span>'
+    )
+    html = article().replace("The mayor said", f"The mayor, {card}, said", 1)
+    got = paragraphs(html)
+    assert got[:2] == PROSE[:2]
+    assert got[2] == PROSE[2].replace("The mayor said", "The mayor, Jane Roe, said", 1)

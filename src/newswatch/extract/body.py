@@ -20,6 +20,7 @@ from newswatch.extract.furniture import (
     author_note,
     byline_line,
     caption_line,
+    closing_note,
     furniture_line,
     organisation_note,
     reference_note,
@@ -441,13 +442,15 @@ def _is_headline(text: str, title_keys: set[str]) -> bool:
 
 def _without_tail(kept: list[Block]) -> list[Block]:
     """The story without what follows it: an author's note ("Jane Doe is a reporter for
-    ..."), and a press release's boilerplate ("About Norland", "Norland is a global provider
-    of ...", the source and citation notes, media contacts)."""
+    ..."), a contributors' credit, a question put to the readers, and a press release's
+    boilerplate ("About Norland", "Norland is a global provider of ...", the source and
+    citation notes, media contacts)."""
     start = max(1, len(kept) - _TAIL_BLOCKS)
     cut = next((i for i in range(start, len(kept)) if tail_opener(kept[i].text)), len(kept))
     del kept[cut:]
     while len(kept) > 1 and (
         author_note(kept[-1].text)
+        or closing_note(kept[-1].text)
         or organisation_note(kept[-1].text)
         or reference_note(kept[-1].text)
     ):

@@ -70,8 +70,34 @@ _CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("okuma", r"^okuma\s+süresi\s*:?\s*\d+\s*(?:dk|dakika)"),
         ("القراءة", r"^(?:وقت|مدة)\s+القراءة\s*:?\s*\d+"),
         ("مطالعه", r"^زمان\s+(?:تقریبی\s+)?مطالعه\s*:?\s*\d+"),
-        ("cookies", r"^we\s+use\s+cookies\b"),
-        ("journalism", r"\bsupport\s+(?:local|independent|our|quality)\s+journalism\b"),
+        # a cookie banner's line speaks of the reader's visit ("We use cookies on every page,
+        # the company admitted" is a story's sentence)
+        (
+            "cookies",
+            r"^we\s+use\s+cookies\W*$|^we\s+use\s+cookies\b(?=.*\b(?:you|your|our\s+(?:site|"
+            r"website|services?)|experience|consent|accept|privacy|browsing|personali[sz]e|"
+            r"analytics|advertising)\b)",
+        ),
+        # a pitch asks the reader ("Support local journalism. Subscribe today"); "The grant will
+        # support local journalism in three counties" reports
+        (
+            "journalism",
+            r"(?:^|[.!?]\s+)(?:please\s+|help\s+)?support\s+"
+            r"(?:local|independent|our|quality)\s+journalism\b"
+            r"|^(?=.*\b(?:subscrib\w*|donat\w*|membership|you|your)\b)"
+            r".*\bsupport\s+(?:local|independent|our|quality)\s+journalism\b",
+        ),
+        # a donation pitch names the newsroom it funds ("Any donations will go to the family" is
+        # a story's)
+        (
+            "readers like you",
+            r"\b(?:made\s+possible|funded|supported)\s+by\s+readers\s+like\s+you\b",
+        ),
+        (
+            "donat",
+            r"^(?=.*\b(?:our|us|we)\s+(?:journalism|reporting|newsroom|work|mission)\b|.*\breaders"
+            r"\s+like\s+you\b).*\b(?:donate|donating|donation|donations)\b",
+        ),
         ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
         ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
         ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
@@ -199,6 +225,32 @@ _BIO = re.compile(
     r"producer|photographer|intern)\b"
 )
 BIO_LINE = 500
+
+
+# "The Associated Press contributed to this report.", "Jane Roe contributed reporting from
+# Hong Kong.": the credit line under a story, one sentence
+_CONTRIBUTORS = re.compile(
+    r"^[\W_]*(?:[\w.'’,&-]+\s+){1,12}?contributed\s+(?:additional\s+)?(?:reporting|research|"
+    r"to\s+this\s+(?:report|story|article))\b[^.!?]{0,80}[.!]?$",
+    re.I,
+)
+# "Are you looking forward to watching the new series?": the question a story ends on for
+# its comments, one line of its own
+_READER_QUESTION = re.compile(
+    r"^(?:are|will|would|do|did|have|were)\s+you\s+(?:\w+\s+){0,3}?(?:looking\s+forward|"
+    r"excited|planning|going\s+to\s+(?:watch|see|buy|try)|watching|tuning\s+in)\b[^.!?]{0,120}\?$",
+    re.I,
+)
+CREDIT_NOTE = 200
+
+
+def closing_note(text: str) -> bool:
+    """A contributors' credit or a question put to the readers, read only at the end."""
+    if len(text) > CREDIT_NOTE:
+        return False
+    if "contributed" in text:
+        return _CONTRIBUTORS.match(text) is not None
+    return text.endswith("?") and _READER_QUESTION.match(text) is not None
 
 
 def author_note(text: str) -> bool:
