@@ -610,3 +610,19 @@ def test_a_hover_card_inside_a_sentence_is_left_out_and_its_name_kept() -> None:
     got = paragraphs(html)
     assert got[:2] == PROSE[:2]
     assert got[2] == PROSE[2].replace("The mayor said", "The mayor, Jane Roe, said", 1)
+
+
+def test_a_key_points_box_beside_the_body_is_read_without_its_label() -> None:
+    points = [
+        "The council extended the programme for another year after a long debate on Tuesday.",
+        "Opponents wanted the money spent on roads; supporters cited the families it helped.",
+    ]
+    box = (
+        "<div><div>Key Points</div><ul>"
+        + "".join(f"<li>{point}</li>" for point in points)
+        + "</ul></div>"
+    )
+    html = article().replace("</h1><div>", f"</h1>{box}<div>", 1)
+    assert paragraphs(html) == points + PROSE
+    inside = article(extra_inside="<h3>Key takeaways</h3><ul><li>" + points[0] + "</li></ul>")
+    assert paragraphs(inside) == [*PROSE, points[0]]

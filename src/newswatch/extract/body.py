@@ -25,6 +25,7 @@ from newswatch.extract.furniture import (
     organisation_note,
     reference_note,
     slide_counter,
+    summary_label,
     tail_opener,
     teaser_heading,
     verdict_label,
@@ -168,9 +169,17 @@ def pick_containers(page: Page, ranked: Sequence[int]) -> list[int]:
         density = _link_density(sibling)
         holds_article = sibling.score >= threshold and density < 0.5
         lone_paragraph = sibling.tag == "p" and density < 0.25 and sibling.text_len > 80
-        if holds_article or lone_paragraph:
+        if holds_article or lone_paragraph or _summary_box(page, sibling):
             chosen.append(index)
     return chosen
+
+
+def _summary_box(page: Page, elem: Elem) -> bool:
+    """The story's own summary beside its body: a box opened by a "Key Points" label over a
+    few points of prose (it is written as part of the story, and scores like a short list)."""
+    if elem.end - elem.first < 2 or elem.score <= 0 or _link_density(elem) >= 0.25:
+        return False
+    return summary_label(page.blocks[elem.first].text)
 
 
 _POST_SHARE = 0.15  # of the container's score: a post of the listing, not a stray box
@@ -258,7 +267,10 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
     if not any(ch.isalnum() for ch in block.text):
         return False  # a rule of underscores, a row of emoji
     if strict and (
-        furniture_line(block.text) or caption_line(block.text) or slide_counter(block.text)
+        furniture_line(block.text)
+        or caption_line(block.text)
+        or slide_counter(block.text)
+        or summary_label(block.text)
     ):
         return False
     if strict and block.tag not in _DATA_CELLS and byline_line(block.text):

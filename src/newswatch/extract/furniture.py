@@ -358,6 +358,15 @@ def teaser_heading(text: str) -> bool:
     return len(text) <= 60 and _TEASER_HEADING.match(text.strip(" :….-")) is not None
 
 
+_SUMMARY_LABEL = re.compile(r"^(?:the\s+)?key\s+(?:points|takeaways)$", re.I)
+
+
+def summary_label(text: str) -> bool:
+    """The label over a story's own summary list ("Key Points", "Key takeaways"): the list is
+    the story's, its label is not."""
+    return len(text) <= 30 and _SUMMARY_LABEL.match(text.strip(" :…-")) is not None
+
+
 _VERDICT = re.compile(
     r"^(?:pros|cons|pros\s+(?:and|&)\s+cons|the\s+good|the\s+bad|what\s+we\s+(?:liked?|"
     r"didn'?t\s+like|don'?t\s+like|love|hate))$",
