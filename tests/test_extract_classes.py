@@ -626,3 +626,13 @@ def test_a_key_points_box_beside_the_body_is_read_without_its_label() -> None:
     assert paragraphs(html) == points + PROSE
     inside = article(extra_inside="<h3>Key takeaways</h3><ul><li>" + points[0] + "</li></ul>")
     assert paragraphs(inside) == [*PROSE, points[0]]
+
+
+def test_a_market_quote_box_in_the_story_is_left_out() -> None:
+    quote = (
+        "<table><thead><tr><th>Ticker</th><th>Security</th><th>Last</th><th>Change</th>"
+        "<th>Change %</th></tr></thead><tbody><tr><td><a href='/quote/XMPL'>XMPL</a></td>"
+        "<td>EXAMPLE CORP.</td><td>252.54</td><td>-1.96</td><td>-0.77%</td></tr></tbody></table>"
+    )
+    html = article().replace(f"<p>{PROSE[1]}</p>", f"<p>{PROSE[1]}</p>{quote}", 1)
+    assert paragraphs(html) == PROSE

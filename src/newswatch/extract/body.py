@@ -23,6 +23,7 @@ from newswatch.extract.furniture import (
     closing_note,
     furniture_line,
     organisation_note,
+    quote_header,
     reference_note,
     slide_counter,
     summary_label,
@@ -397,6 +398,9 @@ def select_blocks(
             ):  # "More from ...", "Next story", a review's "Pros"/"Cons": the box it opens
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
+            if strict and block.tag == "tr" and quote_header(block.text):
+                skip_to = _table_end(elems, owner, container, protected, position)
+                continue
             if (
                 headline_at < 0
                 and title_keys
@@ -506,6 +510,19 @@ def _teaser_box_end(
             return _list_after(elems, box, up, own_box)
         box = up
     return box.end
+
+
+def _table_end(
+    elems: Sequence[Elem], row: Elem, container: Elem, protected: set[int], position: int
+) -> int:
+    """Where the table holding ``row`` ends (a quote box's rows go with its header), when
+    that table is a box of its own inside ``container``; else only the row goes."""
+    elem: Elem | None = row
+    while elem is not None and elem.index != container.index:
+        if elem.tag == "table":
+            return elem.end if elem.index not in protected else position + 1
+        elem = _parent(elems, elem)
+    return position + 1
 
 
 def _list_after(

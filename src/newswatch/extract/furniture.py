@@ -358,6 +358,20 @@ def teaser_heading(text: str) -> bool:
     return len(text) <= 60 and _TEASER_HEADING.match(text.strip(" :….-")) is not None
 
 
+# "Ticker Security Last Change Change %", "Symbol Name Price Chg": the header row of a
+# market-quote box the page puts in the story (the share price of a company it names)
+_QUOTE_HEADER = re.compile(
+    r"^(?:ticker|symbol)\b(?:\s+[\w%]+){0,3}?\s+(?:last|price)\b(?:\s+[\w%]+){0,3}?\s+"
+    r"(?:change|chg)\b",
+    re.I,
+)
+
+
+def quote_header(text: str) -> bool:
+    """The header row of a market-quote box (ticker, last price, change)."""
+    return len(text) <= 120 and _QUOTE_HEADER.match(text) is not None
+
+
 _SUMMARY_LABEL = re.compile(r"^(?:the\s+)?key\s+(?:points|takeaways)$", re.I)
 
 
