@@ -636,3 +636,17 @@ def test_a_market_quote_box_in_the_story_is_left_out() -> None:
     )
     html = article().replace(f"<p>{PROSE[1]}</p>", f"<p>{PROSE[1]}</p>{quote}", 1)
     assert paragraphs(html) == PROSE
+
+
+def test_a_gallery_caption_opening_with_its_credit_is_left_out() -> None:
+    caption = (
+        "Jane Q. Roe / The Daily Example The mayor stands on the steps of the hall before the "
+        "vote, waiting for the crowd to settle. Her deputy, who has worked beside her for nine "
+        "years, holds the papers she will read from. The vote came late in the afternoon, "
+        "after a debate that had run since lunch and drawn more people than the hall could "
+        "seat."
+    )
+    short = "John Doe / Example Images Opponents gather outside the hall on Tuesday evening."
+    gallery = f'<div><a href="/p/1.jpg"><img src="1.jpg"></a><p>{caption}</p></div>'
+    gallery += f'<div><a href="/p/2.jpg"><img src="2.jpg"></a><p>{short}</p></div>'
+    assert paragraphs(article(extra_inside=gallery)) == PROSE

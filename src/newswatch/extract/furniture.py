@@ -443,12 +443,24 @@ def _glued_credit(text: str) -> bool:
 
 
 CAPTION_LINE = 300
+# "Jane Q. Roe / The Daily Example Junior stands in for her ...": a photo's credit (a name, a
+# slash, an outlet) opening its caption, as a gallery under the story prints them
+_LEADING_CREDIT = re.compile(
+    r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){1,3}\s+/\s+(?:The\s+)?[A-Z][\w&.'’-]*"
+    r"(?:\s+[A-Z][\w&.'’-]*){0,4}\s+[A-Z][^/]*?(?:\s+\S+){5}"
+)
+LEADING_CREDIT_CAPTION = 800
 
 
 def caption_line(text: str) -> bool:
     """A media caption or credit line (its credit says so) left in the story's flow."""
     if len(text) > CAPTION_LINE:
-        return False
+        return (
+            len(text) <= LEADING_CREDIT_CAPTION
+            and " / " in text[:80]
+            and text.endswith((".", "!", "?", '"', "”"))
+            and _LEADING_CREDIT.match(text) is not None
+        )
     if text.endswith(")"):
         tail = text[-100:]
         return (
@@ -457,6 +469,12 @@ def caption_line(text: str) -> bool:
             or _AGENCIES_ALONE.match(text) is not None
         )
     if text.startswith(("Photo", "Image")) and _CREDIT_LINE.match(text) is not None:
+        return True
+    if (
+        " / " in text[:80]
+        and text.endswith((".", "!", "?", '"', "”"))
+        and _LEADING_CREDIT.match(text) is not None
+    ):
         return True
     if "|" in text and _AGENCY_CREDIT.search(text) is not None:
         return True
