@@ -650,3 +650,16 @@ def test_a_gallery_caption_opening_with_its_credit_is_left_out() -> None:
     gallery = f'<div><a href="/p/1.jpg"><img src="1.jpg"></a><p>{caption}</p></div>'
     gallery += f'<div><a href="/p/2.jpg"><img src="2.jpg"></a><p>{short}</p></div>'
     assert paragraphs(article(extra_inside=gallery)) == PROSE
+
+
+def test_the_line_introducing_a_list_of_links_goes_with_the_list() -> None:
+    links = (
+        "<p><strong><em>What makes a town? Our writers explore:</em></strong></p><ul>"
+        '<li><a href="/2024/05/01/a">Is your town too quiet? Eight signs to look out for</a></li>'
+        '<li><a href="/2024/05/02/b">How to set boundaries with your neighbours</a></li></ul>'
+    )
+    steps = "The plan has three parts:"
+    items = ["A new bus line to the hospital.", "Longer library hours on weekends."]
+    real = f"<p>{steps}</p><ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+    html = article().replace(f"<p>{PROSE[1]}</p>", f"<p>{PROSE[1]}</p>{links}{real}", 1)
+    assert paragraphs(html) == [*PROSE[:2], steps, *items, PROSE[2]]

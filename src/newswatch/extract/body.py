@@ -366,6 +366,7 @@ def select_blocks(
     headline_at = -1
     protected = _ancestors(elems, best) if best is not None else set()
     kept: list[Block] = []
+    kept_at = -1  # the page position of the last block kept
     sections: list[tuple[int, Block]] = []
     seen: set[int] = set()
     for index in containers:
@@ -416,9 +417,19 @@ def select_blocks(
                 ):
                     sections.append(linked_heading)
                 kept.append(block)
+                kept_at = position
             elif strict and _linked_heading(block):
                 linked_heading = (len(kept), block)
                 continue
+            elif (
+                strict
+                and kept
+                and kept_at == position - 1
+                and _lead_in(kept[-1])
+                and _in_link_list(elems, owner)
+            ):  # "Our writers explore:" over a list of links to other stories
+                kept.pop()
+                kept_at = -1
             if block.tag not in HEADING_TAGS:
                 linked_heading = None
     if len(sections) >= _MIN_SECTIONS:  # a list of places or products, each with its text
@@ -429,6 +440,28 @@ def select_blocks(
     if strict:
         kept = _without_tail(kept)
     return _drop_orphan_headings(kept)
+
+
+_LEAD_IN = 120  # characters: "What makes a family? Our writers explore:"
+_LINK_LIST_DENSITY = 0.8
+
+
+def _lead_in(block: Block) -> bool:
+    """A short line that introduces what follows it ("Read our coverage:")."""
+    return block.tag not in HEADING_TAGS and block.length <= _LEAD_IN and block.text.endswith(":")
+
+
+def _in_link_list(elems: Sequence[Elem], item: Elem) -> bool:
+    """Whether ``item`` is an item of a list that is all links (other stories' headlines):
+    the line introducing such a list goes with it."""
+    if item.tag != "li" or item.parent < 0:
+        return False
+    listing = elems[item.parent]
+    return (
+        listing.tag in _LIST_TAGS
+        and listing.text_len > 0
+        and listing.link_len >= listing.text_len * _LINK_LIST_DENSITY
+    )
 
 
 _HEADLINE_KEY = 20  # letters and digits: a headline, not a one-word section name
