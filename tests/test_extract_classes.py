@@ -663,3 +663,11 @@ def test_the_line_introducing_a_list_of_links_goes_with_the_list() -> None:
     real = f"<p>{steps}</p><ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
     html = article().replace(f"<p>{PROSE[1]}</p>", f"<p>{PROSE[1]}</p>{links}{real}", 1)
     assert paragraphs(html) == [*PROSE[:2], steps, *items, PROSE[2]]
+
+
+def test_an_authors_note_with_a_capitalised_title_closing_the_story_is_left_out() -> None:
+    note = (
+        "<p>Jane is a Senior Editor at Example overseeing features and projects about the "
+        "region's towns. She is an accomplished storyteller and editor.</p>"
+    )
+    assert paragraphs(article(extra_inside=note)) == PROSE

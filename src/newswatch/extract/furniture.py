@@ -230,10 +230,11 @@ _TEASER_HEADING = re.compile(
 
 
 _LABEL = re.compile(r"^\w+(?:\s+\w+)?\s*:$")
-# "Jane Doe is a senior reporter for ...": an author's note at the end of a story
+# "Jane Doe is a senior reporter for ...", "Jane is a Senior Editor at Example overseeing
+# ...": an author's note at the end of a story (the role in any case)
 _BIO = re.compile(
     r"^(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,6}?"
-    r"(?:reporter|writer|editor|correspondent|journalist|contributor|columnist|author|"
+    r"(?i:reporter|writer|editor|correspondent|journalist|contributor|columnist|author|"
     r"producer|photographer|intern)\b"
 )
 BIO_LINE = 500
