@@ -230,10 +230,11 @@ _TEASER_HEADING = re.compile(
 
 
 _LABEL = re.compile(r"^\w+(?:\s+\w+)?\s*:$")
-# "Jane Doe is a senior reporter for ...": an author's note at the end of a story
+# "Jane Doe is a senior reporter for ...", "Jane is a Senior Editor at Example overseeing
+# ...": an author's note at the end of a story (the role in any case)
 _BIO = re.compile(
     r"^(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,6}?"
-    r"(?:reporter|writer|editor|correspondent|journalist|contributor|columnist|author|"
+    r"(?i:reporter|writer|editor|correspondent|journalist|contributor|columnist|author|"
     r"producer|photographer|intern)\b"
 )
 BIO_LINE = 500
@@ -358,6 +359,29 @@ def teaser_heading(text: str) -> bool:
     return len(text) <= 60 and _TEASER_HEADING.match(text.strip(" :….-")) is not None
 
 
+# "Ticker Security Last Change Change %", "Symbol Name Price Chg": the header row of a
+# market-quote box the page puts in the story (the share price of a company it names)
+_QUOTE_HEADER = re.compile(
+    r"^(?:ticker|symbol)\b(?:\s+[\w%]+){0,3}?\s+(?:last|price)\b(?:\s+[\w%]+){0,3}?\s+"
+    r"(?:change|chg)\b",
+    re.I,
+)
+
+
+def quote_header(text: str) -> bool:
+    """The header row of a market-quote box (ticker, last price, change)."""
+    return len(text) <= 120 and _QUOTE_HEADER.match(text) is not None
+
+
+_SUMMARY_LABEL = re.compile(r"^(?:the\s+)?key\s+(?:points|takeaways)$", re.I)
+
+
+def summary_label(text: str) -> bool:
+    """The label over a story's own summary list ("Key Points", "Key takeaways"): the list is
+    the story's, its label is not."""
+    return len(text) <= 30 and _SUMMARY_LABEL.match(text.strip(" :…-")) is not None
+
+
 _VERDICT = re.compile(
     r"^(?:pros|cons|pros\s+(?:and|&)\s+cons|the\s+good|the\s+bad|what\s+we\s+(?:liked?|"
     r"didn'?t\s+like|don'?t\s+like|love|hate))$",
@@ -420,12 +444,24 @@ def _glued_credit(text: str) -> bool:
 
 
 CAPTION_LINE = 300
+# "Jane Q. Roe / The Daily Example Junior stands in for her ...": a photo's credit (a name, a
+# slash, an outlet) opening its caption, as a gallery under the story prints them
+_LEADING_CREDIT = re.compile(
+    r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){1,3}\s+/\s+(?:The\s+)?[A-Z][\w&.'’-]*"
+    r"(?:\s+[A-Z][\w&.'’-]*){0,4}\s+[A-Z][^/]*?(?:\s+\S+){5}"
+)
+LEADING_CREDIT_CAPTION = 800
 
 
 def caption_line(text: str) -> bool:
     """A media caption or credit line (its credit says so) left in the story's flow."""
     if len(text) > CAPTION_LINE:
-        return False
+        return (
+            len(text) <= LEADING_CREDIT_CAPTION
+            and " / " in text[:80]
+            and text.endswith((".", "!", "?", '"', "”"))
+            and _LEADING_CREDIT.match(text) is not None
+        )
     if text.endswith(")"):
         tail = text[-100:]
         return (
@@ -434,6 +470,12 @@ def caption_line(text: str) -> bool:
             or _AGENCIES_ALONE.match(text) is not None
         )
     if text.startswith(("Photo", "Image")) and _CREDIT_LINE.match(text) is not None:
+        return True
+    if (
+        " / " in text[:80]
+        and text.endswith((".", "!", "?", '"', "”"))
+        and _LEADING_CREDIT.match(text) is not None
+    ):
         return True
     if "|" in text and _AGENCY_CREDIT.search(text) is not None:
         return True
