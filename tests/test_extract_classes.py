@@ -454,6 +454,16 @@ def test_share_ad_audio_cookie_and_comment_labels_are_left_out() -> None:
     assert paragraphs(article(extra_inside=labels)) == PROSE
 
 
+def test_sentences_that_report_on_journalism_or_cookies_are_kept() -> None:
+    real = [
+        "The grant will support local journalism in three rural counties, the foundation said.",
+        "We use cookies on every page, the company admitted in its filing with the regulator.",
+    ]
+    extra = "".join(f"<p>{line}</p>" for line in real)
+    pitches = "<p>Please support independent journalism.</p><p>We use cookies.</p>"
+    assert paragraphs(article(extra_inside=extra + pitches)) == PROSE + real
+
+
 def test_a_newsletter_box_with_its_pitch_and_terms_line_is_left_out() -> None:
     box = (
         "<div><h3>Get the Morning Brief</h3>"
@@ -568,3 +578,96 @@ def test_a_listing_of_posts_in_plain_wrappers_headed_by_their_links_gives_the_fi
 def test_a_story_in_sections_with_plain_headings_is_read_whole() -> None:
     got = paragraphs(_listing("section", linked=False))
     assert any("harbour board" in p for p in got) and PROSE[0] in got
+
+
+def test_a_contributors_credit_and_a_question_to_readers_closing_the_story_are_left_out() -> None:
+    closing = (
+        "<p>Are you looking forward to watching the new series?</p>"
+        "<p>The Associated Press contributed to this report.</p>"
+        "<p>Jane Roe and John Doe contributed reporting from Hong Kong.</p>"
+    )
+    assert paragraphs(article(extra_inside=closing)) == PROSE
+
+
+def test_a_donation_pitch_for_the_newsroom_is_left_out_and_a_family_appeal_is_kept() -> None:
+    appeal = "Any donations will go directly to the family to help with the search, she said."
+    extra = (
+        "<p>Our journalism relies on readers like you. Please consider making a donation today "
+        "to keep our reporting free for everyone.</p>"
+        f"<p>{appeal}</p><p>This story was made possible by readers like you.</p>"
+    )
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, appeal]
+
+
+def test_a_hover_card_inside_a_sentence_is_left_out_and_its_name_kept() -> None:
+    card = (
+        '<span class="rollover-people"><a class="rollover-people-link" href="/people/jane-roe">'
+        'Jane Roe</a><span class="rollover-people-block"><a class="name" href="/people/jane-roe">'
+        'Jane Roe</a><a href="/2024/05/01/other">Roe asks the court for more time on the budget'
+        '</a> <a href="/people/jane-roe">MORE</a></span></span>'
+    )
+    html = article().replace("The mayor said", f"The mayor, {card}, said", 1)
+    got = paragraphs(html)
+    assert got[:2] == PROSE[:2]
+    assert got[2] == PROSE[2].replace("The mayor said", "The mayor, Jane Roe, said", 1)
+
+
+def test_a_key_points_box_beside_the_body_is_read_without_its_label() -> None:
+    points = [
+        "The council extended the programme for another year after a long debate on Tuesday.",
+        "Opponents wanted the money spent on roads; supporters cited the families it helped.",
+    ]
+    box = (
+        "<div><div>Key Points</div><ul>"
+        + "".join(f"<li>{point}</li>" for point in points)
+        + "</ul></div>"
+    )
+    html = article().replace("</h1><div>", f"</h1>{box}<div>", 1)
+    assert paragraphs(html) == points + PROSE
+    inside = article(extra_inside="<h3>Key takeaways</h3><ul><li>" + points[0] + "</li></ul>")
+    assert paragraphs(inside) == [*PROSE, points[0]]
+
+
+def test_a_market_quote_box_in_the_story_is_left_out() -> None:
+    quote = (
+        "<table><thead><tr><th>Ticker</th><th>Security</th><th>Last</th><th>Change</th>"
+        "<th>Change %</th></tr></thead><tbody><tr><td><a href='/quote/XMPL'>XMPL</a></td>"
+        "<td>EXAMPLE CORP.</td><td>252.54</td><td>-1.96</td><td>-0.77%</td></tr></tbody></table>"
+    )
+    html = article().replace(f"<p>{PROSE[1]}</p>", f"<p>{PROSE[1]}</p>{quote}", 1)
+    assert paragraphs(html) == PROSE
+
+
+def test_a_gallery_caption_opening_with_its_credit_is_left_out() -> None:
+    caption = (
+        "Jane Q. Roe / The Daily Example The mayor stands on the steps of the hall before the "
+        "vote, waiting for the crowd to settle. Her deputy, who has worked beside her for nine "
+        "years, holds the papers she will read from. The vote came late in the afternoon, "
+        "after a debate that had run since lunch and drawn more people than the hall could "
+        "seat."
+    )
+    short = "John Doe / Example Images Opponents gather outside the hall on Tuesday evening."
+    gallery = f'<div><a href="/p/1.jpg"><img src="1.jpg"></a><p>{caption}</p></div>'
+    gallery += f'<div><a href="/p/2.jpg"><img src="2.jpg"></a><p>{short}</p></div>'
+    assert paragraphs(article(extra_inside=gallery)) == PROSE
+
+
+def test_the_line_introducing_a_list_of_links_goes_with_the_list() -> None:
+    links = (
+        "<p><strong><em>What makes a town? Our writers explore:</em></strong></p><ul>"
+        '<li><a href="/2024/05/01/a">Is your town too quiet? Eight signs to look out for</a></li>'
+        '<li><a href="/2024/05/02/b">How to set boundaries with your neighbours</a></li></ul>'
+    )
+    steps = "The plan has three parts:"
+    items = ["A new bus line to the hospital.", "Longer library hours on weekends."]
+    real = f"<p>{steps}</p><ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+    html = article().replace(f"<p>{PROSE[1]}</p>", f"<p>{PROSE[1]}</p>{links}{real}", 1)
+    assert paragraphs(html) == [*PROSE[:2], steps, *items, PROSE[2]]
+
+
+def test_an_authors_note_with_a_capitalised_title_closing_the_story_is_left_out() -> None:
+    note = (
+        "<p>Jane is a Senior Editor at Example overseeing features and projects about the "
+        "region's towns. She is an accomplished storyteller and editor.</p>"
+    )
+    assert paragraphs(article(extra_inside=note)) == PROSE

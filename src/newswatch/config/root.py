@@ -69,6 +69,11 @@ class Config(BaseModel):
     _by_name: tuple[tuple[SourceConfig, ...], dict[str, SourceConfig]] | None = PrivateAttr(
         default=None
     )
+    # the global schedule and capture blocks over the defaults, built on first use (for the
+    # block they were built from, as above): rebuilding them per source (a model_dump each)
+    # was most of start-up's wiring at 1,000 sources
+    _schedule_base: tuple[ScheduleConfig, SchedulePolicy] | None = PrivateAttr(default=None)
+    _capture_base: tuple[CaptureConfig, Retention] | None = PrivateAttr(default=None)
 
     @field_validator("database")
     @classmethod
@@ -132,7 +137,9 @@ class Config(BaseModel):
 
     def capture_for(self, name: str) -> Retention:
         """One source's capture mode and retention: defaults, global block, its own."""
-        base = self.capture.over(Retention())
+        if self._capture_base is None or self._capture_base[0] is not self.capture:
+            self._capture_base = (self.capture, self.capture.over(Retention()))
+        base = self._capture_base[1]
         source = self.source(name)
         if source is not None and source.capture is not None:
             base = source.capture.over(base)
@@ -142,7 +149,9 @@ class Config(BaseModel):
         """The re-check policy of one source: defaults, global block, the source's block;
         its floor is the source's interval."""
         source = self.source(name)
-        base = self.schedule.over(SchedulePolicy())
+        if self._schedule_base is None or self._schedule_base[0] is not self.schedule:
+            self._schedule_base = (self.schedule, self.schedule.over(SchedulePolicy()))
+        base = self._schedule_base[1]
         if source is not None and source.schedule is not None:
             base = source.schedule.over(base)
         floor = source.interval_seconds if source is not None else base.min_interval

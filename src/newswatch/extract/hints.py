@@ -152,12 +152,26 @@ def class_hint(words: str) -> int:
     return 1 if _POSITIVE_ANYWHERE.search(words) or _POSITIVE_WORD.search(words) else 0
 
 
+# the card a name or term in a sentence shows on hover (a person's photo and latest stories,
+# a glossary definition): "rollover-block", "hovercard", "tooltip-text"; not the link that
+# opens it ("rollover-people-link", "tooltip")
+_HOVER_CARD = re.compile(
+    r"(?<![\w-])[\w-]*?(?:(?:rollover|tooltip|popover)[\w-]*?(?:block|card|content|body|box|"
+    r"panel|popup|inner|text)|hover-?card(?:[-_]{1,2}(?:block|content|body|box|panel|popup|inner|"
+    r"text))?)(?![\w-])"
+)
+
+
 def hidden_class(class_attr: str) -> bool:
-    """A class that hides the element (``sr-only``, ``d-none``); a substring test first, as
-    this runs on inline elements, whose names say nothing else of use."""
+    """A class that hides the element (``sr-only``, ``d-none``, a hover card); a substring
+    test first, as this runs on inline elements, whose names say nothing else of use."""
     words = class_attr.lower()
-    if "hidden" in words or "sr-only" in words or "screen" in words or "d-none" in words:
-        return _HIDDEN_CLASS.search(words) is not None
+    if (
+        "hidden" in words or "sr-only" in words or "screen" in words or "d-none" in words
+    ) and _HIDDEN_CLASS.search(words) is not None:
+        return True
+    if "over" in words or "tip" in words:  # rollover, popover, hovercard, tooltip
+        return _HOVER_CARD.search(words) is not None
     return False
 
 
