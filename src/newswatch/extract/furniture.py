@@ -301,7 +301,7 @@ def byline_line(text: str) -> bool:
     lowered = text.lower()
     if _BYLINE.match(lowered) and len(text.split()) <= 8:
         return True
-    if not any(ch.isdigit() for ch in text):
+    if not any(map(str.isdigit, text)):  # map: a C loop, no generator frames
         return False
     if may_be_stamp_line(text, relative=False):
         return False  # "Published 20 July, updated 21 July": read as stamps, kept
