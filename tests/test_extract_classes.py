@@ -610,3 +610,75 @@ def test_a_hover_card_inside_a_sentence_is_left_out_and_its_name_kept() -> None:
     got = paragraphs(html)
     assert got[:2] == PROSE[:2]
     assert got[2] == PROSE[2].replace("The mayor said", "The mayor, Jane Roe, said", 1)
+
+
+def test_a_key_points_box_beside_the_body_is_read_without_its_label() -> None:
+    points = [
+        "The council extended the programme for another year after a long debate on Tuesday.",
+        "Opponents wanted the money spent on roads; supporters cited the families it helped.",
+    ]
+    box = (
+        "<div><div>Key Points</div><ul>"
+        + "".join(f"<li>{point}</li>" for point in points)
+        + "</ul></div>"
+    )
+    html = article().replace("</h1><div>", f"</h1>{box}<div>", 1)
+    assert paragraphs(html) == points + PROSE
+    inside = article(extra_inside="<h3>Key takeaways</h3><ul><li>" + points[0] + "</li></ul>")
+    assert paragraphs(inside) == [*PROSE, points[0]]
+
+
+def test_a_market_quote_box_in_the_story_is_left_out() -> None:
+    quote = (
+        "<table><thead><tr><th>Ticker</th><th>Security</th><th>Last</th><th>Change</th>"
+        "<th>Change %</th></tr></thead><tbody><tr><td><a href='/quote/XMPL'>XMPL</a></td>"
+        "<td>EXAMPLE CORP.</td><td>252.54</td><td>-1.96</td><td>-0.77%</td></tr></tbody></table>"
+    )
+    html = article().replace(f"<p>{PROSE[1]}</p>", f"<p>{PROSE[1]}</p>{quote}", 1)
+    assert paragraphs(html) == PROSE
+
+
+def test_a_gallery_caption_opening_with_its_credit_is_left_out() -> None:
+    caption = (
+        "Jane Q. Roe / The Daily Example The mayor stands on the steps of the hall before the "
+        "vote, waiting for the crowd to settle. Her deputy, who has worked beside her for nine "
+        "years, holds the papers she will read from. The vote came late in the afternoon, "
+        "after a debate that had run since lunch and drawn more people than the hall could "
+        "seat."
+    )
+    short = "John Doe / Example Images Opponents gather outside the hall on Tuesday evening."
+    gallery = f'<div><a href="/p/1.jpg"><img src="1.jpg"></a><p>{caption}</p></div>'
+    gallery += f'<div><a href="/p/2.jpg"><img src="2.jpg"></a><p>{short}</p></div>'
+    assert paragraphs(article(extra_inside=gallery)) == PROSE
+
+
+def test_the_line_introducing_a_list_of_links_goes_with_the_list() -> None:
+    links = (
+        "<p><strong><em>What makes a town? Our writers explore:</em></strong></p><ul>"
+        '<li><a href="/2024/05/01/a">Is your town too quiet? Eight signs to look out for</a></li>'
+        '<li><a href="/2024/05/02/b">How to set boundaries with your neighbours</a></li></ul>'
+    )
+    steps = "The plan has three parts:"
+    items = ["A new bus line to the hospital.", "Longer library hours on weekends."]
+    real = f"<p>{steps}</p><ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+    html = article().replace(f"<p>{PROSE[1]}</p>", f"<p>{PROSE[1]}</p>{links}{real}", 1)
+    assert paragraphs(html) == [*PROSE[:2], steps, *items, PROSE[2]]
+
+
+def test_an_authors_note_with_a_capitalised_title_closing_the_story_is_left_out() -> None:
+    note = (
+        "<p>Jane is a Senior Editor at Example overseeing features and projects about the "
+        "region's towns. She is an accomplished storyteller and editor.</p>"
+    )
+    assert paragraphs(article(extra_inside=note)) == PROSE
+
+
+def test_a_reviews_fact_box_is_left_out() -> None:
+    box = (
+        "<div><div>Need to know</div><div><p><strong>What is it?</strong> A city builder about "
+        "a doomed world.</p><p><strong>Expect to pay</strong> £25/$30</p><p><strong>Developer"
+        "</strong> Example Games</p><p><strong>Reviewed on</strong> Windows 10, 32GB RAM</p>"
+        "</div></div>"
+    )
+    html = article().replace("</h1><div>", f"</h1><div>{box}", 1)
+    assert paragraphs(html) == PROSE

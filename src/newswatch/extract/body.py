@@ -23,8 +23,10 @@ from newswatch.extract.furniture import (
     closing_note,
     furniture_line,
     organisation_note,
+    quote_header,
     reference_note,
     slide_counter,
+    summary_label,
     tail_opener,
     teaser_heading,
     verdict_label,
@@ -168,9 +170,17 @@ def pick_containers(page: Page, ranked: Sequence[int]) -> list[int]:
         density = _link_density(sibling)
         holds_article = sibling.score >= threshold and density < 0.5
         lone_paragraph = sibling.tag == "p" and density < 0.25 and sibling.text_len > 80
-        if holds_article or lone_paragraph:
+        if holds_article or lone_paragraph or _summary_box(page, sibling):
             chosen.append(index)
     return chosen
+
+
+def _summary_box(page: Page, elem: Elem) -> bool:
+    """The story's own summary beside its body: a box opened by a "Key Points" label over a
+    few points of prose (it is written as part of the story, and scores like a short list)."""
+    if elem.end - elem.first < 2 or elem.score <= 0 or _link_density(elem) >= 0.25:
+        return False
+    return summary_label(page.blocks[elem.first].text)
 
 
 _POST_SHARE = 0.15  # of the container's score: a post of the listing, not a stray box
@@ -255,10 +265,13 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
         return False
     if block.link_len > block.length * _MAX_LINK_DENSITY and not _linked_prose(block):
         return False
-    if not any(ch.isalnum() for ch in block.text):
+    if not any(map(str.isalnum, block.text)):
         return False  # a rule of underscores, a row of emoji
     if strict and (
-        furniture_line(block.text) or caption_line(block.text) or slide_counter(block.text)
+        furniture_line(block.text)
+        or caption_line(block.text)
+        or slide_counter(block.text)
+        or summary_label(block.text)
     ):
         return False
     if strict and block.tag not in _DATA_CELLS and byline_line(block.text):
@@ -281,7 +294,7 @@ def _linked_heading(block: Block) -> bool:
         and block.tag != "h1"
         and block.link_len * 2 > block.length
         and block.length <= _TEASER_HEADLINE
-        and any(ch.isalnum() for ch in block.text)
+        and any(map(str.isalnum, block.text))
         and not teaser_heading(block.text)
     )
 
@@ -353,6 +366,7 @@ def select_blocks(
     headline_at = -1
     protected = _ancestors(elems, best) if best is not None else set()
     kept: list[Block] = []
+    kept_at = -1  # the page position of the last block kept
     sections: list[tuple[int, Block]] = []
     seen: set[int] = set()
     for index in containers:
@@ -385,6 +399,9 @@ def select_blocks(
             ):  # "More from ...", "Next story", a review's "Pros"/"Cons": the box it opens
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
+            if strict and block.tag == "tr" and quote_header(block.text):
+                skip_to = _table_end(elems, owner, container, protected, position)
+                continue
             if (
                 headline_at < 0
                 and title_keys
@@ -400,9 +417,19 @@ def select_blocks(
                 ):
                     sections.append(linked_heading)
                 kept.append(block)
+                kept_at = position
             elif strict and _linked_heading(block):
                 linked_heading = (len(kept), block)
                 continue
+            elif (
+                strict
+                and kept
+                and kept_at == position - 1
+                and _lead_in(kept[-1])
+                and _in_link_list(elems, owner)
+            ):  # "Our writers explore:" over a list of links to other stories
+                kept.pop()
+                kept_at = -1
             if block.tag not in HEADING_TAGS:
                 linked_heading = None
     if len(sections) >= _MIN_SECTIONS:  # a list of places or products, each with its text
@@ -413,6 +440,28 @@ def select_blocks(
     if strict:
         kept = _without_tail(kept)
     return _drop_orphan_headings(kept)
+
+
+_LEAD_IN = 120  # characters: "What makes a family? Our writers explore:"
+_LINK_LIST_DENSITY = 0.8
+
+
+def _lead_in(block: Block) -> bool:
+    """A short line that introduces what follows it ("Read our coverage:")."""
+    return block.tag not in HEADING_TAGS and block.length <= _LEAD_IN and block.text.endswith(":")
+
+
+def _in_link_list(elems: Sequence[Elem], item: Elem) -> bool:
+    """Whether ``item`` is an item of a list that is all links (other stories' headlines):
+    the line introducing such a list goes with it."""
+    if item.tag != "li" or item.parent < 0:
+        return False
+    listing = elems[item.parent]
+    return (
+        listing.tag in _LIST_TAGS
+        and listing.text_len > 0
+        and listing.link_len >= listing.text_len * _LINK_LIST_DENSITY
+    )
 
 
 _HEADLINE_KEY = 20  # letters and digits: a headline, not a one-word section name
@@ -494,6 +543,19 @@ def _teaser_box_end(
             return _list_after(elems, box, up, own_box)
         box = up
     return box.end
+
+
+def _table_end(
+    elems: Sequence[Elem], row: Elem, container: Elem, protected: set[int], position: int
+) -> int:
+    """Where the table holding ``row`` ends (a quote box's rows go with its header), when
+    that table is a box of its own inside ``container``; else only the row goes."""
+    elem: Elem | None = row
+    while elem is not None and elem.index != container.index:
+        if elem.tag == "table":
+            return elem.end if elem.index not in protected else position + 1
+        elem = _parent(elems, elem)
+    return position + 1
 
 
 def _list_after(

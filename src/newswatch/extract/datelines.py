@@ -31,13 +31,13 @@ from newswatch.extract.textstamps import (
 )
 from newswatch.models import StampKind
 
-_NEAR_TITLE = (
-    "[class*=date],[class*=time],[class*=publish],[class*=posted],[class*=updat],"
-    "[class*=modif],[class*=byline],[class*=dateline],[class*=stamp],[class*=meta],"
-    "[class*=Date],[class*=Time],[class*=Publish],[class*=Byline],[class*=Meta],"
-    "[class*=datum],[class*=fecha],[class*=submitted],[class*=info],"
-    "[id*=date],[id*=time],[id*=publish],[id*=byline],[id*=Date]"
-)
+# what marks a date element by the headline: these words in its class, these in its id
+# (case matters, as in a CSS ``[class*=date]``)
+_CLASS_MARKS = (
+    "date", "time", "publish", "posted", "updat", "modif", "byline", "dateline", "stamp",
+    "meta", "Date", "Time", "Publish", "Byline", "Meta", "datum", "fecha", "submitted", "info",
+)  # fmt: skip
+_ID_MARKS = ("date", "time", "publish", "byline", "Date")
 _PIECES = re.compile(r"\s*(?:[|•·]|//)\s*|\n|\s[(]")
 HINTED_OTHER_LETTERS = 16  # a byline ("By Jane Doe, 8 January 2020") in a date element
 _SCAN_MAX_NODES = 4000  # text nodes read by the last-resort scan
@@ -65,13 +65,7 @@ def near_title_stamps(
     # holding the date element): each piece is read once, as a read depends on the piece
     # and its default kind only, never on its node
     memo: _Memo = {}
-    # lexbor lists a node once for each selector it matches ("date-time" twice): a repeat
-    # reads as its first listing did, or its text is seen already
-    visited: set[int] = set()
-    for node in scope.css(_NEAR_TITLE)[:_NEAR_TITLE_MAX]:
-        if node.mem_id in visited:
-            continue
-        visited.add(node.mem_id)
+    for node in near_title_nodes(scope):
         if node.tag in ("script", "style", "meta", "link", "body", "html", "time"):
             continue
         text = node.text(separator=" ", strip=True)
@@ -99,6 +93,50 @@ def near_title_stamps(
     # a container repeats its date child with furniture around it (view counters): keep the child
     texts = [s.text for _, s, _ in found]
     return [(s, r) for _, s, r in found if not any(t != s.text and t in s.text for t in texts)]
+
+
+def near_title_nodes(scope: LexborNode) -> list[LexborNode]:
+    """The date elements of ``scope`` (itself included), in page order, as the first
+    ``_NEAR_TITLE_MAX`` entries of a CSS query with one ``[class*=mark]`` or ``[id*=mark]``
+    selector per mark would list them: a node once for each mark it holds, so a node with
+    many marks ("post-date-time") uses up more of the budget.
+
+    One query for the elements with a class or an id, and a plain substring search per mark
+    through all their classes (and ids) at once: the selector list costs lexbor one substring
+    test per selector and element, several times more than the whole of this."""
+    nodes = scope.css(":is([class],[id])")
+    # the classes, then the ids, NUL between them: the parser reads NUL in an attribute as
+    # U+FFFD, so it separates values that may hold any other character
+    lines: list[str] = []
+    ids: list[str] = []
+    for node in nodes:
+        attrs = node.attributes
+        lines.append(attrs.get("class") or "")
+        ids.append(attrs.get("id") or "")
+    class_end = len(lines) and sum(map(len, lines)) + len(lines) - 1
+    lines += ids
+    joined = "\0".join(lines)
+    counts: dict[int, int] = {}
+    for mark in _CLASS_MARKS:
+        end = len(joined) if mark in _ID_MARKS else class_end
+        at = joined.find(mark, 0, end)
+        line, counted = 0, 0  # the value at ``counted``, the position counted up to
+        while at >= 0:
+            line += joined.count("\0", counted, at)
+            owner = line % len(nodes)
+            counts[owner] = counts.get(owner, 0) + 1
+            counted = joined.find("\0", at)
+            if counted < 0:
+                break
+            at = joined.find(mark, counted, end)
+    chosen: list[LexborNode] = []
+    listed = 0
+    for index in sorted(counts):
+        if listed >= _NEAR_TITLE_MAX:
+            break
+        chosen.append(nodes[index])
+        listed += counts[index]
+    return chosen
 
 
 _Memo = dict[tuple[str, StampKind], tuple[TextStamp, bool] | None]

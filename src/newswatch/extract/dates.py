@@ -168,8 +168,12 @@ def literal_alternation(words: Iterable[str]) -> str:
 _MONTH_ALT = literal_alternation(MONTHS)
 _ORD = r"(?:st|nd|rd|th|er|e|º|ª|-?го|\.)?"
 _SEP_MONTH = r"(?:\s*/\s*(?:" + _MONTH_ALT + r"))?"  # "تموز/يوليو": the second name is decoration
+# The patterns below that open with a number test what precedes it after its first digit
+# ("\d(?<![\w]\d)" is "(?<![\w])\d"): a pattern that opens with a character class lets the
+# engine skip to the next digit in one loop, where an opening assertion is tried at every
+# position, and these run over every date line several times (same matches, 2-4x faster).
 _DAY_MONTH_YEAR = re.compile(
-    rf"(?<![\w])(?P<d>\d{{1,2}}){_ORD}\s*(?:de\s+|of\s+|-\s*)?"
+    rf"(?P<d>\d(?<![\w]\d)\d?){_ORD}\s*(?:de\s+|of\s+|-\s*)?"
     rf"(?P<m>{_MONTH_ALT})(?![\w]){_SEP_MONTH}\.?\s*,?\s*(?:de\s+|del\s+|-\s*)?(?P<y>\d{{4}})?(?!\d)"
 )
 _MONTH_DAY_YEAR = re.compile(
@@ -177,13 +181,13 @@ _MONTH_DAY_YEAR = re.compile(
     r"(?:\s*,?\s*(?P<y>\d{4})(?!\d))?"
 )
 _YMD = re.compile(
-    r"(?<![\d.])(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})(?![\d])"
+    r"(?P<y>\d(?<![\d.]\d)\d{3})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})(?![\d])"
 )
 _DMY = re.compile(
-    r"(?<![\d.:])(?P<a>\d{1,2})\s*(?P<sep>[-/.])\s*(?P<b>\d{1,2})\s*(?P=sep)\s*(?P<y>\d{4}|\d{2})(?![\d:])"
+    r"(?P<a>\d(?<![\d.:]\d)\d?)\s*(?P<sep>[-/.])\s*(?P<b>\d{1,2})\s*(?P=sep)\s*(?P<y>\d{4}|\d{2})(?![\d:])"
 )
 _CLOCK = re.compile(
-    r"(?<![\d.:/])(?P<h>\d{1,2})\s*(?:(?P<sep>[:h]|\.(?=\d{2}\s*(?:uhr|h\b|a\.?m|p\.?m|(?:gmt|utc|bst|cet|cest|mez|mesz|edt|est|cdt|cst|pdt|pst|ist)(?![\w]))))\s*(?P<mi>\d{2})"
+    r"(?P<h>\d(?<![\d.:/]\d)\d?)\s*(?:(?P<sep>[:h]|\.(?=\d{2}\s*(?:uhr|h\b|a\.?m|p\.?m|(?:gmt|utc|bst|cet|cest|mez|mesz|edt|est|cdt|cst|pdt|pst|ist)(?![\w]))))\s*(?P<mi>\d{2})"
     r"(?::(?P<s>\d{2}))?|(?=\s*(?:a\.?m\.?|p\.?m\.?)(?![\w])))"
     r"(?![\d/])\s*(?P<ap>a\.?\s?m\.?|p\.?\s?m\.?|صباحا|صباحًا|صباحاً|مساء|مساءً|مساءا|ص|م|ق\.ظ|ب\.ظ)?"
     r"(?:\s*(?:uhr|h|ч\.?|hs|horas?|hrs?))?(?![\w])"
@@ -201,7 +205,7 @@ _JALALI_NAMES: dict[int, tuple[str, ...]] = {
 _JALALI_MONTHS = {name: num for num, names in _JALALI_NAMES.items() for name in names}
 _JALALI_ALT = "|".join(sorted(_JALALI_MONTHS, key=len, reverse=True))
 _JALALI = re.compile(
-    rf"(?<![\w])(?P<d>\d{{1,2}})\s*(?P<m>{_JALALI_ALT})(?![\w])\s*,?\s*(?P<y>1[34]\d\d)(?!\d)"
+    rf"(?P<d>\d(?<![\w]\d)\d?)\s*(?P<m>{_JALALI_ALT})(?![\w])\s*,?\s*(?P<y>1[34]\d\d)(?!\d)"
 )
 # a numeric year/month/day of these years is a Solar Hijri one (1370-1420: 1991-2041; the
 # lunar Hijri years they overlap are 1950-1999, before almost every dated news page)

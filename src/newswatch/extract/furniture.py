@@ -18,177 +18,189 @@ from newswatch.extract.textstamps import may_be_stamp_line, read_stamp_line
 SHORT_LINE = 260  # characters: a call to action is one short line
 # (a word the line must hold, the pattern then searched): a substring test is a few tens of
 # nanoseconds, one alternation of every pattern was a quarter of a millisecond per line
-_CALLS_TO_ACTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (word, re.compile(pattern))
-    for word, pattern in (
-        # newsletters, alerts, apps
-        (
-            "sign",
-            r"\bsign(?:ing)?[\s-]*up\b[^.!?]{0,60}"
-            r"\b(?:newsletters?|e-?mails?|alerts|digest|briefing|updates|inbox)\b",
-        ),
-        (
-            "newsletter",
-            r"\b(?:subscribe|register|join)\b[^.!?]{0,60}\bnewsletters?\b"
-            r"|\bnewsletters?\b[^.!?]{0,40}\b(?:sign[\s-]*up|subscribe|inbox|for free)\b"
-            r"|\b(?:with|to|for|in)\s+our\s+(?:[\w-]+\s+){0,3}newsletters?\b"
-            r"|\bthis\s+newsletter\s+may\s+contain\b",
-        ),
-        # a newsletter box's own lines: its pitch and its confirmation
-        ("signing", r"\bthanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing)\b"),
-        ("confirmed", r"\bsubscription\s+(?:has\s+been|is)\s+confirmed\b"),
-        ("inbox", r"\bkeep\s+an\s+eye\s+on\s+your\s+inbox\b"),
-        ("inbox", r"\bdelivered\s+(?:straight\s+|right\s+)?to\s+your\s+inbox\b"),
-        (
-            "by ",
-            r"^by\s+(?:signing\s+up|subscribing|registering|clicking)\b[^.!?]{0,80}"
-            r"\b(?:agree|accept|consent)",
-        ),
-        (
-            "free",
-            r"\bget\s+(?:our|the)\s+free\s+(?:[\w-]+\s+){0,2}(?:e-?mails?|newsletters?|"
-            r"briefings?)\b",
-        ),
-        ("reading", r"^(?:like|enjoy(?:ing)?)\s+what\s+you(?:'|’|\s+a)?re\s+reading\W*$"),
-        ("delivered", r"\bdelivered\s+(?:through|to)\s+your\s+(?:letterbox|door|doorstep)\b"),
-        ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
-        ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
-        # share bars, ad slots, audio players, cookie notices that are only their label
-        ("share", r"^share\s+(?:this|the)\s+(?:article|story|post|page)\W*$"),
-        ("copy", r"^copy\s+(?:the\s+)?link\W*$"),
-        (
-            "advertisement",
-            r"^(?:story|article)\s+continues\s+(?:below|after)\s+(?:this\s+|the\s+)?"
-            r"advertisement\W*$",
-        ),
-        ("listen", r"^listen\s+to\s+(?:this|the)\s+(?:article|story)\W*$"),
-        ("reading time", r"^(?:estimated\s+)?reading\s+time\s*:?\s*\d+\s+min"),
-        ("leitura", r"^tempo\s+(?:estimado\s+)?de\s+leitura\s*:?\s*\d+\s*min"),
-        ("lectur", r"^(?:temps|tiempo)\s+(?:estimado\s+)?de\s+lectur[ae]\s*:?\s*\d+\s*min"),
-        ("lese", r"^lese(?:zeit|dauer)\s*:?\s*(?:ca\.\s*)?\d+\s*min"),
-        ("чтения", r"^время\s+чтения\s*:?\s*\d+\s*мин"),
-        ("okuma", r"^okuma\s+süresi\s*:?\s*\d+\s*(?:dk|dakika)"),
-        ("القراءة", r"^(?:وقت|مدة)\s+القراءة\s*:?\s*\d+"),
-        ("مطالعه", r"^زمان\s+(?:تقریبی\s+)?مطالعه\s*:?\s*\d+"),
-        # a cookie banner's line speaks of the reader's visit ("We use cookies on every page,
-        # the company admitted" is a story's sentence)
-        (
-            "cookies",
-            r"^we\s+use\s+cookies\W*$|^we\s+use\s+cookies\b(?=.*\b(?:you|your|our\s+(?:site|"
-            r"website|services?)|experience|consent|accept|privacy|browsing|personali[sz]e|"
-            r"analytics|advertising)\b)",
-        ),
-        # a pitch asks the reader ("Support local journalism. Subscribe today"); "The grant will
-        # support local journalism in three counties" reports
-        (
-            "journalism",
-            r"(?:^|[.!?]\s+)(?:please\s+|help\s+)?support\s+"
-            r"(?:local|independent|our|quality)\s+journalism\b"
-            r"|^(?=.*\b(?:subscrib\w*|donat\w*|membership|you|your)\b)"
-            r".*\bsupport\s+(?:local|independent|our|quality)\s+journalism\b",
-        ),
-        # a donation pitch names the newsroom it funds ("Any donations will go to the family" is
-        # a story's)
-        (
-            "readers like you",
-            r"\b(?:made\s+possible|funded|supported)\s+by\s+readers\s+like\s+you\b",
-        ),
-        (
-            "donat",
-            r"^(?=.*\b(?:our|us|we)\s+(?:journalism|reporting|newsroom|work|mission)\b|.*\breaders"
-            r"\s+like\s+you\b).*\b(?:donate|donating|donation|donations)\b",
-        ),
-        ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
-        ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
-        ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
-        (
-            "sign",
-            r"\bsign(?:ing)?[\s-]*up\s+for\s+(?:my|our)\s+free\b"
-            r"|\bsign(?:ing)?[\s-]*up\b[^.!?]{0,60}\be-?(?:course|book)\b",
-        ),
-        # republication notes and reading-time labels
-        (
-            "originally",
-            r"\bthis\s+(?:story|article|piece|post|report|interview)\s+(?:was\s+)?"
-            r"originally\s+(?:appeared|published|ran)\s+(?:in|on|at)\b",
-        ),
-        ("print", r"\bappeared\s+in\s+the\s+[\w\s]{0,40}\bprint\s+edition\b"),
-        ("read", r"^(?:[a-z]+\s+)?\d+\s+min(?:ute)?s?\s+read$"),
-        # comments and reader mail
-        ("share", r"\bshare\s+your\s+(?:thoughts|views|opinions?|story|comments?)\b"),
-        (
-            "comment",
-            r"\b(?:leave|post|add)\s+a\s+comment\b"
-            r"|\b(?:view|read|show|hide)\s+(?:all\s+)?(?:\d+\s+)?comments\b"
-            r"|^(?:\d+\s+)?comments?(?:\s*\([\d+]+\))?$"
-            r"|^be\s+the\s+first\s+to\s+comment\W*$",
-        ),
-        ("think", r"\btell\s+us\s+what\s+you\s+think\b"),
-        # comment policies: what the moderators will approve or remove (a sentence of the
-        # story saying comments "were removed" is no policy)
-        (
-            "comment",
-            r"\bcomments?\b[^.!?]{0,120}\b(?:will|may|can|must)\s+(?:not\s+)?be\s+"
-            r"(?:moderated|approved|published|removed|deleted)\b|\bcomments\s+are\s+moderated\b"
-            r"|\bmoderating\s+(?:all\s+)?(?:the\s+)?comments\b",
-        ),
-        (
-            "coment",
-            r"\bcoment[áa]rios?\b[^.!?]{0,120}\b(?:serão|serán)\s+(?:moderad|aprovad|aprobad)",
-        ),
-        (
-            "kommentar",
-            r"\bkommentare?\b[^.!?]{0,120}\b(?:entfernen|löschen)\s+(?:kann|können|wird)",
-        ),
-        ("join", r"\bjoin\s+the\s+(?:conversation|discussion|debate)\b"),
-        # membership pitches, radio and podcast plugs, video labels
-        (
-            "if you",
-            r"\bif\s+you\s+(?:enjoyed|liked|value|appreciate)\s+this\s+"
-            r"(?:article|story|piece|post|journalism|reporting)\b",
-        ),
-        (
-            "listen",
-            r"\blisten\s+back\s+here\b|\blisten\s+(?:to\s+(?:\S+\s+){1,4})?live\s+(?:at|on)\b"
-            r"|^listen\s+to\s+(?:the|this)\s+(?:podcast|episode|interview)\W*$",
-        ),
-        ("available on", r"^(?:also\s+)?available\s+on\s+(?:apple|spotify|google|itunes)\b"),
-        ("watch", r"^watch\s+the\s+(?:full\s+)?(?:video|interview|episode)\b[^.!?]{0,80}:$"),
-        (
-            "click",
-            r"\bclick\s+(?:here\s+)?(?:to|for)\s+(?:read\s+more|more\s+info(?:rmation)?|view|hide"
-            r"|comment|subscribe)\b",
-        ),
-        ("tip", r"\b(?:have|got)\s+a\s+(?:news\s+)?tip\b"),
-        ("to us", r"\bsend\s+(?:it|them)?\s*to\s+us\b"),
-        ("reached", r"\bcan\s+be\s+(?:reached|contacted)\s+(?:at|by|on|via)\b"),
-        ("email", r"\be-?mail\s*:\s*\S+@\S+"),
-        # script notices
-        (
-            "javascript",
-            r"\b(?:requires?|enable|turn\s+on|needs?|activate)\s+javascript\b"
-            r"|\bjavascript\s+(?:is\s+)?(?:disabled|required|turned\s+off)\b"
-            r"|javascript\s+aktivieren|включите\s+javascript",
-        ),
-        ("browser", r"\byour\s+browser\s+does\s+not\s+support\b"),
-        # the same in the other languages we read
-        ("inscrivez", r"inscrivez-vous\s+(?:à|a)\s+(?:notre|la)\s+newsletter"),
-        (
-            "abonn",
-            r"abonnez-vous\s+(?:à|a)|newsletter\s+abonnieren|jetzt\s+(?:kostenlos\s+)?abonnieren",
-        ),
-        ("suscr", r"suscr[íi]b(?:e|ete|ase)\s+(?:a|al)\s+(?:nuestro|nuestra|la|el)\b"),
-        ("iscriviti", r"iscriviti\s+alla\s+newsletter"),
-        ("подпишитесь", r"подпишитесь\s+на"),
-        ("abone", r"bültenimize\s+abone|abone\s+ol(?:un)?\b"),
-        ("اشترك", r"اشترك\s+(?:في|فى)\s+(?:النشرة|نشرتنا)"),
-        ("تابعونا", r"تابعونا\s+على"),
-        ("شاركنا", r"شاركنا\s+رأيك"),
-        ("خبرنامه", r"عضو\s+خبرنامه"),
-        ("دنبال", r"ما\s+را\s+دنبال\s+کنید"),
-    )
+_CALL_RULES: tuple[tuple[str, str], ...] = (
+    # newsletters, alerts, apps
+    (
+        "sign",
+        r"\bsign(?:ing)?[\s-]*up\b[^.!?]{0,60}"
+        r"\b(?:newsletters?|e-?mails?|alerts|digest|briefing|updates|inbox)\b",
+    ),
+    (
+        "newsletter",
+        r"\b(?:subscribe|register|join)\b[^.!?]{0,60}\bnewsletters?\b"
+        r"|\bnewsletters?\b[^.!?]{0,40}\b(?:sign[\s-]*up|subscribe|inbox|for free)\b"
+        r"|\b(?:with|to|for|in)\s+our\s+(?:[\w-]+\s+){0,3}newsletters?\b"
+        r"|\bthis\s+newsletter\s+may\s+contain\b",
+    ),
+    # a newsletter box's own lines: its pitch and its confirmation
+    ("signing", r"\bthanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing)\b"),
+    ("confirmed", r"\bsubscription\s+(?:has\s+been|is)\s+confirmed\b"),
+    ("inbox", r"\bkeep\s+an\s+eye\s+on\s+your\s+inbox\b"),
+    ("inbox", r"\bdelivered\s+(?:straight\s+|right\s+)?to\s+your\s+inbox\b"),
+    (
+        "by ",
+        r"^by\s+(?:signing\s+up|subscribing|registering|clicking)\b[^.!?]{0,80}"
+        r"\b(?:agree|accept|consent)",
+    ),
+    (
+        "free",
+        r"\bget\s+(?:our|the)\s+free\s+(?:[\w-]+\s+){0,2}(?:e-?mails?|newsletters?|"
+        r"briefings?)\b",
+    ),
+    ("reading", r"^(?:like|enjoy(?:ing)?)\s+what\s+you(?:'|’|\s+a)?re\s+reading\W*$"),
+    ("delivered", r"\bdelivered\s+(?:through|to)\s+your\s+(?:letterbox|door|doorstep)\b"),
+    ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
+    ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
+    # share bars, ad slots, audio players, cookie notices that are only their label
+    ("share", r"^share\s+(?:this|the)\s+(?:article|story|post|page)\W*$"),
+    ("copy", r"^copy\s+(?:the\s+)?link\W*$"),
+    (
+        "advertisement",
+        r"^(?:story|article)\s+continues\s+(?:below|after)\s+(?:this\s+|the\s+)?"
+        r"advertisement\W*$",
+    ),
+    ("listen", r"^listen\s+to\s+(?:this|the)\s+(?:article|story)\W*$"),
+    ("reading time", r"^(?:estimated\s+)?reading\s+time\s*:?\s*\d+\s+min"),
+    ("leitura", r"^tempo\s+(?:estimado\s+)?de\s+leitura\s*:?\s*\d+\s*min"),
+    ("lectur", r"^(?:temps|tiempo)\s+(?:estimado\s+)?de\s+lectur[ae]\s*:?\s*\d+\s*min"),
+    ("lese", r"^lese(?:zeit|dauer)\s*:?\s*(?:ca\.\s*)?\d+\s*min"),
+    ("чтения", r"^время\s+чтения\s*:?\s*\d+\s*мин"),
+    ("okuma", r"^okuma\s+süresi\s*:?\s*\d+\s*(?:dk|dakika)"),
+    ("القراءة", r"^(?:وقت|مدة)\s+القراءة\s*:?\s*\d+"),
+    ("مطالعه", r"^زمان\s+(?:تقریبی\s+)?مطالعه\s*:?\s*\d+"),
+    # a cookie banner's line speaks of the reader's visit ("We use cookies on every page,
+    # the company admitted" is a story's sentence)
+    (
+        "cookies",
+        r"^we\s+use\s+cookies\W*$|^we\s+use\s+cookies\b(?=.*\b(?:you|your|our\s+(?:site|"
+        r"website|services?)|experience|consent|accept|privacy|browsing|personali[sz]e|"
+        r"analytics|advertising)\b)",
+    ),
+    # a pitch asks the reader ("Support local journalism. Subscribe today"); "The grant will
+    # support local journalism in three counties" reports
+    (
+        "journalism",
+        r"(?:^|[.!?]\s+)(?:please\s+|help\s+)?support\s+"
+        r"(?:local|independent|our|quality)\s+journalism\b"
+        r"|^(?=.*\b(?:subscrib\w*|donat\w*|membership|you|your)\b)"
+        r".*\bsupport\s+(?:local|independent|our|quality)\s+journalism\b",
+    ),
+    # a donation pitch names the newsroom it funds ("Any donations will go to the family" is
+    # a story's)
+    (
+        "readers like you",
+        r"\b(?:made\s+possible|funded|supported)\s+by\s+readers\s+like\s+you\b",
+    ),
+    (
+        "donat",
+        r"^(?=.*\b(?:our|us|we)\s+(?:journalism|reporting|newsroom|work|mission)\b|.*\breaders"
+        r"\s+like\s+you\b).*\b(?:donate|donating|donation|donations)\b",
+    ),
+    ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
+    ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
+    ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
+    (
+        "sign",
+        r"\bsign(?:ing)?[\s-]*up\s+for\s+(?:my|our)\s+free\b"
+        r"|\bsign(?:ing)?[\s-]*up\b[^.!?]{0,60}\be-?(?:course|book)\b",
+    ),
+    # republication notes and reading-time labels
+    (
+        "originally",
+        r"\bthis\s+(?:story|article|piece|post|report|interview)\s+(?:was\s+)?"
+        r"originally\s+(?:appeared|published|ran)\s+(?:in|on|at)\b",
+    ),
+    ("print", r"\bappeared\s+in\s+the\s+[\w\s]{0,40}\bprint\s+edition\b"),
+    ("read", r"^(?:[a-z]+\s+)?\d+\s+min(?:ute)?s?\s+read$"),
+    # comments and reader mail
+    ("share", r"\bshare\s+your\s+(?:thoughts|views|opinions?|story|comments?)\b"),
+    (
+        "comment",
+        r"\b(?:leave|post|add)\s+a\s+comment\b"
+        r"|\b(?:view|read|show|hide)\s+(?:all\s+)?(?:\d+\s+)?comments\b"
+        r"|^(?:\d+\s+)?comments?(?:\s*\([\d+]+\))?$"
+        r"|^be\s+the\s+first\s+to\s+comment\W*$",
+    ),
+    ("think", r"\btell\s+us\s+what\s+you\s+think\b"),
+    # comment policies: what the moderators will approve or remove (a sentence of the
+    # story saying comments "were removed" is no policy)
+    (
+        "comment",
+        r"\bcomments?\b[^.!?]{0,120}\b(?:will|may|can|must)\s+(?:not\s+)?be\s+"
+        r"(?:moderated|approved|published|removed|deleted)\b|\bcomments\s+are\s+moderated\b"
+        r"|\bmoderating\s+(?:all\s+)?(?:the\s+)?comments\b",
+    ),
+    (
+        "coment",
+        r"\bcoment[áa]rios?\b[^.!?]{0,120}\b(?:serão|serán)\s+(?:moderad|aprovad|aprobad)",
+    ),
+    (
+        "kommentar",
+        r"\bkommentare?\b[^.!?]{0,120}\b(?:entfernen|löschen)\s+(?:kann|können|wird)",
+    ),
+    ("join", r"\bjoin\s+the\s+(?:conversation|discussion|debate)\b"),
+    # membership pitches, radio and podcast plugs, video labels
+    (
+        "if you",
+        r"\bif\s+you\s+(?:enjoyed|liked|value|appreciate)\s+this\s+"
+        r"(?:article|story|piece|post|journalism|reporting)\b",
+    ),
+    (
+        "listen",
+        r"\blisten\s+back\s+here\b|\blisten\s+(?:to\s+(?:\S+\s+){1,4})?live\s+(?:at|on)\b"
+        r"|^listen\s+to\s+(?:the|this)\s+(?:podcast|episode|interview)\W*$",
+    ),
+    ("available on", r"^(?:also\s+)?available\s+on\s+(?:apple|spotify|google|itunes)\b"),
+    ("watch", r"^watch\s+the\s+(?:full\s+)?(?:video|interview|episode)\b[^.!?]{0,80}:$"),
+    (
+        "click",
+        r"\bclick\s+(?:here\s+)?(?:to|for)\s+(?:read\s+more|more\s+info(?:rmation)?|view|hide"
+        r"|comment|subscribe)\b",
+    ),
+    ("tip", r"\b(?:have|got)\s+a\s+(?:news\s+)?tip\b"),
+    ("to us", r"\bsend\s+(?:it|them)?\s*to\s+us\b"),
+    ("reached", r"\bcan\s+be\s+(?:reached|contacted)\s+(?:at|by|on|via)\b"),
+    ("email", r"\be-?mail\s*:\s*\S+@\S+"),
+    # script notices
+    (
+        "javascript",
+        r"\b(?:requires?|enable|turn\s+on|needs?|activate)\s+javascript\b"
+        r"|\bjavascript\s+(?:is\s+)?(?:disabled|required|turned\s+off)\b"
+        r"|javascript\s+aktivieren|включите\s+javascript",
+    ),
+    ("browser", r"\byour\s+browser\s+does\s+not\s+support\b"),
+    # the same in the other languages we read
+    ("inscrivez", r"inscrivez-vous\s+(?:à|a)\s+(?:notre|la)\s+newsletter"),
+    (
+        "abonn",
+        r"abonnez-vous\s+(?:à|a)|newsletter\s+abonnieren|jetzt\s+(?:kostenlos\s+)?abonnieren",
+    ),
+    ("suscr", r"suscr[íi]b(?:e|ete|ase)\s+(?:a|al)\s+(?:nuestro|nuestra|la|el)\b"),
+    ("iscriviti", r"iscriviti\s+alla\s+newsletter"),
+    ("подпишитесь", r"подпишитесь\s+на"),
+    ("abone", r"bültenimize\s+abone|abone\s+ol(?:un)?\b"),
+    ("اشترك", r"اشترك\s+(?:في|فى)\s+(?:النشرة|نشرتنا)"),
+    ("تابعونا", r"تابعونا\s+على"),
+    ("شاركنا", r"شاركنا\s+رأيك"),
+    ("خبرنامه", r"عضو\s+خبرنامه"),
+    ("دنبال", r"ما\s+را\s+دنبال\s+کنید"),
 )
-_ASCII_CALLS = tuple(rule for rule in _CALLS_TO_ACTION if rule[0].isascii())
+
+
+def _by_word(rules: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """One pattern per key word (the alternation of its rules, found when any one is), in
+    the order of first use: a word is tested once, not once for each of its rules."""
+    grouped: dict[str, list[str]] = {}
+    for word, pattern in rules:
+        grouped.setdefault(word, []).append(pattern)
+    return tuple(
+        (word, re.compile("|".join(f"(?:{p})" for p in patterns)))
+        for word, patterns in grouped.items()
+    )
+
+
+_CALLS_TO_ACTION = _by_word(_CALL_RULES)
+_ASCII_CALLS = _by_word(tuple(rule for rule in _CALL_RULES if rule[0].isascii()))
 # [caption id="..."], [embed]...[/embed], [gallery ids="1,2"], [/vc_column]
 # a bare "[word]" is a shortcode only when its closing "[/word]" is there too: alone it is an
 # editor's insertion in a quote ("we were in [training] camp", "missing [them]")
@@ -218,10 +230,11 @@ _TEASER_HEADING = re.compile(
 
 
 _LABEL = re.compile(r"^\w+(?:\s+\w+)?\s*:$")
-# "Jane Doe is a senior reporter for ...": an author's note at the end of a story
+# "Jane Doe is a senior reporter for ...", "Jane is a Senior Editor at Example overseeing
+# ...": an author's note at the end of a story (the role in any case)
 _BIO = re.compile(
     r"^(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,6}?"
-    r"(?:reporter|writer|editor|correspondent|journalist|contributor|columnist|author|"
+    r"(?i:reporter|writer|editor|correspondent|journalist|contributor|columnist|author|"
     r"producer|photographer|intern)\b"
 )
 BIO_LINE = 500
@@ -288,7 +301,7 @@ def byline_line(text: str) -> bool:
     lowered = text.lower()
     if _BYLINE.match(lowered) and len(text.split()) <= 8:
         return True
-    if not any(ch.isdigit() for ch in text):
+    if not any(map(str.isdigit, text)):  # map: a C loop, no generator frames
         return False
     if may_be_stamp_line(text, relative=False):
         return False  # "Published 20 July, updated 21 July": read as stamps, kept
@@ -322,8 +335,11 @@ def furniture_line(text: str) -> bool:
     ):
         return True  # an emoji-led promotion ("🎁 ... Check out our gift guides")
     lowered = text.lower()
-    rules = _ASCII_CALLS if lowered.isascii() else _CALLS_TO_ACTION
-    return any(word in lowered and pattern.search(lowered) is not None for word, pattern in rules)
+    # a plain loop: this runs on every short kept line, a generator's frames cost a third
+    for word, pattern in _ASCII_CALLS if lowered.isascii() else _CALLS_TO_ACTION:
+        if word in lowered and pattern.search(lowered) is not None:
+            return True
+    return False
 
 
 def strip_shortcodes(text: str) -> str:
@@ -343,16 +359,41 @@ def teaser_heading(text: str) -> bool:
     return len(text) <= 60 and _TEASER_HEADING.match(text.strip(" :….-")) is not None
 
 
+# "Ticker Security Last Change Change %", "Symbol Name Price Chg": the header row of a
+# market-quote box the page puts in the story (the share price of a company it names)
+_QUOTE_HEADER = re.compile(
+    r"^(?:ticker|symbol)\b(?:\s+[\w%]+){0,3}?\s+(?:last|price)\b(?:\s+[\w%]+){0,3}?\s+"
+    r"(?:change|chg)\b",
+    re.I,
+)
+
+
+def quote_header(text: str) -> bool:
+    """The header row of a market-quote box (ticker, last price, change)."""
+    return len(text) <= 120 and _QUOTE_HEADER.match(text) is not None
+
+
+_SUMMARY_LABEL = re.compile(r"^(?:the\s+)?key\s+(?:points|takeaways)$", re.I)
+
+
+def summary_label(text: str) -> bool:
+    """The label over a story's own summary list ("Key Points", "Key takeaways"): the list is
+    the story's, its label is not."""
+    return len(text) <= 30 and _SUMMARY_LABEL.match(text.strip(" :…-")) is not None
+
+
 _VERDICT = re.compile(
     r"^(?:pros|cons|pros\s+(?:and|&)\s+cons|the\s+good|the\s+bad|what\s+we\s+(?:liked?|"
-    r"didn'?t\s+like|don'?t\s+like|love|hate))$",
+    r"didn'?t\s+like|don'?t\s+like|love|hate)"
+    # a review's fact box: price, maker, release date, the machine it was tested on
+    r"|need\s+to\s+know|fact\s*box|fast\s+facts|quick\s+facts|key\s+specs|tech\s+specs)$",
     re.I,
 )
 
 
 def verdict_label(text: str) -> bool:
-    """The label of a review's verdict box ("Pros", "Cons"): a summary card beside the story,
-    its list repeats what the review says."""
+    """The label of a review's verdict box ("Pros", "Cons") or fact box ("Need to know"): a
+    summary card beside the story, its list repeats what the review says or lists specs."""
     return len(text) <= 30 and _VERDICT.match(text.strip(" :…-").replace("’", "'")) is not None
 
 
@@ -405,12 +446,24 @@ def _glued_credit(text: str) -> bool:
 
 
 CAPTION_LINE = 300
+# "Jane Q. Roe / The Daily Example Junior stands in for her ...": a photo's credit (a name, a
+# slash, an outlet) opening its caption, as a gallery under the story prints them
+_LEADING_CREDIT = re.compile(
+    r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){1,3}\s+/\s+(?:The\s+)?[A-Z][\w&.'’-]*"
+    r"(?:\s+[A-Z][\w&.'’-]*){0,4}\s+[A-Z][^/]*?(?:\s+\S+){5}"
+)
+LEADING_CREDIT_CAPTION = 800
 
 
 def caption_line(text: str) -> bool:
     """A media caption or credit line (its credit says so) left in the story's flow."""
     if len(text) > CAPTION_LINE:
-        return False
+        return (
+            len(text) <= LEADING_CREDIT_CAPTION
+            and " / " in text[:80]
+            and text.endswith((".", "!", "?", '"', "”"))
+            and _LEADING_CREDIT.match(text) is not None
+        )
     if text.endswith(")"):
         tail = text[-100:]
         return (
@@ -419,6 +472,12 @@ def caption_line(text: str) -> bool:
             or _AGENCIES_ALONE.match(text) is not None
         )
     if text.startswith(("Photo", "Image")) and _CREDIT_LINE.match(text) is not None:
+        return True
+    if (
+        " / " in text[:80]
+        and text.endswith((".", "!", "?", '"', "”"))
+        and _LEADING_CREDIT.match(text) is not None
+    ):
         return True
     if "|" in text and _AGENCY_CREDIT.search(text) is not None:
         return True

@@ -506,9 +506,10 @@ def split_stamps(part: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-# two clock times joined by a dash ("10:00-11:30", "9.30 - 11.00 h"), folded text
+# two clock times joined by a dash ("10:00-11:30", "9.30 - 11.00 h"), folded text; what
+# precedes the first digit is tested after it (the engine then skips to digits, see dates)
 _TIME_RANGE = re.compile(
-    r"(?<![\d.:])\d{1,2}[:.h]\d{2}\s*(?:-|bis|to|à)\s*\d{1,2}[:.h]\d{2}(?![\d.:])"
+    r"\d(?<![\d.:]\d)\d?[:.h]\d{2}\s*(?:-|bis|to|à)\s*\d{1,2}[:.h]\d{2}(?![\d.:])"
 )
 _CORRECTION_HEAD = re.compile(r"\s*(?:[:\-,(]|\d|$)")
 _CORRECTION_DATE = 60  # characters after a correction keyword where its date may sit

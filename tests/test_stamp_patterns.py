@@ -1,0 +1,54 @@
+"""The date patterns written for speed match as their plain forms do, on many strings."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from newswatch.extract import dates, textstamps
+from newswatch.extract.dates import MONTHS, fold
+
+# (pattern, its fast form of the opening test, the plain form it stands for)
+_REWRITES = [
+    (dates._DAY_MONTH_YEAR, r"(?P<d>\d(?<![\w]\d)\d?)", r"(?<![\w])(?P<d>\d{1,2})"),
+    (dates._YMD, r"(?P<y>\d(?<![\d.]\d)\d{3})", r"(?<![\d.])(?P<y>\d{4})"),
+    (dates._DMY, r"(?P<a>\d(?<![\d.:]\d)\d?)", r"(?<![\d.:])(?P<a>\d{1,2})"),
+    (dates._CLOCK, r"(?P<h>\d(?<![\d.:/]\d)\d?)", r"(?<![\d.:/])(?P<h>\d{1,2})"),
+    (dates._JALALI, r"(?P<d>\d(?<![\w]\d)\d?)", r"(?<![\w])(?P<d>\d{1,2})"),
+    (textstamps._TIME_RANGE, r"\d(?<![\d.:]\d)\d?", r"(?<![\d.:])\d{1,2}"),
+]
+
+_PIECES = [
+    *"0123456789", "12", "2019", "2024", "1402", "1990", "31", ":", ".", "/", "-", " ", "  ",
+    ",", "h", "x", "a", "_", "é", "\n", "am", "p.m.", "uhr", "gmt", "+03:00", "de ", "of ",
+    "th", "st", "(", "|", "bis", "to", "à", "٣", "١٢", "۱۴۰۲", "تیر", "تموز", "/يوليو",
+    "10:00-11:30", "9.30 - 11.00 h", *list(MONTHS)[::4],
+]  # fmt: skip
+
+
+def _strings() -> list[str]:
+    rnd = random.Random(20261202)
+    made = ["".join(rnd.choice(_PIECES) for _ in range(rnd.randint(1, 12))) for _ in range(6000)]
+    lines = [
+        "Published 14 March 2024 18:17 GMT",
+        "July 20, 2016 6:17 p.m. EDT",
+        "20.07.2016, 18:17 Uhr",
+        "۲۰ ژوئیه ۲۰۱۶ ۳۰ تیر ۱۳۹۵",
+        "19.1.23, 10:00-11:30 Uhr",
+        "a1 2024-03-14x 3/4/24 12:30:15 09:00-17:00",
+    ]
+    return made + [fold(line) for line in lines]
+
+
+@pytest.mark.parametrize(("pattern", "fast", "plain"), _REWRITES)
+def test_fast_forms_match_as_the_plain_forms(
+    pattern: re.Pattern[str], fast: str, plain: str
+) -> None:
+    assert pattern.pattern.count(fast) == 1
+    reference = re.compile(pattern.pattern.replace(fast, plain))
+    for text in _strings():
+        assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == [
+            (m.span(), m.groups()) for m in reference.finditer(text)
+        ], text
