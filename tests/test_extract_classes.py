@@ -671,3 +671,14 @@ def test_an_authors_note_with_a_capitalised_title_closing_the_story_is_left_out(
         "region's towns. She is an accomplished storyteller and editor.</p>"
     )
     assert paragraphs(article(extra_inside=note)) == PROSE
+
+
+def test_a_reviews_fact_box_is_left_out() -> None:
+    box = (
+        "<div><div>Need to know</div><div><p><strong>What is it?</strong> A city builder about "
+        "a doomed world.</p><p><strong>Expect to pay</strong> £25/$30</p><p><strong>Developer"
+        "</strong> Example Games</p><p><strong>Reviewed on</strong> Windows 10, 32GB RAM</p>"
+        "</div></div>"
+    )
+    html = article().replace("</h1><div>", f"</h1><div>{box}", 1)
+    assert paragraphs(html) == PROSE

@@ -301,7 +301,7 @@ def byline_line(text: str) -> bool:
     lowered = text.lower()
     if _BYLINE.match(lowered) and len(text.split()) <= 8:
         return True
-    if not any(ch.isdigit() for ch in text):
+    if not any(map(str.isdigit, text)):  # map: a C loop, no generator frames
         return False
     if may_be_stamp_line(text, relative=False):
         return False  # "Published 20 July, updated 21 July": read as stamps, kept
@@ -384,14 +384,16 @@ def summary_label(text: str) -> bool:
 
 _VERDICT = re.compile(
     r"^(?:pros|cons|pros\s+(?:and|&)\s+cons|the\s+good|the\s+bad|what\s+we\s+(?:liked?|"
-    r"didn'?t\s+like|don'?t\s+like|love|hate))$",
+    r"didn'?t\s+like|don'?t\s+like|love|hate)"
+    # a review's fact box: price, maker, release date, the machine it was tested on
+    r"|need\s+to\s+know|fact\s*box|fast\s+facts|quick\s+facts|key\s+specs|tech\s+specs)$",
     re.I,
 )
 
 
 def verdict_label(text: str) -> bool:
-    """The label of a review's verdict box ("Pros", "Cons"): a summary card beside the story,
-    its list repeats what the review says."""
+    """The label of a review's verdict box ("Pros", "Cons") or fact box ("Need to know"): a
+    summary card beside the story, its list repeats what the review says or lists specs."""
     return len(text) <= 30 and _VERDICT.match(text.strip(" :…-").replace("’", "'")) is not None
 
 
