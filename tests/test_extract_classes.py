@@ -682,3 +682,10 @@ def test_a_reviews_fact_box_is_left_out() -> None:
     )
     html = article().replace("</h1><div>", f"</h1><div>{box}", 1)
     assert paragraphs(html) == PROSE
+
+
+def test_control_and_ad_slot_labels_in_paragraphs_of_their_own_are_left_out() -> None:
+    labels = ["Advertisement", "Story continues below", "Loading...", "Back to top", "Subscribe"]
+    real = "Share prices fell after the vote, and the mayor said she would print the figures."
+    extra = "".join(f"<p>{label}</p>" for label in labels) + f"<p>{real}</p>"
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, real]

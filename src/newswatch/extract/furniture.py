@@ -309,6 +309,35 @@ def byline_line(text: str) -> bool:
     return read is not None and read[0].at is not None
 
 
+# the page's controls and slot labels printed as a paragraph of their own: the whole line is
+# the label ("Advertisement", "Story continues below", "Loading...", "Back to top"); a set
+# lookup, as every short kept line is tested
+_UI_LABELS = frozenset(
+    {"advertisement", "advertisement - scroll to continue", "ad", "ads", "sponsored", "skip ad"}
+    | {
+        f"{what} continues {where}"
+        for what in ("story", "article", "content", "text")
+        for where in (
+            "below",
+            "below advertisement",
+            "below this advertisement",
+            "after advertisement",
+            "after this advertisement",
+            "after this ad",
+        )
+    }
+    | {"continue reading", "continue reading below", "continue reading the main story"}
+    | {"scroll to continue", "scroll down to continue", "scroll to continue with content"}
+    | {"scroll to continue reading", "click to enlarge", "click to expand", "enlarge this image"}
+    | {"toggle caption", "hide caption", "show caption", "loading", "share", "share this"}
+    | {"tweet", "email", "e-mail", "print", "save", "follow", "link copied", "gift this article"}
+    | {"back to top", "top of page", "show more", "load more", "sign up", "log in", "sign in"}
+    | {"subscribe", "subscribe now", "already a subscriber? sign in", "report an error"}
+    | {"watch now"}
+)
+UI_LABEL = 50
+
+
 def furniture_line(text: str) -> bool:
     """A short line that is a call to action, a script notice, a raw shortcode or escaped
     markup rather than a sentence of the story."""
@@ -335,6 +364,8 @@ def furniture_line(text: str) -> bool:
     ):
         return True  # an emoji-led promotion ("🎁 ... Check out our gift guides")
     lowered = text.lower()
+    if len(text) <= UI_LABEL and " ".join(lowered.strip(" .…!:|-–—•·").split()) in _UI_LABELS:
+        return True  # a control's or an ad slot's label
     # a plain loop: this runs on every short kept line, a generator's frames cost a third
     for word, pattern in _ASCII_CALLS if lowered.isascii() else _CALLS_TO_ACTION:
         if word in lowered and pattern.search(lowered) is not None:
