@@ -689,3 +689,16 @@ def test_control_and_ad_slot_labels_in_paragraphs_of_their_own_are_left_out() ->
     real = "Share prices fell after the vote, and the mayor said she would print the figures."
     extra = "".join(f"<p>{label}</p>" for label in labels) + f"<p>{real}</p>"
     assert paragraphs(article(extra_inside=extra)) == [*PROSE, real]
+
+
+def test_contents_labels_post_placeholders_and_follow_us_in_other_languages_are_left_out() -> None:
+    labels = [
+        "Table of Contents",
+        "Inhaltsverzeichnis",
+        "View this post on Instagram",
+        "Sieh dir diesen Beitrag auf Instagram an",
+        "Síguenos en Facebook: El Diario y en Twitter: @eldiario",
+        "Folgen Sie uns auf Twitter",
+    ]
+    extra = "".join(f"<p>{label}</p>" for label in labels)
+    assert paragraphs(article(extra_inside=extra)) == PROSE

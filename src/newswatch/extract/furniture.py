@@ -97,6 +97,9 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
         r"\s+like\s+you\b).*\b(?:donate|donating|donation|donations)\b",
     ),
     ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
+    ("síguenos", r"\bsíguenos\s+en\b"),
+    ("suivez-nous", r"\bsuivez-nous\s+sur\b"),
+    ("folgen sie uns", r"\bfolgen\s+sie\s+uns\s+(?:auf|bei)\b"),
     ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
     ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
     (
@@ -333,7 +336,12 @@ _UI_LABELS = frozenset(
     | {"tweet", "email", "e-mail", "print", "save", "follow", "link copied", "gift this article"}
     | {"back to top", "top of page", "show more", "load more", "sign up", "log in", "sign in"}
     | {"subscribe", "subscribe now", "already a subscriber? sign in", "report an error"}
-    | {"watch now"}
+    | {"watch now", "table of contents", "in this article", "on this page", "jump to section"}
+    | {"inhaltsverzeichnis", "sommaire", "tabla de contenidos", "índice de contenidos"}
+    # an embedded post's placeholder, as the page prints it before its script runs
+    | {"view this post on instagram", "sieh dir diesen beitrag auf instagram an"}
+    | {"ver esta publicación en instagram", "voir cette publication sur instagram"}
+    | {"visualizza questo post su instagram"}
 )
 UI_LABEL = 50
 
