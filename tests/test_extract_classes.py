@@ -671,3 +671,34 @@ def test_an_authors_note_with_a_capitalised_title_closing_the_story_is_left_out(
         "region's towns. She is an accomplished storyteller and editor.</p>"
     )
     assert paragraphs(article(extra_inside=note)) == PROSE
+
+
+def test_a_reviews_fact_box_is_left_out() -> None:
+    box = (
+        "<div><div>Need to know</div><div><p><strong>What is it?</strong> A city builder about "
+        "a doomed world.</p><p><strong>Expect to pay</strong> £25/$30</p><p><strong>Developer"
+        "</strong> Example Games</p><p><strong>Reviewed on</strong> Windows 10, 32GB RAM</p>"
+        "</div></div>"
+    )
+    html = article().replace("</h1><div>", f"</h1><div>{box}", 1)
+    assert paragraphs(html) == PROSE
+
+
+def test_control_and_ad_slot_labels_in_paragraphs_of_their_own_are_left_out() -> None:
+    labels = ["Advertisement", "Story continues below", "Loading...", "Back to top", "Subscribe"]
+    real = "Share prices fell after the vote, and the mayor said she would print the figures."
+    extra = "".join(f"<p>{label}</p>" for label in labels) + f"<p>{real}</p>"
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, real]
+
+
+def test_contents_labels_post_placeholders_and_follow_us_in_other_languages_are_left_out() -> None:
+    labels = [
+        "Table of Contents",
+        "Inhaltsverzeichnis",
+        "View this post on Instagram",
+        "Sieh dir diesen Beitrag auf Instagram an",
+        "Síguenos en Facebook: El Diario y en Twitter: @eldiario",
+        "Folgen Sie uns auf Twitter",
+    ]
+    extra = "".join(f"<p>{label}</p>" for label in labels)
+    assert paragraphs(article(extra_inside=extra)) == PROSE

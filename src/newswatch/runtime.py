@@ -40,7 +40,7 @@ class Runtime:
 
     def prune_captures(self) -> Pruned:
         """Apply every source's capture retention now (see :mod:`newswatch.archive.retention`)."""
-        kept = {s.name: self.config.capture_for(s.name) for s in self.config.sources}
+        kept = self.config.captures()
         captures = bodies = 0
         for rule in prune_rules(kept, self.clock()):
             done = self.store.prune_captures(rule)
@@ -119,10 +119,10 @@ def build_runtime(
             for source in config.sources
             if (css := source.extract_rules()) is not None
         },
-        source_schedules={s.name: config.schedule_for(s.name) for s in config.sources},
+        source_schedules=config.schedules(),
         robots_ignored=[s.name for s in config.sources if not s.robots],
         confirm_delay=config.fetch.confirm,
-        capture={s.name: config.capture_for(s.name).mode for s in config.sources},
+        capture={name: kept.mode for name, kept in config.captures().items()},
     )
     dispatcher = Dispatcher(store, build_channels(channels, fetcher.post_json), clock=clock)
     discovery = DiscoveryRunner(

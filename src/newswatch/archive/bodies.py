@@ -1,10 +1,12 @@
 """Capture bodies as stored: zstd frames addressed by the SHA-256 of the bytes as received.
 
-The only module that imports zstandard. Level 3 (zstd's own default): every check that makes
-or confirms a version compresses its page, so the level is paid on every round, not once.
-Measured on a 75 kB news page: level 9 took 1.25 ms and kept 19.5 kB, level 3 0.22 ms and
-20.6 kB (6% more); at 9 compressing was a sixth of an unchanged 1,000-page round's CPU, more
-than a third of the extraction's. Frames of any level read back the same.
+The only module that imports zstandard. Level 2: every check that makes or confirms a
+version compresses its page, so the level is paid on every round, not once. Measured on a
+75 kB news page: level 9 took 1.25 ms and kept 19.5 kB, level 3 0.22 ms and 20.6 kB (6% more);
+at 9 compressing was a sixth of an unchanged 1,000-page round's CPU, more than a third of the
+extraction's. On the bench site's 92 kB pages level 3 took 0.39 ms and kept 25.0 kB, level 2
+0.30 ms and 25.6 kB (2% more), level 1 0.30 ms and 26.1 kB. Frames of any level read back
+the same.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 
 import zstandard
 
-LEVEL = 3
+LEVEL = 2
 #: the largest body accepted back from a frame (bodies are bounded by fetch.max_bytes;
 #: this only guards against a corrupt frame claiming a huge size)
 MAX_BODY = 1 << 31

@@ -42,7 +42,7 @@ def health(state: State, max_lag: str, as_json: bool) -> None:
         path = config.database_path
         if path is not None and not path.exists():  # never create it: the daemon does
             unhealthy(f"no database at {path} (has newswatch run started?)")
-        longest = max(config.schedule_for(s.name).max_interval for s in config.sources)
+        longest = max(policy.max_interval for policy in config.schedules().values())
         try:
             store = open_store(config.database_url, readonly=True)  # a probe never writes
             try:

@@ -69,11 +69,6 @@ class Config(BaseModel):
     _by_name: tuple[tuple[SourceConfig, ...], dict[str, SourceConfig]] | None = PrivateAttr(
         default=None
     )
-    # the global schedule and capture blocks over the defaults, built on first use (for the
-    # block they were built from, as above): rebuilding them per source (a model_dump each)
-    # was most of start-up's wiring at 1,000 sources
-    _schedule_base: tuple[ScheduleConfig, SchedulePolicy] | None = PrivateAttr(default=None)
-    _capture_base: tuple[CaptureConfig, Retention] | None = PrivateAttr(default=None)
 
     @field_validator("database")
     @classmethod
@@ -137,25 +132,29 @@ class Config(BaseModel):
 
     def capture_for(self, name: str) -> Retention:
         """One source's capture mode and retention: defaults, global block, its own."""
-        if self._capture_base is None or self._capture_base[0] is not self.capture:
-            self._capture_base = (self.capture, self.capture.over(Retention()))
-        base = self._capture_base[1]
-        source = self.source(name)
-        if source is not None and source.capture is not None:
-            base = source.capture.over(base)
-        return base
+        return _capture_of(self.source(name), self.capture.over(Retention()))
+
+    def captures(self) -> dict[str, Retention]:
+        """:meth:`capture_for` of every source, by name (the global block read once)."""
+        base = self.capture.over(Retention())
+        return {s.name: _capture_of(s, base) for s in self.sources}
 
     def schedule_for(self, name: str) -> SchedulePolicy:
         """The re-check policy of one source: defaults, global block, the source's block;
         its floor is the source's interval."""
         source = self.source(name)
-        if self._schedule_base is None or self._schedule_base[0] is not self.schedule:
-            self._schedule_base = (self.schedule, self.schedule.over(SchedulePolicy()))
-        base = self._schedule_base[1]
-        if source is not None and source.schedule is not None:
-            base = source.schedule.over(base)
-        floor = source.interval_seconds if source is not None else base.min_interval
-        return replace(base, min_interval=floor, max_interval=max(base.max_interval, floor))
+        base = self.schedule.over(SchedulePolicy())
+        if source is None:
+            return replace(base, max_interval=max(base.max_interval, base.min_interval))
+        return _schedule_of(source, base, {})
+
+    def schedules(self) -> dict[str, SchedulePolicy]:
+        """:meth:`schedule_for` of every source, by name. The global block is put over the
+        defaults once and sources without a block of their own share the policy of their
+        interval: per source, that was most of start-up's wiring at 1,000 sources."""
+        base = self.schedule.over(SchedulePolicy())
+        shared: dict[float, SchedulePolicy] = {}
+        return {s.name: _schedule_of(s, base, shared) for s in self.sources}
 
     @field_validator("sources")
     @classmethod
@@ -220,6 +219,27 @@ class Config(BaseModel):
             taken.add(name)
             out.append((name, alert))
         return out
+
+
+def _capture_of(source: SourceConfig | None, base: Retention) -> Retention:
+    if source is not None and source.capture is not None:
+        return source.capture.over(base)
+    return base
+
+
+def _schedule_of(
+    source: SourceConfig, base: SchedulePolicy, shared: dict[float, SchedulePolicy]
+) -> SchedulePolicy:
+    """``base`` with the source's block and its interval as the floor; ``shared`` keeps
+    the policy of each interval for the sources without a block."""
+    floor = source.interval_seconds
+    if source.schedule is None and floor in shared:
+        return shared[floor]
+    own = source.schedule.over(base) if source.schedule is not None else base
+    policy = replace(own, min_interval=floor, max_interval=max(own.max_interval, floor))
+    if source.schedule is None:
+        shared[floor] = policy
+    return policy
 
 
 def _duplicate_error(field: str, index: int, first: int, name: str) -> PydanticCustomError:

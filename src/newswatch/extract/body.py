@@ -265,7 +265,7 @@ def _keep(block: Block, owner: Elem, strict: bool) -> bool:
         return False
     if block.link_len > block.length * _MAX_LINK_DENSITY and not _linked_prose(block):
         return False
-    if not any(ch.isalnum() for ch in block.text):
+    if not any(map(str.isalnum, block.text)):
         return False  # a rule of underscores, a row of emoji
     if strict and (
         furniture_line(block.text)
@@ -294,7 +294,7 @@ def _linked_heading(block: Block) -> bool:
         and block.tag != "h1"
         and block.link_len * 2 > block.length
         and block.length <= _TEASER_HEADLINE
-        and any(ch.isalnum() for ch in block.text)
+        and any(map(str.isalnum, block.text))
         and not teaser_heading(block.text)
     )
 

@@ -64,8 +64,6 @@ class Elem:
         tag: str,
         parent: int,
         depth: int,
-        hint: int,
-        furniture: bool,
         tag_furniture: bool,
         mem_id: int,
         first: int = 0,
@@ -76,8 +74,8 @@ class Elem:
         self.tag = tag
         self.parent = parent
         self.depth = depth
-        self.hint = hint
-        self.furniture = furniture
+        self.hint = 0
+        self.furniture = tag_furniture
         self.tag_furniture = tag_furniture
         self.mem_id = mem_id
         self.first = first
@@ -137,98 +135,99 @@ pages repeat their names, and the walk asks this of every named inline element."
 _INLINE_HIDDEN_MAX = 20_000
 
 
-class _Walker:
-    """The recursive walk; written for speed (it visits every node of every page).
+def _gap(node: LexborNode | None) -> bool:
+    """Whether ``node`` is a white-space text node (one the walk's C-level iteration
+    skipped: see :func:`walk_page`)."""
+    return node is not None and node.is_empty_text_node and bool(node.text_content)
+
+
+def walk_page(tree: LexborHTMLParser, drop_ids: Set[int] = frozenset()) -> Page:
+    """Cut the page's body into text blocks and sum their lengths up the element tree.
+
+    Written for speed: it visits every node of every page. The state of the text run being
+    collected lives in the closure (cheaper to read and set than attributes), and lengths are
+    summed up the tree as each element closes, not in passes afterwards.
 
     Invariant that keeps the per-node work small: while no text has been seen since the
     last block boundary (``has_text`` false), ``parts`` is empty, ``link_len`` is 0 and
     ``after_br`` is false: leading white space and ``<br>`` are dropped at once (the
-    block's text is white-space-collapsed, so they never showed)."""
+    block's text is white-space-collapsed, so they never showed).
 
-    __slots__ = (
-        "after_br",
-        "blocks",
-        "drop_ids",
-        "elems",
-        "has_text",
-        "link_len",
-        "parts",
-    )
+    Text nodes of ASCII white space only (the indentation between tags, two of every three
+    text nodes) are skipped by the parser's iteration, never made into Python objects. Such
+    a node separated words only where it stood between two pieces of text of one run with
+    no white space at their junction; there, and only there, the node before the next
+    piece (or the last child of an inline element just closed) is looked at, and a space
+    put in its place: the same block text once collapsed.
+    """
+    root = tree.body or tree.root
+    if root is None:
+        return Page([], [])
+    blocks: list[Block] = []
+    elems: list[Elem] = [Elem(0, root.tag or "body", -1, 0, False, root.mem_id)]
+    parts: list[str] = []
+    add = parts.append
+    has_text = after_br = False
+    link_len = 0
+    text_id, br_id, first_element, a_id = _TEXT, _BR, _FIRST_ELEMENT, _A
+    skip_ids, block_ids, block_names = _SKIP_IDS, _BLOCK_IDS, _BLOCK_NAMES
+    inline_hidden = _INLINE_HIDDEN
 
-    def __init__(self, drop_ids: Set[int]) -> None:
-        self.blocks: list[Block] = []
-        self.elems: list[Elem] = []
-        self.drop_ids = drop_ids
-        self.parts: list[str] = []
-        self.link_len = 0
-        self.after_br = False
-        self.has_text = False
-
-    def flush(self, owner: int) -> None:
+    def flush(owner: Elem) -> None:
         """Close the text run collected so far as one block of ``owner`` (called only
         when it holds text)."""
-        self.after_br = False
-        self.has_text = False
-        parts = self.parts
+        nonlocal has_text, after_br, link_len
+        has_text = after_br = False
         text = " ".join("".join(parts).split())
         parts.clear()
-        link_len = self.link_len
-        self.link_len = 0
         length = len(text)
-        self.blocks.append(Block(text, owner, self.elems[owner].tag, length, min(link_len, length)))
+        links = link_len if link_len < length else length
+        link_len = 0
+        blocks.append(Block(text, owner.index, owner.tag, length, links))
+        owner.text_len += length
+        owner.link_len += links
 
-    def join_row(self, row: Elem) -> None:
-        """A data table's row (cells of a line of text each) as one block, cells joined by
-        spaces, as a reader reads the row: not one paragraph per cell. Layout tables (a cell
-        holding paragraphs, a long cell) are left as they are."""
-        blocks, elems = self.blocks, self.elems
-        cells = [elems[c] for c in row.children]
-        if len(cells) < 2 or len(blocks) - row.first != len(cells):
-            return
-        for cell, block in zip(cells, blocks[row.first :], strict=True):
-            if cell.children or block.owner != cell.index or block.length > _CELL_TEXT:
-                return
-        text = " ".join(b.text for b in blocks[row.first :])
-        link_len = sum(b.link_len for b in blocks[row.first :])
-        del blocks[row.first :]
-        blocks.append(Block(text, row.index, "tr", len(text), link_len))
-        for cell in cells:
-            cell.first = cell.end = row.first
-
-    def walk(self, node: LexborNode, owner: int, in_link: bool, depth: int) -> None:
+    def walk(node: LexborNode, owner: Elem, in_link: bool, depth: int) -> None:
+        nonlocal has_text, after_br, link_len
         if depth >= MAX_DEPTH:  # bounded recursion (depth: the node's, the body 0)
             raise too_deep()
         depth += 1
-        parts = self.parts
-        elems = self.elems
-        blocks = self.blocks
-        drop_ids = self.drop_ids
-        text_id, br_id, first_element = _TEXT, _BR, _FIRST_ELEMENT
-        skip_ids, block_ids = _SKIP_IDS, _BLOCK_IDS
-        inline_hidden = _INLINE_HIDDEN
-        for child in node.iter(include_text=True):
+        for child in node.iter(include_text=True, skip_empty=True):
             tid = child.tag_id  # an int: cheaper than the tag's name, asked of every node
             if tid == text_id:
                 text = child.text_content
-                if text:
-                    if not text.isspace():
-                        parts.append(text)
-                        self.has_text = True
-                        self.after_br = False
-                        if in_link:
-                            self.link_len += len(text.strip())
-                    elif self.has_text:
-                        parts.append(text)
+                if not text:
+                    continue
+                if text.isspace():  # white space beyond ASCII (a no-break space)
+                    if has_text:
+                        add(text)
+                    continue
+                if (
+                    has_text
+                    and not text[0].isspace()
+                    and not parts[-1][-1].isspace()
+                    and _gap(child.prev)
+                ):
+                    add(" ")
+                add(text)
+                has_text = True
+                after_br = False
+                if in_link:
+                    link_len += len(text.strip())
+                continue
+            if has_text:
+                if tid == br_id:
+                    if after_br:
+                        flush(owner)
+                    else:
+                        add("\n")
+                        after_br = True
+                    continue
+                if not parts[-1][-1].isspace() and _gap(child.prev):
+                    add(" ")
+            elif tid == br_id:
                 continue
             if tid in skip_ids or tid < first_element:  # code, media, comments
-                continue
-            if tid == br_id:
-                if self.has_text:
-                    if self.after_br:
-                        self.flush(owner)
-                    else:
-                        parts.append("\n")
-                        self.after_br = True
                 continue
             attrs = child.attributes
             if tid not in block_ids:
@@ -250,8 +249,10 @@ class _Walker:
                         continue
                     if drop_ids and child.mem_id in drop_ids:
                         continue
-                self.after_br = False
-                self.walk(child, owner, in_link or tid == _A, depth)
+                after_br = False
+                walk(child, owner, in_link or tid == a_id, depth)
+                if has_text and not parts[-1][-1].isspace() and _gap(child.last_child):
+                    add(" ")
                 continue
             hint = 0
             named = tag_furniture = strong = False
@@ -267,41 +268,43 @@ class _Walker:
                     if verdict[1]:
                         continue
                     hint = verdict[0]
-                if "hidden" in attrs or (
-                    "style" in attrs and hidden_style(attrs["style"] or "") and not gated(cls)
-                ):
-                    continue
+                    # the attributes below are rare: not looked for among a class and an id only
+                    if len(attrs) > (cls is not None) + (ident is not None):
+                        if "hidden" in attrs or (
+                            "style" in attrs
+                            and hidden_style(attrs["style"] or "")
+                            and not gated(cls)
+                        ):
+                            continue
+                        tag_furniture = attrs.get("role") in NEGATIVE_ROLES
+                        strong = attrs.get("itemprop") == "articleBody"
+                else:
+                    if "hidden" in attrs or (
+                        "style" in attrs and hidden_style(attrs["style"] or "") and not gated(cls)
+                    ):
+                        continue
+                    tag_furniture = attrs.get("role") in NEGATIVE_ROLES
+                    strong = attrs.get("itemprop") == "articleBody"
                 if drop_ids and child.mem_id in drop_ids:
                     continue
-                tag_furniture = attrs.get("role") in NEGATIVE_ROLES
-                strong = attrs.get("itemprop") == "articleBody"
-            tag = _BLOCK_NAMES[tid]
-            if self.has_text:
-                self.flush(owner)
+            tag = block_names[tid]
+            if has_text:
+                flush(owner)
             tag_furniture = tag_furniture or tag in FURNITURE_TAGS
             index = len(elems)
-            up = elems[owner]
-            up.children.append(index)
+            owner.children.append(index)
             first = len(blocks)
             elem = Elem(
-                index,
-                tag,
-                owner,
-                up.depth + 1,
-                0,
-                tag_furniture,
-                tag_furniture,
-                child.mem_id,
-                first,
+                index, tag, owner.index, owner.depth + 1, tag_furniture, child.mem_id, first
             )
             if named and tag == "blockquote":
                 elem.embed = embedded_post(cls)
             elems.append(elem)
-            self.walk(child, index, in_link, depth)
-            if self.has_text:
-                self.flush(index)
+            walk(child, elem, in_link, depth)
+            if has_text:
+                flush(elem)
             if tag == "tr" and len(blocks) - first >= 2:
-                self.join_row(elem)
+                _join_row(blocks, elems, elem)
             end = elem.end = len(blocks)
             if end > first:  # class hints only matter to elements holding text
                 if strong:
@@ -310,29 +313,33 @@ class _Walker:
                     hint = 1
                 elem.hint = hint
                 elem.furniture = tag_furniture or hint < 0
+                owner.text_len += elem.text_len
+                owner.link_len += elem.link_len
 
-
-def walk_page(tree: LexborHTMLParser, drop_ids: Set[int] = frozenset()) -> Page:
-    """Cut the page's body into text blocks and sum their lengths up the element tree."""
-    walker = _Walker(drop_ids)
-    root = tree.body or tree.root
-    if root is None:
-        return Page([], [])
-    walker.elems.append(Elem(0, root.tag or "body", -1, 0, 0, False, False, root.mem_id, 0))
-    top = 0
-    walker.walk(root, top, False, 0)
-    if walker.has_text:
-        walker.flush(top)
-    walker.elems[top].end = len(walker.blocks)
-    elems, blocks = walker.elems, walker.blocks
-    for block in blocks:
-        elem = elems[block.owner]
-        elem.text_len += block.length
-        elem.link_len += block.link_len
-    # children always come after their parent: one reverse sweep sums subtrees
-    for elem in reversed(elems):
-        if elem.parent >= 0:
-            up = elems[elem.parent]
-            up.text_len += elem.text_len
-            up.link_len += elem.link_len
+    top = elems[0]
+    walk(root, top, False, 0)
+    if has_text:
+        flush(top)
+    top.end = len(blocks)
     return Page(blocks, elems)
+
+
+def _join_row(blocks: list[Block], elems: list[Elem], row: Elem) -> None:
+    """A data table's row (cells of a line of text each) as one block, cells joined by
+    spaces, as a reader reads the row: not one paragraph per cell. Layout tables (a cell
+    holding paragraphs, a long cell) are left as they are."""
+    cells = [elems[c] for c in row.children]
+    if len(cells) < 2 or len(blocks) - row.first != len(cells):
+        return
+    for cell, block in zip(cells, blocks[row.first :], strict=True):
+        if cell.children or block.owner != cell.index or block.length > _CELL_TEXT:
+            return
+    text = " ".join(b.text for b in blocks[row.first :])
+    link_len = sum(b.link_len for b in blocks[row.first :])
+    del blocks[row.first :]
+    blocks.append(Block(text, row.index, "tr", len(text), link_len))
+    for cell in cells:
+        cell.first = cell.end = row.first
+        cell.text_len = cell.link_len = 0
+    row.text_len = len(text)  # the cells' lengths were summed into the row as they closed
+    row.link_len = link_len

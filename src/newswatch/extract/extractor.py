@@ -7,12 +7,13 @@ once (:mod:`newswatch.extract.dom`); everything else reads the numbers that walk
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Sequence
 from datetime import datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
-from newswatch.charset import decode_html
+from newswatch.charset import declared_charset, decode_html
 from newswatch.errors import ExtractError, PageTooComplex
 from newswatch.extract.body import (
     follow_declared_body,
@@ -31,16 +32,39 @@ from newswatch.extract.title import choose_language, choose_title
 from newswatch.models import Article
 from newswatch.normalize import clean_text, comparable
 
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _plain_utf8(html: bytes) -> str | None:
+    """The text of a page in plain UTF-8 (no byte order mark, no other charset declared,
+    every byte valid), which is what :func:`~newswatch.charset.decode_html` gives for it;
+    None for any other page."""
+    if html.startswith(_BOMS) or declared_charset(html) not in (None, "utf-8"):
+        return None
+    try:
+        return html.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
 
 def parse(html: str | bytes) -> LexborHTMLParser:
     """Parse a page, decoding bytes by the page's declared or detected charset.
 
-    Raises :class:`~newswatch.errors.PageTooComplex` for a page beyond the work budgets
+    Bytes in plain UTF-8 (most pages) go to the parser as they are: decoded only to be
+    checked, not encoded back to UTF-8 for it as text would be. Raises
+    :class:`~newswatch.errors.PageTooComplex` for a page beyond the work budgets
     (:mod:`newswatch.extract.budget`) before parsing it.
     """
-    if isinstance(html, bytes) and len(html) > MAX_HTML_CHARS * 4:  # whatever its charset
+    if isinstance(html, str):
+        check_markup(html)
+        return LexborHTMLParser(html)
+    if len(html) > MAX_HTML_CHARS * 4:  # whatever its charset
         raise PageTooComplex(f"page of {len(html):,} bytes (limit {MAX_HTML_CHARS:,} characters)")
-    text = decode_html(html)[0] if isinstance(html, bytes) else html
+    text = _plain_utf8(html)
+    if text is not None:
+        check_markup(text)
+        return LexborHTMLParser(html)
+    text = decode_html(html)[0]
     check_markup(text)
     return LexborHTMLParser(text)
 

@@ -97,6 +97,9 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
         r"\s+like\s+you\b).*\b(?:donate|donating|donation|donations)\b",
     ),
     ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
+    ("síguenos", r"\bsíguenos\s+en\b"),
+    ("suivez-nous", r"\bsuivez-nous\s+sur\b"),
+    ("folgen sie uns", r"\bfolgen\s+sie\s+uns\s+(?:auf|bei)\b"),
     ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
     ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
     (
@@ -301,12 +304,46 @@ def byline_line(text: str) -> bool:
     lowered = text.lower()
     if _BYLINE.match(lowered) and len(text.split()) <= 8:
         return True
-    if not any(ch.isdigit() for ch in text):
+    if not any(map(str.isdigit, text)):  # map: a C loop, no generator frames
         return False
     if may_be_stamp_line(text, relative=False):
         return False  # "Published 20 July, updated 21 July": read as stamps, kept
     read = read_stamp_line(text, default_kind="published", max_other_letters=_BYLINE_LETTERS)
     return read is not None and read[0].at is not None
+
+
+# the page's controls and slot labels printed as a paragraph of their own: the whole line is
+# the label ("Advertisement", "Story continues below", "Loading...", "Back to top"); a set
+# lookup, as every short kept line is tested
+_UI_LABELS = frozenset(
+    {"advertisement", "advertisement - scroll to continue", "ad", "ads", "sponsored", "skip ad"}
+    | {
+        f"{what} continues {where}"
+        for what in ("story", "article", "content", "text")
+        for where in (
+            "below",
+            "below advertisement",
+            "below this advertisement",
+            "after advertisement",
+            "after this advertisement",
+            "after this ad",
+        )
+    }
+    | {"continue reading", "continue reading below", "continue reading the main story"}
+    | {"scroll to continue", "scroll down to continue", "scroll to continue with content"}
+    | {"scroll to continue reading", "click to enlarge", "click to expand", "enlarge this image"}
+    | {"toggle caption", "hide caption", "show caption", "loading", "share", "share this"}
+    | {"tweet", "email", "e-mail", "print", "save", "follow", "link copied", "gift this article"}
+    | {"back to top", "top of page", "show more", "load more", "sign up", "log in", "sign in"}
+    | {"subscribe", "subscribe now", "already a subscriber? sign in", "report an error"}
+    | {"watch now", "table of contents", "in this article", "on this page", "jump to section"}
+    | {"inhaltsverzeichnis", "sommaire", "tabla de contenidos", "índice de contenidos"}
+    # an embedded post's placeholder, as the page prints it before its script runs
+    | {"view this post on instagram", "sieh dir diesen beitrag auf instagram an"}
+    | {"ver esta publicación en instagram", "voir cette publication sur instagram"}
+    | {"visualizza questo post su instagram"}
+)
+UI_LABEL = 50
 
 
 def furniture_line(text: str) -> bool:
@@ -335,6 +372,8 @@ def furniture_line(text: str) -> bool:
     ):
         return True  # an emoji-led promotion ("🎁 ... Check out our gift guides")
     lowered = text.lower()
+    if len(text) <= UI_LABEL and " ".join(lowered.strip(" .…!:|-–—•·").split()) in _UI_LABELS:
+        return True  # a control's or an ad slot's label
     # a plain loop: this runs on every short kept line, a generator's frames cost a third
     for word, pattern in _ASCII_CALLS if lowered.isascii() else _CALLS_TO_ACTION:
         if word in lowered and pattern.search(lowered) is not None:
@@ -384,14 +423,16 @@ def summary_label(text: str) -> bool:
 
 _VERDICT = re.compile(
     r"^(?:pros|cons|pros\s+(?:and|&)\s+cons|the\s+good|the\s+bad|what\s+we\s+(?:liked?|"
-    r"didn'?t\s+like|don'?t\s+like|love|hate))$",
+    r"didn'?t\s+like|don'?t\s+like|love|hate)"
+    # a review's fact box: price, maker, release date, the machine it was tested on
+    r"|need\s+to\s+know|fact\s*box|fast\s+facts|quick\s+facts|key\s+specs|tech\s+specs)$",
     re.I,
 )
 
 
 def verdict_label(text: str) -> bool:
-    """The label of a review's verdict box ("Pros", "Cons"): a summary card beside the story,
-    its list repeats what the review says."""
+    """The label of a review's verdict box ("Pros", "Cons") or fact box ("Need to know"): a
+    summary card beside the story, its list repeats what the review says or lists specs."""
     return len(text) <= 30 and _VERDICT.match(text.strip(" :…-").replace("’", "'")) is not None
 
 

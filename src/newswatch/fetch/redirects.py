@@ -47,11 +47,13 @@ def final_response(
             raise FetchError(url, f"not an http(s) URL: {current}")
         left = remaining(url, deadline)
         request = client.build_request("GET", current, headers=headers, timeout=timeout(left))
-        cookies.set_cookie_header(request)
+        if cookies:  # building the header reads the jar through a urllib request: not for none
+            cookies.set_cookie_header(request)
         seen.add(str(request.url))
         response = client.send(request, stream=True, auth=auth if not redirects else None)
         try:
-            cookies.extract_cookies(response)
+            if "set-cookie" in response.headers:  # nothing to keep otherwise (RFC 2965's
+                cookies.extract_cookies(response)  # Set-Cookie2 is off in httpx's jar)
             location = response.headers.get("location")
             if response.status_code in _REDIRECT_STATUSES and location:
                 target = _without_userinfo(response.url.join(location))
