@@ -702,3 +702,20 @@ def test_contents_labels_post_placeholders_and_follow_us_in_other_languages_are_
     ]
     extra = "".join(f"<p>{label}</p>" for label in labels)
     assert paragraphs(article(extra_inside=extra)) == PROSE
+
+
+def test_newsletter_box_lines_recipe_and_paywall_notices_and_a_featured_image_credit_go() -> None:
+    lines = [
+        "Featured image by Jane Roe/The Example.",
+        "Sign-up Successful!",
+        "Simply pop your email into the box at the top of this article and get the news.",
+        "You can unsubscribe from this service at any time.",
+        "Yes! Sign me up to receive the daily briefing email.",
+        "Tried this recipe? Share an image and tag us!",
+        "This is a preview of subscription content, log in to check access.",
+        "Please follow and like us:",
+        "Siguenos en Telegram y Twitter para recibir nuestras actualizaciones",
+    ]
+    quote = "“Sign me up,” said one resident, who has waited two years for the bus line."
+    extra = "".join(f"<p>{line}</p>" for line in lines) + f"<p>{quote}</p>"
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, quote]

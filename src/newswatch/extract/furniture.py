@@ -36,6 +36,17 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
     ("signing", r"\bthanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing)\b"),
     ("confirmed", r"\bsubscription\s+(?:has\s+been|is)\s+confirmed\b"),
     ("inbox", r"\bkeep\s+an\s+eye\s+on\s+your\s+inbox\b"),
+    ("successful", r"^(?:sign[-\s]?up|subscription)\s+(?:was\s+)?(?:successful|complete)\W*$"),
+    ("unsubscribe", r"\byou\s+can\s+unsubscribe\b[^.!?]{0,60}\bat\s+any\s+time\b"),
+    (
+        "your email",
+        r"\b(?:pop|enter|put)\s+your\s+e-?mail\s+(?:address\s+)?in(?:to)?\s+the\s+box\b",
+    ),
+    # the box's own tick line ("Sign me up," she said, is a quote: the mail is named here)
+    (
+        "sign me up",
+        r"\bsign\s+me\s+up\b[^.!?]{0,60}\b(?:e-?mails?|newsletters?|briefing|alerts|updates)\b",
+    ),
     ("inbox", r"\bdelivered\s+(?:straight\s+|right\s+)?to\s+your\s+inbox\b"),
     (
         "by ",
@@ -51,6 +62,9 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
     ("delivered", r"\bdelivered\s+(?:through|to)\s+your\s+(?:letterbox|door|doorstep)\b"),
     ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
     ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
+    ("recipe", r"^(?:tried|made)\s+this\s+recipe\?"),
+    ("subscription content", r"\bpreview\s+of\s+subscription\s+content\b"),
+    ("copyright", r"^images?\s+may\s+be\s+subject\s+to\s+copyright\W*$"),
     # share bars, ad slots, audio players, cookie notices that are only their label
     ("share", r"^share\s+(?:this|the)\s+(?:article|story|post|page)\W*$"),
     ("copy", r"^copy\s+(?:the\s+)?link\W*$"),
@@ -97,7 +111,8 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
         r"\s+like\s+you\b).*\b(?:donate|donating|donation|donations)\b",
     ),
     ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
-    ("síguenos", r"\bsíguenos\s+en\b"),
+    ("guenos", r"\bs[ií]guenos\s+en\b"),
+    ("like us", r"^please\s+follow\s+(?:and|&)\s+like\s+us\b"),
     ("suivez-nous", r"\bsuivez-nous\s+sur\b"),
     ("folgen sie uns", r"\bfolgen\s+sie\s+uns\s+(?:auf|bei)\b"),
     ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
@@ -454,7 +469,10 @@ _CREDIT_NAME = re.compile(r"[A-Z][^.:!?]{0,60}")
 _AGENCIES = re.compile(r"[.!?]\s*\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
 _AGENCIES_ALONE = re.compile(r"^\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
 # "Photo by Jane Roe on Example", "Image courtesy of the council"
-_CREDIT_LINE = re.compile(r"^(?:Photo(?:graph)?|Image)\s+(?:by|courtesy\s+of)\s+[^.!?]{1,60}$")
+_CREDIT_LINE = re.compile(
+    r"^(?:(?:Featured|Top|Header|Lead|Cover)\s+(?:photo|image)|Photo(?:graph)?|Image)\s+"
+    r"(?:by|courtesy\s+of)\s+[^.!?]{1,60}\.?$"
+)
 # "... in New York.Reuters", "... isn't easy.Jane Roe/Getty": a credit glued to the caption
 _GLUED_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}(?:/[A-Z][\w'’ -]{0,30})?")
 
@@ -510,7 +528,10 @@ def caption_line(text: str) -> bool:
             or _AGENCIES.search(tail) is not None
             or _AGENCIES_ALONE.match(text) is not None
         )
-    if text.startswith(("Photo", "Image")) and _CREDIT_LINE.match(text) is not None:
+    if (
+        text.startswith(("Photo", "Image", "Featured", "Top", "Header", "Lead", "Cover"))
+        and _CREDIT_LINE.match(text) is not None
+    ):
         return True
     if (
         " / " in text[:80]
