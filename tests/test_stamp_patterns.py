@@ -93,3 +93,34 @@ def test_other_letters_counts_as_its_definition() -> None:
             start = rnd.randint(0, len(text) + 1)
             spans.append((start, rnd.randint(max(0, start - 1), len(text) + 2)))
         assert textstamps._other_letters(text, spans) == _other_letters_plainly(text, spans)
+
+
+def test_age_and_no_digit_tests_answer_as_the_plain_patterns() -> None:
+    correction = textstamps._CORRECTION_OPENING_LINE.pattern
+    no_digit = re.compile(
+        "|".join((textstamps._RELATIVE.pattern, textstamps._JUST_NOW.pattern, correction))
+    )
+    texts = [
+        *_strings(),
+        "vor 5 minuten",
+        "hace una hora",
+        "il y a 3 jours",
+        "منذ ساعتين",
+        "an hour ago",
+        "2 дня назад",
+        "5 dakika önce",
+        "just now",
+        "à l'instant",
+        "gerade eben",
+        "الآن",
+        "correction: an earlier version",
+        " (clarification) the story",
+        "ha hecho",
+        "ago",
+        "the vorhang fell a day later",
+    ]
+    for text in texts:
+        folded = fold(text)
+        age = bool(textstamps._RELATIVE.search(folded) or textstamps._JUST_NOW.search(folded))
+        assert textstamps._has_age(folded) == age, text
+        assert textstamps._no_digit_stamp(folded) == bool(no_digit.search(folded)), text

@@ -282,6 +282,8 @@ def _opening_kind(folded: str) -> tuple[StampKind, bool, tuple[int, int]] | None
 def _relative(
     folded: str, fetched_at: datetime | None
 ) -> tuple[datetime | None, tuple[int, int]] | None:
+    if _AGE_HINT.search(folded) is None:
+        return None  # no age's words: neither pattern can match
     match = _RELATIVE.search(folded)
     if match is not None:
         raw_n = match["n1"] or match["n"]
@@ -406,7 +408,7 @@ def read_stamp_line(
         opening = _correction_opening(head, _opening_kind(head))
         return None if opening is None else (_correction(stripped, head, opening, timezone), True)
     folded = fold(stripped)
-    if not _QUICK.search(folded) and _NO_DIGIT_STAMP.search(folded) is None:
+    if not _QUICK.search(folded) and not _no_digit_stamp(folded):
         return None  # no digit, no relative words, no keyword: cannot be a stamp
     if _TIME_RANGE.search(folded):
         return None  # "19.1.23, 10:00-11:30 Uhr": an event's schedule, never a stamp
@@ -414,12 +416,7 @@ def read_stamp_line(
     opening = _correction_opening(folded, found)
     if opening is not None:
         return _correction(stripped, folded, opening, timezone), True
-    if (
-        found is None
-        and default_kind is None
-        and _RELATIVE.search(folded) is None
-        and _JUST_NOW.search(folded) is None
-    ):
+    if found is None and default_kind is None and not _has_age(folded):
         return None  # no keyword, no age ("5 minutes ago"): whatever date it holds
     zone = _zone(timezone)
     reference = article_date or fetched_at
@@ -512,9 +509,7 @@ def may_be_stamp_line(line: str, *, relative: bool = True) -> bool:
     folded = fold(line)
     if next(_keywords(folded), None) is not None:
         return True
-    return relative and (
-        _RELATIVE.search(folded) is not None or _JUST_NOW.search(folded) is not None
-    )
+    return relative and _has_age(folded)
 
 
 def _pieces(line: str) -> list[str]:
@@ -550,20 +545,35 @@ _QUICK = re.compile(r"\d")  # any Unicode digit: Arabic-Indic and Persian ones t
 _OPENING = 3  # a correction note's keyword starts in the first characters of its line
 # what a stamp without any digit can be: a relative age ("an hour ago", "منذ ساعتين", "just
 # now") or a correction note opening with its keyword
-_NO_DIGIT_STAMP = re.compile(
-    "|".join(
-        (
-            _RELATIVE.pattern,
-            _JUST_NOW.pattern,
-            r"^.{0,2}?"
-            + _B
-            + "(?:"
-            + "|".join(p for p, kind, _ in _KEYWORDS if kind == "correction")
-            + ")"
-            + _E,
-        )
-    )
+_CORRECTION_OPENING_LINE = re.compile(
+    r"^.{0,2}?"
+    + _B
+    + "(?:"
+    + "|".join(p for p, kind, _ in _KEYWORDS if kind == "correction")
+    + ")"
+    + _E
 )
+# what every age (_RELATIVE, _JUST_NOW) holds: its closing word ("ago"), or its opening word
+# and a space ("vor ", "منذ "), or "just "... Each alternative opens with a letter, so the
+# engine skips to those letters where the age patterns try their opening test at every
+# position, and most lines hold none of them.
+_AGE_HINT = re.compile(
+    r"ago(?!\w)|fa(?!\w)|назад(?!\w)|önce(?!\w)|once(?!\w)|پیش(?!\w)"
+    r"|il\s|vor\s|hace\s|há\s|ha\s|منذ\s|قبل\s|just\s|à\s|gerade\s|الآن|للتو"
+)
+
+
+def _has_age(folded: str) -> bool:
+    """Whether folded text holds an age ("5 minutes ago", "just now")."""
+    return _AGE_HINT.search(folded) is not None and (
+        _RELATIVE.search(folded) is not None or _JUST_NOW.search(folded) is not None
+    )
+
+
+def _no_digit_stamp(folded: str) -> bool:
+    """Whether folded text holds what a stamp without any digit can be: a relative age ("an
+    hour ago", "منذ ساعتين", "just now") or a correction note opening with its keyword."""
+    return _has_age(folded) or _CORRECTION_OPENING_LINE.match(folded) is not None
 
 
 def maybe_stamp(line: str) -> bool:
@@ -571,4 +581,4 @@ def maybe_stamp(line: str) -> bool:
     ("an hour ago", "منذ ساعتين", a correction note)."""
     if _QUICK.search(line):
         return True
-    return _NO_DIGIT_STAMP.search(fold(line[:_CORRECTION_PROBE])) is not None
+    return _no_digit_stamp(fold(line[:_CORRECTION_PROBE]))
