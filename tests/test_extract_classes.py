@@ -682,3 +682,57 @@ def test_a_reviews_fact_box_is_left_out() -> None:
     )
     html = article().replace("</h1><div>", f"</h1><div>{box}", 1)
     assert paragraphs(html) == PROSE
+
+
+def test_control_and_ad_slot_labels_in_paragraphs_of_their_own_are_left_out() -> None:
+    labels = ["Advertisement", "Story continues below", "Loading...", "Back to top", "Subscribe"]
+    real = "Share prices fell after the vote, and the mayor said she would print the figures."
+    extra = "".join(f"<p>{label}</p>" for label in labels) + f"<p>{real}</p>"
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, real]
+
+
+def test_contents_labels_post_placeholders_and_follow_us_in_other_languages_are_left_out() -> None:
+    labels = [
+        "Table of Contents",
+        "Inhaltsverzeichnis",
+        "View this post on Instagram",
+        "Sieh dir diesen Beitrag auf Instagram an",
+        "Síguenos en Facebook: El Diario y en Twitter: @eldiario",
+        "Folgen Sie uns auf Twitter",
+    ]
+    extra = "".join(f"<p>{label}</p>" for label in labels)
+    assert paragraphs(article(extra_inside=extra)) == PROSE
+
+
+def test_newsletter_box_lines_recipe_and_paywall_notices_and_a_featured_image_credit_go() -> None:
+    lines = [
+        "Featured image by Jane Roe/The Example.",
+        "Sign-up Successful!",
+        "Simply pop your email into the box at the top of this article and get the news.",
+        "You can unsubscribe from this service at any time.",
+        "Yes! Sign me up to receive the daily briefing email.",
+        "Tried this recipe? Share an image and tag us!",
+        "This is a preview of subscription content, log in to check access.",
+        "Please follow and like us:",
+        "Siguenos en Telegram y Twitter para recibir nuestras actualizaciones",
+    ]
+    quote = "“Sign me up,” said one resident, who has waited two years for the bus line."
+    extra = "".join(f"<p>{line}</p>" for line in lines) + f"<p>{quote}</p>"
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, quote]
+
+
+def test_affiliate_disclosures_and_app_and_newsletter_plugs_go_and_a_quoted_commission_stays() -> (
+    None
+):
+    lines = [
+        "This post may contain affiliate links. If you buy through them, I may receive a small "
+        "commission at no extra charge to you.",
+        "We may earn a commission when you buy through links on our site.",
+        "Read or Share this story: https://news.example/story/1234/",
+        "Watch more of our videos on our channel and live on Freeview",
+        "Die Example-App: Jetzt kostenlos für iOS und Android!",
+        "Ihnen hat der Artikel gefallen? Dann abonnieren Sie unseren Newsletter!",
+    ]
+    quote = "“We earn a commission on every sale,” the chief executive told the council."
+    extra = "".join(f"<p>{line}</p>" for line in lines) + f"<p>{quote}</p>"
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, quote]

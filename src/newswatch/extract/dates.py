@@ -140,12 +140,17 @@ _ZONE = re.compile(
 _OFFSET_ONLY = re.compile(r"\s*(?P<sign>[+-])(?P<oh>\d{2}):?(?P<om>\d{2})(?!\d)")
 
 
-def literal_alternation(words: Iterable[str]) -> str:
-    """A regex alternation of literal ``words`` written as a trie ("ja(?:n(?:uary|...)?)"):
+def literal_alternation(words: Iterable[str], lead: str = "") -> str:
+    r"""A regex alternation of literal ``words`` written as a trie ("ja(?:n(?:uary|...)?)"):
     it matches as the plain alternation with the longer words first does (at one position
     the words that fit are prefixes of each other, and the trie tries the longer ones first,
     backtracking to the shorter), but the engine tests a few characters per position where
-    the plain one tries every word in turn (hundreds of month names)."""
+    the plain one tries every word in turn (hundreds of month names).
+
+    ``lead`` is put right after the first character of every word: an assertion about what
+    precedes a word (``(?<![\w].)``: no word character before the first) placed there lets
+    a search skip to the words' first characters in one loop, where an opening assertion is
+    tried at every position."""
     root: dict[str, dict[str, Any]] = {}
     for word in words:
         node = root
@@ -153,16 +158,16 @@ def literal_alternation(words: Iterable[str]) -> str:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def emit(node: dict[str, Any]) -> str:
+    def emit(node: dict[str, Any], after: str = "") -> str:
         ends = "" in node
-        alternatives = [re.escape(char) + emit(node[char]) for char in sorted(node) if char]
+        alternatives = [re.escape(char) + after + emit(node[char]) for char in sorted(node) if char]
         if not alternatives:
             return ""
         if len(alternatives) == 1 and not ends:
             return alternatives[0]
         return "(?:" + "|".join(alternatives) + ")" + ("?" if ends else "")
 
-    return emit(root)
+    return emit(root, lead)
 
 
 _MONTH_ALT = literal_alternation(MONTHS)

@@ -36,6 +36,17 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
     ("signing", r"\bthanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing)\b"),
     ("confirmed", r"\bsubscription\s+(?:has\s+been|is)\s+confirmed\b"),
     ("inbox", r"\bkeep\s+an\s+eye\s+on\s+your\s+inbox\b"),
+    ("successful", r"^(?:sign[-\s]?up|subscription)\s+(?:was\s+)?(?:successful|complete)\W*$"),
+    ("unsubscribe", r"\byou\s+can\s+unsubscribe\b[^.!?]{0,60}\bat\s+any\s+time\b"),
+    (
+        "your email",
+        r"\b(?:pop|enter|put)\s+your\s+e-?mail\s+(?:address\s+)?in(?:to)?\s+the\s+box\b",
+    ),
+    # the box's own tick line ("Sign me up," she said, is a quote: the mail is named here)
+    (
+        "sign me up",
+        r"\bsign\s+me\s+up\b[^.!?]{0,60}\b(?:e-?mails?|newsletters?|briefing|alerts|updates)\b",
+    ),
     ("inbox", r"\bdelivered\s+(?:straight\s+|right\s+)?to\s+your\s+inbox\b"),
     (
         "by ",
@@ -51,6 +62,24 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
     ("delivered", r"\bdelivered\s+(?:through|to)\s+your\s+(?:letterbox|door|doorstep)\b"),
     ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
     ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
+    ("recipe", r"^(?:tried|made)\s+this\s+recipe\?"),
+    # affiliate disclosures: the page may be paid for the links it holds (a company quoted
+    # on its own commissions says "we earn", not "we may earn ... through links")
+    (
+        "commission",
+        r"^(?=.*\b(?:links?|buy|purchase|shop)\w*\b).*\b(?:we|i)\s+may\s+(?:earn|receive|get)\b"
+        r"[^.!?]{0,40}\b(?:commission|compensation)\b|\bmay\s+earn\s+us\s+a\s+commission\b",
+    ),
+    ("affiliate", r"\b(?:contains?|may\s+contain|includes?)\s+affiliate\s+links\b"),
+    (
+        "advertisers",
+        r"\breferences\s+to\s+products\s+from\s+one\s+or\s+more\s+of\s+our\s+advertisers\b",
+    ),
+    ("share this story", r"^read\s+or\s+share\s+this\s+story\b"),
+    ("videos", r"^watch\s+more\s+of\s+our\s+videos\b"),
+    ("android", r"\b(?:kostenlos|free)\s+(?:für|for|on)\s+ios\s+(?:und|and|&)\s+android\b"),
+    ("subscription content", r"\bpreview\s+of\s+subscription\s+content\b"),
+    ("copyright", r"^images?\s+may\s+be\s+subject\s+to\s+copyright\W*$"),
     # share bars, ad slots, audio players, cookie notices that are only their label
     ("share", r"^share\s+(?:this|the)\s+(?:article|story|post|page)\W*$"),
     ("copy", r"^copy\s+(?:the\s+)?link\W*$"),
@@ -97,6 +126,10 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
         r"\s+like\s+you\b).*\b(?:donate|donating|donation|donations)\b",
     ),
     ("follow", r"\bfollow\s+(?:us|me)\s+on\b"),
+    ("guenos", r"\bs[ií]guenos\s+en\b"),
+    ("like us", r"^please\s+follow\s+(?:and|&)\s+like\s+us\b"),
+    ("suivez-nous", r"\bsuivez-nous\s+sur\b"),
+    ("folgen sie uns", r"\bfolgen\s+sie\s+uns\s+(?:auf|bei)\b"),
     ("coverage", r"^follow\s+(?:[\w'’]+\s+){1,2}(?:full\s+)?coverage\s+of\b"),
     ("subscriber", r"^not\s+(?:yet\s+)?a\s+subscriber\b"),
     (
@@ -177,6 +210,8 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
     ),
     ("suscr", r"suscr[íi]b(?:e|ete|ase)\s+(?:a|al)\s+(?:nuestro|nuestra|la|el)\b"),
     ("iscriviti", r"iscriviti\s+alla\s+newsletter"),
+    ("abonnier", r"\babonnier(?:en|e)\s+(?:sie\s+)?(?:unseren|meinen|den)\s+newsletter\b"),
+    ("melde", r"\bmelde\s+dich\b[^.!?]{0,40}\bnewsletter\b"),
     ("подпишитесь", r"подпишитесь\s+на"),
     ("abone", r"bültenimize\s+abone|abone\s+ol(?:un)?\b"),
     ("اشترك", r"اشترك\s+(?:في|فى)\s+(?:النشرة|نشرتنا)"),
@@ -309,6 +344,40 @@ def byline_line(text: str) -> bool:
     return read is not None and read[0].at is not None
 
 
+# the page's controls and slot labels printed as a paragraph of their own: the whole line is
+# the label ("Advertisement", "Story continues below", "Loading...", "Back to top"); a set
+# lookup, as every short kept line is tested
+_UI_LABELS = frozenset(
+    {"advertisement", "advertisement - scroll to continue", "ad", "ads", "sponsored", "skip ad"}
+    | {
+        f"{what} continues {where}"
+        for what in ("story", "article", "content", "text")
+        for where in (
+            "below",
+            "below advertisement",
+            "below this advertisement",
+            "after advertisement",
+            "after this advertisement",
+            "after this ad",
+        )
+    }
+    | {"continue reading", "continue reading below", "continue reading the main story"}
+    | {"scroll to continue", "scroll down to continue", "scroll to continue with content"}
+    | {"scroll to continue reading", "click to enlarge", "click to expand", "enlarge this image"}
+    | {"toggle caption", "hide caption", "show caption", "loading", "share", "share this"}
+    | {"tweet", "email", "e-mail", "print", "save", "follow", "link copied", "gift this article"}
+    | {"back to top", "top of page", "show more", "load more", "sign up", "log in", "sign in"}
+    | {"subscribe", "subscribe now", "already a subscriber? sign in", "report an error"}
+    | {"watch now", "table of contents", "in this article", "on this page", "jump to section"}
+    | {"inhaltsverzeichnis", "sommaire", "tabla de contenidos", "índice de contenidos"}
+    # an embedded post's placeholder, as the page prints it before its script runs
+    | {"view this post on instagram", "sieh dir diesen beitrag auf instagram an"}
+    | {"ver esta publicación en instagram", "voir cette publication sur instagram"}
+    | {"visualizza questo post su instagram"}
+)
+UI_LABEL = 50
+
+
 def furniture_line(text: str) -> bool:
     """A short line that is a call to action, a script notice, a raw shortcode or escaped
     markup rather than a sentence of the story."""
@@ -335,6 +404,8 @@ def furniture_line(text: str) -> bool:
     ):
         return True  # an emoji-led promotion ("🎁 ... Check out our gift guides")
     lowered = text.lower()
+    if len(text) <= UI_LABEL and " ".join(lowered.strip(" .…!:|-–—•·").split()) in _UI_LABELS:
+        return True  # a control's or an ad slot's label
     # a plain loop: this runs on every short kept line, a generator's frames cost a third
     for word, pattern in _ASCII_CALLS if lowered.isascii() else _CALLS_TO_ACTION:
         if word in lowered and pattern.search(lowered) is not None:
@@ -415,7 +486,10 @@ _CREDIT_NAME = re.compile(r"[A-Z][^.:!?]{0,60}")
 _AGENCIES = re.compile(r"[.!?]\s*\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
 _AGENCIES_ALONE = re.compile(r"^\([A-Z][\w.&'’ -]{0,30}(?:/[\w.&'’ -]{1,30})+\)$")
 # "Photo by Jane Roe on Example", "Image courtesy of the council"
-_CREDIT_LINE = re.compile(r"^(?:Photo(?:graph)?|Image)\s+(?:by|courtesy\s+of)\s+[^.!?]{1,60}$")
+_CREDIT_LINE = re.compile(
+    r"^(?:(?:Featured|Top|Header|Lead|Cover)\s+(?:photo|image)|Photo(?:graph)?|Image)\s+"
+    r"(?:by|courtesy\s+of)\s+[^.!?]{1,60}\.?$"
+)
 # "... in New York.Reuters", "... isn't easy.Jane Roe/Getty": a credit glued to the caption
 _GLUED_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}(?:/[A-Z][\w'’ -]{0,30})?")
 
@@ -471,7 +545,10 @@ def caption_line(text: str) -> bool:
             or _AGENCIES.search(tail) is not None
             or _AGENCIES_ALONE.match(text) is not None
         )
-    if text.startswith(("Photo", "Image")) and _CREDIT_LINE.match(text) is not None:
+    if (
+        text.startswith(("Photo", "Image", "Featured", "Top", "Header", "Lead", "Cover"))
+        and _CREDIT_LINE.match(text) is not None
+    ):
         return True
     if (
         " / " in text[:80]
