@@ -719,3 +719,20 @@ def test_newsletter_box_lines_recipe_and_paywall_notices_and_a_featured_image_cr
     quote = "“Sign me up,” said one resident, who has waited two years for the bus line."
     extra = "".join(f"<p>{line}</p>" for line in lines) + f"<p>{quote}</p>"
     assert paragraphs(article(extra_inside=extra)) == [*PROSE, quote]
+
+
+def test_affiliate_disclosures_and_app_and_newsletter_plugs_go_and_a_quoted_commission_stays() -> (
+    None
+):
+    lines = [
+        "This post may contain affiliate links. If you buy through them, I may receive a small "
+        "commission at no extra charge to you.",
+        "We may earn a commission when you buy through links on our site.",
+        "Read or Share this story: https://news.example/story/1234/",
+        "Watch more of our videos on our channel and live on Freeview",
+        "Die Example-App: Jetzt kostenlos für iOS und Android!",
+        "Ihnen hat der Artikel gefallen? Dann abonnieren Sie unseren Newsletter!",
+    ]
+    quote = "“We earn a commission on every sale,” the chief executive told the council."
+    extra = "".join(f"<p>{line}</p>" for line in lines) + f"<p>{quote}</p>"
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, quote]

@@ -63,6 +63,21 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
     ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
     ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
     ("recipe", r"^(?:tried|made)\s+this\s+recipe\?"),
+    # affiliate disclosures: the page may be paid for the links it holds (a company quoted
+    # on its own commissions says "we earn", not "we may earn ... through links")
+    (
+        "commission",
+        r"^(?=.*\b(?:links?|buy|purchase|shop)\w*\b).*\b(?:we|i)\s+may\s+(?:earn|receive|get)\b"
+        r"[^.!?]{0,40}\b(?:commission|compensation)\b|\bmay\s+earn\s+us\s+a\s+commission\b",
+    ),
+    ("affiliate", r"\b(?:contains?|may\s+contain|includes?)\s+affiliate\s+links\b"),
+    (
+        "advertisers",
+        r"\breferences\s+to\s+products\s+from\s+one\s+or\s+more\s+of\s+our\s+advertisers\b",
+    ),
+    ("share this story", r"^read\s+or\s+share\s+this\s+story\b"),
+    ("videos", r"^watch\s+more\s+of\s+our\s+videos\b"),
+    ("android", r"\b(?:kostenlos|free)\s+(?:für|for|on)\s+ios\s+(?:und|and|&)\s+android\b"),
     ("subscription content", r"\bpreview\s+of\s+subscription\s+content\b"),
     ("copyright", r"^images?\s+may\s+be\s+subject\s+to\s+copyright\W*$"),
     # share bars, ad slots, audio players, cookie notices that are only their label
@@ -195,6 +210,8 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
     ),
     ("suscr", r"suscr[íi]b(?:e|ete|ase)\s+(?:a|al)\s+(?:nuestro|nuestra|la|el)\b"),
     ("iscriviti", r"iscriviti\s+alla\s+newsletter"),
+    ("abonnier", r"\babonnier(?:en|e)\s+(?:sie\s+)?(?:unseren|meinen|den)\s+newsletter\b"),
+    ("melde", r"\bmelde\s+dich\b[^.!?]{0,40}\bnewsletter\b"),
     ("подпишитесь", r"подпишитесь\s+на"),
     ("abone", r"bültenimize\s+abone|abone\s+ol(?:un)?\b"),
     ("اشترك", r"اشترك\s+(?:في|فى)\s+(?:النشرة|نشرتنا)"),
