@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,6 +91,33 @@ def test_two_connections_share_claims_and_a_held_lock_is_a_store_error(tmp_path:
         two.claim_due(T0 + timedelta(hours=1), 1, 60)
     blocker.execute("ROLLBACK")
     assert len(two.claim_due(T0 + timedelta(hours=1), 1, 60)) == 1
+    one.close()
+    two.close()
+
+
+def test_newswatch_writers_take_turns_beyond_the_busy_timeout(tmp_path: Path) -> None:
+    """Two newswatch connections to one file queue for the writers' lock: the second waits
+    for the first's transaction however long it takes, where SQLite's busy timeout alone
+    (50 ms here) would give up."""
+    path = tmp_path / "shared.db"
+    one = SqliteConnection.open(path)
+    two = SqliteStore(SqliteConnection.open(path, busy_timeout_ms=50))
+    two.sync_sources([SourceSpec("feed", "https://f.example/rss", "feed", 600, "UTC")], T0)
+    two.add_articles("feed", ["https://f.example/1"], T0)
+    holding, claimed = threading.Event(), []
+
+    def claim() -> None:
+        holding.wait()
+        claimed.extend(two.claim_due(T0, 1, 60))
+
+    thread = threading.Thread(target=claim)
+    thread.start()
+    with one.transaction() as db:
+        db.execute("UPDATE sources SET interval_seconds = 601")
+        holding.set()
+        time.sleep(0.3)  # well past the other's busy timeout
+    thread.join(10)
+    assert [d.url for d in claimed] == ["https://f.example/1"]
     one.close()
     two.close()
 

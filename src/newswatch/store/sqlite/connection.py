@@ -7,7 +7,11 @@ ever sees another thread's open transaction. Several *processes* (the daemon and
 ``newswatch check``) may open the same file: WAL lets readers run beside the writer, every
 write transaction starts with ``BEGIN IMMEDIATE`` so it takes the write lock before reading
 what it will change (the lease check when a check is recorded, the claim of due articles),
-and the busy timeout makes a second writer wait instead of failing.
+and the busy timeout makes a second writer wait instead of failing. Newswatch's own
+writers also take an exclusive ``flock`` on ``<database>-writer`` around each write
+transaction: the kernel hands it to the next waiter the moment it is let go (and frees it
+when its holder dies), where SQLite's busy handler retries with sleeps of 1 to 100 ms, so
+two worker processes writing by turns left each other's cores idle.
 
 ``synchronous=NORMAL`` in WAL mode keeps every committed transaction across a process crash
 (an OS crash may lose the last few, never corrupt the file); each check's result is one
@@ -20,6 +24,8 @@ be written (nor its folder) is opened ``immutable`` (see :func:`connect_readonly
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import sqlite3
 import threading
@@ -74,6 +80,7 @@ class SqliteConnection:
         self._spare: list[SqliteConnection] = []  # snapshot connections not in use
         self._snapshots: list[SqliteConnection] = []  # every one opened, closed with this
         self._spare_lock = threading.Lock()
+        self._writer: int | None = None  # the writers' lock file (-1: none to be had)
 
     @classmethod
     def open(
@@ -141,12 +148,33 @@ class SqliteConnection:
         held by another process after the busy timeout, a full disk) become StoreError.
         """
         with self.lock:
+            writer = self._writer_lock()
+            if writer >= 0:
+                fcntl.flock(writer, fcntl.LOCK_EX)
             try:
                 with self.conn:
                     self.db.execute("BEGIN IMMEDIATE")
                     yield self.db
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path}: {exc}") from exc
+            finally:
+                if writer >= 0:
+                    fcntl.flock(writer, fcntl.LOCK_UN)
+
+    def _writer_lock(self) -> int:
+        """The open ``<database>-writer`` file whose lock every newswatch writer of the file
+        takes (the caller holds :attr:`lock`); -1 for an in-memory database or where it
+        cannot be opened."""
+        if self._writer is None:
+            self._writer = -1
+            if str(self.path) != ":memory:":
+                with contextlib.suppress(OSError):
+                    self._writer = os.open(
+                        self.path.with_name(self.path.name + "-writer"),
+                        os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                        0o600,
+                    )
+        return self._writer
 
     @contextmanager
     def snapshot(self) -> Iterator[SqliteConnection]:
@@ -205,6 +233,9 @@ class SqliteConnection:
             reader.close()
         with self.lock:
             self.conn.close()
+            if self._writer is not None and self._writer >= 0:
+                os.close(self._writer)
+            self._writer = None
 
 
 def schema_version(path: str | Path) -> int:
