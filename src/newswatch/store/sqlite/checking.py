@@ -10,6 +10,7 @@ checker plans again).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +47,9 @@ class CheckWrites:
     def __init__(self, c: SqliteConnection, readers: Readers) -> None:
         self._c = c
         self._readers = readers
+        self._turn = threading.Condition()  # guards the two below
+        self._queue: list[_Waiting] = []  # plans waiting for the next transaction
+        self._writing = False  # a thread is writing a batch
 
     def check_state(
         self,
@@ -131,82 +135,125 @@ class CheckWrites:
         return int(row["n"]) if row is not None else 0
 
     def apply(self, plan: WritePlan) -> Applied:
-        """Write ``plan`` in ONE transaction, or nothing (see module docstring)."""
+        """Write ``plan`` in one transaction, or nothing (see module docstring).
+
+        Group commit: the plans other threads hand in while one transaction is being
+        written wait, and the next of them writes them all in one transaction (each plan
+        all or nothing, in the order they came). A transaction per plan held the file's
+        write lock, shared by every process, through one commit per check and its thread
+        through the interpreter lock's waits: on 2 cores the write lock was held about 65%
+        of a 1,000-page pass and half the holders' time went to waiting for it.
+        """
+        mine = _Waiting(plan)
+        with self._turn:
+            self._queue.append(mine)
+            while mine.result is None and mine.error is None and self._writing:
+                self._turn.wait()
+            if mine.result is not None or mine.error is not None:
+                return mine.outcome()
+            self._writing = True
+            batch, self._queue = self._queue, []
+        try:
+            self._write_batch(batch)
+        finally:
+            with self._turn:
+                self._writing = False
+                for waiting in batch:
+                    if waiting.result is None and waiting.error is None:
+                        waiting.error = StoreError("the transaction was interrupted")
+                self._turn.notify_all()
+        return mine.outcome()
+
+    def _write_batch(self, batch: list[_Waiting]) -> None:
+        """Every plan of ``batch`` in one transaction; when one of them fails, each plan alone,
+        so each gets what it would have got by itself."""
+        try:
+            with self._c.transaction() as db:
+                results = [self._apply_one(db, waiting.plan) for waiting in batch]
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].error = exc
+                return
+            for waiting in batch:
+                try:
+                    with self._c.transaction() as db:
+                        waiting.result = self._apply_one(db, waiting.plan)
+                except Exception as alone:
+                    waiting.error = alone
+            return
+        for waiting, result in zip(batch, results, strict=True):
+            waiting.result = result
+
+    def _apply_one(self, db: Database, plan: WritePlan) -> Applied:
+        """One plan's writes inside the caller's transaction; a refused plan writes nothing."""
         due = plan.due
-        with self._c.transaction() as db:
-            row = self._c.row(
-                "SELECT source_id, lease_token, lease_until FROM articles WHERE id = ?",
-                [due.article_id],
+        row = self._c.row(
+            "SELECT source_id, lease_token, lease_until FROM articles WHERE id = ?",
+            [due.article_id],
+        )
+        if row is None or int(row["lease_token"]) != due.lease_token or row["lease_until"] is None:
+            return Applied(lease_lost=True)
+        source_id = int(row["source_id"])
+        if not self._guards_hold(plan, source_id):
+            return Applied(conflict=True)
+        fetch_id = self._insert_fetch(db, due.article_id, plan.fetch)
+        if plan.capture is not None:
+            insert_capture(db, SQLITE, due.article_id, fetch_id, plan.capture, ts(plan.checked_at))
+        if plan.merge is not None:
+            merge = plan.merge
+            follow.merge_into(
+                db, due.article_id, merge.survivor, merge.canonical_url, ts(plan.checked_at)
             )
-            if (
-                row is None
-                or int(row["lease_token"]) != due.lease_token
-                or row["lease_until"] is None
-            ):
-                return Applied(lease_lost=True)
-            source_id = int(row["source_id"])
-            if not self._guards_hold(plan, source_id):
-                return Applied(conflict=True)
-            fetch_id = self._insert_fetch(db, due.article_id, plan.fetch)
-            if plan.capture is not None:
-                insert_capture(
-                    db, SQLITE, due.article_id, fetch_id, plan.capture, ts(plan.checked_at)
-                )
-            if plan.merge is not None:
-                merge = plan.merge
-                follow.merge_into(
-                    db, due.article_id, merge.survivor, merge.canonical_url, ts(plan.checked_at)
-                )
-                return Applied()
-            if plan.article is not None:
-                self._update_article(db, due.article_id, plan.article)
-            if plan.health is not None:
-                self._update_health(db, source_id, plan.health)
-            at = plan.checked_at
-            for event in plan.events:
-                event_id = insert_row(
-                    db,
-                    "events",
-                    {
-                        "uid": event.uid,
-                        "source_id": source_id,
-                        "article_id": event.article_id,
-                        "kind": event.kind,
-                        "message": event.message,
-                        "at": ts(at),
-                    },
-                )
-                for delivery in event.deliveries:
-                    self._deliver(db, delivery, source_id, at, event_id=event_id)
-            if plan.quarantine is not None:
-                q = plan.quarantine
-                insert_row(
-                    db,
-                    "quarantine",
-                    {
-                        "article_id": due.article_id,
-                        "fetch_id": fetch_id,
-                        "at": ts(at),
-                        "reason": q.reason,
-                        "hash": q.hash,
-                        "title": q.title,
-                        "paragraphs": to_json(list(q.paragraphs)),
-                        "words": q.words,
-                        "after_n": q.after_n,
-                    },
-                )
-            if plan.seen_again is not None:
-                db.execute(
-                    "UPDATE versions SET last_seen_at = ?, seen_count = seen_count + 1"
-                    " WHERE article_id = ? AND n = ?",
-                    [ts(at), due.article_id, plan.seen_again],
-                )
-            if plan.version is not None:
-                values = version_values(SQLITE, plan.version, due.article_id, at, at, 1)
-                insert_row(db, "versions", values)
-            change_id = None
-            if plan.change is not None:
-                change_id = self._insert_change(db, due.article_id, source_id, plan.change, at)
+            return Applied()
+        if plan.article is not None:
+            self._update_article(db, due.article_id, plan.article)
+        if plan.health is not None:
+            self._update_health(db, source_id, plan.health)
+        at = plan.checked_at
+        for event in plan.events:
+            event_id = insert_row(
+                db,
+                "events",
+                {
+                    "uid": event.uid,
+                    "source_id": source_id,
+                    "article_id": event.article_id,
+                    "kind": event.kind,
+                    "message": event.message,
+                    "at": ts(at),
+                },
+            )
+            for delivery in event.deliveries:
+                self._deliver(db, delivery, source_id, at, event_id=event_id)
+        if plan.quarantine is not None:
+            q = plan.quarantine
+            insert_row(
+                db,
+                "quarantine",
+                {
+                    "article_id": due.article_id,
+                    "fetch_id": fetch_id,
+                    "at": ts(at),
+                    "reason": q.reason,
+                    "hash": q.hash,
+                    "title": q.title,
+                    "paragraphs": to_json(list(q.paragraphs)),
+                    "words": q.words,
+                    "after_n": q.after_n,
+                },
+            )
+        if plan.seen_again is not None:
+            db.execute(
+                "UPDATE versions SET last_seen_at = ?, seen_count = seen_count + 1"
+                " WHERE article_id = ? AND n = ?",
+                [ts(at), due.article_id, plan.seen_again],
+            )
+        if plan.version is not None:
+            values = version_values(SQLITE, plan.version, due.article_id, at, at, 1)
+            insert_row(db, "versions", values)
+        change_id = None
+        if plan.change is not None:
+            change_id = self._insert_change(db, due.article_id, source_id, plan.change, at)
         return Applied(change_id=change_id)
 
     def _guards_hold(self, plan: WritePlan, source_id: int) -> bool:
@@ -325,3 +372,20 @@ class CheckWrites:
         if write.retire:
             sets += ["state = 'retired'", "retired_at = :checked"]
         db.execute(f"UPDATE articles SET {', '.join(sets)} WHERE id = :id", params)
+
+
+class _Waiting:
+    """A plan handed to :meth:`CheckWrites.apply`, and what applying it gave."""
+
+    __slots__ = ("error", "plan", "result")
+
+    def __init__(self, plan: WritePlan) -> None:
+        self.plan = plan
+        self.result: Applied | None = None
+        self.error: Exception | None = None
+
+    def outcome(self) -> Applied:
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
