@@ -18,7 +18,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from newswatch.charset import decode_html
+from newswatch.charset import declared_charset, decode_html, is_plain_utf8
 from newswatch.config import parse_config
 from newswatch.errors import (
     ConfigError,
@@ -87,7 +87,7 @@ def test_200_html(httpserver: HTTPServer, fetcher: Fetcher) -> None:
     assert result.url == result.final_url == url
     assert result.content == PAGE
     assert result.text == PAGE.decode()
-    assert result.charset == "utf-8"
+    assert result.charset == "utf-8" and result.plain_utf8
     assert result.etag == '"v1"'
     assert result.last_modified == LM
     assert result.redirects == []
@@ -463,6 +463,35 @@ def test_a_page_with_no_text_beyond_ascii_to_vouch_for_utf8_is_detected() -> Non
     # curly quotes of windows-1252 in a page that says UTF-8: detection, not U+FFFD
     text, codec = decode_html(b"<p>a \x93quoted\x94 word</p>", "text/html; charset=utf-8")
     assert codec != "utf-8" and "\ufffd" not in text
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<p>été</p>".encode(), "text/html; charset=utf-8"),
+        ("<p>été</p>".encode(), "text/html"),
+        ("<p>a real \ufffd here</p>".encode(), "text/html"),  # U+FFFD in the page itself
+        ("<p>L'été est là</p>".encode() + b"\xff\xfe", "text/html; charset=utf-8"),
+        (b"\xef\xbb\xbf<p>\xc3\xa9t\xc3\xa9</p>", "text/html"),  # a BOM
+        ('<meta charset="windows-1252"><p>ā été</p>'.encode(), "text/html; charset=utf-8"),
+        ('<meta charset="utf-8"><p>été</p>'.encode(), "text/html; charset=windows-1252"),
+        (CP1256, "text/html"),
+    ],
+)
+def test_plain_utf8_is_what_a_strict_decode_of_the_bytes_alone_gives(
+    body: bytes, content_type: str
+) -> None:
+    """Told from two counts and the page's head: the text is the bytes decoded as strict
+    UTF-8, with no BOM and no other charset declared in the page (what the extractor needs
+    to parse the bytes as they are)."""
+    text, codec = decode_html(body, content_type)
+    try:
+        strict = body.decode("utf-8") == text
+    except UnicodeDecodeError:
+        strict = False
+    plain = strict and not body.startswith(b"\xef\xbb\xbf")
+    plain = plain and declared_charset(body) in (None, "utf-8")
+    assert (codec == "utf-8" and is_plain_utf8(body, text)) == plain
 
 
 FEED = b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel></channel></rss>'

@@ -118,3 +118,14 @@ def mostly_utf8(content: bytes, text: str) -> bool:
         return True
     beyond_ascii = len(text) - len(text.encode("ascii", "ignore")) - replaced
     return beyond_ascii >= _GOOD_PER_ERROR * replaced
+
+
+def is_plain_utf8(content: bytes, text: str) -> bool:
+    """Whether ``text`` (what :func:`decode_html` gave as UTF-8) is ``content`` read as
+    strict UTF-8 with no BOM, in a page declaring no other charset: then the bytes decode
+    to that very text without a header, and a parser may take them as they are. Two counts
+    and a look at the page's head instead of a second decode: a lenient decode replaced
+    some bytes with U+FFFD only if it holds more of them than the bytes spell."""
+    if content.startswith(codecs.BOM_UTF8) or declared_charset(content) not in (None, "utf-8"):
+        return False
+    return text.count("\ufffd") == content.count(b"\xef\xbf\xbd")

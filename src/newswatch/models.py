@@ -132,6 +132,9 @@ class FetchResult:
     request_headers: tuple[tuple[str, str], ...] = ()
     response_headers: tuple[tuple[str, str], ...] = ()
     http_version: str = "HTTP/1.1"
+    # ``text`` is ``content`` read as strict UTF-8 with no BOM and no other charset declared
+    # in the page: the extractor may parse the bytes as they are (it decodes them alike)
+    plain_utf8: bool = False
 
     @property
     def not_modified(self) -> bool:

@@ -177,7 +177,8 @@ class Checker:
             return NotModified(started, fetched)
         try:
             article = extract(
-                fetched.text if fetched.text is not None else fetched.content,
+                # bytes in plain UTF-8 as they are: the parser is spared encoding the text
+                fetched.content if fetched.plain_utf8 or fetched.text is None else fetched.text,
                 fetched.final_url,
                 due.timezone,
                 fetched_at=fetched.fetched_at,

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from newswatch.charset import decode_html
+from newswatch.charset import decode_html, is_plain_utf8
 from newswatch.errors import HTTPStatusError, NotHTMLError, TooLargeError
 from newswatch.fetch.body import read_capped
 from newswatch.fetch.content_type import (
@@ -83,8 +83,10 @@ def to_result(
         raise NotHTMLError(url, f"binary data labelled {media or 'as nothing'}{at}", status=status)
     text: str | None = None
     charset: str | None = None
+    plain = False
     if is_textual(media, content):
         text, charset = decode_html(content, content_type)
+        plain = charset == "utf-8" and is_plain_utf8(content, text)
     return FetchResult(
         url=url,
         final_url=final_url,
@@ -98,6 +100,7 @@ def to_result(
         redirects=redirects,
         elapsed_ms=ms_since(started),
         fetched_at=fetched_at,
+        plain_utf8=plain,
         **_exchange(response),
     )
 
