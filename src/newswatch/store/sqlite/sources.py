@@ -41,25 +41,7 @@ class SourceSync:
                 row["name"]: row
                 for row in self._c.rows("SELECT id, name, url, kind, interval_seconds FROM sources")
             }
-            settled = self._settled(existing)
-            same: list[tuple[Any, ...]] = []  # unchanged article sources: (values, ids)
             for spec in sources:
-                old = existing.get(spec.name)
-                at = settled.get(int(old["id"])) if old is not None else None
-                if (
-                    old is not None
-                    and spec.kind == "article"
-                    and old["kind"] == "article"
-                    and at is not None
-                    and at[1] == spec.url
-                    and float(old["interval_seconds"]) == float(spec.interval_seconds)
-                ):
-                    # what the rules below come to for it: no move, no pull forward, the
-                    # source linked again to its one active article at its URL
-                    same.append(
-                        (spec.url, float(spec.interval_seconds), spec.timezone, old["id"], at[0])
-                    )
-                    continue
                 fields = {
                     "url": spec.url,
                     "kind": spec.kind,
@@ -68,6 +50,7 @@ class SourceSync:
                     "enabled": 1,
                     "updated_at": stamp,
                 }
+                old = existing.get(spec.name)
                 if old is None:
                     source_id = insert_row(
                         db, "sources", {"name": spec.name, "created_at": stamp, **fields}
@@ -96,17 +79,6 @@ class SourceSync:
                         [(aid,) for aid in retired],
                     )
                     self._follow(db, source_id, spec.url, stamp)
-            db.conn.executemany(
-                "UPDATE sources SET url = ?, kind = 'article', interval_seconds = ?,"
-                " timezone = ?, enabled = 1, updated_at = ? WHERE id = ?",
-                [(url, interval, zone, stamp, sid) for url, interval, zone, sid, _ in same],
-            )
-            db.conn.executemany(
-                "INSERT INTO article_sources (article_id, source_id, first_seen_at, last_seen_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (article_id, source_id)"
-                " DO UPDATE SET last_seen_at = excluded.last_seen_at",
-                [(aid, sid, stamp, stamp) for _, _, _, sid, aid in same],
-            )
             names = [spec.name for spec in sources]
             keep = f" AND name NOT IN ({', '.join('?' for _ in names)})" if names else ""
             db.execute(
@@ -161,28 +133,6 @@ class SourceSync:
             if found is not None:
                 fields["last_discovered"] = found
             update_row(db, "sources", self._source_id(source), fields)
-
-    def _settled(self, existing: dict[str, Any]) -> dict[int, tuple[int, str]]:
-        """Per source that has exactly one article, active and not merged: (its id, its URL).
-
-        For an unchanged ``article`` source at that URL the sync's rules write nothing but
-        the source's row and its link to the article, so :meth:`sync_sources` writes those
-        for all such sources at once: five statements per source (a thousand sources are a
-        common configuration) were most of a 1,000-source start-up's sync. What a sync does
-        to one source touches only its own articles and rows at its own URL, so what is read
-        here before the loop still holds for the sources left to the fast path."""
-        if not existing:
-            return {}
-        rows = self._c.rows(
-            "SELECT source_id, min(id) AS id, min(url) AS url, count(*) AS n,"
-            " sum(state = 'active' AND merged_into IS NULL) AS live"
-            " FROM articles GROUP BY source_id"
-        )
-        return {
-            int(r["source_id"]): (int(r["id"]), str(r["url"]))
-            for r in rows
-            if r["n"] == 1 and r["live"] == 1
-        }
 
     def _watched(self, source_id: int) -> list[tuple[following.WatchedUrl, datetime | None]]:
         """The source's articles with their next check, as the sync rules read them."""
