@@ -7,7 +7,7 @@ import codecs
 
 import pytest
 
-from newswatch.charset import decode_html
+from newswatch.charset import decode_html, is_plain_utf8, plain_utf8
 from newswatch.extract import extract
 from newswatch.extract.extractor import parse
 
@@ -37,3 +37,14 @@ def test_bytes_read_as_their_decoded_text(raw: bytes) -> None:
     assert parse(raw).html == parse(text).html
     from_bytes, from_text = extract(raw, URL), extract(text, URL)
     assert from_bytes == from_text
+
+
+@pytest.mark.parametrize("meta", ['<meta charset="utf-8">', ""], ids=["declared", "undeclared"])
+def test_plain_utf8_bytes_given_beside_their_text_read_as_the_text(meta: str) -> None:
+    """A fetch hands its decoded text and, for a plain UTF-8 page, the bytes the parser
+    takes instead of the text: the same tree and the same article either way."""
+    raw = STORY.format(meta=meta).encode()
+    text = decode_html(raw)[0]
+    assert is_plain_utf8(raw, text) and plain_utf8(raw) == text
+    assert parse(text, raw).html == parse(text).html
+    assert extract(text, URL, raw=raw) == extract(text, URL)

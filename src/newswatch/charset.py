@@ -120,12 +120,25 @@ def mostly_utf8(content: bytes, text: str) -> bool:
     return beyond_ascii >= _GOOD_PER_ERROR * replaced
 
 
+def _declares_no_other(content: bytes) -> bool:
+    """No byte order mark and no charset but UTF-8 declared in the page's head."""
+    return not content.startswith(codecs.BOM_UTF8) and declared_charset(content) in (None, "utf-8")
+
+
+def plain_utf8(content: bytes) -> str | None:
+    """The text of a page in plain UTF-8 (no BOM, no other charset declared, every byte
+    valid), which is what :func:`decode_html` gives for it; None for any other page."""
+    if not _declares_no_other(content):
+        return None
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def is_plain_utf8(content: bytes, text: str) -> bool:
-    """Whether ``text`` (what :func:`decode_html` gave as UTF-8) is ``content`` read as
-    strict UTF-8 with no BOM, in a page declaring no other charset: then the bytes decode
-    to that very text without a header, and a parser may take them as they are. Two counts
-    and a look at the page's head instead of a second decode: a lenient decode replaced
-    some bytes with U+FFFD only if it holds more of them than the bytes spell."""
-    if content.startswith(codecs.BOM_UTF8) or declared_charset(content) not in (None, "utf-8"):
-        return False
-    return text.count("\ufffd") == content.count(b"\xef\xbf\xbd")
+    """Whether ``text`` (what :func:`decode_html` gave as UTF-8) is :func:`plain_utf8` of
+    ``content``, so a parser may take the bytes as they are. Two counts and a look at the
+    page's head instead of a second decode: a lenient decode replaced some bytes with
+    U+FFFD only if it holds more of them than the bytes spell."""
+    return _declares_no_other(content) and text.count("\ufffd") == content.count(b"\xef\xbf\xbd")

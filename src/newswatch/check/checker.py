@@ -177,12 +177,13 @@ class Checker:
             return NotModified(started, fetched)
         try:
             article = extract(
-                # bytes in plain UTF-8 as they are: the parser is spared encoding the text
-                fetched.content if fetched.plain_utf8 or fetched.text is None else fetched.text,
+                fetched.text if fetched.text is not None else fetched.content,
                 fetched.final_url,
                 due.timezone,
                 fetched_at=fetched.fetched_at,
                 rules=self._extract_rules.get(due.source),
+                # plain UTF-8: the parser takes the bytes, spared encoding the text back
+                raw=fetched.content if fetched.plain_utf8 else None,
             )
         except PageTooComplex as exc:  # beyond the extractor's budgets: kept aside, no version
             return Refused(started, fetched, str(exc))

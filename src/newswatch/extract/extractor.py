@@ -7,13 +7,12 @@ once (:mod:`newswatch.extract.dom`); everything else reads the numbers that walk
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Sequence
 from datetime import datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
-from newswatch.charset import declared_charset, decode_html
+from newswatch.charset import decode_html, plain_utf8
 from newswatch.errors import ExtractError, PageTooComplex
 from newswatch.extract.body import (
     follow_declared_body,
@@ -32,35 +31,22 @@ from newswatch.extract.title import choose_language, choose_title
 from newswatch.models import Article
 from newswatch.normalize import clean_text, comparable
 
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
-
-def _plain_utf8(html: bytes) -> str | None:
-    """The text of a page in plain UTF-8 (no byte order mark, no other charset declared,
-    every byte valid), which is what :func:`~newswatch.charset.decode_html` gives for it;
-    None for any other page."""
-    if html.startswith(_BOMS) or declared_charset(html) not in (None, "utf-8"):
-        return None
-    try:
-        return html.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
-def parse(html: str | bytes) -> LexborHTMLParser:
+def parse(html: str | bytes, raw: bytes | None = None) -> LexborHTMLParser:
     """Parse a page, decoding bytes by the page's declared or detected charset.
 
     Bytes in plain UTF-8 (most pages) go to the parser as they are: decoded only to be
-    checked, not encoded back to UTF-8 for it as text would be. Raises
-    :class:`~newswatch.errors.PageTooComplex` for a page beyond the work budgets
+    checked, not encoded back to UTF-8 for it as text would be; ``raw`` gives those bytes
+    beside their text when the caller decoded them already (a fetch), sparing the decode
+    too. Raises :class:`~newswatch.errors.PageTooComplex` for a page beyond the work budgets
     (:mod:`newswatch.extract.budget`) before parsing it.
     """
     if isinstance(html, str):
         check_markup(html)
-        return LexborHTMLParser(html)
+        return LexborHTMLParser(raw if raw is not None else html)
     if len(html) > MAX_HTML_CHARS * 4:  # whatever its charset
         raise PageTooComplex(f"page of {len(html):,} bytes (limit {MAX_HTML_CHARS:,} characters)")
-    text = _plain_utf8(html)
+    text = plain_utf8(html)
     if text is not None:
         check_markup(text)
         return LexborHTMLParser(html)
@@ -145,6 +131,7 @@ def extract(
     *,
     fetched_at: datetime | None = None,
     rules: ExtractRules | None = None,
+    raw: bytes | None = None,
 ) -> Article:
     """Read the article of one page: title, body paragraphs, stamps, language.
 
@@ -154,8 +141,10 @@ def extract(
     and its :class:`~newswatch.errors.PageTooComplex` when the page is beyond the work
     budgets of :mod:`newswatch.extract.budget` (too large, too deep, too long).
     ``url`` is the page's address (a date written in it is a last resort for ``published``).
+    ``raw`` is the page's bytes when ``html`` is their text and they are plain UTF-8
+    (:func:`~newswatch.charset.is_plain_utf8`): the parser takes them as they are.
     """
-    tree = parse(html)
+    tree = parse(html, raw)
     nodes = meta_nodes(tree)  # read once: for the title and language, and for the stamps
     meta = read_meta(tree, nodes)
     drop_ids = _matches(tree, rules.drop) if rules and rules.drop else set()
