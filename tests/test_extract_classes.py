@@ -736,3 +736,38 @@ def test_affiliate_disclosures_and_app_and_newsletter_plugs_go_and_a_quoted_comm
     quote = "“We earn a commission on every sale,” the chief executive told the council."
     extra = "".join(f"<p>{line}</p>" for line in lines) + f"<p>{quote}</p>"
     assert paragraphs(article(extra_inside=extra)) == [*PROSE, quote]
+
+
+def _comments(count: int) -> str:
+    return "".join(
+        f"<div><div><b>Reader{i}</b> <span>May 2{i}, 2024 at 10:0{i} am</span></div>"
+        f"<p>I think this programme is a waste of money and the council should have listened "
+        f"to the residents for once, reader number {i} wrote.</p><div><a href='#'>Reply</a></div>"
+        "</div>"
+        for i in range(count)
+    )
+
+
+def test_a_comment_section_opened_by_its_heading_is_left_out_however_long() -> None:
+    headings = ["4 thoughts on “Council extends programme”", "12 Responses", "Kommentare (3)"]
+    for heading in headings:
+        section = f"<div><h3>{heading}</h3>{_comments(4)}</div>"
+        assert paragraphs(article(extra_after=section)) == PROSE, heading
+        assert paragraphs(article(extra_inside=section)) == PROSE, heading
+    reply = f"<section><h2>Leave a Reply</h2>{_comments(1)}</section>"
+    assert paragraphs(article(extra_inside=reply)) == PROSE
+
+
+def test_a_section_of_the_story_about_responses_stays() -> None:
+    section = (
+        "<h2>Responses from residents</h2><p>Residents who wrote to the council were split, with "
+        "most of the letters asking for the money to go to the roads instead.</p>"
+    )
+    got = paragraphs(article(extra_inside=section))
+    assert got[-1].startswith("Residents who wrote") and "Responses from residents" in got
+    for heading in ("Thoughts", "Reactions", "Comments on the draft plan"):
+        section = (
+            f"<div><h3>{heading}</h3><p>The opposition leader called the plan a reasonable "
+            "compromise, and the unions said they would study the details this week.</p></div>"
+        )
+        assert paragraphs(article(extra_inside=section))[-1].startswith("The opposition leader")

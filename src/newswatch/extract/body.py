@@ -21,6 +21,7 @@ from newswatch.extract.furniture import (
     byline_line,
     caption_line,
     closing_note,
+    comments_heading,
     furniture_line,
     organisation_note,
     quote_header,
@@ -399,6 +400,11 @@ def select_blocks(
             ):  # "More from ...", "Next story", a review's "Pros"/"Cons": the box it opens
                 skip_to = _teaser_box_end(page, position, owner, container, protected)
                 continue
+            if strict and block.tag in HEADING_TAGS and comments_heading(block.text):
+                # "4 Comments", "Leave a Reply": the comment section it opens, however long
+                # the readers ran on (it need not be the smaller part of the container)
+                skip_to = _teaser_box_end(page, position, owner, container, protected, True)
+                continue
             if strict and block.tag == "tr" and quote_header(block.text):
                 skip_to = _table_end(elems, owner, container, protected, position)
                 continue
@@ -517,19 +523,24 @@ def _within(elems: Sequence[Elem], owner: Elem, container: Elem, marked: set[int
 
 
 def _teaser_box_end(
-    page: Page, position: int, heading: Elem, container: Elem, protected: set[int]
+    page: Page,
+    position: int,
+    heading: Elem,
+    container: Elem,
+    protected: set[int],
+    any_size: bool = False,
 ) -> int:
     """Where the box a "More from ..." heading opens ends: its wrapper's end when that is a
-    box of its own (not the article's element, not most of the container's text); a wrapper
-    holding nothing but the heading is looked through to the one around it. Else only the
-    heading goes."""
+    box of its own (not the article's element, not most of the container's text unless
+    ``any_size``); a wrapper holding nothing but the heading is looked through to the one
+    around it. Else only the heading goes."""
     elems = page.elems
 
     def own_box(elem: Elem) -> bool:
         return (
             elem.index != container.index
             and elem.index not in protected
-            and elem.text_len * 2 < container.text_len
+            and (any_size or elem.text_len * 2 < container.text_len)
         )
 
     box = _parent(elems, heading) if heading.tag in HEADING_TAGS else heading

@@ -430,6 +430,31 @@ def teaser_heading(text: str) -> bool:
     return len(text) <= 60 and _TEASER_HEADING.match(text.strip(" :….-")) is not None
 
 
+# the heading over the readers' comments: "4 thoughts on “Headline”", "12 Responses",
+# "Leave a Reply", "Kommentare (3)"; the count may be spelt out
+_COMMENTS_HEADING = re.compile(
+    r"^(?:\d+|no|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:comments?|responses?"
+    r"|replies|thoughts?|reactions?)(?:\s+(?:on|to)\s+.+)?$"
+    r"|^(?:reader\s+)?comments(?:\s*\(\d+\))?$|^comment\s*\(\d+\)$"
+    r"|^(?:leave|post|add|write)\s+a\s+(?:reply|comment|response)$"
+    r"|^join\s+the\s+(?:conversation|discussion)$"
+    r"|^(?:\d+\s+)?(?:kommentare|commentaires|comentarios|coment[áa]rios|commenti"
+    r"|комментарии|yorumlar|التعليقات|نظرات)(?:\s*\(\d+\))?$"
+    r"|^(?:schreibe\s+einen\s+kommentar|laisser\s+un\s+commentaire|deja\s+un\s+comentario"
+    r"|deixe\s+um\s+coment[áa]rio|lascia\s+un\s+commento)$",
+    re.I,
+)
+COMMENTS_HEADING = 200  # "4 thoughts on" carries the story's headline in quotes
+
+
+def comments_heading(text: str) -> bool:
+    """The heading over the readers' comments ("4 thoughts on “...”", "Leave a Reply"): the
+    box it opens is the comment section, whatever its wrapper is named."""
+    if len(text) > COMMENTS_HEADING:
+        return False
+    return _COMMENTS_HEADING.match(text.strip(" :….-")) is not None
+
+
 # "Ticker Security Last Change Change %", "Symbol Name Price Chg": the header row of a
 # market-quote box the page puts in the story (the share price of a company it names)
 _QUOTE_HEADER = re.compile(
