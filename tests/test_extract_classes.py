@@ -771,3 +771,16 @@ def test_a_section_of_the_story_about_responses_stays() -> None:
             "compromise, and the unions said they would study the details this week.</p></div>"
         )
         assert paragraphs(article(extra_inside=section))[-1].startswith("The opposition leader")
+
+
+def test_an_author_box_after_the_story_is_left_out_by_the_beat_it_names() -> None:
+    notes = [
+        "<div><p><strong>Jane Roe</strong></p><p>Jane Roe covers local government and schools "
+        "for the paper. She has lived in the town for twenty years.</p></div>",
+        "<p>Jane Roe has written about city hall for the Daily Example since 2015.</p>",
+        "<p><em>— Jane Roe is the Daily Example’s education correspondent.</em></p>",
+    ]
+    for note in notes:
+        assert paragraphs(article(extra_inside=note)) == PROSE, note
+    last = "<p>The Council covers most of the cost of the scheme, the mayor said.</p>"
+    assert paragraphs(article(extra_inside=last))[-1].startswith("The Council covers")

@@ -59,6 +59,7 @@ _TEASER_LABEL = 40  # a "Related" or "Don't miss" label on a line of its own
 _LABEL_WRAPPERS = 2  # wrappers around a teaser heading alone looked through to its box
 # the press-release boilerplate is looked for in this many last blocks of the story
 _TAIL_BLOCKS = 8
+_NAME_LINE = 60  # the author's name printed over the author's note
 _LIST_TAGS = frozenset({"ul", "ol"})
 _CELL_TAGS = frozenset({"td", "th", "tr", "li", "dd", "dt"})  # a table's or list's numbers are data
 # a table's or list's dates are data; a definition list's "Date: <dd>May 21, 2024" is the
@@ -509,7 +510,10 @@ def _without_tail(kept: list[Block]) -> list[Block]:
         or organisation_note(kept[-1].text)
         or reference_note(kept[-1].text)
     ):
-        kept.pop()
+        note = kept.pop().text
+        name = kept[-1].text
+        if len(kept) > 1 and len(name) <= _NAME_LINE and note.startswith(name + " "):
+            kept.pop()  # the author's name over the note, as an author box prints it
     return kept
 
 

@@ -267,10 +267,15 @@ _TEASER_HEADING = re.compile(
 _LABEL = re.compile(r"^\w+(?:\s+\w+)?\s*:$")
 # "Jane Doe is a senior reporter for ...", "Jane is a Senior Editor at Example overseeing
 # ...": an author's note at the end of a story (the role in any case)
+# "— Jane Doe is the Example's education correspondent", "Jane Doe covers city hall for
+# ...", "Jane Doe has written about schools since 2015": the same note by the beat it names
 _BIO = re.compile(
-    r"^(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,6}?"
-    r"(?i:reporter|writer|editor|correspondent|journalist|contributor|columnist|author|"
-    r"producer|photographer|intern)\b"
+    r"^(?:[—–-]\s*)?(?!(?:The|This|That|It|A|An|Our|Their|Its)\s)(?:[A-Z][\w.'’-]+\s+){1,3}"
+    r"(?:(?:is|was)\s+(?:a|an|the)\s+"
+    r"(?:[\w,'’-]+\s+){0,6}?(?i:reporter|writer|editor|correspondent|journalist|contributor|"
+    r"columnist|author|producer|photographer|intern)\b"
+    r"|(?:covers|has\s+covered|writes\s+(?:about|on|for)|has\s+written\s+(?:about|on|for)"
+    r"|reports\s+on|has\s+reported\s+on)\s)"
 )
 BIO_LINE = 500
 
