@@ -784,3 +784,15 @@ def test_an_author_box_after_the_story_is_left_out_by_the_beat_it_names() -> Non
         assert paragraphs(article(extra_inside=note)) == PROSE, note
     last = "<p>The Council covers most of the cost of the scheme, the mayor said.</p>"
     assert paragraphs(article(extra_inside=last))[-1].startswith("The Council covers")
+
+
+def test_a_photo_credit_on_a_line_of_its_own_is_left_out() -> None:
+    credits = [
+        "Photo: Jane Roe/Daily Example",
+        "Image credit: Example Images",
+        "Crédit photo : Jane Roe",
+        "Fotos: Jane Roe",
+    ]
+    told = "Photos: the council approved the plan. It was late in the evening."
+    extra = "".join(f"<p>{line}</p>" for line in credits) + f"<p>{told}</p>"
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, told]

@@ -520,6 +520,14 @@ _CREDIT_LINE = re.compile(
     r"^(?:(?:Featured|Top|Header|Lead|Cover)\s+(?:photo|image)|Photo(?:graph)?|Image)\s+"
     r"(?:by|courtesy\s+of)\s+[^.!?]{1,60}\.?$"
 )
+# "Photo: Jane Roe/Example", "Image credit: Example Images", "Crédit photo : Jane Roe": a
+# credit on a line of its own, the label and a name (no sentence after it)
+_CREDIT_ALONE = re.compile(
+    r"^(?:(?:photo(?:graph)?s?|images?|pictures?|fotos?|bild(?:er)?)(?:\s+credits?)?"
+    r"|credits?(?:\s+(?:photo|image|foto))?|crédits?\s+photos?)\s*:\s*[^.!?:]{2,80}\.?$",
+    re.I,
+)
+_CREDIT_STARTS = ("photo", "image", "picture", "foto", "bild", "credit", "crédit")
 # "... in New York.Reuters", "... isn't easy.Jane Roe/Getty": a credit glued to the caption
 _GLUED_NAME = re.compile(r"[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}(?:/[A-Z][\w'’ -]{0,30})?")
 
@@ -578,6 +586,12 @@ def caption_line(text: str) -> bool:
     if (
         text.startswith(("Photo", "Image", "Featured", "Top", "Header", "Lead", "Cover"))
         and _CREDIT_LINE.match(text) is not None
+    ):
+        return True
+    if (
+        len(text) <= 100
+        and text[:7].lower().startswith(_CREDIT_STARTS)
+        and _CREDIT_ALONE.match(text) is not None
     ):
         return True
     if (
