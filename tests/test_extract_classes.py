@@ -796,3 +796,16 @@ def test_a_photo_credit_on_a_line_of_its_own_is_left_out() -> None:
     told = "Photos: the council approved the plan. It was late in the evening."
     extra = "".join(f"<p>{line}</p>" for line in credits) + f"<p>{told}</p>"
     assert paragraphs(article(extra_inside=extra)) == [*PROSE, told]
+
+
+def test_calls_to_follow_the_newsroom_on_messaging_apps_and_podcasts_are_left_out() -> None:
+    lines = [
+        "Join our WhatsApp channel for the latest news from the town.",
+        "Click here to join our Telegram channel.",
+        "Subscribe to our daily news podcast on Apple Podcasts or Spotify.",
+        "Got a story? Email news@news.example",
+        "Melden Sie sich für unseren Newsletter an und erhalten Sie die Nachrichten.",
+    ]
+    quote = "The group organised the protest in a Telegram channel, the police said."
+    extra = "".join(f"<p>{line}</p>" for line in lines) + f"<p>{quote}</p>"
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, quote]

@@ -62,6 +62,17 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
     ("delivered", r"\bdelivered\s+(?:through|to)\s+your\s+(?:letterbox|door|doorstep)\b"),
     ("subscribe", r"\bsubscribe\b[^.!?]{0,60}\b(?:e-?mails?|alerts|digest|updates|inbox)\b"),
     ("app", r"\b(?:get|download)\s+(?:the|our)\s+(?:free\s+)?app\b"),
+    # the newsroom's channels on messaging apps and its podcast feeds
+    (
+        "channel",
+        r"\b(?:join|follow|subscribe\s+to)\s+(?:us\s+on\s+|our\s+)(?:[\w-]+\s+){0,2}?"
+        r"(?:whatsapp|telegram|signal|viber)\s+(?:channel|group|community)\b",
+    ),
+    (
+        "podcast",
+        r"^(?=.*\b(?:apple|spotify|google|itunes|wherever)\b).*\b(?:subscribe|listen|follow)\s+"
+        r"to\s+(?:our|the)\s+(?:[\w'’-]+\s+){0,3}?podcasts?\b",
+    ),
     ("recipe", r"^(?:tried|made)\s+this\s+recipe\?"),
     # affiliate disclosures: the page may be paid for the links it holds (a company quoted
     # on its own commissions says "we earn", not "we may earn ... through links")
@@ -191,6 +202,10 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
         r"|comment|subscribe)\b",
     ),
     ("tip", r"\b(?:have|got)\s+a\s+(?:news\s+)?tip\b"),
+    (
+        "story?",
+        r"^(?:have\s+you\s+)?(?:got|have)\s+a\s+story\?\s*(?:e-?mail|contact|call|send|get)\b",
+    ),
     ("to us", r"\bsend\s+(?:it|them)?\s*to\s+us\b"),
     ("reached", r"\bcan\s+be\s+(?:reached|contacted)\s+(?:at|by|on|via)\b"),
     ("email", r"\be-?mail\s*:\s*\S+@\S+"),
@@ -212,6 +227,7 @@ _CALL_RULES: tuple[tuple[str, str], ...] = (
     ("iscriviti", r"iscriviti\s+alla\s+newsletter"),
     ("abonnier", r"\babonnier(?:en|e)\s+(?:sie\s+)?(?:unseren|meinen|den)\s+newsletter\b"),
     ("melde", r"\bmelde\s+dich\b[^.!?]{0,40}\bnewsletter\b"),
+    ("melden sie sich", r"\bmelden\s+sie\s+sich\b[^.!?]{0,40}\bnewsletter\b"),
     ("подпишитесь", r"подпишитесь\s+на"),
     ("abone", r"bültenimize\s+abone|abone\s+ol(?:un)?\b"),
     ("اشترك", r"اشترك\s+(?:في|فى)\s+(?:النشرة|نشرتنا)"),
