@@ -809,3 +809,13 @@ def test_calls_to_follow_the_newsroom_on_messaging_apps_and_podcasts_are_left_ou
     quote = "The group organised the protest in a Telegram channel, the police said."
     extra = "".join(f"<p>{line}</p>" for line in lines) + f"<p>{quote}</p>"
     assert paragraphs(article(extra_inside=extra)) == [*PROSE, quote]
+
+
+def test_a_wire_services_rights_notice_under_the_story_is_left_out() -> None:
+    notice = (
+        "Copyright 2024 The Example Press. This material may not be published, broadcast, "
+        "rewritten or redistributed."
+    )
+    told = "The ruling may not be published until the court has heard both sides, she said."
+    extra = f"<p>{notice}</p><p>{told}</p>"
+    assert paragraphs(article(extra_inside=extra)) == [*PROSE, told]

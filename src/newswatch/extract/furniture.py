@@ -329,6 +329,12 @@ def author_note(text: str) -> bool:
 
 _NOTICE_LINE = 600
 _RIGHTS = re.compile(r"\ball\s+rights\s+reserved\b")
+# "This material may not be published, broadcast, rewritten or redistributed": a wire
+# service's rights notice under its story
+_WIRE_RIGHTS = re.compile(
+    r"\bmay\s+not\s+be\s+(?:re)?(?:published|produced|printed|distributed|copied),?\s+"
+    r"(?:[\w-]+,?\s+){0,3}?(?:broadcast|rewritten|redistributed)\b"
+)
 _PITCH = re.compile(
     r"^if\s+you\s+(?:enjoyed|liked|value|appreciate)\s+this\s+(?:article|story|piece|post|"
     r"journalism|reporting)\b[^.!?]{0,80}\b(?:join|subscribe|support|become\s+a|donate|member)"
@@ -406,6 +412,8 @@ def furniture_line(text: str) -> bool:
         return True  # escaped markup shown as text
     if len(text) <= _NOTICE_LINE and "reserved" in text and _RIGHTS.search(text.lower()):
         return True  # a copyright notice
+    if len(text) <= _NOTICE_LINE and "may not be" in text and _WIRE_RIGHTS.search(text.lower()):
+        return True  # a wire service's rights notice
     if len(text) <= _NOTICE_LINE:
         lowered = text.lower()
         if "if you" in lowered and _PITCH.search(lowered):
