@@ -15,8 +15,9 @@ import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
+from newswatch.archive import read_capture
 from newswatch.cli import main
-from newswatch.store import Store, copy_history, open_store
+from newswatch.store import CaptureFilter, Store, copy_history, open_store
 from tests.conftest import PageServer, write_config
 from tests.history_db import check_sequence
 
@@ -107,3 +108,34 @@ def test_bad_targets_are_clear_errors(sqlite_history: Path) -> None:
     assert bad.exit_code == 2 and "--to: unsupported database URL scheme mysql://" in bad.output
     same = cli(sqlite_history, "migrate", "--to", "watch.db")
     assert same.exit_code == 1 and "the same database" in same.output
+
+
+def test_frames_against_a_base_copy_in_any_order_and_read_back(
+    tmp_path: Path, site: PageServer, pg_url: str
+) -> None:
+    """A confirmation's body is a frame against the body that made its version; the copy
+    writes a table's rows in key order, one row a batch here, so frames land before their
+    bases as often as not, and every capture must still read back byte for byte."""
+    config = write_config(tmp_path, site.url)
+    page, served = site.content, []
+    for nonce in ("n1", "n2", "n3", "n4"):
+        site.content = page.replace(b"</body>", f"<script nonce={nonce}>1</script></body>".encode())
+        served.append(site.content)
+        assert cli(config, "check").exit_code == 0
+    source = config.parent / "watch.db"
+    home = tmp_path / "back.db"
+    copy_history(source, pg_url, batch=1)
+    copy_history(pg_url, home, batch=1)
+    for url in (source, pg_url, home):
+        reader = open_store(url, readonly=True)
+        try:
+            caps = reader.captures(CaptureFilter())
+            assert [c.role for c in caps] == ["made", "confirmed", "confirmed", "confirmed"]
+            bodies = [reader.capture_body(c.body_sha256) for c in caps]
+            framed = [b is not None and b.base is not None for b in bodies]
+            assert framed == [False, True, True, True]
+            for capture, body in zip(caps, served, strict=True):
+                raw = read_capture(reader, capture.id)
+                assert raw is not None and raw.body == body
+        finally:
+            reader.close()

@@ -8,7 +8,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from newswatch.archive import CaptureMode, read_capture, read_version, with_capture
+from newswatch.archive import (
+    CaptureMode,
+    base_of,
+    read_capture,
+    read_version,
+    wants_base,
+    with_capture,
+)
 from newswatch.archive.bodies import digest
 from newswatch.judge.plan import CheckPolicy, Extracted, ExtractFailed, NotModified, plan
 from newswatch.models import Article, FetchResult, Redirect
@@ -74,7 +81,9 @@ def check(
     got = gathered(at, art, None)
     assert isinstance(got, Extracted | NotModified)
     fetched = exchange(at, body) if art is not None else got.fetched
-    assert store.apply(with_capture(made.write, fetched, mode)).written
+    version = wants_base(made.write, fetched, mode)
+    base = base_of(store.version_body(due.article_id, version)) if version is not None else None
+    assert store.apply(with_capture(made.write, fetched, mode, base)).written
 
 
 BODY_1 = PAGE_1.encode("latin-1")
@@ -240,3 +249,73 @@ def test_a_rebuilt_generation_relinks_its_captures_and_keeps_the_old_links(
     assert {c.role for c in store.captures(CaptureFilter())} == {"fetch"}
     again = read_version(store, article_id, 1, generation=2)
     assert again is not None and again.meta.id == caps[0].id
+
+
+# a page of some size whose furniture changes on every request (a script nonce, an ad
+# correlator), as real pages' does: its confirmations differ from it in a few bytes
+_STORY = "".join(f"<p>Paragraph {i} of the story, as the newsroom wrote it.</p>" for i in range(60))
+
+
+def noisy(nonce: str) -> bytes:
+    return (
+        f"<html><head><script nonce={nonce}>var a=1</script></head><body>{_STORY}"
+        f'<div class=ad data-correlator="{nonce}7">Ad</div></body></html>'
+    ).encode()
+
+
+def body_row(store: Store, sha256: str) -> tuple[str | None, int]:
+    stored = store.capture_body(sha256)
+    assert stored is not None
+    return stored.base, len(stored.frame)
+
+
+def test_a_confirmation_is_stored_as_what_differs_from_the_page_that_made_its_version(
+    store: Store,
+) -> None:
+    store.sync_sources([spec()], T0)
+    times = [T0 + timedelta(days=d) for d in range(4)]
+    pages = [noisy(n) for n in ("a1b2", "c3d4", "e5f6")]
+    check(store, claim_one(store, times[0]), times[0], V1, pages[0])
+    for at, page in zip(times[1:3], pages[1:], strict=True):
+        check(store, store.claim_due(at, 10, 60, force=True)[0], at, V1, page)
+    article_id = claim_article(store)
+    made, *confirmed = store.captures(CaptureFilter(article_id=article_id))
+    assert [c.role for c in confirmed] == ["confirmed", "confirmed"]
+    assert body_row(store, made.body_sha256)[0] is None  # a plain frame: the base
+    for capture in confirmed:
+        base, stored = body_row(store, capture.body_sha256)
+        assert base == made.body_sha256
+        assert stored * 10 < body_row(store, made.body_sha256)[1]
+        raw = read_capture(store, capture.id)
+        assert raw is not None and raw.body == pages[confirmed.index(capture) + 1]
+    (usage,) = store.capture_usage()
+    assert usage.bodies == 3 and usage.raw_bytes == sum(map(len, pages))
+
+    # the version's own capture pruned, its body stays while a confirmation needs it
+    dropped = store.prune_captures(CapturePrune(before=times[1], roles=("made",)))
+    assert (dropped.captures, dropped.bodies) == (1, 0)
+    assert store.capture_body(made.body_sha256) is not None
+    raw = read_capture(store, confirmed[0].id)
+    assert raw is not None and raw.body == pages[1]
+    # with the last frame that needs it, it goes too
+    gone = store.prune_captures(CapturePrune(before=times[3]))
+    assert (gone.captures, gone.bodies) == (2, 3)
+    assert store.capture_body(made.body_sha256) is None
+
+
+def test_a_plan_whose_base_is_gone_is_refused_and_writes_nothing(store: Store) -> None:
+    """Pruning may take a base away between the check's read of it and its write: the plan
+    is refused as a conflict (the checker reads and plans again), never written with a frame
+    that could not be read back."""
+    store.sync_sources([spec()], T0)
+    check(store, claim_one(store, T0), T0, V1, noisy("a1"))
+    later = T0 + timedelta(hours=1)
+    due = store.claim_due(later, 10, 60, force=True)[0]
+    made = planned(store, due, later, V1)
+    ghost = noisy("zz")
+    applied = store.apply(
+        with_capture(made.write, exchange(later, noisy("b2")), "versions", (digest(ghost), ghost))
+    )
+    assert applied.conflict and not applied.written
+    assert len(store.captures(CaptureFilter())) == 1
+    assert len(store.fetches(claim_article(store))) == 1

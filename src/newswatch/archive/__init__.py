@@ -9,7 +9,7 @@ are kept is the source's ``capture`` mode); :mod:`.bodies` holds the one use of 
 
 from __future__ import annotations
 
-from newswatch.archive.capture import CAPTURE_MODES, CaptureMode, with_capture
+from newswatch.archive.capture import CAPTURE_MODES, CaptureMode, base_of, wants_base, with_capture
 from newswatch.archive.reading import CaptureError, RawCapture, read_capture, read_version
 
 __all__ = [
@@ -17,7 +17,9 @@ __all__ = [
     "CaptureError",
     "CaptureMode",
     "RawCapture",
+    "base_of",
     "read_capture",
     "read_version",
+    "wants_base",
     "with_capture",
 ]

@@ -7,6 +7,9 @@ it in the same transaction as the version it explains: a crash leaves both or ne
 Modes, per source: ``versions`` (the default) keeps every fetch whose body made or confirmed
 a version (a 304 has no body: it is not kept); ``every`` keeps every fetch that got a
 response (a 304 with its empty body, a quarantined page too); ``off`` keeps none.
+
+A confirming fetch is compressed against the body that made its version (the check reads
+that body, :func:`wants_base` says which): see :mod:`newswatch.archive.bodies`.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import typing
 from dataclasses import replace
 from typing import Literal
 
-from newswatch.archive.bodies import compress, digest
+from newswatch.archive.bodies import compress, decompress, digest
 from newswatch.models import FetchResult
-from newswatch.store import CaptureRole, CaptureWrite, WritePlan
+from newswatch.store import CaptureRole, CaptureWrite, StoredBody, WritePlan
 
 CaptureMode = Literal["versions", "every", "off"]
 CAPTURE_MODES: tuple[str, ...] = typing.get_args(CaptureMode)
+Base = tuple[str, bytes]
+"""A body to compress against: its digest and its bytes."""
 
 
 def capture_role(
@@ -36,9 +41,36 @@ def capture_role(
     return ("fetch", None) if mode == "every" else None
 
 
-def capture_of(fetched: FetchResult, role: CaptureRole, version_n: int | None) -> CaptureWrite:
-    """The exchange behind ``fetched`` as a capture (its body compressed and addressed)."""
+def wants_base(write: WritePlan, fetched: FetchResult | None, mode: CaptureMode) -> int | None:
+    """The version whose body the capture of this check is compressed against, if any: a
+    fetch that confirms a version is stored as what differs from the page that made it."""
+    if fetched is None or write.merge is not None:
+        return None
+    kept = capture_role(write, fetched, mode)
+    return kept[1] if kept is not None and kept[0] == "confirmed" else None
+
+
+def base_of(stored: StoredBody | None) -> Base | None:
+    """A stored plain-framed body as a base to compress against, or None when there is none
+    or it does not read back as its digest says (the capture is then a plain frame)."""
+    if stored is None or stored.base is not None:
+        return None
+    try:
+        body = decompress(stored.frame)
+    except ValueError:
+        return None
+    return (stored.sha256, body) if digest(body) == stored.sha256 else None
+
+
+def capture_of(
+    fetched: FetchResult, role: CaptureRole, version_n: int | None, base: Base | None = None
+) -> CaptureWrite:
+    """The exchange behind ``fetched`` as a capture (its body compressed and addressed,
+    against ``base`` when given and the body is not that base itself)."""
     body = fetched.content
+    sha256 = digest(body)
+    if base is not None and base[0] == sha256:
+        base = None  # the very page that made the version: stored once already
     headers = fetched.response_headers or tuple(fetched.headers.items())
     return CaptureWrite(
         role=role,
@@ -52,17 +84,21 @@ def capture_of(fetched: FetchResult, role: CaptureRole, version_n: int | None) -
         http_version=fetched.http_version,
         redirects=tuple(fetched.redirects),
         fetched_at=fetched.fetched_at,
-        body_sha256=digest(body),
+        body_sha256=sha256,
         body_size=len(body),
-        body_zstd=compress(body),
+        body_zstd=compress(body, base[1] if base is not None else None),
+        body_base=base[0] if base is not None else None,
     )
 
 
-def with_capture(write: WritePlan, fetched: FetchResult | None, mode: CaptureMode) -> WritePlan:
-    """``write`` carrying the capture of ``fetched`` when ``mode`` keeps it."""
+def with_capture(
+    write: WritePlan, fetched: FetchResult | None, mode: CaptureMode, base: Base | None = None
+) -> WritePlan:
+    """``write`` carrying the capture of ``fetched`` when ``mode`` keeps it (compressed
+    against ``base``, the body :func:`wants_base` asked for, when given)."""
     if fetched is None or write.merge is not None:
         return write
     kept = capture_role(write, fetched, mode)
     if kept is None:
         return write
-    return replace(write, capture=capture_of(fetched, *kept))
+    return replace(write, capture=capture_of(fetched, *kept, base=base))

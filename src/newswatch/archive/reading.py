@@ -31,11 +31,20 @@ class RawCapture:
 
 
 def read_body(reader: CaptureReader, meta: StoredCapture) -> bytes:
-    frame = reader.capture_body(meta.body_sha256)
-    if frame is None:
+    stored = reader.capture_body(meta.body_sha256)
+    if stored is None:
         raise CaptureError(f"capture {meta.id}: body {meta.body_sha256} is missing")
+    base: bytes | None = None
+    if stored.base is not None:
+        found = reader.capture_body(stored.base)
+        if found is None or found.base is not None:
+            raise CaptureError(f"capture {meta.id}: the body its frame needs is missing")
+        try:
+            base = decompress(found.frame)
+        except ValueError as exc:
+            raise CaptureError(f"capture {meta.id}: its base: {exc}") from exc
     try:
-        body = decompress(frame)
+        body = decompress(stored.frame, base)
     except ValueError as exc:
         raise CaptureError(f"capture {meta.id}: {exc}") from exc
     if digest(body) != meta.body_sha256 or len(body) != meta.body_size:

@@ -424,6 +424,8 @@ class CaptureWrite:
     The body is content-addressed: ``body_sha256`` of the bytes as received (after
     Content-Encoding is undone, before any charset decoding), ``body_zstd`` those bytes
     zstd-compressed; a body already stored under that digest is not stored again.
+    ``body_base`` names the stored body the frame was compressed against (None: a plain
+    frame); a plan whose base is gone by the time it is applied is refused as a conflict.
     """
 
     role: CaptureRole
@@ -440,6 +442,17 @@ class CaptureWrite:
     body_sha256: str
     body_size: int
     body_zstd: bytes
+    body_base: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBody:
+    """A stored capture body: its zstd frame and, when the frame was compressed against
+    another stored body, that body's digest (``base``; such a base is a plain frame)."""
+
+    sha256: str
+    frame: bytes
+    base: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

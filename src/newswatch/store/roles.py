@@ -40,6 +40,7 @@ from newswatch.store.records import (
     SignalWrite,
     SourceSpec,
     SourceState,
+    StoredBody,
     StoredCapture,
     StoredChange,
     StoredEvent,
@@ -67,8 +68,9 @@ class CaptureReader(Protocol):
         """The capture that made version ``n`` (else its earliest confirming one) of the
         current generation, or of ``generation`` (an earlier one keeps its own links)."""
 
-    def capture_body(self, sha256: str) -> bytes | None:
-        """The zstd frame stored for this body digest, or None."""
+    def capture_body(self, sha256: str) -> StoredBody | None:
+        """The body stored under this digest (its frame, and the base it was compressed
+        against, if any), or None."""
 
     def capture_usage(self) -> list[CaptureUsage]:
         """Per source with captures: counts and bytes as fetched and as stored."""
@@ -209,6 +211,11 @@ class CheckingStore(Protocol):
         of ``content_hash`` (unless it is the latest version's), another article watched at
         ``canonical_url``, the source's change alerts per channel within ``windows``
         (seconds back from ``now``)."""
+
+    def version_body(self, article_id: int, n: int) -> StoredBody | None:
+        """The plain-framed body of the capture that made version ``n`` of the article's
+        current generation, or None: what a capture confirming that version is compressed
+        against."""
 
     def volatile_templates(self, article_id: int) -> list[str]:
         """The volatile-fragment templates that apply to the article: its own, and its

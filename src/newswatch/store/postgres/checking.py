@@ -35,6 +35,7 @@ from newswatch.store.postgres.rows import (
     POSTGRES,
     SEARCH_COLUMN,
     VERSION_COLUMNS,
+    WRITING_BODIES,
     insert_sql,
     version_record,
 )
@@ -53,7 +54,7 @@ from newswatch.store.records import (
     StoredVersion,
     WritePlan,
 )
-from newswatch.store.sql.captures import insert_capture
+from newswatch.store.sql.captures import base_present, insert_capture
 from newswatch.store.sql.writes import change_values, fetch_values, version_values
 
 
@@ -219,7 +220,10 @@ class CheckWrites:
         if row is None or int(row["lease_token"]) != due.lease_token or row["lease_until"] is None:
             return Applied(lease_lost=True)
         source_id = int(row["source_id"])
-        if not self._guards_hold(conn, plan, source_id):
+        if not self._guards_hold(conn, plan, source_id) or (
+            plan.capture is not None
+            and not base_present(conn, POSTGRES, plan.capture, lock=WRITING_BODIES)
+        ):
             return Applied(conflict=True)
         fetch_id = self._insert_fetch(conn, due.article_id, plan.fetch)
         if plan.capture is not None:

@@ -369,6 +369,14 @@ _PAST_CAPTURE_LINKS = (
 #: fetching robots.txt is free at once, as its places are (before: every host waited 30 s)
 _ROBOTS_CLAIMED_BY = ("ALTER TABLE robots_copies ADD COLUMN claimed_by bigint",)
 
+#: a body may be a frame compressed against another stored body (``base``: a confirmation
+#: against the body that made its version), kept while a frame needs it; no foreign key, as
+#: in SQLite (a copy writes a frame before its base as often as not): writers check it
+_CAPTURE_BASES = (
+    "ALTER TABLE capture_bodies ADD COLUMN base text",
+    "CREATE INDEX capture_bodies_base ON capture_bodies (base) WHERE base IS NOT NULL",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema (as SQLite's version 7)", _INITIAL),
     Migration(2, "delivery leases (as SQLite's version 8)", _DELIVERY_LEASES),
@@ -380,6 +388,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "index of retired articles (as SQLite's version 13)", _RETIRED_INDEX),
     Migration(9, "capture links of past generations (as SQLite's version 14)", _PAST_CAPTURE_LINKS),
     Migration(10, "robots.txt claims name their owner", _ROBOTS_CLAIMED_BY),
+    Migration(
+        11, "capture bodies compressed against a base (as SQLite's version 15)", _CAPTURE_BASES
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

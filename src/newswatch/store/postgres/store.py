@@ -24,7 +24,7 @@ from newswatch.store.postgres.leases import LeaseControl
 from newswatch.store.postgres.outbox import Outbox
 from newswatch.store.postgres.queries import SPELLING, HistorySearch
 from newswatch.store.postgres.readers import Readers
-from newswatch.store.postgres.rows import POSTGRES
+from newswatch.store.postgres.rows import POSTGRES, PRUNING_BODIES
 from newswatch.store.postgres.sources import SourceSync
 from newswatch.store.postgres.status import Status
 from newswatch.store.postgres.volatile import VolatileFragments
@@ -42,6 +42,7 @@ from newswatch.store.records import (
     Pruned,
     SignalWrite,
     SourceSpec,
+    StoredBody,
     StoredChange,
     WritePlan,
 )
@@ -61,7 +62,7 @@ class PostgresReader(PartsReader):
         self._status = Status(connection)
         self._volatile = VolatileFragments(connection)
         self._generations = Generations(connection)
-        self._captures = Captures(connection, POSTGRES)
+        self._captures = Captures(connection, POSTGRES, prune_lock=PRUNING_BODIES)
         super().__init__(
             ReaderParts(
                 readers=self._readers,
@@ -137,6 +138,9 @@ class PostgresStore(PostgresReader):
         return self._checks.check_state(
             due, content_hash=content_hash, canonical_url=canonical_url, windows=windows, now=now
         )
+
+    def version_body(self, article_id: int, n: int) -> StoredBody | None:
+        return self._captures.version_body(article_id, n)
 
     def volatile_templates(self, article_id: int) -> list[str]:
         return self._volatile.volatile_templates(article_id)

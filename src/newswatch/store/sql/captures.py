@@ -19,6 +19,7 @@ from newswatch.store.records import (
     CaptureWrite,
     Headers,
     Pruned,
+    StoredBody,
     StoredCapture,
 )
 from newswatch.store.sql.dialect import Db, Dialect, Executor, Row
@@ -30,9 +31,29 @@ _SELECT = (
 )
 
 _INSERT_BODY = (
-    "INSERT INTO capture_bodies (sha256, size, stored, zstd, created_at)"
-    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING"
+    "INSERT INTO capture_bodies (sha256, size, stored, zstd, base, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING"
 )
+
+
+def base_present(tx: Executor, d: Dialect, capture: CaptureWrite, lock: str = "") -> bool:
+    """Whether the body ``capture`` was compressed against is still stored (always, for a
+    plain frame), asked inside the transaction that will write the capture.
+
+    Pruning must not take the base away between this answer and the commit: SQLite runs
+    one writer at a time; on PostgreSQL ``lock`` takes ``capture_bodies`` in ROW EXCLUSIVE
+    mode first (as any insert would, and checks do not wait for one another), which a
+    pruning's SHARE ROW EXCLUSIVE lock waits for (see :class:`Captures`), so the pruning's
+    look for frames naming a base sees this one, or this look sees the base gone."""
+    if capture.body_base is None:
+        return True
+    if lock:
+        tx.execute(lock)
+    found = tx.execute(
+        d.sql("SELECT 1 FROM capture_bodies WHERE sha256 = ? AND base IS NULL"),
+        [capture.body_base],
+    ).fetchone()
+    return found is not None
 
 
 def insert_capture(
@@ -42,7 +63,14 @@ def insert_capture(
     ``now`` is already a parameter of the dialect (``d.time`` of the check's instant)."""
     tx.execute(
         d.sql(_INSERT_BODY),
-        [capture.body_sha256, capture.body_size, len(capture.body_zstd), capture.body_zstd, now],
+        [
+            capture.body_sha256,
+            capture.body_size,
+            len(capture.body_zstd),
+            capture.body_zstd,
+            capture.body_base,
+            now,
+        ],
     )
     values = {
         "article_id": article_id,
@@ -109,12 +137,26 @@ _UNLINK_PRUNED = (
 )
 
 
-class Captures:
-    """The capture reader and pruning over one backend's connection."""
+_ORPHAN_BODIES = (
+    "DELETE FROM capture_bodies WHERE NOT EXISTS"
+    " (SELECT 1 FROM captures c WHERE c.body_sha256 = capture_bodies.sha256)"
+    " AND NOT EXISTS (SELECT 1 FROM capture_bodies d WHERE d.base = capture_bodies.sha256)"
+)
 
-    def __init__(self, db: Db, dialect: Dialect) -> None:
+
+def _body(row: Row) -> StoredBody:
+    return StoredBody(str(row["sha256"]), bytes(row["zstd"]), row["base"])
+
+
+class Captures:
+    """The capture reader and pruning over one backend's connection. ``prune_lock`` is
+    run before a pruning looks for the bodies nothing needs (PostgreSQL: the lock that
+    waits for the checks writing a frame against a base, see :func:`base_present`)."""
+
+    def __init__(self, db: Db, dialect: Dialect, prune_lock: str = "") -> None:
         self.db = db
         self.d = dialect
+        self.prune_lock = prune_lock
 
     def captures(self, filters: CaptureFilter, *, limit: int | None = None) -> list[StoredCapture]:
         where, params = self._where(filters)
@@ -158,9 +200,23 @@ class Captures:
         )
         return capture_record(row, self.d) if row is not None else None
 
-    def capture_body(self, sha256: str) -> bytes | None:
-        row = self.db.row(self.d.sql("SELECT zstd FROM capture_bodies WHERE sha256 = ?"), [sha256])
-        return bytes(row["zstd"]) if row is not None else None
+    def capture_body(self, sha256: str) -> StoredBody | None:
+        row = self.db.row(
+            self.d.sql("SELECT sha256, zstd, base FROM capture_bodies WHERE sha256 = ?"), [sha256]
+        )
+        return _body(row) if row is not None else None
+
+    def version_body(self, article_id: int, n: int) -> StoredBody | None:
+        row = self.db.row(
+            self.d.sql(
+                "SELECT b.sha256, b.zstd, b.base FROM captures c"
+                " JOIN capture_bodies b ON b.sha256 = c.body_sha256"
+                " WHERE c.article_id = ? AND c.version_n = ? AND c.role = 'made'"
+                " AND b.base IS NULL ORDER BY c.id DESC LIMIT 1"
+            ),
+            [article_id, n],
+        )
+        return _body(row) if row is not None else None
 
     def capture_usage(self) -> list[CaptureUsage]:
         rows = self.db.rows(
@@ -211,11 +267,17 @@ class Captures:
                 self.d.sql(f"DELETE FROM captures WHERE id IN ({doomed})"), params
             ).rowcount
             tx.execute(_UNLINK_PRUNED)
-            bodies = tx.execute(
-                "DELETE FROM capture_bodies WHERE NOT EXISTS"
-                " (SELECT 1 FROM captures c WHERE c.body_sha256 = capture_bodies.sha256)"
-            ).rowcount
-        return Pruned(int(captures), int(bodies))
+            if self.prune_lock:
+                tx.execute(self.prune_lock)
+            # the bodies no capture names, a base once no frame left is compressed against
+            # it (a base names no base: two rounds at most)
+            bodies = 0
+            while True:
+                gone = tx.execute(_ORPHAN_BODIES).rowcount
+                bodies += int(gone)
+                if not gone:
+                    break
+        return Pruned(int(captures), bodies)
 
     def _where(self, filters: CaptureFilter) -> tuple[str, list[Any]]:
         where: list[str] = []

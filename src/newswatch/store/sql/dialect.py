@@ -27,6 +27,8 @@ class Cursor(Protocol):
     @property
     def rowcount(self) -> int: ...
 
+    def fetchone(self) -> Any: ...
+
 
 class Executor(Protocol):
     """The connection inside one transaction (sqlite-utils' Database, psycopg's Connection)."""

@@ -24,6 +24,7 @@ from newswatch.store.records import (
     Quarantined,
     SearchHit,
     SourceState,
+    StoredBody,
     StoredCapture,
     StoredChange,
     StoredEvent,
@@ -171,7 +172,7 @@ class PartsReader:
     ) -> StoredCapture | None:
         return self.parts.captures.version_capture(article_id, n, generation)
 
-    def capture_body(self, sha256: str) -> bytes | None:
+    def capture_body(self, sha256: str) -> StoredBody | None:
         return self.parts.captures.capture_body(sha256)
 
     def capture_usage(self) -> list[CaptureUsage]:

@@ -32,7 +32,7 @@ from newswatch.store.records import (
     StoredVersion,
     WritePlan,
 )
-from newswatch.store.sql.captures import insert_capture
+from newswatch.store.sql.captures import base_present, insert_capture
 from newswatch.store.sql.writes import change_values, fetch_values, version_values
 from newswatch.store.sqlite import follow
 from newswatch.store.sqlite.connection import SqliteConnection, insert_row
@@ -194,7 +194,9 @@ class CheckWrites:
         if row is None or int(row["lease_token"]) != due.lease_token or row["lease_until"] is None:
             return Applied(lease_lost=True)
         source_id = int(row["source_id"])
-        if not self._guards_hold(plan, source_id):
+        if not self._guards_hold(plan, source_id) or (
+            plan.capture is not None and not base_present(db, SQLITE, plan.capture)
+        ):
             return Applied(conflict=True)
         fetch_id = self._insert_fetch(db, due.article_id, plan.fetch)
         if plan.capture is not None:

@@ -490,6 +490,15 @@ def _past_capture_links(db: Database) -> None:
     )
 
 
+def _capture_bases(db: Database) -> None:
+    """Version 15: a body may be a frame compressed against another stored body (``base``:
+    a confirmation against the body that made its version), kept while a frame needs it.
+    No foreign key: a copy between databases writes a table's rows in key order, a frame
+    before its base as often as not; writers check the base (see ``store.sql.captures``)."""
+    db.execute("ALTER TABLE capture_bodies ADD COLUMN base TEXT")
+    db.execute("CREATE INDEX capture_bodies_base ON capture_bodies (base) WHERE base IS NOT NULL")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -505,6 +514,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "discovery leases", _discovery_leases),
     Migration(13, "index of retired articles", _retired_index),
     Migration(14, "capture links of past generations", _past_capture_links),
+    Migration(15, "capture bodies compressed against a base", _capture_bases),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

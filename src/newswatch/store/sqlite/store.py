@@ -31,6 +31,7 @@ from newswatch.store.records import (
     Pruned,
     SignalWrite,
     SourceSpec,
+    StoredBody,
     StoredChange,
     WritePlan,
 )
@@ -191,6 +192,9 @@ class SqliteStore(SqliteReader):
         return self._checks.check_state(
             due, content_hash=content_hash, canonical_url=canonical_url, windows=windows, now=now
         )
+
+    def version_body(self, article_id: int, n: int) -> StoredBody | None:
+        return self._captures.version_body(article_id, n)
 
     def volatile_templates(self, article_id: int) -> list[str]:
         return self._volatile.volatile_templates(article_id)

@@ -1,0 +1,94 @@
+"""Capture bodies compressed against a base: the codec (a table), what may serve as a base,
+and through the CLI: a page whose furniture changes on every request (a script nonce, an ad
+correlator) is checked three times; each confirmation is stored as what differs from the
+page that made the version, and every capture still reads back byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newswatch.archive import base_of, read_capture
+from newswatch.archive.bodies import compress, decompress, digest
+from newswatch.cli import main
+from newswatch.store import CaptureFilter, StoredBody, open_store
+from tests.conftest import PageServer, page, write_config
+
+PAGE = page("v1.html")
+NOISY = PAGE.replace(b"</body>", b'<script nonce="r4nd0m">var t=1</script></body>')
+OTHER = b"<html><body><p>" + b"another page entirely " * 40 + b"</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("body", "base"),
+    [
+        (PAGE, None),
+        (NOISY, PAGE),
+        (OTHER, PAGE),  # a base that shares nothing still reads back
+        (b"", PAGE),
+        (PAGE, PAGE),
+    ],
+)
+def test_a_frame_reads_back_with_the_base_it_was_made_against(
+    body: bytes, base: bytes | None
+) -> None:
+    assert decompress(compress(body, base), base) == body
+
+
+def test_a_frame_made_against_a_base_is_small_and_needs_that_base() -> None:
+    frame = compress(NOISY, PAGE)
+    assert len(frame) * 10 < len(compress(NOISY))
+    with pytest.raises(ValueError, match="not a readable zstd frame"):
+        decompress(frame)
+    with pytest.raises(ValueError, match="not a readable zstd frame"):
+        decompress(frame, OTHER)
+    with pytest.raises(ValueError, match="not a readable zstd frame"):
+        decompress(b"not zstd at all")
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        (None, None),
+        (StoredBody(digest(PAGE), compress(PAGE)), (digest(PAGE), PAGE)),
+        # a frame that is itself against a base is never one
+        (StoredBody(digest(NOISY), compress(NOISY, PAGE), digest(PAGE)), None),
+        # a body that does not read back as its digest says is none either
+        (StoredBody(digest(PAGE), compress(OTHER)), None),
+        (StoredBody(digest(PAGE), b"not zstd"), None),
+    ],
+)
+def test_what_may_serve_as_a_base(
+    stored: StoredBody | None, expected: tuple[str, bytes] | None
+) -> None:
+    assert base_of(stored) == expected
+
+
+def test_confirmations_of_a_noisy_page_cost_what_differs(tmp_path: Path, site: PageServer) -> None:
+    config = write_config(tmp_path, site.url)
+    served = []
+    for nonce in ("a1b2c3", "d4e5f6", "0718293a"):
+        site.content = PAGE.replace(
+            b"</body>", b'<script nonce="' + nonce.encode() + b'">var t=1</script></body>'
+        )
+        served.append(site.content)
+        result = CliRunner().invoke(main, ["--config", str(config), "check"])
+        assert result.exit_code == 0, result.output
+
+    store = open_store(config.parent / "watch.db", readonly=True)
+    try:
+        made, *confirmed = store.captures(CaptureFilter())
+        assert (made.role, [c.role for c in confirmed]) == ("made", ["confirmed", "confirmed"])
+        made_body = store.capture_body(made.body_sha256)
+        assert made_body is not None and made_body.base is None
+        for capture, body in zip([made, *confirmed], served, strict=True):
+            raw = read_capture(store, capture.id)
+            assert raw is not None and raw.body == body
+        for capture in confirmed:
+            stored = store.capture_body(capture.body_sha256)
+            assert stored is not None and stored.base == made.body_sha256
+            assert len(stored.frame) * 10 < len(made_body.frame)
+    finally:
+        store.close()
