@@ -253,7 +253,13 @@ def test_a_rebuilt_generation_relinks_its_captures_and_keeps_the_old_links(
 
 # a page of some size whose furniture changes on every request (a script nonce, an ad
 # correlator), as real pages' does: its confirmations differ from it in a few bytes
-_STORY = "".join(f"<p>Paragraph {i} of the story, as the newsroom wrote it.</p>" for i in range(60))
+_WORDS = ("council", "budget", "river", "storm", "school", "minister", "court", "vote")
+_STORY = "".join(
+    "<p>"
+    + " ".join(_WORDS[(i * 7 + j * j) % len(_WORDS)] + str(i * j % 97) for j in range(12))
+    + ".</p>"
+    for i in range(60)
+)
 
 
 def noisy(nonce: str) -> bytes:
