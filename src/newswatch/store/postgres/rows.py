@@ -24,11 +24,6 @@ def _native(value: Any) -> Any:
 
 #: how the shared SQL (:mod:`newswatch.store.sql`) speaks to PostgreSQL: ``%s`` marks,
 #: instants as timestamptz (aware datetimes), JSON as jsonb (decoded by psycopg on the way out)
-#: a check writing a frame against a base, and a pruning about to drop bodies nothing
-#: needs: the two locks that order them (see ``store.sql.captures.base_present``)
-WRITING_BODIES = "LOCK TABLE capture_bodies IN ROW EXCLUSIVE MODE"
-PRUNING_BODIES = "LOCK TABLE capture_bodies IN SHARE ROW EXCLUSIVE MODE"
-
 POSTGRES = Dialect(
     mark="%s",
     time=aware,
@@ -39,6 +34,11 @@ POSTGRES = Dialect(
     flag=bool,
     read_json=_native,
 )
+
+#: a check writing a frame against a base, and a pruning about to drop bodies nothing
+#: needs: the two locks that order them (see ``store.sql.captures.base_present``)
+WRITING_BODIES = "LOCK TABLE capture_bodies IN ROW EXCLUSIVE MODE"
+PRUNING_BODIES = "LOCK TABLE capture_bodies IN SHARE ROW EXCLUSIVE MODE"
 
 
 def insert_sql(
