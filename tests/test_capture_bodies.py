@@ -5,6 +5,7 @@ page that made the version, and every capture still reads back byte for byte."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from click.testing import CliRunner
 
 from newswatch.archive import base_of, read_capture
 from newswatch.archive.bodies import compress, decompress, digest
+from newswatch.archive.capture import capture_of
 from newswatch.cli import main
+from newswatch.models import FetchResult
 from newswatch.store import CaptureFilter, StoredBody, open_store
 from tests.conftest import PageServer, page, write_config
 
@@ -52,7 +55,7 @@ def test_a_frame_made_against_a_base_is_small_and_needs_that_base() -> None:
     ("stored", "expected"),
     [
         (None, None),
-        (StoredBody(digest(PAGE), compress(PAGE)), (digest(PAGE), PAGE)),
+        (StoredBody(digest(PAGE), compress(PAGE)), PAGE),
         # a frame that is itself against a base is never one
         (StoredBody(digest(NOISY), compress(NOISY, PAGE), digest(PAGE)), None),
         # a body that does not read back as its digest says is none either
@@ -60,9 +63,7 @@ def test_a_frame_made_against_a_base_is_small_and_needs_that_base() -> None:
         (StoredBody(digest(PAGE), b"not zstd"), None),
     ],
 )
-def test_what_may_serve_as_a_base(
-    stored: StoredBody | None, expected: tuple[str, bytes] | None
-) -> None:
+def test_what_may_serve_as_a_base(stored: StoredBody | None, expected: bytes | None) -> None:
     assert base_of(stored) == expected
 
 
@@ -92,3 +93,41 @@ def test_confirmations_of_a_noisy_page_cost_what_differs(tmp_path: Path, site: P
             assert len(stored.frame) * 10 < len(made_body.frame)
     finally:
         store.close()
+
+
+def fetched(body: bytes) -> FetchResult:
+    return FetchResult(
+        url="https://news.example/a",
+        final_url="https://news.example/a",
+        status=200,
+        headers={"content-type": "text/html"},
+        content=body,
+        text=None,
+        charset=None,
+        etag=None,
+        last_modified=None,
+        redirects=[],
+        elapsed_ms=1.0,
+        fetched_at=datetime(2026, 12, 3, tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "base", "framed_against"),
+    [
+        (NOISY, StoredBody(digest(PAGE), compress(PAGE)), digest(PAGE)),
+        # the very page that made the version: a plain frame (the body row exists already)
+        (PAGE, StoredBody(digest(PAGE), b"never read"), None),
+        # a base that does not read back: a plain frame, never one against wrong bytes
+        (NOISY, StoredBody(digest(PAGE), b"not zstd"), None),
+        (NOISY, StoredBody(digest(OTHER), compress(PAGE)), None),
+        (NOISY, None, None),
+    ],
+)
+def test_a_capture_is_framed_against_its_base_only_when_that_base_reads_back(
+    body: bytes, base: StoredBody | None, framed_against: str | None
+) -> None:
+    capture = capture_of(fetched(body), "confirmed", 1, base)
+    assert capture.body_base == framed_against
+    readable = base_of(base) if framed_against is not None else None
+    assert decompress(capture.body_zstd, readable) == body

@@ -10,13 +10,12 @@ from datetime import datetime, timedelta
 
 from newswatch.archive import (
     CaptureMode,
-    base_of,
     read_capture,
     read_version,
     wants_base,
     with_capture,
 )
-from newswatch.archive.bodies import digest
+from newswatch.archive.bodies import compress, digest
 from newswatch.judge.plan import CheckPolicy, Extracted, ExtractFailed, NotModified, plan
 from newswatch.models import Article, FetchResult, Redirect
 from newswatch.store import (
@@ -27,6 +26,7 @@ from newswatch.store import (
     GenerationWrite,
     RebuiltVersion,
     Store,
+    StoredBody,
 )
 from tests.store_contract.test_contract import (
     T0,
@@ -82,7 +82,7 @@ def check(
     assert isinstance(got, Extracted | NotModified)
     fetched = exchange(at, body) if art is not None else got.fetched
     version = wants_base(made.write, fetched, mode)
-    base = base_of(store.version_body(due.article_id, version)) if version is not None else None
+    base = None if version is None else store.version_body(due.article_id, version)
     assert store.apply(with_capture(made.write, fetched, mode, base)).written
 
 
@@ -319,9 +319,8 @@ def test_a_plan_whose_base_is_gone_is_refused_and_writes_nothing(store: Store) -
     due = store.claim_due(later, 10, 60, force=True)[0]
     made = planned(store, due, later, V1)
     ghost = noisy("zz")
-    applied = store.apply(
-        with_capture(made.write, exchange(later, noisy("b2")), "versions", (digest(ghost), ghost))
-    )
+    gone = StoredBody(digest(ghost), compress(ghost))
+    applied = store.apply(with_capture(made.write, exchange(later, noisy("b2")), "versions", gone))
     assert applied.conflict and not applied.written
     assert len(store.captures(CaptureFilter())) == 1
     assert len(store.fetches(claim_article(store))) == 1

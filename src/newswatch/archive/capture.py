@@ -24,8 +24,6 @@ from newswatch.store import CaptureRole, CaptureWrite, StoredBody, WritePlan
 
 CaptureMode = Literal["versions", "every", "off"]
 CAPTURE_MODES: tuple[str, ...] = typing.get_args(CaptureMode)
-Base = tuple[str, bytes]
-"""A body to compress against: its digest and its bytes."""
 
 
 def capture_role(
@@ -50,27 +48,27 @@ def wants_base(write: WritePlan, fetched: FetchResult | None, mode: CaptureMode)
     return kept[1] if kept is not None and kept[0] == "confirmed" else None
 
 
-def base_of(stored: StoredBody | None) -> Base | None:
-    """A stored plain-framed body as a base to compress against, or None when there is none
-    or it does not read back as its digest says (the capture is then a plain frame)."""
+def base_of(stored: StoredBody | None) -> bytes | None:
+    """The bytes of a stored plain-framed body, the base a frame is compressed against, or
+    None when there is none or it does not read back as its digest says."""
     if stored is None or stored.base is not None:
         return None
     try:
         body = decompress(stored.frame)
     except ValueError:
         return None
-    return (stored.sha256, body) if digest(body) == stored.sha256 else None
+    return body if digest(body) == stored.sha256 else None
 
 
 def capture_of(
-    fetched: FetchResult, role: CaptureRole, version_n: int | None, base: Base | None = None
+    fetched: FetchResult, role: CaptureRole, version_n: int | None, base: StoredBody | None = None
 ) -> CaptureWrite:
     """The exchange behind ``fetched`` as a capture (its body compressed and addressed,
-    against ``base`` when given and the body is not that base itself)."""
+    against ``base`` when given, readable and not this very body)."""
     body = fetched.content
     sha256 = digest(body)
-    if base is not None and base[0] == sha256:
-        base = None  # the very page that made the version: stored once already
+    # the very page that made the version is stored already: its base is not even read
+    base_body = base_of(base) if base is not None and base.sha256 != sha256 else None
     headers = fetched.response_headers or tuple(fetched.headers.items())
     return CaptureWrite(
         role=role,
@@ -86,16 +84,19 @@ def capture_of(
         fetched_at=fetched.fetched_at,
         body_sha256=sha256,
         body_size=len(body),
-        body_zstd=compress(body, base[1] if base is not None else None),
-        body_base=base[0] if base is not None else None,
+        body_zstd=compress(body, base_body),
+        body_base=base.sha256 if base is not None and base_body is not None else None,
     )
 
 
 def with_capture(
-    write: WritePlan, fetched: FetchResult | None, mode: CaptureMode, base: Base | None = None
+    write: WritePlan,
+    fetched: FetchResult | None,
+    mode: CaptureMode,
+    base: StoredBody | None = None,
 ) -> WritePlan:
     """``write`` carrying the capture of ``fetched`` when ``mode`` keeps it (compressed
-    against ``base``, the body :func:`wants_base` asked for, when given)."""
+    against ``base``, the stored body :func:`wants_base` asked for, when given)."""
     if fetched is None or write.merge is not None:
         return write
     kept = capture_role(write, fetched, mode)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newswatch.archive.bodies import decompress, digest
+from newswatch.archive.capture import base_of
 from newswatch.errors import NewswatchError
 from newswatch.store import CaptureReader, StoredCapture
 
@@ -36,13 +37,9 @@ def read_body(reader: CaptureReader, meta: StoredCapture) -> bytes:
         raise CaptureError(f"capture {meta.id}: body {meta.body_sha256} is missing")
     base: bytes | None = None
     if stored.base is not None:
-        found = reader.capture_body(stored.base)
-        if found is None or found.base is not None:
+        base = base_of(reader.capture_body(stored.base))
+        if base is None:
             raise CaptureError(f"capture {meta.id}: the body its frame needs is missing")
-        try:
-            base = decompress(found.frame)
-        except ValueError as exc:
-            raise CaptureError(f"capture {meta.id}: its base: {exc}") from exc
     try:
         body = decompress(stored.frame, base)
     except ValueError as exc:

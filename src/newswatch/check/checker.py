@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Protocol
 
-from newswatch.archive import CaptureMode, base_of, wants_base, with_capture
+from newswatch.archive import CaptureMode, wants_base, with_capture
 from newswatch.check.confirm import Confirmer
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
@@ -149,11 +149,7 @@ class Checker:
             fetched = None if isinstance(gathered, FetchFailed) else gathered.fetched
             mode = self._capture.get(due.source, self._capture_default)
             version = wants_base(planned.write, fetched, mode)
-            base = (
-                base_of(self._store.version_body(due.article_id, version))
-                if version is not None
-                else None
-            )
+            base = None if version is None else self._store.version_body(due.article_id, version)
             applied = self._store.apply(with_capture(planned.write, fetched, mode, base))
             if not applied.conflict:
                 return self._report(due, planned, applied)
