@@ -236,7 +236,8 @@ def run_tool(name: str, tool: Tool, pages: list[Page], repeat: int = 1) -> Run:
                 out = tool(page.html, page.url)
             except Exception:
                 out = Output()
-                errors += attempt == 0
+                if attempt == 0:  # a page is counted once, however many passes fail it
+                    errors += 1
             spent_cpu = (time.process_time() - start_cpu) * 1000.0
             spent = (time.perf_counter() - start) * 1000.0
             cpu[i] = min(cpu[i], spent_cpu)
