@@ -404,7 +404,9 @@ def select_blocks(
             if strict and block.tag in HEADING_TAGS and comments_heading(block.text):
                 # "4 Comments", "Leave a Reply": the comment section it opens, however long
                 # the readers ran on (it need not be the smaller part of the container)
-                skip_to = _teaser_box_end(page, position, owner, container, protected, True)
+                skip_to = _teaser_box_end(
+                    page, position, owner, container, protected, any_size=True
+                )
                 continue
             if strict and block.tag == "tr" and quote_header(block.text):
                 skip_to = _table_end(elems, owner, container, protected, position)
