@@ -15,9 +15,9 @@ from newswatch.archive import base_of, read_capture
 from newswatch.archive.bodies import compress, decompress, digest
 from newswatch.archive.capture import capture_of
 from newswatch.cli import main
-from newswatch.models import FetchResult
 from newswatch.store import CaptureFilter, StoredBody, open_store
 from tests.conftest import PageServer, page, write_config
+from tests.store_contract.test_captures import exchange
 
 PAGE = page("v1.html")
 NOISY = PAGE.replace(b"</body>", b'<script nonce="r4nd0m">var t=1</script></body>')
@@ -95,23 +95,6 @@ def test_confirmations_of_a_noisy_page_cost_what_differs(tmp_path: Path, site: P
         store.close()
 
 
-def fetched(body: bytes) -> FetchResult:
-    return FetchResult(
-        url="https://news.example/a",
-        final_url="https://news.example/a",
-        status=200,
-        headers={"content-type": "text/html"},
-        content=body,
-        text=None,
-        charset=None,
-        etag=None,
-        last_modified=None,
-        redirects=[],
-        elapsed_ms=1.0,
-        fetched_at=datetime(2026, 12, 3, tzinfo=UTC),
-    )
-
-
 @pytest.mark.parametrize(
     ("body", "base", "framed_against"),
     [
@@ -127,7 +110,7 @@ def fetched(body: bytes) -> FetchResult:
 def test_a_capture_is_framed_against_its_base_only_when_that_base_reads_back(
     body: bytes, base: StoredBody | None, framed_against: str | None
 ) -> None:
-    capture = capture_of(fetched(body), "confirmed", 1, base)
+    capture = capture_of(exchange(datetime(2026, 12, 3, tzinfo=UTC), body), "confirmed", 1, base)
     assert capture.body_base == framed_against
     readable = base_of(base) if framed_against is not None else None
     assert decompress(capture.body_zstd, readable) == body
