@@ -17,7 +17,7 @@ from newswatch.config import Config
 from newswatch.discover import DiscoveryRunner
 from newswatch.fetch import Fetcher, FetchScope, FetchSettings
 from newswatch.fetch.scope import configured_credentials
-from newswatch.politeness import Politeness
+from newswatch.politeness import Politeness, SharedBudgets
 from newswatch.store import Pruned, Store, open_budgets, open_store
 
 
@@ -73,6 +73,24 @@ def fetch_scope(config: Config) -> FetchScope:
     return FetchScope.configured([s.url for s in config.sources], config.fetch.allow)
 
 
+def build_fetcher(
+    config: Config,
+    *,
+    clock: Clock = utc_now,
+    shared: SharedBudgets | None = None,
+    scope: FetchScope | None = None,
+) -> Fetcher:
+    """The fetcher every command checks with: the config's bounds, politeness and scope
+    (``scope``: :func:`fetch_scope`'s, when the caller has it already)."""
+    return Fetcher(
+        fetch_settings(config),
+        clock=clock,
+        politeness=Politeness(config.fetch.politeness(), clock=clock, shared=shared),
+        scope=scope if scope is not None else fetch_scope(config),
+        credentials=configured_credentials(s.url for s in config.sources),
+    )
+
+
 def build_runtime(
     config: Config,
     *,
@@ -96,15 +114,8 @@ def build_runtime(
     except BaseException:
         store.close()
         raise
-    politeness = Politeness(config.fetch.politeness(), clock=clock, shared=shared)
     scope = fetch_scope(config)
-    fetcher = Fetcher(
-        fetch_settings(config),
-        clock=clock,
-        politeness=politeness,
-        scope=scope,
-        credentials=configured_credentials(s.url for s in config.sources),
-    )
+    fetcher = build_fetcher(config, clock=clock, shared=shared, scope=scope)
     channels = config.channels()
     checker = Checker(
         store,
