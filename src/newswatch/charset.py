@@ -140,5 +140,9 @@ def is_plain_utf8(content: bytes, text: str) -> bool:
     """Whether ``text`` (what :func:`decode_html` gave as UTF-8) is :func:`plain_utf8` of
     ``content``, so a parser may take the bytes as they are. Two counts and a look at the
     page's head instead of a second decode: a lenient decode replaced some bytes with
-    U+FFFD only if it holds more of them than the bytes spell."""
-    return _declares_no_other(content) and text.count("\ufffd") == content.count(b"\xef\xbf\xbd")
+    U+FFFD only if it holds more of them than the bytes spell. A text with no U+FFFD at all
+    had none replaced, and the bytes are not counted: that search (a 3-byte needle) took
+    50 µs on a 75 kB page, a twentieth of its fetch, where the text's takes none."""
+    if not _declares_no_other(content):
+        return False
+    return "\ufffd" not in text or text.count("\ufffd") == content.count(b"\xef\xbf\xbd")
