@@ -19,8 +19,12 @@ PIECE = 64 * 1024  # most bytes one inflate step may produce
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def read_capped(url: str, response: httpx.Response, limit: int, deadline: float) -> bytes:
-    """Stream, inflate and collect the body; stop as soon as it passes ``limit`` bytes."""
+def read_capped(
+    url: str, response: httpx.Response, limit: int, deadline: float, content_encoding: str
+) -> bytes:
+    """Stream, inflate and collect the body; stop as soon as it passes ``limit`` bytes.
+
+    ``content_encoding`` is the response's header (the caller has them decoded already)."""
     if response.is_stream_consumed:
         # an in-memory transport (httpx.MockTransport) hands over a body httpx already read
         if len(response.content) > limit:
@@ -29,7 +33,7 @@ def read_capped(url: str, response: httpx.Response, limit: int, deadline: float)
     raw = raw_chunks(url, response, limit, deadline)
     parts: list[bytes] = []
     total = 0
-    for piece in _decode_body(url, raw, response.headers.get("content-encoding", "")):
+    for piece in _decode_body(url, raw, content_encoding):
         total += len(piece)
         if total > limit:
             raise TooLargeError(url, f"body exceeds {limit} bytes")
