@@ -284,7 +284,7 @@ class Fetcher:
     ) -> FetchResult:
         bare = split_credentials(url)[0]
         known = self._credentials.get(bare)
-        with final_response(
+        response, redirects = final_response(
             self._client,
             bare,
             headers,
@@ -292,7 +292,8 @@ class Fetcher:
             timeout=self._timeout,
             deadline=deadline,
             auth=httpx.BasicAuth(*known) if known else None,
-        ) as (response, redirects):
+        )
+        try:
             return to_result(
                 url,
                 response,
@@ -305,6 +306,8 @@ class Fetcher:
                 max_bytes=self.settings.max_bytes,
                 fetched_at=self._clock(),
             )
+        finally:
+            response.close()
 
 
 def _header_safe(value: str) -> bool:

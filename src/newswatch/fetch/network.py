@@ -24,10 +24,8 @@ import ipaddress
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 import httpcore
@@ -43,13 +41,25 @@ class ScopeRefused(Exception):
     """Every address of a host is outside the fetch scope; nothing was connected to."""
 
 
-@dataclass(frozen=True, slots=True)
 class Exchange:
     """What bounds the request being sent: its deadline (``time.monotonic``) and scope
-    (None: anywhere, for what the user configured and is fetched as is)."""
+    (None: anywhere, for what the user configured and is fetched as is).
 
-    deadline: float | None = None
-    scope: FetchScope | None = None
+    ``with`` it, the block's requests (and body reads) run within them; a class rather than
+    a ``@contextmanager`` generator, as every fetch enters one.
+    """
+
+    __slots__ = ("_token", "deadline", "scope")
+
+    def __init__(self, deadline: float | None = None, scope: FetchScope | None = None) -> None:
+        self.deadline = deadline
+        self.scope = scope
+
+    def __enter__(self) -> None:
+        self._token = _CURRENT.set(self)
+
+    def __exit__(self, *exc: object) -> None:
+        _CURRENT.reset(self._token)
 
 
 _CURRENT: ContextVar[Exchange | None] = ContextVar("newswatch_exchange", default=None)
@@ -60,14 +70,9 @@ def _current() -> Exchange:
     return _CURRENT.get() or _NO_EXCHANGE
 
 
-@contextmanager
-def exchange(deadline: float | None, scope: FetchScope | None) -> Iterator[None]:
+def exchange(deadline: float | None, scope: FetchScope | None) -> Exchange:
     """Run the block's requests (and body reads) within ``deadline`` and ``scope``."""
-    token = _CURRENT.set(Exchange(deadline, scope))
-    try:
-        yield
-    finally:
-        _CURRENT.reset(token)
+    return Exchange(deadline, scope)
 
 
 def _bounded(timeout: float | None, error: type[Exception]) -> tuple[float | None, bool]:

@@ -10,8 +10,7 @@ recorded in the chain or the final URL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import httpx
 
@@ -22,7 +21,6 @@ from newswatch.models import Redirect
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
-@contextmanager
 def final_response(
     client: httpx.Client,
     url: str,
@@ -32,13 +30,15 @@ def final_response(
     timeout: Callable[[float], httpx.Timeout],
     deadline: float,
     auth: httpx.Auth | None = None,
-) -> Iterator[tuple[httpx.Response, list[Redirect]]]:
-    """GET ``url`` hop by hop; yield the last (streamed) response and the hops that led there.
+) -> tuple[httpx.Response, list[Redirect]]:
+    """GET ``url`` hop by hop; return the last response and the hops that led there.
 
     ``timeout`` turns the time left before ``deadline`` into each request's timeout. The
-    response is closed when the block ends, whatever happens in it.
+    response is streamed and still open: the caller closes it (every other one is closed
+    here, whatever happens). A plain function, not a context manager's generator, and the
+    jar and the hops seen are made only when a redirect needs them: most fetches have none.
     """
-    cookies = httpx.Cookies()
+    cookies: httpx.Cookies | None = None
     redirects: list[Redirect] = []
     seen: set[str] = set()
     current = _without_userinfo(httpx.URL(url))
@@ -49,26 +49,36 @@ def final_response(
         request = client.build_request("GET", current, headers=headers, timeout=timeout(left))
         if cookies:  # building the header reads the jar through a urllib request: not for none
             cookies.set_cookie_header(request)
-        seen.add(str(request.url))
         response = client.send(request, stream=True, auth=auth if not redirects else None)
         try:
-            if "set-cookie" in response.headers:  # nothing to keep otherwise (RFC 2965's
-                cookies.extract_cookies(response)  # Set-Cookie2 is off in httpx's jar)
-            location = response.headers.get("location")
-            if response.status_code in _REDIRECT_STATUSES and location:
-                target = _without_userinfo(response.url.join(location))
-                redirects.append(Redirect(response.status_code, str(response.url), str(target)))
-                # a revisit is only legitimate when the hop set a cookie (consent walls)
-                if str(target) in seen and "set-cookie" not in response.headers:
-                    raise TooManyRedirects(url, f"redirect loop at {target}")
-                if len(redirects) > max_redirects:
-                    raise TooManyRedirects(url, f"more than {max_redirects} redirects")
-                current = target
-                continue
-            yield response, redirects
-            return
-        finally:
+            location = (
+                response.headers.get("location")
+                if response.status_code in _REDIRECT_STATUSES
+                else None
+            )
+            if not location:
+                return response, redirects
+            # cookies a hop sets go with the next hops (the last response's have no use);
+            # nothing else sets any (RFC 2965's Set-Cookie2 is off in httpx's jar)
+            sets_cookie = "set-cookie" in response.headers
+            if sets_cookie:
+                if cookies is None:
+                    cookies = httpx.Cookies()
+                cookies.extract_cookies(response)
+            here = str(response.url)
+            seen.add(here)
+            target = _without_userinfo(response.url.join(location))
+            redirects.append(Redirect(response.status_code, here, str(target)))
+            # a revisit is only legitimate when the hop set a cookie (consent walls)
+            if str(target) in seen and not sets_cookie:
+                raise TooManyRedirects(url, f"redirect loop at {target}")
+            if len(redirects) > max_redirects:
+                raise TooManyRedirects(url, f"more than {max_redirects} redirects")
+            current = target
+        except BaseException:
             response.close()
+            raise
+        response.close()
 
 
 def _without_userinfo(url: httpx.URL) -> httpx.URL:
