@@ -16,12 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Protocol
 
-from newswatch.archive import CaptureMode, wants_base, with_capture
+from newswatch.archive import CaptureMode, base_of, wants_base, with_capture
 from newswatch.check.confirm import Confirmer
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
 from newswatch.errors import ExtractError, FetchError, HTTPStatusError, PageTooComplex
-from newswatch.extract import ExtractRules, extract
+from newswatch.extract import ExtractRules, extract, read_page
+from newswatch.extract.reread import Reading, read_again, reading_key
 from newswatch.judge.decisions import refined_canonical
 from newswatch.judge.plan import (
     CheckPolicy,
@@ -38,7 +39,7 @@ from newswatch.judge.plan import (
 from newswatch.judge.routing import Rule
 from newswatch.models import Article, FetchResult
 from newswatch.schedule import SchedulePolicy
-from newswatch.store import Applied, CheckingStore, DueArticle
+from newswatch.store import Applied, CheckingStore, DueArticle, MadeReading
 
 logger = logging.getLogger("newswatch.check")
 
@@ -122,7 +123,7 @@ class Checker:
 
     def check(self, due: DueArticle) -> CheckReport:
         """Gather, plan, apply (planning again if another check moved a guard meanwhile)."""
-        gathered = self.gather(due)
+        gathered, made = self._gather(due)
         policy = self.policy(due.source)
         digest = isinstance(gathered, Extracted | NotModified)
         confirmed = False
@@ -140,7 +141,8 @@ class Checker:
                 confirmed = True  # volatile fragments masked, a small change confirmed
                 article = self.confirmer.steady(due, gathered.article, state.latest)
                 if article is not gathered.article:
-                    gathered = replace(gathered, article=article)
+                    # what a version made of it holds is no longer what the page reads as
+                    gathered = replace(gathered, article=article, reading=None)
                     continue  # the content asked about changed: read the state again
             planned = plan(state, gathered, due, policy, now)
             self._log_plan(due, planned)
@@ -149,7 +151,12 @@ class Checker:
             fetched = None if isinstance(gathered, FetchFailed) else gathered.fetched
             mode = self._capture.get(due.source, self._capture_default)
             version = wants_base(planned.write, fetched, mode)
-            base = None if version is None else self._store.version_body(due.article_id, version)
+            if version is None:
+                base = None
+            elif made is not None and made.version.n == version:
+                base = made.body  # read already, to read the page again
+            else:
+                base = self._store.version_body(due.article_id, version)
             applied = self._store.apply(with_capture(planned.write, fetched, mode, base))
             if not applied.conflict:
                 return self._report(due, planned, applied)
@@ -157,7 +164,13 @@ class Checker:
         return CheckReport(due.source, due.url, "abandoned")
 
     def gather(self, due: DueArticle) -> Gathered:
-        """The fetch and its extraction: everything of a check that is not the store."""
+        """The fetch and its extraction: everything of a check that is not the store's
+        state (the body that made the current version may be read, see :meth:`_gather`)."""
+        return self._gather(due)[0]
+
+    def _gather(self, due: DueArticle) -> tuple[Gathered, MadeReading | None]:
+        """The fetch and its extraction, and the current version's made page if it was read
+        to spare the extraction (see :mod:`newswatch.extract.reread`)."""
         started = self._clock()
         try:
             fetched = self._fetcher.fetch(
@@ -167,7 +180,7 @@ class Checker:
                 robots=due.source not in self._robots_ignored,
             )
         except FetchError as exc:
-            return FetchFailed(
+            failed = FetchFailed(
                 started,
                 str(exc),
                 exc.kind,
@@ -175,30 +188,78 @@ class Checker:
                 status_error=isinstance(exc, HTTPStatusError),
                 retry_after=exc.retry_after,
             )
+            return failed, None
         if fetched.not_modified:
-            return NotModified(started, fetched)
+            return NotModified(started, fetched), None
+        rules = self._extract_rules.get(due.source)
+        # a version read with CSS rules is never read again: a rule may name any attribute
+        key = reading_key(due.timezone) if rules is None and fetched.plain_utf8 else None
+        made = self._store.made_reading(due.article_id) if key is not None else None
+        reading: str | None = None
         try:
-            article = extract(
-                fetched.text if fetched.text is not None else fetched.content,
-                fetched.final_url,
-                due.timezone,
-                fetched_at=fetched.fetched_at,
-                rules=self._extract_rules.get(due.source),
-                # plain UTF-8: the parser takes the bytes, spared encoding the text back
-                raw=fetched.content if fetched.plain_utf8 else None,
-            )
+            article = None
+            if made is not None and key is not None:
+                article = self._read_again(due, fetched, made, key)
+            if article is not None:
+                reading = made.reading if made is not None else None
+                logger.debug("%s: read as its version's page, nothing read differs", due.url)
+            else:
+                read = read_page(
+                    fetched.text if fetched.text is not None else fetched.content,
+                    fetched.final_url,
+                    due.timezone,
+                    fetched_at=fetched.fetched_at,
+                    rules=rules,
+                    # plain UTF-8: the parser takes the bytes, spared encoding the text back
+                    raw=fetched.content if fetched.plain_utf8 else None,
+                )
+                article = read.article
+                if key is not None:
+                    reading = Reading.of(key, read).dumps()
         except PageTooComplex as exc:  # beyond the extractor's budgets: kept aside, no version
-            return Refused(started, fetched, str(exc))
+            return Refused(started, fetched, str(exc)), made
         except ExtractError as exc:
-            return ExtractFailed(started, fetched, str(exc), movable=True)
+            return ExtractFailed(started, fetched, str(exc), movable=True), made
         except Exception as exc:  # a page that trips an extractor bug must not stall the source
             logger.exception("extracting %s failed", due.url)
             message = f"{due.url}: extraction failed ({type(exc).__name__}: {exc})"
-            return ExtractFailed(started, fetched, message)
+            return ExtractFailed(started, fetched, message), made
         if not article.title and not article.paragraphs:
-            return ExtractFailed(started, fetched, f"{due.url}: no article found in the page")
+            nothing = f"{due.url}: no article found in the page"
+            return ExtractFailed(started, fetched, nothing), made
         canonical = refined_canonical(due.url, fetched, article)
-        return Extracted(started, fetched, replace(article, canonical_url=canonical))
+        return Extracted(started, fetched, replace(article, canonical_url=canonical), reading), made
+
+    @staticmethod
+    def _read_again(
+        due: DueArticle, fetched: FetchResult, made: MadeReading, key: str
+    ) -> Article | None:
+        """The page read as the current version's page was, when it differs from that
+        page only in what extraction ignores; None to extract it afresh."""
+        stored = Reading.loads(made.reading)
+        body = base_of(made.body)
+        if stored is None or stored.key != key or body is None or fetched.text is None:
+            return None
+        version = made.version
+        held = Article(
+            url=version.final_url or "",
+            title=version.title,
+            paragraphs=list(version.paragraphs),
+            published=version.published,
+            updated=version.updated,
+            stamps=list(version.stamps),
+            language=version.language,
+        )
+        return read_again(
+            body,
+            fetched.content,
+            fetched.text,
+            fetched.final_url,
+            due.timezone,
+            fetched_at=fetched.fetched_at,
+            held=held,
+            reading=stored,
+        )
 
     def _refetch(self, due: DueArticle) -> Article | None:
         """The page fetched and extracted once more (no validators: a 304 confirms

@@ -4,9 +4,18 @@ Only this package speaks to the HTML parser (selectolax/lexbor); the rest of new
 frozen records.
 """
 
-from newswatch.extract.extractor import extract, parse
+from newswatch.extract.extractor import Read, extract, parse, read_page
 from newswatch.extract.pagedates import extract_dates
 from newswatch.extract.rules import ExtractRules, validate_selector
 from newswatch.extract.stamps import StampReading
 
-__all__ = ["ExtractRules", "StampReading", "extract", "extract_dates", "parse", "validate_selector"]
+__all__ = [
+    "ExtractRules",
+    "Read",
+    "StampReading",
+    "extract",
+    "extract_dates",
+    "parse",
+    "read_page",
+    "validate_selector",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -21,6 +21,7 @@ from newswatch.extract.candidates import (
     text_found,
 )
 from newswatch.extract.dates import fold
+from newswatch.extract.fetchtime import When
 from newswatch.extract.regions import UPDATE_HINT, date_hinted, excluded
 from newswatch.extract.textstamps import (
     MAX_OTHER_LETTERS,
@@ -53,7 +54,7 @@ _YEAR = re.compile(r"\d{4}|\d\s*([-/.])\s*\d{1,2}\s*\1\s*\d\d")
 
 
 def near_title_stamps(
-    scope: LexborNode | None, zone: tzinfo, fetched_at: datetime | None
+    scope: LexborNode | None, zone: tzinfo, fetched_at: When
 ) -> list[tuple[TextStamp, int]]:
     """Date lines in the article header (byline, dateline, date elements) as text stamps."""
     if scope is None:
@@ -143,7 +144,7 @@ _Memo = dict[tuple[str, StampKind], tuple[TextStamp, bool] | None]
 
 
 def _reads(
-    text: str, zone: tzinfo, fetched_at: datetime | None, default: StampKind, memo: _Memo
+    text: str, zone: tzinfo, fetched_at: When, default: StampKind, memo: _Memo
 ) -> list[tuple[TextStamp, bool]]:
     """The stamps of a date element's text, piece by piece (``memo``: the pieces read
     already, with the same zone and fetch time)."""

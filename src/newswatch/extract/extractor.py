@@ -8,6 +8,7 @@ once (:mod:`newswatch.extract.dom`); everything else reads the numbers that walk
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
@@ -23,8 +24,9 @@ from newswatch.extract.body import (
 )
 from newswatch.extract.budget import MAX_HTML_CHARS, check_article, check_markup
 from newswatch.extract.dom import Block, Elem, Page, walk_page
+from newswatch.extract.fetchtime import FetchTime
 from newswatch.extract.furniture import strip_shortcodes
-from newswatch.extract.meta import meta_nodes, read_meta
+from newswatch.extract.meta import MetaNodes, PageMeta, meta_nodes, read_meta
 from newswatch.extract.rules import ExtractRules
 from newswatch.extract.stamps import read_stamps
 from newswatch.extract.title import choose_language, choose_title
@@ -124,6 +126,17 @@ def _lead_lines(page: Page, blocks: Sequence[Block]) -> list[str]:
     return [b.text for b in page.blocks[start:first] if b.length <= _LEAD_LINE]
 
 
+@dataclass(frozen=True, slots=True)
+class Read:
+    """An extraction and the short lines between its headline and its body (``lead``): what
+    reading the same page again needs besides the article (see :mod:`.reread`)."""
+
+    article: Article
+    lead: tuple[str, ...]
+    clock: FetchTime | None = None
+    """The fetch time as the stamp readers consulted it (see :mod:`.fetchtime`)."""
+
+
 def extract(
     html: str | bytes,
     url: str,
@@ -133,6 +146,20 @@ def extract(
     rules: ExtractRules | None = None,
     raw: bytes | None = None,
 ) -> Article:
+    """Read the article of one page: title, body paragraphs, stamps, language (see
+    :func:`read_page`)."""
+    return read_page(html, url, timezone, fetched_at=fetched_at, rules=rules, raw=raw).article
+
+
+def read_page(
+    html: str | bytes,
+    url: str,
+    timezone: str = "UTC",
+    *,
+    fetched_at: datetime | None = None,
+    rules: ExtractRules | None = None,
+    raw: bytes | None = None,
+) -> Read:
     """Read the article of one page: title, body paragraphs, stamps, language.
 
     A page with no body text (a script-rendered shell, a redirect page) still gives its
@@ -181,6 +208,25 @@ def extract(
         title = choose_title(_headings_near(page, containers), meta)
     if strict and paragraphs and title and comparable(paragraphs[0]) == comparable(title):
         paragraphs = paragraphs[1:]  # the headline repeated as the first line of the body
+    lead = tuple(_lead_lines(page, blocks))
+    article, clock = finish(tree, nodes, meta, url, timezone, fetched_at, title, paragraphs, lead)
+    return Read(article, lead, clock)
+
+
+def finish(
+    tree: LexborHTMLParser,
+    nodes: MetaNodes,
+    meta: PageMeta,
+    url: str,
+    timezone: str,
+    fetched_at: datetime | None,
+    title: str,
+    paragraphs: list[str],
+    lead: Sequence[str],
+) -> tuple[Article, FetchTime | None]:
+    """The article of a page whose title and body are read: its stamps (they depend on the
+    time of the fetch and the time zone), language and canonical link added; and the fetch
+    time as the stamp readers consulted it."""
     found = read_stamps(
         tree,
         paragraphs,
@@ -188,11 +234,11 @@ def extract(
         fetched_at=fetched_at,
         url=url,
         nodes=nodes,
-        lead=_lead_lines(page, blocks),
+        lead=lead,
     )
     if not title and not paragraphs and found.published is None:
         raise ExtractError(f"{url}: no article found (no title, no body text, no date)")
-    return Article(
+    article = Article(
         url=url,
         title=title,
         paragraphs=paragraphs,
@@ -203,3 +249,4 @@ def extract(
         canonical_url=meta.canonical_url,
         published_local=found.published_local,
     )
+    return article, found.clock

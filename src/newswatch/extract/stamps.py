@@ -30,6 +30,7 @@ from newswatch.extract.datelines import (
     scan_text_stamps,
 )
 from newswatch.extract.dates import zone_named
+from newswatch.extract.fetchtime import FetchTime, When, fetch_time
 from newswatch.extract.jsonld import jsonld_stamps, state_stamps
 from newswatch.extract.markup import (
     image_stamps,
@@ -56,10 +57,13 @@ class StampReading:
     updated: datetime | None
     stamps: list[Stamp]
     published_local: datetime | None = None
+    clock: FetchTime | None = None
+    """The fetch time as the readers consulted it: since and until when a fetch of the same
+    page would read the same stamps (None: read with no fetch time)."""
 
 
-def _plausible(found: Found, fetched_at: datetime | None) -> bool:
-    return fetched_at is None or found.local <= fetched_at + timedelta(days=1)
+def _plausible(found: Found, fetched_at: FetchTime | None) -> bool:
+    return fetched_at is None or fetched_at.plausible(found.local)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +89,7 @@ _PLACES = {
 }
 
 
-def _vote(found: list[Found], kind: StampKind, fetched_at: datetime | None) -> _Choice | None:
+def _vote(found: list[Found], kind: StampKind, fetched_at: FetchTime | None) -> _Choice | None:
     """The stamp of the calendar day most places agree on.
 
     Each origin (JSON-LD, meta tags, microdata, ``<time>``, visible lines...) casts one vote
@@ -125,7 +129,7 @@ def read_stamps(
     paragraphs: Sequence[str],
     *,
     timezone: str = "UTC",
-    fetched_at: datetime | None = None,
+    fetched_at: When = None,
     url: str | None = None,
     scope: LexborNode | None = None,
     nodes: MetaNodes | None = None,
@@ -151,6 +155,7 @@ def read_stamps(
     the page's image. The chosen stamps carry the ``reason`` they won.
     """
     zone = zone_named(timezone) or UTC
+    clock = fetch_time(fetched_at)  # one for every reader: it keeps what they asked
     scan = _Scan(tree, zone)
     if scope is None:
         scope = article_scope(tree)
@@ -160,7 +165,7 @@ def read_stamps(
     found += itemprop_stamps(nodes.itemprops, zone)
     found += time_stamps(nodes.times, zone, scope)
     pending: list[TextStamp] = []  # time-only lines by the headline: dated once we know the day
-    for stamp, rank in near_title_stamps(scope, zone, fetched_at):
+    for stamp, rank in near_title_stamps(scope, zone, clock):
         near = text_found(stamp, rank, "near")
         if near is not None:
             found.append(near)
@@ -168,35 +173,33 @@ def read_stamps(
             pending.append(stamp)
     found += dateline_stamps(paragraphs if openings is None else openings, zone)
     lines = [*lead, *paragraphs]
-    published = _vote(found, "published", fetched_at)
+    published = _vote(found, "published", clock)
     if published is not None:
-        published = _redated(published, found, fetched_at)
+        published = _redated(published, found, clock)
     article_date = published.found.local if published is not None else None
-    in_text = stamps_in_lines(
-        lines, timezone=zone, article_date=article_date, fetched_at=fetched_at
-    )
+    in_text = stamps_in_lines(lines, timezone=zone, article_date=article_date, fetched_at=clock)
     if published is None:
         # a dated stamp line in the text outranks a day guessed from the address
-        published = _vote(_lines_found(in_text), "published", fetched_at)
+        published = _vote(_lines_found(in_text), "published", clock)
         if published is None:
             found += url_stamps(tree, url)
-            published = _vote(found, "published", fetched_at) or _markup_update(found, fetched_at)
+            published = _vote(found, "published", clock) or _markup_update(found, clock)
         if published is None:
             found += scan.found() or _state(tree, zone) or image_stamps(nodes.metas)
-            published = _vote(found, "published", fetched_at)
+            published = _vote(found, "published", clock)
         if published is not None:
             in_text = stamps_in_lines(
-                lines, timezone=zone, article_date=published.found.local, fetched_at=fetched_at
+                lines, timezone=zone, article_date=published.found.local, fetched_at=clock
             )
     found += _lines_found(in_text)
     if published is not None:
-        found += _dated(pending, zone, published.found.local, fetched_at)
+        found += _dated(pending, zone, published.found.local, clock)
 
-    visible = _visible_update(found, published.found if published is not None else None, fetched_at)
+    visible = _visible_update(found, published.found if published is not None else None, clock)
     updated = (
         _Choice(visible, "the latest update stamp readers see (metadata lags a live story)")
         if visible is not None
-        else _vote(found, "updated", fetched_at)
+        else _vote(found, "updated", clock)
     )
     if published is None and updated is not None:
         # a page that shows only an update date: readers take that date as its date
@@ -212,13 +215,14 @@ def read_stamps(
         published_local=(
             _as_shown(chosen_published, found, scan) if chosen_published is not None else None
         ),
+        clock=clock,
     )
 
 
 _SHOWN = ("near", "time", "dateline")  # origins readers see as the article's date
 
 
-def _redated(published: _Choice, found: list[Found], fetched_at: datetime | None) -> _Choice:
+def _redated(published: _Choice, found: list[Found], fetched_at: FetchTime | None) -> _Choice:
     """Markup's ``datePublished`` against the date readers see by the headline.
 
     When they disagree and the markup's own modification date is the day shown, the story
@@ -260,7 +264,7 @@ def _state(tree: LexborHTMLParser, zone: tzinfo) -> list[Found]:
     return state_stamps([node.text() for node in tree.css("script")], zone)
 
 
-def _markup_update(found: list[Found], fetched_at: datetime | None) -> _Choice | None:
+def _markup_update(found: list[Found], fetched_at: FetchTime | None) -> _Choice | None:
     """The markup's modification date when it gives no publication date: the page's own
     statement of its date, ahead of a date line found anywhere on the page."""
     markup = [f for f in found if f.source in ("jsonld", "meta", "itemprop") and f.origin != "url"]
@@ -287,7 +291,7 @@ def _explain(
 
 
 def _dated(
-    stamps: list[TextStamp], zone: tzinfo, article_date: datetime, fetched_at: datetime | None
+    stamps: list[TextStamp], zone: tzinfo, article_date: datetime, fetched_at: FetchTime | None
 ) -> list[Found]:
     """Time-only stamps by the headline ("Updated 18:17 GMT"), dated from the article."""
     found: list[Found] = []
@@ -370,7 +374,7 @@ def _undated(stamps: list[TextStamp]) -> list[Stamp]:
 
 
 def _visible_update(
-    found: list[Found], published: Found | None, fetched_at: datetime | None
+    found: list[Found], published: Found | None, fetched_at: FetchTime | None
 ) -> Found | None:
     """The latest update readers see in the text; it beats metadata, which lags."""
     visible = [

@@ -24,6 +24,7 @@ from newswatch.extract.dates import (
     literal_alternation,
     zone_named,
 )
+from newswatch.extract.fetchtime import FetchTime, When, fetch_time
 from newswatch.models import StampKind
 
 MAX_LINE = 160  # characters: longer lines are prose, not stamps
@@ -280,7 +281,7 @@ def _opening_kind(folded: str) -> tuple[StampKind, bool, tuple[int, int]] | None
 
 
 def _relative(
-    folded: str, fetched_at: datetime | None
+    folded: str, fetched_at: FetchTime | None
 ) -> tuple[datetime | None, tuple[int, int]] | None:
     if _AGE_HINT.search(folded) is None:
         return None  # no age's words: neither pattern can match
@@ -290,11 +291,11 @@ def _relative(
         unit = match["u"] or match["u2"]
         count = int(raw_n) if raw_n and raw_n.isdigit() else 1
         seconds = _UNITS[unit] * count
-        at = fetched_at - timedelta(seconds=seconds) if fetched_at is not None else None
+        at = fetched_at.ago(seconds) if fetched_at is not None else None
         return at, match.span()
     match = _JUST_NOW.search(folded)
     if match is not None:
-        return fetched_at, match.span()
+        return (fetched_at.ago(0) if fetched_at is not None else None), match.span()
     return None
 
 
@@ -329,7 +330,7 @@ def _resolve(
     kind: StampKind,
     zone: tzinfo,
     article_date: datetime | None,
-    fetched_at: datetime | None,
+    fetched_at: FetchTime | None,
 ) -> datetime | None:
     """The instant of a stamp; a time-only stamp is dated from the article (or the fetch)."""
     if parts.day is not None:
@@ -337,9 +338,13 @@ def _resolve(
     if parts.clock is None:
         return None
     stamp_zone = parts.zone or zone
-    reference = article_date or fetched_at
-    day = _day_from(reference, stamp_zone)
-    if day is None or reference is None:
+    if article_date is not None:
+        day = _day_from(article_date, stamp_zone)
+    elif fetched_at is not None:
+        day = fetched_at.day(stamp_zone)
+    else:
+        return None
+    if day is None:
         return None
     at = datetime.combine(day, parts.clock, tzinfo=stamp_zone)
     if (
@@ -348,7 +353,11 @@ def _resolve(
         and at < article_date - timedelta(minutes=1)
     ):
         at += timedelta(days=1)  # an update after midnight in the stamp's zone
-    elif article_date is None and fetched_at is not None and at > fetched_at + timedelta(minutes=5):
+    elif (
+        article_date is None
+        and fetched_at is not None
+        and fetched_at.earlier_than(at, timedelta(minutes=5))
+    ):
         at -= timedelta(days=1)  # the time was shown yesterday, before the fetch
     return at
 
@@ -364,7 +373,7 @@ def parse_stamp_line(
     *,
     timezone: str | tzinfo = "UTC",
     article_date: datetime | None = None,
-    fetched_at: datetime | None = None,
+    fetched_at: When = None,
     default_kind: StampKind | None = None,
     max_other_letters: int = MAX_OTHER_LETTERS,
 ) -> TextStamp | None:
@@ -391,7 +400,7 @@ def read_stamp_line(
     *,
     timezone: str | tzinfo = "UTC",
     article_date: datetime | None = None,
-    fetched_at: datetime | None = None,
+    fetched_at: When = None,
     default_kind: StampKind | None = None,
     max_other_letters: int = MAX_OTHER_LETTERS,
 ) -> tuple[TextStamp, bool] | None:
@@ -419,12 +428,14 @@ def read_stamp_line(
     if found is None and default_kind is None and not _has_age(folded):
         return None  # no keyword, no age ("5 minutes ago"): whatever date it holds
     zone = _zone(timezone)
-    reference = article_date or fetched_at
+    clock = fetch_time(fetched_at)
+    if article_date is not None:
+        year: int | None = article_date.year
+    else:
+        year = clock.year if clock is not None else None
     dayfirst = found[1] if found is not None else True
-    parts = find_datetime(
-        folded, default_year=reference.year if reference else None, dayfirst=dayfirst
-    )
-    relative = None if parts.spans else _relative(folded, fetched_at)
+    parts = find_datetime(folded, default_year=year, dayfirst=dayfirst)
+    relative = None if parts.spans else _relative(folded, clock)
     if not parts.spans and relative is None:
         return None
     kind: StampKind
@@ -441,11 +452,7 @@ def read_stamp_line(
     other = _other_letters(folded, spans)
     if other > max_other_letters:
         return None
-    at = (
-        relative[0]
-        if relative is not None
-        else _resolve(parts, kind, zone, article_date, fetched_at)
-    )
+    at = relative[0] if relative is not None else _resolve(parts, kind, zone, article_date, clock)
     text = stripped
     if default_kind is not None and other and len(folded) == len(stripped):
         # a date line by the headline carries furniture ("By Desk 2024-03-14 83897 views"):
@@ -478,7 +485,7 @@ def stamps_in_lines(
     *,
     timezone: str | tzinfo = "UTC",
     article_date: datetime | None = None,
-    fetched_at: datetime | None = None,
+    fetched_at: When = None,
 ) -> list[TextStamp]:
     """Every stamp line among ``lines`` (body paragraphs), in order; lines may hold several
     stamps separated by ``|``, ``•`` or ``·`` ("Published 20 July | Updated 21 July")."""

@@ -89,11 +89,16 @@ class Refused:
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
-    """The page and the article it extracted to (its canonical URL already refined)."""
+    """The page and the article it extracted to (its canonical URL already refined).
+
+    ``reading`` says how the article was read from this very page, when a version made of it
+    can be read again from a later page that differs only in what extraction ignores (see
+    :mod:`newswatch.extract.reread`): stored with the version as it is."""
 
     started: datetime
     fetched: FetchResult
     article: Article
+    reading: str | None = None
 
 
 Gathered = FetchFailed | NotModified | ExtractFailed | Refused | Extracted
@@ -203,7 +208,7 @@ def plan(
     moved = moved_to_section(due.url, fetched, gathered.article, latest)
     if moved is not None and latest is not None:
         return _removed(state, due, policy, now, gathered.started, moved, fetched.status, fetched)
-    return _recorded(state, due, policy, now, record, fetched, gathered.article)
+    return _recorded(state, due, policy, now, record, fetched, gathered.article, gathered.reading)
 
 
 # ---------------------------------------------------------------------- the four kinds
@@ -217,8 +222,10 @@ def _recorded(
     record: FetchRecord,
     fetched: FetchResult,
     article: Article | None,
+    reading: str | None = None,
 ) -> Planned:
-    """A page read (``article`` None: a 304): first or new version, unchanged, restored."""
+    """A page read (``article`` None: a 304): first or new version, unchanged, restored;
+    ``reading`` is kept with a new version (see :class:`Extracted`)."""
     latest = state.latest
     digest: str | None = None
     change: Change | None = None
@@ -311,6 +318,7 @@ def _recorded(
             stamps=tuple(article.stamps),
             language=article.language,
             final_url=record.final_url,
+            reading=reading,
         )
         if change is not None and latest is not None:
             uid = change_uid(due.url, latest.hash, digest, version_n, state.generation)

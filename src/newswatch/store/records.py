@@ -456,6 +456,17 @@ class StoredBody:
 
 
 @dataclass(frozen=True, slots=True)
+class MadeReading:
+    """The article's current version as a check may read it again: the version, how it was
+    read (``reading``, as the checker stored it) and the plain body of the capture that made
+    it (see :mod:`newswatch.extract.reread`)."""
+
+    version: StoredVersion
+    reading: str
+    body: StoredBody
+
+
+@dataclass(frozen=True, slots=True)
 class StoredCapture:
     """A capture's metadata (its body is read by digest: ``capture_body``)."""
 
@@ -599,6 +610,10 @@ class VersionWrite:
     stamps: tuple[Stamp, ...]
     language: str | None
     final_url: str | None
+    reading: str | None = None
+    """How the version was read from the page that made it (opaque to the store; see
+    :mod:`newswatch.extract.reread`), or None when it may not be read again from a later
+    page without extracting that page."""
 
 
 @dataclass(frozen=True, slots=True)

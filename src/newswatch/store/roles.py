@@ -34,6 +34,7 @@ from newswatch.store.records import (
     GenerationApplied,
     GenerationWrite,
     LearnedFragment,
+    MadeReading,
     Pruned,
     Quarantined,
     SearchHit,
@@ -216,6 +217,11 @@ class CheckingStore(Protocol):
         """The plain-framed body of the capture that made version ``n`` of the article's
         current generation, or None: what a capture confirming that version is compressed
         against."""
+
+    def made_reading(self, article_id: int) -> MadeReading | None:
+        """The article's current version with its stored reading and the plain-framed body
+        of the capture that made it, or None when it has no reading or no such body: what
+        reading a later page again needs (see :mod:`newswatch.extract.reread`)."""
 
     def volatile_templates(self, article_id: int) -> list[str]:
         """The volatile-fragment templates that apply to the article: its own, and its

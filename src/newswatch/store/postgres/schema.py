@@ -377,6 +377,10 @@ _CAPTURE_BASES = (
     "CREATE INDEX capture_bodies_base ON capture_bodies (base) WHERE base IS NOT NULL",
 )
 
+#: how each version was read from the page that made it (set by the checker; NULL for
+#: versions made before or rebuilt by a re-extraction)
+_READINGS = ("ALTER TABLE versions ADD COLUMN reading text",)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema (as SQLite's version 7)", _INITIAL),
     Migration(2, "delivery leases (as SQLite's version 8)", _DELIVERY_LEASES),
@@ -391,6 +395,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         11, "capture bodies compressed against a base (as SQLite's version 15)", _CAPTURE_BASES
     ),
+    Migration(12, "how each version was read (as SQLite's version 16)", _READINGS),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -18,16 +18,24 @@ from newswatch.store.records import (
     CaptureUsage,
     CaptureWrite,
     Headers,
+    MadeReading,
     Pruned,
     StoredBody,
     StoredCapture,
 )
 from newswatch.store.sql.dialect import Db, Dialect, Executor, Row
+from newswatch.store.sql.readers import CURRENT_VERSION
+from newswatch.store.sql.rows import Records
 from newswatch.store.sql.writes import redirect_dict
 
 _SELECT = (
     "SELECT c.*, s.name AS source_name FROM captures c"
     " JOIN articles a ON a.id = c.article_id JOIN sources s ON s.id = a.source_id"
+)
+
+_VERSION_COLUMNS = (
+    "v.article_id, v.n, v.hash, v.title, v.paragraphs, v.published, v.updated, v.stamps,"
+    " v.language, v.final_url, v.first_seen_at, v.last_seen_at, v.seen_count, v.reading"
 )
 
 _INSERT_BODY = (
@@ -217,6 +225,23 @@ class Captures:
             [article_id, n],
         )
         return _body(row) if row is not None else None
+
+    def made_reading(self, article_id: int) -> MadeReading | None:
+        # one statement, so the version and the body that made it are of one generation
+        row = self.db.row(
+            self.d.sql(
+                f"SELECT v.*, b.sha256, b.zstd, b.base FROM (SELECT {_VERSION_COLUMNS}"
+                f" FROM versions v {CURRENT_VERSION}) AS v"
+                " JOIN captures c ON c.article_id = ? AND c.version_n = v.n"
+                " AND c.role = 'made'"
+                " JOIN capture_bodies b ON b.sha256 = c.body_sha256 AND b.base IS NULL"
+                " WHERE v.reading IS NOT NULL ORDER BY c.id DESC LIMIT 1"
+            ),
+            [article_id, article_id, article_id],
+        )
+        if row is None:
+            return None
+        return MadeReading(Records(self.d).version(row), str(row["reading"]), _body(row))
 
     def capture_usage(self) -> list[CaptureUsage]:
         rows = self.db.rows(

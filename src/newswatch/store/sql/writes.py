@@ -53,6 +53,7 @@ def version_values(
         "stamps": d.json([s.as_dict() for s in v.stamps]),
         "language": v.language,
         "final_url": v.final_url,
+        "reading": v.reading,
         "first_seen_at": d.time(first_seen_at),
         "last_seen_at": d.time(last_seen_at),
         "seen_count": seen_count,

@@ -499,6 +499,13 @@ def _capture_bases(db: Database) -> None:
     db.execute("CREATE INDEX capture_bodies_base ON capture_bodies (base) WHERE base IS NOT NULL")
 
 
+def _readings(db: Database) -> None:
+    """Version 16: how each version was read from the page that made it (``reading``, set
+    by the checker; NULL for versions made before, or rebuilt by a re-extraction), so a
+    later page differing only in what extraction ignores is not extracted again."""
+    db.execute("ALTER TABLE versions ADD COLUMN reading TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "alert routing: events, source health, digests", _alert_routing),
@@ -515,6 +522,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, "index of retired articles", _retired_index),
     Migration(14, "capture links of past generations", _past_capture_links),
     Migration(15, "capture bodies compressed against a base", _capture_bases),
+    Migration(16, "how each version was read", _readings),
 )
 """Every schema step in order; ``MIGRATIONS[-1].version`` is the version this code writes."""
 

@@ -28,6 +28,7 @@ from newswatch.store.records import (
     Followed,
     GenerationApplied,
     GenerationWrite,
+    MadeReading,
     Pruned,
     SignalWrite,
     SourceSpec,
@@ -195,6 +196,9 @@ class SqliteStore(SqliteReader):
 
     def version_body(self, article_id: int, n: int) -> StoredBody | None:
         return self._captures.version_body(article_id, n)
+
+    def made_reading(self, article_id: int) -> MadeReading | None:
+        return self._captures.made_reading(article_id)
 
     def volatile_templates(self, article_id: int) -> list[str]:
         return self._volatile.volatile_templates(article_id)

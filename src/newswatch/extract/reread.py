@@ -1,0 +1,345 @@
+"""Reading a page again that differs from the page its version was read from only in what
+the extractor never reads.
+
+Most checks find an article unchanged, yet its page's bytes differ at every fetch: a script
+``nonce``, an ad slot's ``data-correlator``, a "rendered in 0.12 s" comment. Reading such a
+page from scratch (walking its body, scoring its blocks) gives the version's title and
+paragraphs again, at the cost of most of a check's time. :func:`read_again` proves the page
+reads as the stored one did, from the two pages' bytes and one parse, and then reads only
+what depends on the fetch itself: the stamps (relative ones and time-only ones depend on the
+time of the fetch), the language and the canonical link.
+
+The proof, for a page ``B`` and the stored page ``A`` that made the version:
+
+* Cut both at every ``<``. The pieces must pair up, and each pair that differs must differ
+  only inside the quoted values of attributes in :func:`ignored` (never read here: a guard
+  test scans this package for their names) or only inside a comment's text.
+* Each differing value, or comment text, is replaced by a marker (a random token not in the
+  page, numbered), in both pages alike, so the two marked pages are the same bytes.
+* The marked page is parsed, and the parser must confirm every marker where it was put: as
+  the value of that very attribute on an element, or as the whole text of a comment node
+  (not script text, not an attribute's text: the serialisation escapes ``<`` there, and the
+  markers are looked for in the page's text). A marker stands at one place in the bytes, so
+  the parser read that place as the value, or the comment, it was taken for.
+* The bytes before each place are the same in ``A`` as in the marked page, so the parser is
+  in the same state there; the value (no quote of its kind in it) or the comment text (no
+  ``-->`` or ``--!>`` in it) ends where the marker ends; the bytes after are the same. ``A``
+  therefore parses to the marked page's tree but for ignored values and comment texts, and
+  so does ``B``: the extractor reads both as it read ``A``.
+
+The stored version must also be what the extractor read from ``A`` itself, by the code
+running now and with no CSS rules (:func:`reading_key`), and the page must be plain UTF-8
+like ``A``; the caller checks both (see :mod:`newswatch.check.checker`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import sys
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cache
+from itertools import compress, count
+from operator import ne
+from pathlib import Path
+
+import selectolax
+from selectolax.lexbor import LexborHTMLParser
+
+from newswatch.extract.budget import check_markup
+from newswatch.extract.extractor import Read, finish
+from newswatch.extract.meta import meta_nodes, read_meta
+from newswatch.models import Article
+
+#: attributes the extractor never reads (nor the parser, to build the tree): per-request
+#: nonces, ad and tracking data, subresource integrity, image sources, form values
+IGNORED = frozenset({"nonce", "integrity", "src", "srcset", "sizes", "value"})
+IGNORED_PREFIX = "data-"
+
+MAX_DIFFERENCES = 500  # differing pieces looked at; more is a changed page, read afresh
+
+_NAME = re.compile(rb"[a-z][a-z0-9_-]*\Z")
+# a start tag's name, then its attributes one by one (names and values as the HTML
+# tokenizer cuts them), then its end; anything else is not a piece this module handles
+_TAG_NAME = re.compile(rb"[A-Za-z][^\t\n\f\r />]*")
+_ATTRIBUTE = re.compile(
+    rb"""[\t\n\f\r /]*([^\t\n\f\r />=][^\t\n\f\r />=]*)"""
+    rb"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)"|'([^']*)'|([^\t\n\f\r >"'=<`][^\t\n\f\r >]*)))?"""
+)
+_TAG_END = re.compile(rb"[\t\n\f\r /]*>")
+
+
+def ignored(name: str) -> bool:
+    """Whether the extractor never reads the attribute ``name`` (lower case)."""
+    return name.startswith(IGNORED_PREFIX) or name in IGNORED
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How a version was read from the page that made it, stored beside the version as
+    :meth:`dumps` text: the code and time zone that read it (:func:`reading_key`), the
+    short lines between headline and body its stamps read (``lead``), the fetch times at
+    which its stamps read alike (``since`` to ``until``, excluded: see
+    :mod:`.fetchtime`) and its canonical link as written."""
+
+    key: str
+    lead: tuple[str, ...]
+    since: datetime | None = None
+    until: datetime | None = None
+    canonical: str | None = None
+
+    @classmethod
+    def of(cls, key: str, read: Read) -> Reading:
+        clock = read.clock
+        return cls(
+            key,
+            read.lead,
+            clock.since if clock is not None else None,
+            clock.until if clock is not None else None,
+            read.article.canonical_url,
+        )
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "key": self.key,
+                "lead": list(self.lead),
+                "since": self.since.isoformat() if self.since is not None else None,
+                "until": self.until.isoformat() if self.until is not None else None,
+                "canonical": self.canonical,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def loads(cls, text: str | None) -> Reading | None:
+        """The reading stored as ``text``, or None when there is none or it is not one."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+            key, lead, canonical = data["key"], data["lead"], data.get("canonical")
+            since, until = (
+                datetime.fromisoformat(v) if isinstance(v, str) else None
+                for v in (data.get("since"), data.get("until"))
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+        if not isinstance(key, str) or not isinstance(lead, list):
+            return None
+        if not all(isinstance(line, str) for line in lead):
+            return None
+        if canonical is not None and not isinstance(canonical, str):
+            return None
+        if (since is None) != (until is None) or (since is not None and since.tzinfo is None):
+            return None
+        return cls(key, tuple(lead), since, until, canonical)
+
+    def stamps_alike(self, fetched_at: datetime) -> bool:
+        """Whether a page read as the version's was, fetched at ``fetched_at``, has the
+        version's stamps (no stamp reader would answer otherwise)."""
+        if self.since is None or self.until is None:
+            return False
+        return self.since <= fetched_at < self.until
+
+
+@cache
+def _code_digest() -> str:
+    """A digest of the code that reads pages: every module of newswatch (any change to it
+    may change a reading), the parser's version and Python's Unicode tables."""
+    package = Path(__file__).resolve().parent.parent
+    sha = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        sha.update(str(path.relative_to(package)).encode())
+        sha.update(b"\0")
+        sha.update(path.read_bytes())
+        sha.update(b"\0")
+    sha.update(f"{selectolax.__version__} {sys.version_info[:2]} ".encode())
+    sha.update(unicodedata.unidata_version.encode())
+    return sha.hexdigest()
+
+
+def reading_key(timezone: str) -> str:
+    """What a stored reading must have been made with to be reused: this code, the source's
+    time zone (stamps that name none are read in it), and no CSS rules (a rule may name any
+    attribute, so a page read with rules is never read again)."""
+    return hashlib.sha256(f"{_code_digest()}\0{timezone}".encode()).hexdigest()[:32]
+
+
+def read_again(
+    made: bytes,
+    page: bytes,
+    text: str,
+    url: str,
+    timezone: str,
+    *,
+    fetched_at: datetime,
+    held: Article,
+    reading: Reading,
+) -> Article | None:
+    """The article of ``page`` (plain UTF-8, ``text`` its text, fetched from ``url``) when
+    it reads as ``made`` does, whose version holds ``held`` (its ``url``: where ``made``
+    was fetched), read as ``reading`` says; None when the two may read differently (then
+    extract ``page`` afresh). Its stamps are the version's when they read alike at
+    ``fetched_at`` from the same address, else they are read again. Raises what
+    :func:`~newswatch.extract.extract` raises for a page beyond its budgets."""
+    token = secrets.token_hex(8)
+    marked = _marked(made, page, token)
+    if marked is None:
+        return None
+    body, attributes, comments = marked
+    check_markup(text)  # the budgets extract() holds the page to, on the same text
+    tree = LexborHTMLParser(body)
+    if not _confirmed(tree, token, attributes, comments):
+        return None
+    if url == held.url and reading.stamps_alike(fetched_at):
+        return replace(held, canonical_url=reading.canonical, published_local=None)
+    nodes = meta_nodes(tree)
+    meta = read_meta(tree, nodes)
+    paragraphs = list(held.paragraphs)
+    args = (tree, nodes, meta, url, timezone, fetched_at, held.title, paragraphs, reading.lead)
+    return finish(*args)[0]
+
+
+Marked = tuple[bytes, dict[str, str], list[str]]
+"""The marked page, its attribute markers (marker → attribute name), its comment markers."""
+
+
+def _marked(made: bytes, page: bytes, token: str) -> Marked | None:
+    """``page`` with every value and comment text in which it differs from ``made``
+    replaced by a marker, if it differs from ``made`` in nothing else."""
+    if made == page:
+        return page, {}, []
+    old = made.split(b"<")
+    new = page.split(b"<")
+    if len(old) != len(new):
+        return None
+    differing = list(compress(count(), map(ne, old, new)))
+    if len(differing) > MAX_DIFFERENCES:
+        return None
+    attributes: dict[str, str] = {}
+    comments: list[str] = []
+    number = count()
+    raw_token = token.encode()
+    for i in differing:
+        a, b = old[i], new[i]
+        if a.startswith(b"!--") and b.startswith(b"!--"):
+            marker = f"{token}{next(number)}z"
+            piece = _comment(a, b, marker.encode())
+            comments.append(marker)
+        else:
+            piece = _tag(a, b, raw_token, number, attributes)
+        if piece is None:
+            return None
+        new[i] = piece
+    body = b"<".join(new)
+    if body.count(raw_token) != len(attributes) + len(comments):
+        return None  # the token was in the page already: no marker would prove anything
+    return body, attributes, comments
+
+
+def _comment(a: bytes, b: bytes, marker: bytes) -> bytes | None:
+    """The piece ``b`` (``!--`` text ``-->`` rest) with its comment text replaced by
+    ``marker``, if ``a`` is the same but for its comment text."""
+    ends: list[int] = []
+    for piece in (a, b):
+        if piece[3:4] == b">" or piece[3:5] == b"->":
+            return None  # "<!-->" and "<!--->": comments that end at once
+        end = piece.find(b"-->", 3)
+        if end < 0 or b"--!>" in piece[3 : end + 3]:
+            return None
+        ends.append(end + 3)
+    if a[ends[0] :] != b[ends[1] :]:
+        return None
+    return b"!--" + marker + b"-->" + b[ends[1] :]
+
+
+def _values(piece: bytes) -> list[tuple[str, int, int, bool]] | None:
+    """The attributes of the start tag ``piece`` opens with: (name in lower case, start and
+    end of its value, quoted), or None when the piece is not a whole start tag."""
+    name = _TAG_NAME.match(piece)
+    if name is None:
+        return None
+    at = name.end()
+    found: list[tuple[str, int, int, bool]] = []
+    while True:
+        end = _TAG_END.match(piece, at)
+        if end is not None:
+            return found
+        attribute = _ATTRIBUTE.match(piece, at)
+        if attribute is None or attribute.end() == at:
+            return None
+        key = attribute.group(1).lower().decode("ascii", "replace")
+        for group, quoted in ((2, True), (3, True), (4, False)):
+            if attribute.group(group) is not None:
+                found.append((key, attribute.start(group), attribute.end(group), quoted))
+                break
+        else:
+            found.append((key, attribute.end(1), attribute.end(1), False))
+        at = attribute.end()
+
+
+def _tag(
+    a: bytes, b: bytes, token: bytes, number: count[int], attributes: dict[str, str]
+) -> bytes | None:
+    """The piece ``b`` (a start tag and the text after it) with each attribute value in
+    which it differs from ``a`` replaced by a marker, if those values are all quoted, all of
+    ignored attributes, and ``a`` is the same piece otherwise."""
+    old = _values(a)
+    new = _values(b)
+    if old is None or new is None or len(old) != len(new):
+        return None
+    parts: list[bytes] = []
+    at_a = at_b = 0
+    for (key_a, start_a, end_a, quoted_a), (key_b, start_b, end_b, quoted_b) in zip(
+        old, new, strict=True
+    ):
+        if key_a != key_b or a[at_a:start_a] != b[at_b:start_b]:
+            return None
+        parts.append(b[at_b:start_b])
+        value = b[start_b:end_b]
+        if a[start_a:end_a] != value:
+            if not (quoted_a and quoted_b and ignored(key_b) and _NAME.match(key_b.encode())):
+                return None
+            marker = token + b"%dz" % next(number)
+            attributes[marker.decode()] = key_b
+            value = marker
+        parts.append(value)
+        at_a, at_b = end_a, end_b
+    if a[at_a:] != b[at_b:]:
+        return None
+    parts.append(b[at_b:])
+    return b"".join(parts)
+
+
+def _confirmed(
+    tree: LexborHTMLParser, token: str, attributes: dict[str, str], comments: list[str]
+) -> bool:
+    """Whether the parser read every marker as what it was put for."""
+    if attributes:
+        seen: set[str] = set()
+        selector = ",".join(f'[{name}="{marker}"]' for marker, name in attributes.items())
+        # a node matching two of the selectors may come back twice: once is enough
+        nodes = {node.mem_id: node for node in tree.css(selector)}
+        for node in nodes.values():
+            for name, value in node.attributes.items():
+                if value is not None and value.startswith(token):
+                    if attributes.get(value) != name or value in seen:
+                        return False
+                    seen.add(value)
+        if len(seen) != len(attributes):
+            return False
+    if comments:
+        if tree.css_first("template") is not None:
+            return False  # a template's content is parsed apart: not looked through here
+        root = tree.root
+        if root is None or token in root.text(deep=True):
+            return False  # a marker in text: script, style, title or textarea text
+        html = tree.html or ""
+        if any(html.count(f"<!--{marker}-->") != 1 for marker in comments):
+            return False
+    return True
