@@ -11,6 +11,7 @@ the checker through the CLI against a page whose furniture changes on every requ
 from __future__ import annotations
 
 import ast
+import json
 import logging
 import random
 import re
@@ -23,7 +24,15 @@ from click.testing import CliRunner
 from newswatch.cli import main
 from newswatch.extract import read_page
 from newswatch.extract.fetchtime import FetchTime
-from newswatch.extract.reread import IGNORED, IGNORED_PREFIX, Reading, _marked, read_again
+from newswatch.extract.reread import (
+    IGNORED,
+    IGNORED_PREFIX,
+    Reading,
+    Reread,
+    _marked,
+    read_again,
+)
+from newswatch.models import Article
 from newswatch.store import open_store
 from tests.conftest import PageServer, page, write_config
 
@@ -53,11 +62,10 @@ def article(head: str = "", before: str = "", after: str = "", body: str = BODY)
     ).encode()
 
 
-def reads(made: bytes, page_: bytes, at: datetime = T0) -> bool:
+def reads(made: bytes, page_: bytes, at: datetime = T0, reading: Reading | None = None) -> bool:
     """Whether ``page_`` is read again as ``made``'s version (and, when it is, the check
     that it reads exactly as extracting it would)."""
     first = read_page(made.decode(), URL, fetched_at=T0, raw=made)
-    reading = Reading.of("k", first)
     again = read_again(
         made,
         page_,
@@ -66,18 +74,19 @@ def reads(made: bytes, page_: bytes, at: datetime = T0) -> bool:
         "UTC",
         fetched_at=at,
         held=first.article,
-        reading=reading,
+        reading=reading or Reading.of("k", first),
     )
     if again is None:
         return False
     fresh = read_page(page_.decode(), URL, fetched_at=at, raw=page_).article
-    assert (again.title, again.paragraphs) == (fresh.title, fresh.paragraphs)
-    assert (again.published, again.updated, again.stamps) == (
+    got = again.article
+    assert (got.title, got.paragraphs) == (fresh.title, fresh.paragraphs)
+    assert (got.published, got.updated, got.stamps) == (
         fresh.published,
         fresh.updated,
         fresh.stamps,
     )
-    assert (again.language, again.canonical_url) == (fresh.language, fresh.canonical_url)
+    assert (got.language, got.canonical_url) == (fresh.language, fresh.canonical_url)
     return True
 
 
@@ -245,15 +254,89 @@ def test_whenever_a_page_is_read_again_it_reads_as_extracting_it_does(path: Path
         pytest.skip("not UTF-8: never read again")
     rng = random.Random(path.name)
     read_again_at_least_once = False
+    try:
+        first = read_page(made.decode(), URL, fetched_at=T0, raw=made)
+    except Exception as exc:
+        pytest.skip(f"the page does not extract: {exc}")
+    reading = Reading.of("k", first)
     for attempt in range(12):
         mutated = _mutations(made, rng, read_too=attempt % 3 == 2)
-        try:
-            if reads(made, mutated, T0 + timedelta(minutes=attempt)):
-                read_again_at_least_once = True
-        except Exception as exc:
-            pytest.skip(f"the page does not extract: {exc}")
+        at = T0 + timedelta(minutes=attempt)
+        again = read_again(
+            made,
+            mutated,
+            mutated.decode(),
+            URL,
+            "UTC",
+            fetched_at=at,
+            held=first.article,
+            reading=reading,
+        )
+        if again is None:
+            continue
+        read_again_at_least_once = True
+        reading = again.reading  # a learned mask is what the next mutation is read with
+        fresh = read_page(mutated.decode(), URL, fetched_at=at, raw=mutated).article
+        got = again.article
+        assert (got.title, got.paragraphs, got.stamps) == (
+            fresh.title,
+            fresh.paragraphs,
+            fresh.stamps,
+        )
+        assert (got.published, got.updated, got.canonical_url) == (
+            fresh.published,
+            fresh.updated,
+            fresh.canonical_url,
+        )
     # a noise-only mutation of a page reads again (else the test proves nothing here)
     assert read_again_at_least_once or made.count(b"data-") + made.count(b"<!--") == 0
+
+
+def _noisy(n: int, extra: str = "") -> bytes:
+    return article(
+        after=f'<div class="ad" data-correlator="{n}">Ad</div><!-- rendered {n} -->'
+        f'<script nonce="n{n}">var t=1</script>{extra}'
+    )
+
+
+def _again(made: bytes, page_: bytes, held: Article, reading: Reading) -> Reread | None:
+    return read_again(
+        made, page_, page_.decode(), URL, "UTC", fetched_at=T0, held=held, reading=reading
+    )
+
+
+def test_where_a_page_differed_is_learned_and_later_pages_read_alike_without_a_parse() -> None:
+    made = _noisy(1)
+    first = read_page(made.decode(), URL, fetched_at=T0, raw=made)
+    learned = _again(made, _noisy(2), first.article, Reading.of("k", first))
+    assert learned is not None and learned.reading.mask is not None
+    assert [name for _, name in learned.reading.mask.marks] == ["data-correlator", "", "nonce"]
+    stored = Reading.loads(learned.reading.dumps())
+    assert stored == learned.reading
+    # the mask alone proves a page whose furniture changed at those places: the page that
+    # made the version is not even looked at
+    again = _again(b"", _noisy(3), first.article, stored)
+    assert again is not None and again.reading is stored
+    assert again.article.paragraphs == first.article.paragraphs
+    assert reads(made, _noisy(3), reading=stored)
+    # furniture changing somewhere else too: compared with the page again, and learned anew
+    made4 = _noisy(1, '<img src="/pixel.gif?t=1">')
+    page4 = _noisy(4, '<img src="/pixel.gif?t=4">')
+    first4 = read_page(made4.decode(), URL, fetched_at=T0, raw=made4)
+    assert _again(b"", page4, first4.article, stored) is None
+    relearned = _again(made4, page4, first4.article, stored)
+    assert relearned is not None and relearned.reading.mask != stored.mask
+    # a change the extractor reads, in a piece the mask names, is never masked away
+    changed = _noisy(3).replace(b'class="ad" data-correlator', b'class="story" data-correlator')
+    assert _again(b"", changed, first.article, stored) is None
+
+
+@pytest.mark.parametrize("mark", [[0, "class"], [0, "title"], [0, "data-x]"], ["1", "nonce"]])
+def test_a_stored_mask_naming_more_than_ignored_values_is_not_believed(mark: list[object]) -> None:
+    mask = {"token": "0123456789abcdef", "pieces": 3, "marks": [mark], "digest": "0"}
+    text = json.dumps({"key": "k", "lead": [], "since": None, "until": None, "mask": mask})
+    reading = Reading.loads(text)
+    assert reading is not None and reading.mask is None
 
 
 def _string_constants(path: Path) -> set[str]:

@@ -39,7 +39,7 @@ from newswatch.judge.plan import (
 from newswatch.judge.routing import Rule
 from newswatch.models import Article, FetchResult
 from newswatch.schedule import SchedulePolicy
-from newswatch.store import Applied, CheckingStore, DueArticle, MadeReading
+from newswatch.store import Applied, CheckingStore, DueArticle, MadeReading, ReadingWrite
 
 logger = logging.getLogger("newswatch.check")
 
@@ -196,12 +196,14 @@ class Checker:
         key = reading_key(due.timezone) if rules is None and fetched.plain_utf8 else None
         made = self._store.made_reading(due.article_id) if key is not None else None
         reading: str | None = None
+        reread: ReadingWrite | None = None
         try:
-            article = None
+            again = None
             if made is not None and key is not None:
-                article = self._read_again(due, fetched, made, key)
-            if article is not None:
-                reading = made.reading if made is not None else None
+                again = self._read_again(due, fetched, made, key)
+            if again is not None and made is not None:
+                article, reread = again
+                reading = made.reading
                 logger.debug("%s: read as its version's page, nothing read differs", due.url)
             else:
                 read = read_page(
@@ -228,14 +230,16 @@ class Checker:
             nothing = f"{due.url}: no article found in the page"
             return ExtractFailed(started, fetched, nothing), made
         canonical = refined_canonical(due.url, fetched, article)
-        return Extracted(started, fetched, replace(article, canonical_url=canonical), reading), made
+        article = replace(article, canonical_url=canonical)
+        return Extracted(started, fetched, article, reading, reread), made
 
     @staticmethod
     def _read_again(
         due: DueArticle, fetched: FetchResult, made: MadeReading, key: str
-    ) -> Article | None:
+    ) -> tuple[Article, ReadingWrite | None] | None:
         """The page read as the current version's page was, when it differs from that
-        page only in what extraction ignores; None to extract it afresh."""
+        page only in what extraction ignores, and how that version is read from now on if
+        this taught something; None to extract it afresh."""
         stored = Reading.loads(made.reading)
         body = base_of(made.body)
         if stored is None or stored.key != key or body is None or fetched.text is None:
@@ -250,7 +254,7 @@ class Checker:
             stamps=list(version.stamps),
             language=version.language,
         )
-        return read_again(
+        again = read_again(
             body,
             fetched.content,
             fetched.text,
@@ -260,6 +264,12 @@ class Checker:
             held=held,
             reading=stored,
         )
+        if again is None:
+            return None
+        if again.reading == stored:
+            return again.article, None
+        learned = ReadingWrite(version.n, version.hash, again.reading.dumps())
+        return again.article, learned
 
     def _refetch(self, due: DueArticle) -> Article | None:
         """The page fetched and extracted once more (no validators: a 304 confirms

@@ -79,6 +79,55 @@ def ignored(name: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Mask:
+    """Where a later page of a version differed from the page that made it, proven to be
+    only what extraction ignores: the ``marks`` (piece, attribute or "" for a comment text)
+    that, replaced by the markers of ``token``, gave the page of SHA-256 ``digest`` (cut
+    into ``pieces`` at ``<``), which the parser read with every marker where it was put.
+    Any page that gives that very page when so masked reads as the version's page did."""
+
+    token: str
+    pieces: int
+    marks: tuple[tuple[int, str], ...]
+    digest: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "token": self.token,
+            "pieces": self.pieces,
+            "marks": [list(m) for m in self.marks],
+            "digest": self.digest,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> Mask | None:
+        if not isinstance(data, dict):
+            return None
+        token, pieces, marks, digest = (data.get(k) for k in ("token", "pieces", "marks", "digest"))
+        if not (isinstance(token, str) and re.fullmatch(r"[0-9a-f]{16}", token)):
+            return None
+        if (
+            not isinstance(pieces, int)
+            or not isinstance(digest, str)
+            or not isinstance(marks, list)
+        ):
+            return None
+        found: list[tuple[int, str]] = []
+        for mark in marks:
+            if not (isinstance(mark, list) and len(mark) == 2):
+                return None
+            piece, name = mark
+            if not isinstance(piece, int) or not isinstance(name, str):
+                return None
+            if name and not (ignored(name) and _NAME.match(name.encode())):
+                return None  # never trust a stored mark with more than the code would make
+            found.append((piece, name))
+        if found != sorted(found, key=lambda m: m[0]):
+            return None
+        return cls(token, pieces, tuple(found), digest)
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """How a version was read from the page that made it, stored beside the version as
     :meth:`dumps` text: the code and time zone that read it (:func:`reading_key`), the
@@ -91,6 +140,7 @@ class Reading:
     since: datetime | None = None
     until: datetime | None = None
     canonical: str | None = None
+    mask: Mask | None = None
 
     @classmethod
     def of(cls, key: str, read: Read) -> Reading:
@@ -111,6 +161,7 @@ class Reading:
                 "since": self.since.isoformat() if self.since is not None else None,
                 "until": self.until.isoformat() if self.until is not None else None,
                 "canonical": self.canonical,
+                "mask": self.mask.as_dict() if self.mask is not None else None,
             },
             ensure_ascii=False,
         )
@@ -137,7 +188,8 @@ class Reading:
             return None
         if (since is None) != (until is None) or (since is not None and since.tzinfo is None):
             return None
-        return cls(key, tuple(lead), since, until, canonical)
+        mask = Mask.from_dict(data.get("mask")) if data.get("mask") is not None else None
+        return cls(key, tuple(lead), since, until, canonical, mask)
 
     def stamps_alike(self, fetched_at: datetime) -> bool:
         """Whether a page read as the version's was, fetched at ``fetched_at``, has the
@@ -170,6 +222,16 @@ def reading_key(timezone: str) -> str:
     return hashlib.sha256(f"{_code_digest()}\0{timezone}".encode()).hexdigest()[:32]
 
 
+@dataclass(frozen=True, slots=True)
+class Reread:
+    """A page read again: its article, and how its version is read from now on (the same
+    :class:`Reading`, or one that learned where the page's furniture changes: its
+    :class:`Mask`)."""
+
+    article: Article
+    reading: Reading
+
+
 def read_again(
     made: bytes,
     page: bytes,
@@ -180,40 +242,123 @@ def read_again(
     fetched_at: datetime,
     held: Article,
     reading: Reading,
-) -> Article | None:
+) -> Reread | None:
     """The article of ``page`` (plain UTF-8, ``text`` its text, fetched from ``url``) when
     it reads as ``made`` does, whose version holds ``held`` (its ``url``: where ``made``
     was fetched), read as ``reading`` says; None when the two may read differently (then
     extract ``page`` afresh). Its stamps are the version's when they read alike at
     ``fetched_at`` from the same address, else they are read again. Raises what
-    :func:`~newswatch.extract.extract` raises for a page beyond its budgets."""
-    token = secrets.token_hex(8)
-    marked = _marked(made, page, token)
-    if marked is None:
-        return None
-    body, attributes, comments = marked
-    check_markup(text)  # the budgets extract() holds the page to, on the same text
-    tree = LexborHTMLParser(body)
-    if not _confirmed(tree, token, attributes, comments):
-        return None
+    :func:`~newswatch.extract.extract` raises for a page beyond its budgets.
+
+    A page whose furniture changes where the reading's :class:`Mask` says it did before is
+    known to read alike without a parse; another is compared with ``made`` and parsed, and
+    the places it differs become the reading's mask."""
+    tree: LexborHTMLParser | None = None
+    body = _masked(page, reading.mask) if reading.mask is not None else None
+    if body is None:
+        token = secrets.token_hex(8)
+        marked = _marked(made, page, token)
+        if marked is None:
+            return None
+        body, marks = marked
+        check_markup(text)  # the budgets extract() holds the page to, on the same text
+        tree = LexborHTMLParser(body)
+        if not _confirmed(tree, token, marks):
+            return None
+        mask = Mask(token, made.count(b"<") + 1, tuple(marks), _digest(body))
+        reading = replace(reading, mask=mask)
+    else:
+        check_markup(text)
     if url == held.url and reading.stamps_alike(fetched_at):
-        return replace(held, canonical_url=reading.canonical, published_local=None)
+        article = replace(held, canonical_url=reading.canonical, published_local=None)
+        return Reread(article, reading)
+    if tree is None:
+        tree = LexborHTMLParser(body)
     nodes = meta_nodes(tree)
     meta = read_meta(tree, nodes)
     paragraphs = list(held.paragraphs)
     args = (tree, nodes, meta, url, timezone, fetched_at, held.title, paragraphs, reading.lead)
-    return finish(*args)[0]
+    return Reread(finish(*args)[0], reading)
 
 
-Marked = tuple[bytes, dict[str, str], list[str]]
-"""The marked page, its attribute markers (marker → attribute name), its comment markers."""
+def _digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
 
 
-def _marked(made: bytes, page: bytes, token: str) -> Marked | None:
+def _marker(token: bytes, k: int) -> bytes:
+    return token + b"%dz" % k
+
+
+def _masked(page: bytes, mask: Mask) -> bytes | None:
+    """``page`` with the values and comment texts ``mask`` names replaced by its markers,
+    when that gives the very page the mask was proven on; else None."""
+    pieces = page.split(b"<")
+    if len(pieces) != mask.pieces:
+        return None
+    token = mask.token.encode()
+    k = 0
+    marks = mask.marks
+    while k < len(marks):
+        i = marks[k][0]
+        if i >= len(pieces):
+            return None
+        names: list[str] = []
+        while k + len(names) < len(marks) and marks[k + len(names)][0] == i:
+            names.append(marks[k + len(names)][1])
+        piece = pieces[i]
+        if names == [""]:
+            masked = _comment_masked(piece, _marker(token, k))
+        else:
+            masked = _values_masked(piece, names, token, k)
+        if masked is None:
+            return None
+        pieces[i] = masked
+        k += len(names)
+    body = b"<".join(pieces)
+    return body if _digest(body) == mask.digest else None
+
+
+def _comment_masked(piece: bytes, marker: bytes) -> bytes | None:
+    """The comment piece with its text replaced by ``marker`` (see :func:`_comment`)."""
+    end = _comment_end(piece)
+    return None if end is None else b"!--" + marker + b"-->" + piece[end:]
+
+
+def _values_masked(piece: bytes, names: list[str], token: bytes, k: int) -> bytes | None:
+    """The start-tag piece with the quoted values of ``names`` (in order, one each)
+    replaced by the markers numbered from ``k``."""
+    values = _values(piece)
+    if values is None:
+        return None
+    parts: list[bytes] = []
+    at = 0
+    wanted = iter(names)
+    name = next(wanted, None)
+    for key, start, end, quoted in values:
+        if name is not None and key == name:
+            if not quoted:
+                return None
+            parts += (piece[at:start], _marker(token, k))
+            k += 1
+            at = end
+            name = next(wanted, None)
+    if name is not None:
+        return None
+    parts.append(piece[at:])
+    return b"".join(parts)
+
+
+Mark = tuple[int, str]
+"""A marker's place: the piece it is in, and the attribute whose value it replaced (empty
+for a comment's text)."""
+
+
+def _marked(made: bytes, page: bytes, token: str) -> tuple[bytes, list[Mark]] | None:
     """``page`` with every value and comment text in which it differs from ``made``
-    replaced by a marker, if it differs from ``made`` in nothing else."""
+    replaced by a marker (the ``k``-th: the token, ``k``, ``z``), and where each marker is,
+    if it differs from ``made`` in nothing else."""
     if made == page:
-        return page, {}, []
+        return page, []
     old = made.split(b"<")
     new = page.split(b"<")
     if len(old) != len(new):
@@ -221,41 +366,43 @@ def _marked(made: bytes, page: bytes, token: str) -> Marked | None:
     differing = list(compress(count(), map(ne, old, new)))
     if len(differing) > MAX_DIFFERENCES:
         return None
-    attributes: dict[str, str] = {}
-    comments: list[str] = []
-    number = count()
+    marks: list[Mark] = []
     raw_token = token.encode()
     for i in differing:
         a, b = old[i], new[i]
         if a.startswith(b"!--") and b.startswith(b"!--"):
-            marker = f"{token}{next(number)}z"
-            piece = _comment(a, b, marker.encode())
-            comments.append(marker)
+            piece = _comment(a, b, _marker(raw_token, len(marks)))
+            marks.append((i, ""))
         else:
-            piece = _tag(a, b, raw_token, number, attributes)
+            piece = _tag(a, b, raw_token, i, marks)
         if piece is None:
             return None
         new[i] = piece
     body = b"<".join(new)
-    if body.count(raw_token) != len(attributes) + len(comments):
+    if body.count(raw_token) != len(marks):
         return None  # the token was in the page already: no marker would prove anything
-    return body, attributes, comments
+    return body, marks
+
+
+def _comment_end(piece: bytes) -> int | None:
+    """Where the comment ``piece`` (``!--`` text ``-->`` rest) ends, if its text ends at
+    its first ``-->`` (not at once, as ``<!-->`` does, nor at a ``--!>``)."""
+    if piece[3:4] == b">" or piece[3:5] == b"->":
+        return None  # "<!-->" and "<!--->": comments that end at once
+    end = piece.find(b"-->", 3)
+    if end < 0 or b"--!>" in piece[3 : end + 3]:
+        return None
+    return end + 3
 
 
 def _comment(a: bytes, b: bytes, marker: bytes) -> bytes | None:
     """The piece ``b`` (``!--`` text ``-->`` rest) with its comment text replaced by
     ``marker``, if ``a`` is the same but for its comment text."""
-    ends: list[int] = []
-    for piece in (a, b):
-        if piece[3:4] == b">" or piece[3:5] == b"->":
-            return None  # "<!-->" and "<!--->": comments that end at once
-        end = piece.find(b"-->", 3)
-        if end < 0 or b"--!>" in piece[3 : end + 3]:
-            return None
-        ends.append(end + 3)
-    if a[ends[0] :] != b[ends[1] :]:
+    end_a = _comment_end(a)
+    end_b = _comment_end(b)
+    if end_a is None or end_b is None or a[end_a:] != b[end_b:]:
         return None
-    return b"!--" + marker + b"-->" + b[ends[1] :]
+    return b"!--" + marker + b"-->" + b[end_b:]
 
 
 def _values(piece: bytes) -> list[tuple[str, int, int, bool]] | None:
@@ -283,12 +430,10 @@ def _values(piece: bytes) -> list[tuple[str, int, int, bool]] | None:
         at = attribute.end()
 
 
-def _tag(
-    a: bytes, b: bytes, token: bytes, number: count[int], attributes: dict[str, str]
-) -> bytes | None:
-    """The piece ``b`` (a start tag and the text after it) with each attribute value in
-    which it differs from ``a`` replaced by a marker, if those values are all quoted, all of
-    ignored attributes, and ``a`` is the same piece otherwise."""
+def _tag(a: bytes, b: bytes, token: bytes, i: int, marks: list[Mark]) -> bytes | None:
+    """The piece ``b`` (a start tag and the text after it, piece ``i``) with each attribute
+    value in which it differs from ``a`` replaced by a marker (added to ``marks``), if those
+    values are all quoted, all of ignored attributes, and ``a`` is the same otherwise."""
     old = _values(a)
     new = _values(b)
     if old is None or new is None or len(old) != len(new):
@@ -305,9 +450,8 @@ def _tag(
         if a[start_a:end_a] != value:
             if not (quoted_a and quoted_b and ignored(key_b) and _NAME.match(key_b.encode())):
                 return None
-            marker = token + b"%dz" % next(number)
-            attributes[marker.decode()] = key_b
-            value = marker
+            value = _marker(token, len(marks))
+            marks.append((i, key_b))
         parts.append(value)
         at_a, at_b = end_a, end_b
     if a[at_a:] != b[at_b:]:
@@ -316,10 +460,10 @@ def _tag(
     return b"".join(parts)
 
 
-def _confirmed(
-    tree: LexborHTMLParser, token: str, attributes: dict[str, str], comments: list[str]
-) -> bool:
+def _confirmed(tree: LexborHTMLParser, token: str, marks: list[Mark]) -> bool:
     """Whether the parser read every marker as what it was put for."""
+    attributes = {f"{token}{k}z": name for k, (_, name) in enumerate(marks) if name}
+    comments = [f"{token}{k}z" for k, (_, name) in enumerate(marks) if not name]
     if attributes:
         seen: set[str] = set()
         selector = ",".join(f'[{name}="{marker}"]' for marker, name in attributes.items())

@@ -39,6 +39,7 @@ from newswatch.store import (
     HealthWrite,
     MergeWrite,
     QuarantineWrite,
+    ReadingWrite,
     StoredVersion,
     VersionWrite,
     WritePlan,
@@ -99,6 +100,9 @@ class Extracted:
     fetched: FetchResult
     article: Article
     reading: str | None = None
+    reread: ReadingWrite | None = None
+    """When the page was read again as its version's (see ``reading``) and that taught how
+    the version is read from now on: kept if this check sees that version again."""
 
 
 Gathered = FetchFailed | NotModified | ExtractFailed | Refused | Extracted
@@ -208,7 +212,17 @@ def plan(
     moved = moved_to_section(due.url, fetched, gathered.article, latest)
     if moved is not None and latest is not None:
         return _removed(state, due, policy, now, gathered.started, moved, fetched.status, fetched)
-    return _recorded(state, due, policy, now, record, fetched, gathered.article, gathered.reading)
+    return _recorded(
+        state,
+        due,
+        policy,
+        now,
+        record,
+        fetched,
+        gathered.article,
+        gathered.reading,
+        gathered.reread,
+    )
 
 
 # ---------------------------------------------------------------------- the four kinds
@@ -223,6 +237,7 @@ def _recorded(
     fetched: FetchResult,
     article: Article | None,
     reading: str | None = None,
+    reread: ReadingWrite | None = None,
 ) -> Planned:
     """A page read (``article`` None: a 304): first or new version, unchanged, restored;
     ``reading`` is kept with a new version (see :class:`Extracted`)."""
@@ -332,6 +347,7 @@ def _recorded(
             article=article_write,
             version=version,
             seen_again=seen,
+            reading=reread if reread is not None and reread.n == seen else None,
             change=change_write,
             health=health,
             events=events,

@@ -617,6 +617,16 @@ class VersionWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadingWrite:
+    """How version ``n`` of the article, if it still holds ``hash``, is read from now on (a
+    check learned where its page's furniture changes; opaque to the store)."""
+
+    n: int
+    hash: str
+    reading: str
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryWrite:
     """One outbox row: the channel, its idempotency key, pending or held until ``due_at``."""
 
@@ -707,6 +717,7 @@ class WritePlan:
     merge: MergeWrite | None = None
     version: VersionWrite | None = None
     seen_again: int | None = None  # the version n this check saw again
+    reading: ReadingWrite | None = None  # how the version seen again is read from now on
     change: ChangeWrite | None = None
     quarantine: QuarantineWrite | None = None
     health: HealthWrite | None = None

@@ -270,6 +270,12 @@ class CheckWrites:
                 " WHERE article_id = %s AND n = %s",
                 [at, due.article_id, plan.seen_again],
             )
+        if plan.reading is not None:
+            r = plan.reading
+            conn.execute(
+                "UPDATE versions SET reading = %s WHERE article_id = %s AND n = %s AND hash = %s",
+                [r.reading, due.article_id, r.n, r.hash],
+            )
         if plan.version is not None:
             v = plan.version
             values = version_values(POSTGRES, v, due.article_id, at, at, 1)

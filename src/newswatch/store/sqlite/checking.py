@@ -250,6 +250,12 @@ class CheckWrites:
                 " WHERE article_id = ? AND n = ?",
                 [ts(at), due.article_id, plan.seen_again],
             )
+        if plan.reading is not None:
+            r = plan.reading
+            db.execute(
+                "UPDATE versions SET reading = ? WHERE article_id = ? AND n = ? AND hash = ?",
+                [r.reading, due.article_id, r.n, r.hash],
+            )
         if plan.version is not None:
             values = version_values(SQLITE, plan.version, due.article_id, at, at, 1)
             insert_row(db, "versions", values)
