@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 
 from newswatch.archive import (
     CaptureMode,
+    base_of,
     read_capture,
     read_version,
     wants_base,
     with_capture,
 )
 from newswatch.archive.bodies import compress, digest
-from newswatch.judge.plan import CheckPolicy, Extracted, ExtractFailed, NotModified, plan
+from newswatch.judge.plan import CheckPolicy, Extracted, ExtractFailed, NotModified, asks, plan
 from newswatch.models import Article, FetchResult, Redirect
 from newswatch.store import (
     CaptureFilter,
@@ -24,6 +25,7 @@ from newswatch.store import (
     CapturePrune,
     DueArticle,
     GenerationWrite,
+    ReadingWrite,
     RebuiltVersion,
     Store,
     StoredBody,
@@ -324,3 +326,57 @@ def test_a_plan_whose_base_is_gone_is_refused_and_writes_nothing(store: Store) -
     assert applied.conflict and not applied.written
     assert len(store.captures(CaptureFilter())) == 1
     assert len(store.fetches(claim_article(store))) == 1
+
+
+def read_check(
+    store: Store,
+    due: DueArticle,
+    at: datetime,
+    body: bytes,
+    reading: str | None = None,
+    reread: ReadingWrite | None = None,
+) -> None:
+    """A check of V1 whose extraction says how it was read (``reading``) or what reading the
+    page again taught (``reread``), with its capture, applied as the checker does."""
+    got = Extracted(at, exchange(at, body), V1, reading, reread)
+    content, canonical = asks(got)
+    state = store.check_state(due, content_hash=content, canonical_url=canonical, now=at)
+    made = plan(state, got, due, CheckPolicy(), at)
+    version = wants_base(made.write, got.fetched, "versions")
+    base = None if version is None else store.version_body(due.article_id, version)
+    assert store.apply(with_capture(made.write, got.fetched, "versions", base)).written
+
+
+def test_a_version_keeps_how_it_was_read_with_the_page_that_made_it(store: Store) -> None:
+    store.sync_sources([spec()], T0)
+    times = [T0 + timedelta(hours=h) for h in range(4)]
+    first = claim_one(store, times[0])
+    article_id = first.article_id
+    assert store.made_reading(article_id) is None
+    read_check(store, first, times[0], noisy("a1"), reading="how: 1")
+    made = store.made_reading(article_id)
+    assert made is not None
+    assert (made.version.n, made.version.title, made.reading) == (1, V1.title, "how: 1")
+    assert made.version.paragraphs == V1.paragraphs and made.version.stamps == V1.stamps
+    assert base_of(made.body) == noisy("a1")
+    # what reading again taught is kept with the version it saw again, if it still holds
+    # the text it was learned on; another text's is dropped
+    due = store.claim_due(times[1], 10, 60, force=True)[0]
+    stale = ReadingWrite(1, "not its hash", "how: never")
+    read_check(store, due, times[1], noisy("b2"), reread=stale)
+    made = store.made_reading(article_id)
+    assert made is not None and made.reading == "how: 1"
+    due = store.claim_due(times[2], 10, 60, force=True)[0]
+    read_check(
+        store, due, times[2], noisy("c3"), reread=ReadingWrite(1, made.version.hash, "how: 2")
+    )
+    made = store.made_reading(article_id)
+    assert made is not None and made.reading == "how: 2" and made.version.seen_count == 3
+    assert base_of(made.body) == noisy("a1")  # still the page that made it, not a later one
+
+
+def test_a_version_read_with_no_reading_is_never_read_again(store: Store) -> None:
+    store.sync_sources([spec()], T0)
+    due = claim_one(store, T0)
+    read_check(store, due, T0, noisy("a1"))
+    assert store.made_reading(due.article_id) is None
