@@ -241,8 +241,7 @@ class Checker:
         page only in what extraction ignores, and how that version is read from now on if
         this taught something; None to extract it afresh."""
         stored = Reading.loads(made.reading)
-        body = base_of(made.body)
-        if stored is None or stored.key != key or body is None or fetched.text is None:
+        if stored is None or stored.key != key or fetched.text is None:
             return None
         version = made.version
         held = Article(
@@ -255,7 +254,7 @@ class Checker:
             language=version.language,
         )
         again = read_again(
-            body,
+            lambda: base_of(made.body),  # decompressed only if the mask proves nothing
             fetched.content,
             fetched.text,
             fetched.final_url,

@@ -40,6 +40,7 @@ import re
 import secrets
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -233,7 +234,7 @@ class Reread:
 
 
 def read_again(
-    made: bytes,
+    made: bytes | Callable[[], bytes | None],
     page: bytes,
     text: str,
     url: str,
@@ -244,7 +245,8 @@ def read_again(
     reading: Reading,
 ) -> Reread | None:
     """The article of ``page`` (plain UTF-8, ``text`` its text, fetched from ``url``) when
-    it reads as ``made`` does, whose version holds ``held`` (its ``url``: where ``made``
+    it reads as ``made`` does (the page, or what gives it when it is needed: None when it
+    cannot be had), whose version holds ``held`` (its ``url``: where ``made``
     was fetched), read as ``reading`` says; None when the two may read differently (then
     extract ``page`` afresh). Its stamps are the version's when they read alike at
     ``fetched_at`` from the same address, else they are read again. Raises what
@@ -256,8 +258,11 @@ def read_again(
     tree: LexborHTMLParser | None = None
     body = _masked(page, reading.mask) if reading.mask is not None else None
     if body is None:
+        original = made() if callable(made) else made
+        if original is None:
+            return None
         token = secrets.token_hex(8)
-        marked = _marked(made, page, token)
+        marked = _marked(original, page, token)
         if marked is None:
             return None
         body, marks = marked
@@ -265,7 +270,7 @@ def read_again(
         tree = LexborHTMLParser(body)
         if not _confirmed(tree, token, marks):
             return None
-        mask = Mask(token, made.count(b"<") + 1, tuple(marks), _digest(body))
+        mask = Mask(token, original.count(b"<") + 1, tuple(marks), _digest(body))
         reading = replace(reading, mask=mask)
     else:
         check_markup(text)
