@@ -62,7 +62,15 @@ def comparable(text: str) -> str:
 
 
 def content_hash(title: str, paragraphs: Iterable[str]) -> str:
-    """SHA-256 over the comparable title and body: equal hash means the same version."""
+    """SHA-256 over the comparable title and body: equal hash means the same version.
+
+    A check asks it of one article three times over (what its state read is asked for, the
+    small-change confirmation, the plan): the last few are kept."""
+    return _content_hash(title, tuple(paragraphs))
+
+
+@lru_cache(maxsize=256)
+def _content_hash(title: str, paragraphs: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
     digest.update(comparable(title).encode("utf-8"))
     for paragraph in paragraphs:
