@@ -22,7 +22,7 @@ from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
 from newswatch.errors import ExtractError, FetchError, HTTPStatusError, PageTooComplex
 from newswatch.extract import ExtractRules, extract, read_page
-from newswatch.extract.reread import Reading, read_again, reading_key
+from newswatch.extract.reread import Reading, mask_of, read_again, reading_key
 from newswatch.judge.decisions import refined_canonical
 from newswatch.judge.plan import (
     CheckPolicy,
@@ -39,7 +39,14 @@ from newswatch.judge.plan import (
 from newswatch.judge.routing import Rule
 from newswatch.models import Article, FetchResult
 from newswatch.schedule import SchedulePolicy
-from newswatch.store import Applied, CheckingStore, DueArticle, MadeReading, ReadingWrite
+from newswatch.store import (
+    Applied,
+    CheckingStore,
+    DueArticle,
+    MadeReading,
+    ReadingWrite,
+    WritePlan,
+)
 
 logger = logging.getLogger("newswatch.check")
 
@@ -157,7 +164,10 @@ class Checker:
                 base = made.body  # read already, to read the page again
             else:
                 base = self._store.version_body(due.article_id, version)
-            applied = self._store.apply(with_capture(planned.write, fetched, mode, base))
+            write = planned.write
+            if fetched is not None and mode != "off":
+                write = _masked_reading(write, fetched)
+            applied = self._store.apply(with_capture(write, fetched, mode, base))
             if not applied.conflict:
                 return self._report(due, planned, applied)
         logger.warning("%s: the source's state kept moving; result dropped", due.url)
@@ -364,3 +374,20 @@ class Checker:
             return [run_one(due) for due in claimed]
         with ThreadPoolExecutor(max_workers=min(workers, len(claimed))) as pool:
             return list(pool.map(run_one, claimed))
+
+
+def _masked_reading(write: WritePlan, fetched: FetchResult) -> WritePlan:
+    """The plan with the new version's reading given the mask of the page that makes it,
+    so the next fetch of the page reads alike without a parse (see
+    :func:`~newswatch.extract.reread.mask_of`); paid once a version."""
+    version = write.version
+    if version is None or version.reading is None:
+        return write
+    reading = Reading.loads(version.reading)
+    if reading is None or reading.mask is not None:
+        return write
+    mask = mask_of(fetched.content)
+    if mask is None:
+        return write
+    masked = replace(reading, mask=mask).dumps()
+    return replace(write, version=replace(version, reading=masked))

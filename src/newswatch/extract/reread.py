@@ -286,6 +286,40 @@ def read_again(
     return Reread(finish(*args)[0], reading)
 
 
+# the values and comments furniture changes at every request on most pages (ad and tracking
+# data, script nonces, render notes), each changed for :func:`mask_of`: a search each,
+# starting with a literal, so that the regular expression engine skips ahead by it
+_FURNITURE = (
+    re.compile(rb'( data-[a-z0-9_-]+=")([^"<]*)(")'),
+    re.compile(rb'( nonce=")([^"<]*)(")'),
+    re.compile(rb"(<!--)([^<>-][^<]*?)(-->)"),
+)
+
+
+def mask_of(page: bytes) -> Mask | None:
+    """A mask of the page that makes a version, proven before any later page is seen: its
+    ``data-*`` and ``nonce`` values and its comments, where per-request furniture is on
+    most pages; None when the parser does not confirm them all (a look-alike in a script,
+    say), and the mask is then learned from the first later page that differs."""
+
+    def changed(match: re.Match[bytes]) -> bytes:
+        return match[1] + match[2] + b"0" + match[3]
+
+    other = page
+    for pattern in _FURNITURE:
+        other = pattern.sub(changed, other)
+    if other == page:
+        return None
+    token = secrets.token_hex(8)
+    marked = _marked(page, other, token)
+    if marked is None:
+        return None
+    body, marks = marked
+    if not _confirmed(LexborHTMLParser(body), token, marks):
+        return None
+    return Mask(token, page.count(b"<") + 1, tuple(marks), _digest(body))
+
+
 def _digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
@@ -329,26 +363,47 @@ def _comment_masked(piece: bytes, marker: bytes) -> bytes | None:
     return None if end is None else b"!--" + marker + b"-->" + piece[end:]
 
 
+_SEPARATORS = b" \t\n\r\f/\"'"
+_SPACE = b" \t\n\r\f"
+
+
 def _values_masked(piece: bytes, names: list[str], token: bytes, k: int) -> bytes | None:
     """The start-tag piece with the quoted values of ``names`` (in order, one each)
-    replaced by the markers numbered from ``k``."""
-    values = _values(piece)
-    if values is None:
-        return None
+    replaced by the markers numbered from ``k``.
+
+    Found with plain searches, not by reading the whole tag: whatever is replaced is the
+    text between two quotes after ``name =``, and the page it gives is compared with the
+    one the mask was proven on, so a place found wrongly only fails the comparison."""
     parts: list[bytes] = []
     at = 0
-    wanted = iter(names)
-    name = next(wanted, None)
-    for key, start, end, quoted in values:
-        if name is not None and key == name:
-            if not quoted:
+    for name in names:
+        key = name.encode()
+        search = at
+        while True:
+            found = piece.find(key, search)
+            if found < 0:
                 return None
-            parts += (piece[at:start], _marker(token, k))
+            search = found + len(key)
+            if found == 0 or piece[found - 1] not in _SEPARATORS:
+                continue
+            i = search
+            while i < len(piece) and piece[i] in _SPACE:
+                i += 1
+            if piece[i : i + 1] != b"=":
+                continue
+            i += 1
+            while i < len(piece) and piece[i] in _SPACE:
+                i += 1
+            quote = piece[i : i + 1]
+            if quote not in (b'"', b"'"):
+                continue
+            close = piece.find(quote, i + 1)
+            if close < 0:
+                return None
+            parts += (piece[at : i + 1], _marker(token, k))
             k += 1
-            at = end
-            name = next(wanted, None)
-    if name is not None:
-        return None
+            at = close
+            break
     parts.append(piece[at:])
     return b"".join(parts)
 
