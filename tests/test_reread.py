@@ -474,3 +474,18 @@ def test_the_page_that_makes_a_version_is_masked_before_any_later_page_is_seen()
     script = article(after="<script>s='<b data-x=\"1\">'</script>")
     assert mask_of(script) is None
     assert mask_of(article()) is None  # nothing to mask
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        '<!-- a --!> 1 --><div data-x="1">x</div>',  # a comment that ends early
+        '<textarea><!-- 1 --></textarea><div data-x="1">x</div>',
+        "<title><!-- 1 --></title>",
+        "<abbr title='<!-- 1 -->'>x</abbr>",
+        "<abbr title='<b data-x=\"1\">'>x</abbr>",
+        '<!-- <div data-x="1">old</div> --><div data-x="2">x</div>',  # markup commented out
+    ],
+)
+def test_a_page_whose_look_alikes_the_parser_reads_otherwise_is_not_masked(furniture: str) -> None:
+    assert mask_of(article(after=furniture)) is None

@@ -287,12 +287,12 @@ def read_again(
 
 
 # the values and comments furniture changes at every request on most pages (ad and tracking
-# data, script nonces, render notes), each changed for :func:`mask_of`: a search each,
-# starting with a literal, so that the regular expression engine skips ahead by it
+# data, script nonces, render notes), for :func:`mask_of`: a search each, starting with a
+# literal, so that the regular expression engine skips ahead by it
 _FURNITURE = (
-    re.compile(rb'( data-[a-z0-9_-]+=")([^"<]*)(")'),
-    re.compile(rb'( nonce=")([^"<]*)(")'),
-    re.compile(rb"(<!--)([^<>-][^<]*?)(-->)"),
+    re.compile(rb' (data-[a-z0-9_-]+)="([^"<]*)"'),
+    re.compile(rb' (nonce)="([^"<]*)"'),
+    re.compile(rb"<!--()((?![>-])[^<]*?)-->"),
 )
 
 
@@ -301,20 +301,32 @@ def mask_of(page: bytes) -> Mask | None:
     ``data-*`` and ``nonce`` values and its comments, where per-request furniture is on
     most pages; None when the parser does not confirm them all (a look-alike in a script,
     say), and the mask is then learned from the first later page that differs."""
-
-    def changed(match: re.Match[bytes]) -> bytes:
-        return match[1] + match[2] + b"0" + match[3]
-
-    other = page
-    for pattern in _FURNITURE:
-        other = pattern.sub(changed, other)
-    if other == page:
+    spans = sorted(
+        (match.start(2), match.end(2), match[1].decode())
+        for pattern in _FURNITURE
+        for match in pattern.finditer(page)
+    )
+    if not spans:
         return None
     token = secrets.token_hex(8)
-    marked = _marked(page, other, token)
-    if marked is None:
+    raw_token = token.encode()
+    parts: list[bytes] = []
+    marks: list[Mark] = []
+    at = 0
+    piece = 0
+    for start, end, name in spans:
+        if start < at:
+            continue  # inside a comment masked already
+        if not name and b"--!>" in page[start : end + 3]:
+            return None  # the comment ends there, before its "-->"
+        piece += page.count(b"<", at, start)
+        parts += (page[at:start], _marker(raw_token, len(marks)))
+        marks.append((piece, name))
+        at = end
+    parts.append(page[at:])
+    body = b"".join(parts)
+    if body.count(raw_token) != len(marks):
         return None
-    body, marks = marked
     if not _confirmed(LexborHTMLParser(body), token, marks):
         return None
     return Mask(token, page.count(b"<") + 1, tuple(marks), _digest(body))
