@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import os
@@ -92,6 +93,14 @@ class PageServer:
             self.hooks.append(json.loads(request.get_data()))
             self.hook_headers.append(dict(request.headers))
         return Response("", status=self.hook_status)
+
+
+@pytest.fixture(autouse=True)
+def thawed_heap() -> Iterator[None]:
+    """A command freezes the objects of its start-up (:mod:`newswatch.run.heap`): its process
+    ends with it. This one runs many commands, so it thaws them after each test."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

@@ -70,9 +70,10 @@ def run(
     """Run the daemon until SIGTERM or SIGINT (a second one stops at once)."""
     from newswatch.config import parse_listen
     from newswatch.run import EngineSettings, run_daemon, run_due
+    from newswatch.run.heap import long_lived
 
     stop = threading.Event()
-    with errors_reported():
+    with long_lived(), errors_reported():
         config = state.config()
         listen = metrics_at or config.metrics
         try:
@@ -190,9 +191,10 @@ def check(
     (all of them with --force).
     """
     from newswatch.run import check_now
+    from newswatch.run.heap import long_lived
 
     stop = threading.Event()
-    with errors_reported():
+    with long_lived(), errors_reported():
         config = state.config()
         known = {s.name for s in config.sources}
         unknown = [name for name in sources if name not in known]

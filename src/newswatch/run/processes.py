@@ -190,6 +190,7 @@ def worker_main(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # until the engine's handler is in
     from newswatch.config import load_config
     from newswatch.logs import setup_logging
+    from newswatch.run.heap import long_lived
     from newswatch.run.signals import stop_on_signals
     from newswatch.runtime import build_runtime
 
@@ -200,13 +201,16 @@ def worker_main(
     parent = multiprocessing.parent_process()
     reports = _Reports(results)
     try:
-        config = load_config(Path(given)) if isinstance(given, str) else given
+        with long_lived():  # this process's start-up, frozen as the command's is
+            config = load_config(Path(given)) if isinstance(given, str) else given
         order = _next_order(orders, parent)
         if order is None:
             return
-        with build_runtime(
-            config, should_stop=stop.is_set, sync=False, shared_budgets=True
-        ) as runtime:
+        with long_lived():
+            runtime = build_runtime(
+                config, should_stop=stop.is_set, sync=False, shared_budgets=True
+            )
+        with runtime:
             engine = Engine(
                 runtime.store,
                 runtime.checker,

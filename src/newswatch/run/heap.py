@@ -1,0 +1,35 @@
+"""Start-up objects kept out of the cyclic garbage collector's way.
+
+What a command builds before its first check (the modules, the validated configuration of
+every source, the wiring) lives as long as the process. Left to the collector, it is scanned
+by every full collection of the round (in each worker process too, touching pages a forked
+worker would otherwise share with its parent) and again, several times, when the
+interpreter exits: on 1,000 sources that was about 55 ms of exit and a tenth of a second of
+collections per process. :func:`long_lived` pauses the collector while such objects are
+built, then freezes them (:func:`gc.freeze`), as the :mod:`gc` documentation advises for a
+process that forks workers.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def long_lived() -> Iterator[None]:
+    """No cyclic collection inside (what is made there is not garbage), and everything the
+    collector tracks when it ends is frozen: later collections leave it alone.
+
+    For a process's own start-up only (the commands, a worker process): frozen objects
+    that later become cyclic garbage are not freed until :func:`gc.unfreeze`.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
