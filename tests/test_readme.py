@@ -89,8 +89,16 @@ def test_the_readme_configuration_loads(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ the reverse: all documented
 
 
+def subcommand(group: click.Group, name: str) -> click.Command:
+    """``group``'s command ``name``, imported if the group defers it (as ``main`` does)."""
+    command = group.get_command(click.Context(group), name)
+    assert command is not None, name
+    return command
+
+
 def commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    for name, command in group.commands.items():
+    for name in group.list_commands(click.Context(group)):
+        command = subcommand(group, name)
         if isinstance(command, click.Group):
             yield from commands(command, (*prefix, name))
         else:
@@ -101,7 +109,7 @@ def command_of(path: tuple[str, ...]) -> click.Command:
     command: click.Command = main
     for name in path:
         assert isinstance(command, click.Group)
-        command = command.commands[name]
+        command = subcommand(command, name)
     return command
 
 

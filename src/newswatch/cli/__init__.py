@@ -1,43 +1,32 @@
 """The ``newswatch`` command line: one thin module per command group, assembled here.
 
-Each module defines its commands without knowing the group; this package adds them to
-:data:`main`, so no module imports another at its bottom and there is no cycle.
+Each module defines its commands without knowing the group; this package names them to
+:data:`main`, which imports a command's module only when that command is run (or listed by
+``--help``), so no module imports another at its bottom and there is no cycle.
 """
 
 from __future__ import annotations
 
-from newswatch.cli import (
-    alerts,
-    demo,
-    export,
-    extract,
-    health,
-    history,
-    migrate,
-    reextract,
-    run,
-    serve,
-    sources,
-)
 from newswatch.cli.app import main
 
-for _command in (
-    run.run,
-    run.check,
-    health.health,
-    extract.extract,
-    history.history,
-    history.diff,
-    history.show,
-    sources.sources,
-    sources.forget_volatile,
-    alerts.alerts,
-    export.export,
-    migrate.migrate,
-    reextract.reextract,
-    serve.serve,
-    demo.demo,
-):
-    main.add_command(_command)
+main.defer(
+    {
+        "run": "newswatch.cli.run:run",
+        "check": "newswatch.cli.run:check",
+        "health": "newswatch.cli.health:health",
+        "extract": "newswatch.cli.extract:extract",
+        "history": "newswatch.cli.history:history",
+        "diff": "newswatch.cli.history:diff",
+        "show": "newswatch.cli.history:show",
+        "sources": "newswatch.cli.sources:sources",
+        "forget-volatile": "newswatch.cli.sources:forget_volatile",
+        "alerts": "newswatch.cli.alerts:alerts",
+        "export": "newswatch.cli.export:export",
+        "migrate": "newswatch.cli.migrate:migrate",
+        "reextract": "newswatch.cli.reextract:reextract",
+        "serve": "newswatch.cli.serve:serve",
+        "demo": "newswatch.cli.demo:demo",
+    }
+)
 
 __all__ = ["main"]

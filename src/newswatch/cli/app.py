@@ -7,8 +7,9 @@ errors, 1 for everything else).
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -130,7 +131,35 @@ def reading(state: State) -> Iterator[Reading]:
         store.close()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported when one is run or listed, not all at start-up.
+
+    ``newswatch check`` need not import (or, without bytecode, compile) the modules of
+    ``history``, ``export``, ``serve`` and the rest: a tenth of the command modules it read
+    before its first check. ``defer`` names each command's ``module:attribute``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deferred: dict[str, str] = {}
+
+    def defer(self, commands: Mapping[str, str]) -> None:
+        self._deferred.update(commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self._deferred})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self._deferred.pop(cmd_name, None)
+        if where is not None:
+            module, _, attribute = where.partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command), where
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and alerts.")
