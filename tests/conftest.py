@@ -97,7 +97,7 @@ class PageServer:
 
 @pytest.fixture(autouse=True)
 def thawed_heap() -> Iterator[None]:
-    """A command freezes the objects of its start-up (:mod:`newswatch.run.heap`): its process
+    """A command freezes the objects of its start-up (:mod:`newswatch.heap`): its process
     ends with it. This one runs many commands, so it thaws them after each test."""
     yield
     gc.unfreeze()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from newswatch.run.heap import long_lived
+from newswatch.heap import long_lived
 
 
 def test_long_lived_pauses_the_collector_then_freezes_what_was_built() -> None:

@@ -7,7 +7,10 @@ Each module defines its commands without knowing the group; this package names t
 
 from __future__ import annotations
 
-from newswatch.cli.app import main
+from newswatch.heap import long_lived
+
+with long_lived():  # the modules every command needs: they live as long as the process
+    from newswatch.cli.app import main
 
 main.defer(
     {

@@ -21,6 +21,7 @@ import click
 from newswatch import __version__
 from newswatch.config import Config, default_config_path, load_config
 from newswatch.errors import ConfigError, NewswatchError
+from newswatch.heap import long_lived
 from newswatch.logs import setup_logging
 from newswatch.runtime import build_runtime
 from newswatch.store import HistoryReader, open_store
@@ -153,7 +154,8 @@ class LazyGroup(click.Group):
         where = self._deferred.pop(cmd_name, None)
         if where is not None:
             module, _, attribute = where.partition(":")
-            command = getattr(importlib.import_module(module), attribute)
+            with long_lived():
+                command = getattr(importlib.import_module(module), attribute)
             assert isinstance(command, click.Command), where
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)

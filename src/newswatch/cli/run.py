@@ -69,8 +69,8 @@ def run(
 ) -> None:
     """Run the daemon until SIGTERM or SIGINT (a second one stops at once)."""
     from newswatch.config import parse_listen
+    from newswatch.heap import long_lived
     from newswatch.run import EngineSettings, run_daemon, run_due
-    from newswatch.run.heap import long_lived
 
     stop = threading.Event()
     with long_lived(), errors_reported():
@@ -190,8 +190,8 @@ def check(
     and index sources are discovered first; the articles they follow are checked when due
     (all of them with --force).
     """
+    from newswatch.heap import long_lived
     from newswatch.run import check_now
-    from newswatch.run.heap import long_lived
 
     stop = threading.Event()
     with long_lived(), errors_reported():

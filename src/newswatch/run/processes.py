@@ -189,8 +189,8 @@ def worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it sends SIGTERM
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # until the engine's handler is in
     from newswatch.config import load_config
+    from newswatch.heap import long_lived
     from newswatch.logs import setup_logging
-    from newswatch.run.heap import long_lived
     from newswatch.run.signals import stop_on_signals
     from newswatch.runtime import build_runtime
 
