@@ -22,6 +22,7 @@ stack. Call :meth:`Fetcher.close` once, after every worker has finished.
 
 from __future__ import annotations
 
+import base64
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -117,7 +118,12 @@ class Fetcher:
         self._clock = clock
         self.politeness = politeness
         self.scope = scope
-        self._credentials = dict(credentials or {})
+        # the Authorization header each configured URL's credentials make (httpx.BasicAuth's)
+        self._authorization = {
+            url: _basic_authorization(user, password)
+            for url, (user, password) in (credentials or {}).items()
+        }
+        self._transport = transport or GuardedTransport()
         self._client = _Client(
             headers={
                 "User-Agent": self.settings.user_agent,
@@ -126,7 +132,7 @@ class Fetcher:
             },
             timeout=self._timeout(self.settings.timeout),
             follow_redirects=False,
-            transport=transport or GuardedTransport(),
+            transport=self._transport,
         )
         # webhook posts have their own connections: one opened for a configured receiver
         # (held to no scope) is never reused by a page that points at the same address
@@ -282,16 +288,18 @@ class Fetcher:
         started: float,
         deadline: float,
     ) -> FetchResult:
+        if self._client.is_closed:  # as httpx.Client.send says, which is not called
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
         bare = split_credentials(url)[0]
-        known = self._credentials.get(bare)
         response, redirects = final_response(
             self._client,
+            self._transport,
             bare,
             headers,
             max_redirects=self.settings.max_redirects,
             timeout=self._timeout,
             deadline=deadline,
-            auth=httpx.BasicAuth(*known) if known else None,
+            authorization=self._authorization.get(bare),
         )
         try:
             return to_result(
@@ -308,6 +316,11 @@ class Fetcher:
             )
         finally:
             response.close()
+
+
+def _basic_authorization(user: str, password: str) -> str:
+    """``Authorization`` for HTTP Basic (RFC 7617), as ``httpx.BasicAuth`` makes it."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 def _header_safe(value: str) -> bool:
