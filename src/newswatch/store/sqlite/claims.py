@@ -17,6 +17,8 @@ from newswatch.store.sqlite.connection import SqliteConnection
 from newswatch.store.sqlite.rows import ts
 from newswatch.store.variants import url_variants
 
+_CHUNK = 500  # ids per lease update (well below SQLite's limit on parameters)
+
 
 class Claims:
     """Leasing due articles to a checker."""
@@ -84,12 +86,16 @@ class Claims:
                 " ORDER BY a.next_check_at, a.id LIMIT ?",
                 [*params, int(limit)],
             )
+            # one statement per chunk, not per row: each statement lets go of the
+            # interpreter lock, and the claim holds the file's write lock till it is back
             lease_until = ts(now + timedelta(seconds=lease_seconds))
-            for row in rows:
-                db.execute(
+            ids = [row["id"] for row in rows]
+            for at in range(0, len(ids), _CHUNK):
+                chunk = ids[at : at + _CHUNK]
+                db.conn.execute(
                     "UPDATE articles SET lease_until = ?, lease_token = lease_token + 1"
-                    " WHERE id = ?",
-                    [lease_until, row["id"]],
+                    f" WHERE id IN ({', '.join('?' for _ in chunk)})",
+                    [lease_until, *chunk],
                 )
         return [
             DueArticle(
