@@ -10,6 +10,7 @@ checker plans again).
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -26,19 +27,19 @@ from newswatch.store.records import (
     CheckState,
     DeliveryWrite,
     DueArticle,
-    FetchRecord,
     HealthWrite,
     SourceHealth,
     StoredVersion,
     WritePlan,
 )
-from newswatch.store.sql.captures import base_present, insert_capture
+from newswatch.store.sql.captures import insert_capture
+from newswatch.store.sql.readers import CURRENT_VERSION
 from newswatch.store.sql.writes import change_values, fetch_values, version_values
 from newswatch.store.sqlite import follow
-from newswatch.store.sqlite.connection import SqliteConnection, insert_row
+from newswatch.store.sqlite.connection import SqliteConnection
 from newswatch.store.sqlite.outbox import insert_delivery
 from newswatch.store.sqlite.readers import Readers
-from newswatch.store.sqlite.rows import SQLITE, to_json, ts
+from newswatch.store.sqlite.rows import SQLITE, to_json, ts, version_record
 
 
 class CheckWrites:
@@ -63,23 +64,22 @@ class CheckWrites:
         """The article's latest version, its source's health, and what the check asks:
         the quarantine streak of ``content_hash``, another article at ``canonical_url``,
         the source's change alerts per channel within ``windows`` (seconds back from
-        ``now``). One snapshot: everything is read in one read transaction."""
+        ``now``). One snapshot: everything is read in one read transaction, and what every
+        check asks in one statement (see :func:`_state_select`)."""
+        since = {
+            channel: ts(now - timedelta(seconds=back)) for channel, back in (windows or {}).items()
+        }
+        sql, params = _state_select(due.article_id, canonical_url, since)
         with self._c.snapshot() as c:
-            readers = self._readers if c is self._c else Readers(c)
-            source = c.row(
-                "SELECT s.id, s.name, s.health, s.health_since, s.failure_streak,"
-                " s.extract_streak, a.generation"
-                " FROM sources s JOIN articles a ON a.source_id = s.id"
-                " WHERE a.id = ?",
-                [due.article_id],
-            )
-            if source is None:
+            row = c.row(sql, params)
+            if row is None:
                 raise StoreError(f"article {due.article_id} vanished during a check")
-            latest = readers.latest_version(due.article_id)
+            latest = version_record(row) if row["n"] is not None else None
             streak = 0
             history: tuple[StoredVersion, ...] = ()
             tests: tuple[dict[str, Any], ...] = ()
             if content_hash is not None and (latest is None or latest.hash != content_hash):
+                readers = self._readers if c is self._c else Readers(c)
                 streak = readers.quarantine_streak(due.article_id, content_hash)
                 history = tuple(readers.versions(due.article_id))
                 tests = tuple(
@@ -90,38 +90,25 @@ class CheckWrites:
                         [due.article_id],
                     )
                 )
-            top = c.row("SELECT max(n) AS n FROM versions WHERE article_id = ?", [due.article_id])
-            duplicate = None
-            if canonical_url:
-                other = c.row(
-                    "SELECT id FROM articles WHERE id != ? AND merged_into IS NULL"
-                    " AND (url = ? OR canonical_url = ?)"
-                    " ORDER BY state = 'active' DESC, id LIMIT 1",
-                    [due.article_id, canonical_url, canonical_url],
-                )
-                duplicate = int(other["id"]) if other is not None else None
-            recent = {
-                channel: self._recent(c, channel, int(source["id"]), now - timedelta(seconds=back))
-                for channel, back in (windows or {}).items()
-            }
+        duplicate = row["_duplicate"]
         return CheckState(
             article_id=due.article_id,
             latest=latest,
             source=SourceHealth(
-                source_id=int(source["id"]),
-                name=source["name"],
-                health=str(source["health"]),
-                health_since=parse_iso(source["health_since"]),
-                failure_streak=int(source["failure_streak"]),
-                extract_streak=int(source["extract_streak"]),
+                source_id=int(row["_source_id"]),
+                name=row["_source_name"],
+                health=str(row["_health"]),
+                health_since=parse_iso(row["_health_since"]),
+                failure_streak=int(row["_failure_streak"]),
+                extract_streak=int(row["_extract_streak"]),
             ),
             quarantine_streak=streak,
-            duplicate_of=duplicate,
-            recent_alerts=recent,
-            last_n=int(top["n"]) if top is not None and top["n"] is not None else None,
+            duplicate_of=int(duplicate) if duplicate is not None else None,
+            recent_alerts={channel: int(row[f"_recent_{i}"]) for i, channel in enumerate(since)},
+            last_n=int(row["_last_n"]) if row["_last_n"] is not None else None,
             history=history,
             headline_tests=tests,
-            generation=int(source["generation"]),
+            generation=int(row["_generation"]),
         )
 
     @staticmethod
@@ -185,22 +172,33 @@ class CheckWrites:
             waiting.result = result
 
     def _apply_one(self, db: Database, plan: WritePlan) -> Applied:
-        """One plan's writes inside the caller's transaction; a refused plan writes nothing."""
+        """One plan's writes inside the caller's transaction; a refused plan writes nothing.
+
+        Plain ``sqlite3`` statements, and the fencing token, the source-health guard and
+        the capture's base read in one statement: each statement lets go of the
+        interpreter lock, and the transaction holds the file's write lock (every
+        process's) until it has it back."""
+        conn = db.conn
         due = plan.due
-        row = self._c.row(
-            "SELECT source_id, lease_token, lease_until FROM articles WHERE id = ?",
-            [due.article_id],
-        )
-        if row is None or int(row["lease_token"]) != due.lease_token or row["lease_until"] is None:
+        base = plan.capture.body_base if plan.capture is not None else None
+        row = conn.execute(
+            "SELECT a.source_id, a.lease_token, a.lease_until IS NOT NULL,"
+            " s.health, s.failure_streak, s.extract_streak,"
+            " (SELECT 1 FROM capture_bodies b WHERE b.sha256 = ? AND b.base IS NULL)"
+            " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = ?",
+            [base, due.article_id],
+        ).fetchone()
+        if row is None or int(row[1]) != due.lease_token or not row[2]:
             return Applied(lease_lost=True)
-        source_id = int(row["source_id"])
-        if not self._guards_hold(plan, source_id) or (
-            plan.capture is not None and not base_present(db, SQLITE, plan.capture)
-        ):
+        source_id = int(row[0])
+        health = (str(row[3]), int(row[4]), int(row[5]))
+        if not self._guards_hold(plan, source_id, health) or (base is not None and not row[6]):
             return Applied(conflict=True)
-        fetch_id = self._insert_fetch(db, due.article_id, plan.fetch)
+        fetch_id = _insert(conn, "fetches", fetch_values(SQLITE, due.article_id, plan.fetch))
         if plan.capture is not None:
-            insert_capture(db, SQLITE, due.article_id, fetch_id, plan.capture, ts(plan.checked_at))
+            insert_capture(
+                conn, SQLITE, due.article_id, fetch_id, plan.capture, ts(plan.checked_at)
+            )
         if plan.merge is not None:
             merge = plan.merge
             follow.merge_into(
@@ -208,13 +206,13 @@ class CheckWrites:
             )
             return Applied()
         if plan.article is not None:
-            self._update_article(db, due.article_id, plan.article)
+            self._update_article(conn, due.article_id, plan.article)
         if plan.health is not None:
-            self._update_health(db, source_id, plan.health)
+            self._update_health(conn, source_id, plan.health)
         at = plan.checked_at
         for event in plan.events:
-            event_id = insert_row(
-                db,
+            event_id = _insert(
+                conn,
                 "events",
                 {
                     "uid": event.uid,
@@ -229,8 +227,8 @@ class CheckWrites:
                 self._deliver(db, delivery, source_id, at, event_id=event_id)
         if plan.quarantine is not None:
             q = plan.quarantine
-            insert_row(
-                db,
+            _insert(
+                conn,
                 "quarantine",
                 {
                     "article_id": due.article_id,
@@ -245,7 +243,7 @@ class CheckWrites:
                 },
             )
         if plan.seen_again is not None:
-            db.execute(
+            conn.execute(
                 "UPDATE versions SET last_seen_at = ?, seen_count = seen_count + 1"
                 " WHERE article_id = ? AND n = ?",
                 [ts(at), due.article_id, plan.seen_again],
@@ -258,38 +256,28 @@ class CheckWrites:
             )
         if plan.version is not None:
             values = version_values(SQLITE, plan.version, due.article_id, at, at, 1)
-            insert_row(db, "versions", values)
+            _insert(conn, "versions", values)
         change_id = None
         if plan.change is not None:
             change_id = self._insert_change(db, due.article_id, source_id, plan.change, at)
         return Applied(change_id=change_id)
 
-    def _guards_hold(self, plan: WritePlan, source_id: int) -> bool:
+    def _guards_hold(self, plan: WritePlan, source_id: int, health: tuple[str, int, int]) -> bool:
+        """The source's ``health`` (as read in this transaction) and its recent alerts per
+        digest channel are what the plan was made against."""
         if plan.health is not None:
             expected = plan.health.expected
-            now = self._c.row(
-                "SELECT health, failure_streak, extract_streak FROM sources WHERE id = ?",
-                [source_id],
-            )
-            if now is None or (
-                str(now["health"]),
-                int(now["failure_streak"]),
-                int(now["extract_streak"]),
-            ) != (expected.health, expected.failure_streak, expected.extract_streak):
+            if health != (expected.health, expected.failure_streak, expected.extract_streak):
                 return False
         return all(
             self._recent(self._c, g.channel, source_id, g.since) == g.count
             for g in plan.digest_guards
         )
 
-    @staticmethod
-    def _insert_fetch(db: Database, article_id: int, fetch: FetchRecord) -> int:
-        return insert_row(db, "fetches", fetch_values(SQLITE, article_id, fetch))
-
     def _insert_change(
         self, db: Database, article_id: int, source_id: int, write: ChangeWrite, at: datetime
     ) -> int:
-        change_id = insert_row(db, "changes", change_values(SQLITE, write, article_id, at))
+        change_id = _insert(db.conn, "changes", change_values(SQLITE, write, article_id, at))
         for delivery in write.deliveries:
             self._deliver(db, delivery, source_id, at, change_id=change_id)
         return change_id
@@ -318,7 +306,7 @@ class CheckWrites:
         )
 
     @staticmethod
-    def _update_health(db: Database, source_id: int, health: HealthWrite) -> None:
+    def _update_health(conn: sqlite3.Connection, source_id: int, health: HealthWrite) -> None:
         expected = health.expected
         if not health.set_error and (
             health.health,
@@ -341,10 +329,10 @@ class CheckWrites:
         if health.set_error:
             sets["health_error"] = health.health_error
         assignments = ", ".join(f"{column} = :{column}" for column in sets)
-        db.execute(f"UPDATE sources SET {assignments} WHERE id = :id", {**sets, "id": source_id})
+        conn.execute(f"UPDATE sources SET {assignments} WHERE id = :id", {**sets, "id": source_id})
 
     @staticmethod
-    def _update_article(db: Database, article_id: int, write: ArticleWrite) -> None:
+    def _update_article(conn: sqlite3.Connection, article_id: int, write: ArticleWrite) -> None:
         params: dict[str, Any] = {
             "id": article_id,
             "checked": ts(write.checked_at),
@@ -379,7 +367,56 @@ class CheckWrites:
             sets += ["removed_at = NULL", "removed_reason = NULL"]
         if write.retire:
             sets += ["state = 'retired'", "retired_at = :checked"]
-        db.execute(f"UPDATE articles SET {', '.join(sets)} WHERE id = :id", params)
+        conn.execute(f"UPDATE articles SET {', '.join(sets)} WHERE id = :id", params)
+
+
+def _insert(conn: sqlite3.Connection, table: str, values: Mapping[str, Any]) -> int:
+    """Insert one row of parameters already converted (see :mod:`.rows`); its rowid."""
+    columns = ", ".join(f'"{name}"' for name in values)
+    cursor = conn.execute(
+        f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(values))})',
+        list(values.values()),
+    )
+    if cursor.lastrowid is None:
+        raise StoreError(f"insert into {table} returned no row id")
+    return cursor.lastrowid
+
+
+def _state_select(
+    article_id: int, canonical_url: str | None, since: Mapping[str, str]
+) -> tuple[str, list[Any]]:
+    """The statement reading what every check asks, and its parameters: the article's
+    current version (``v.*``, all NULL when it has none), its source's health, its
+    generation, its highest version number, another article at ``canonical_url``, and
+    per channel of ``since`` the source's change alerts created after that time (as
+    ``_recent_0``, ``_recent_1``... in order). One statement instead of one per item:
+    each is a round through the sqlite3 module and a release of the interpreter lock."""
+    duplicate, params = "NULL", []
+    if canonical_url:
+        duplicate = (
+            "(SELECT o.id FROM articles o WHERE o.id != a.id AND o.merged_into IS NULL"
+            " AND (o.url = ? OR o.canonical_url = ?)"
+            " ORDER BY o.state = 'active' DESC, o.id LIMIT 1)"
+        )
+        params += [canonical_url, canonical_url]
+    recent = ""
+    for i, (channel, after) in enumerate(since.items()):
+        recent += (
+            ", (SELECT count(*) FROM deliveries WHERE channel = ? AND source_id = s.id"
+            f" AND kind = 'change' AND created_at > ?) AS _recent_{i}"
+        )
+        params += [channel, after]
+    sql = (
+        "SELECT v.*, s.id AS _source_id, s.name AS _source_name, s.health AS _health,"
+        " s.health_since AS _health_since, s.failure_streak AS _failure_streak,"
+        " s.extract_streak AS _extract_streak, a.generation AS _generation,"
+        " (SELECT max(m.n) FROM versions m WHERE m.article_id = a.id) AS _last_n,"
+        f" {duplicate} AS _duplicate{recent}"
+        " FROM articles a JOIN sources s ON s.id = a.source_id"
+        f" LEFT JOIN versions v ON v.id = (SELECT v.id FROM versions v {CURRENT_VERSION})"
+        " WHERE a.id = ?"
+    )
+    return sql, [*params, article_id, article_id, article_id]
 
 
 class _Waiting:
