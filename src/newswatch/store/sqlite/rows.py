@@ -21,8 +21,12 @@ def ts(value: datetime) -> str:
     return text
 
 
+#: what ``json.dumps(value, ensure_ascii=False)`` builds on every call, built once
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def to_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def from_json(value: str | None) -> Any:
