@@ -250,7 +250,7 @@ class CheckWrites:
             )
         if plan.reading is not None:
             r = plan.reading
-            db.execute(
+            conn.execute(
                 "UPDATE versions SET reading = ? WHERE article_id = ? AND n = ? AND hash = ?",
                 [r.reading, due.article_id, r.n, r.hash],
             )
