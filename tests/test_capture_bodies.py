@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from newswatch.archive import base_of, read_capture
-from newswatch.archive.bodies import compress, decompress, digest
+from newswatch.archive.bodies import PATCH_MAGIC, compress, decompress, digest, patch_frame
 from newswatch.archive.capture import capture_of
 from newswatch.cli import main
 from newswatch.store import CaptureFilter, StoredBody, open_store
@@ -114,3 +114,53 @@ def test_a_capture_is_framed_against_its_base_only_when_that_base_reads_back(
     assert capture.body_base == framed_against
     readable = base_of(base) if framed_against is not None else None
     assert decompress(capture.body_zstd, readable) == body
+
+
+def test_a_patch_frame_reads_back_as_its_base_with_its_spans_replaced() -> None:
+    base = b"<p class=a data-x='1'>one<p>two<!-- at 1 --><b>"
+    body = b"<p class=a data-x='22'>one<p>two<!-- at 2 and more --><b>"
+    count = base.count(b"<") + 1
+    frame = patch_frame((count, ((1, 18, 19, b"22"), (3, 3, 9, b" at 2 and more "))))
+    assert frame.startswith(PATCH_MAGIC) and len(frame) < 100
+    assert decompress(frame, base) == body
+    with pytest.raises(ValueError, match="needs its base"):
+        decompress(frame)
+    with pytest.raises(ValueError, match="not a patch of this base"):
+        decompress(frame, OTHER)
+    with pytest.raises(ValueError):
+        decompress(frame[:-3], base)
+    for wrong in ((count + 5, 0, 0, b"x"), (1, 5, 500, b"x"), (1, 9, 4, b"x")):
+        with pytest.raises(ValueError, match="does not fit"):
+            decompress(patch_frame((count, (wrong,))), base)
+    overlapping = patch_frame((count, ((1, 2, 8, b"x"), (1, 5, 9, b"y"))))
+    with pytest.raises(ValueError, match="overlap"):
+        decompress(overlapping, base)
+
+
+def test_a_noisy_page_read_again_is_captured_as_the_spans_it_differs_in(
+    tmp_path: Path, site: PageServer
+) -> None:
+    config = write_config(tmp_path, site.url)
+    served = []
+    for n in range(3):
+        site.content = PAGE.replace(
+            b"</body>",
+            f'<div data-slot="s{n}"></div><!-- at {n} -->'
+            f'<script nonce="n{n}">1</script></body>'.encode(),
+        )
+        served.append(site.content)
+        result = CliRunner().invoke(main, ["--config", str(config), "check"])
+        assert result.exit_code == 0, result.output
+    store = open_store(config.parent / "watch.db", readonly=True)
+    try:
+        made, *confirmed = store.captures(CaptureFilter())
+        for capture, body in zip([made, *confirmed], served, strict=True):
+            raw = read_capture(store, capture.id)
+            assert raw is not None and raw.body == body
+        for capture in confirmed:
+            stored = store.capture_body(capture.body_sha256)
+            assert stored is not None and stored.frame.startswith(PATCH_MAGIC)
+            assert stored.base == made.body_sha256
+            assert len(stored.frame) < 400  # the spans that differ, not their pieces
+    finally:
+        store.close()

@@ -312,7 +312,7 @@ def test_where_a_page_differed_is_learned_and_later_pages_read_alike_without_a_p
     first = read_page(made.decode(), URL, fetched_at=T0, raw=made)
     learned = _again(made, _noisy(2), first.article, Reading.of("k", first))
     assert learned is not None and learned.reading.mask is not None
-    assert [name for _, name in learned.reading.mask.marks] == ["data-correlator", "", "nonce"]
+    assert [mark[1] for mark in learned.reading.mask.marks] == ["data-correlator", "", "nonce"]
     stored = Reading.loads(learned.reading.dumps())
     assert stored == learned.reading
     # the mask alone proves a page whose furniture changed at those places: the page that
@@ -333,7 +333,18 @@ def test_where_a_page_differed_is_learned_and_later_pages_read_alike_without_a_p
     assert _again(b"", changed, first.article, stored) is None
 
 
-@pytest.mark.parametrize("mark", [[0, "class"], [0, "title"], [0, "data-x]"], ["1", "nonce"]])
+@pytest.mark.parametrize(
+    "mark",
+    [
+        [0, "class", 1, 2],
+        [0, "title", 1, 2],
+        [0, "data-x]", 1, 2],
+        ["1", "nonce", 1, 2],
+        [0, "nonce", 5, 2],
+        [0, "nonce", -1, 2],
+        [0, "nonce"],
+    ],
+)
 def test_a_stored_mask_naming_more_than_ignored_values_is_not_believed(mark: list[object]) -> None:
     mask = {"token": "0123456789abcdef", "pieces": 3, "marks": [mark], "digest": "0"}
     text = json.dumps({"key": "k", "lead": [], "since": None, "until": None, "mask": mask})
@@ -465,7 +476,7 @@ def test_the_page_that_makes_a_version_is_masked_before_any_later_page_is_seen()
     first = read_page(made.decode(), URL, fetched_at=T0, raw=made)
     mask = mask_of(made)
     assert mask is not None
-    assert [name for _, name in mask.marks] == ["data-correlator", "", "nonce"]
+    assert [mark[1] for mark in mask.marks] == ["data-correlator", "", "nonce"]
     reading = replace(Reading.of("k", first), mask=mask)
     again = _again(b"", _noisy(2), first.article, reading)  # never compared with the page
     assert again is not None and again.reading is reading

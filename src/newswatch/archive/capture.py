@@ -18,7 +18,7 @@ import typing
 from dataclasses import replace
 from typing import Literal
 
-from newswatch.archive.bodies import compress, decompress, digest
+from newswatch.archive.bodies import Patch, compress, decompress, digest, patch_frame
 from newswatch.models import FetchResult
 from newswatch.store import CaptureRole, CaptureWrite, StoredBody, WritePlan
 
@@ -61,14 +61,27 @@ def base_of(stored: StoredBody | None) -> bytes | None:
 
 
 def capture_of(
-    fetched: FetchResult, role: CaptureRole, version_n: int | None, base: StoredBody | None = None
+    fetched: FetchResult,
+    role: CaptureRole,
+    version_n: int | None,
+    base: StoredBody | None = None,
+    patch: Patch | None = None,
 ) -> CaptureWrite:
     """The exchange behind ``fetched`` as a capture (its body compressed and addressed,
-    against ``base`` when given, readable and not this very body)."""
+    against ``base`` when given, readable and not this very body; as ``patch`` of that
+    base, when the check proved the body is the base with those pieces replaced)."""
     body = fetched.content
     sha256 = digest(body)
-    # the very page that made the version is stored already: its base is not even read
-    base_body = base_of(base) if base is not None and base.sha256 != sha256 else None
+    against = base if base is not None and base.sha256 != sha256 else None
+    framed_on: str | None = None
+    if against is not None and against.base is None and patch is not None:
+        frame = patch_frame(patch)  # the base is not even read
+        framed_on = against.sha256
+    else:
+        # the very page that made the version is stored already: its base is not read
+        base_body = base_of(against) if against is not None else None
+        frame = compress(body, base_body)
+        framed_on = against.sha256 if against is not None and base_body is not None else None
     headers = fetched.response_headers or tuple(fetched.headers.items())
     return CaptureWrite(
         role=role,
@@ -84,8 +97,8 @@ def capture_of(
         fetched_at=fetched.fetched_at,
         body_sha256=sha256,
         body_size=len(body),
-        body_zstd=compress(body, base_body),
-        body_base=base.sha256 if base is not None and base_body is not None else None,
+        body_zstd=frame,
+        body_base=framed_on,
     )
 
 
@@ -94,12 +107,14 @@ def with_capture(
     fetched: FetchResult | None,
     mode: CaptureMode,
     base: StoredBody | None = None,
+    patch: Patch | None = None,
 ) -> WritePlan:
     """``write`` carrying the capture of ``fetched`` when ``mode`` keeps it (compressed
-    against ``base``, the stored body :func:`wants_base` asked for, when given)."""
+    against ``base``, the stored body :func:`wants_base` asked for, when given, or as
+    ``patch`` of it: see :func:`capture_of`)."""
     if fetched is None or write.merge is not None:
         return write
     kept = capture_role(write, fetched, mode)
     if kept is None:
         return write
-    return replace(write, capture=capture_of(fetched, *kept, base=base))
+    return replace(write, capture=capture_of(fetched, *kept, base=base, patch=patch))

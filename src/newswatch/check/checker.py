@@ -13,10 +13,11 @@ import logging
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from newswatch.archive import CaptureMode, base_of, wants_base, with_capture
+from newswatch.archive.bodies import Patch
 from newswatch.check.confirm import Confirmer
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
@@ -52,6 +53,16 @@ logger = logging.getLogger("newswatch.check")
 
 #: how often a plan is made again when another check of the same source moved a guard
 PLAN_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """The current version as read to read the page again (see :meth:`Checker._gather`),
+    and the pieces the page was proven to differ from its made page in, when it was: the
+    capture then stores only those (see :func:`~newswatch.archive.bodies.patch_frame`)."""
+
+    stored: MadeReading
+    pieces: Patch | None = None
 
 
 class PageFetcher(Protocol):
@@ -158,16 +169,18 @@ class Checker:
             fetched = None if isinstance(gathered, FetchFailed) else gathered.fetched
             mode = self._capture.get(due.source, self._capture_default)
             version = wants_base(planned.write, fetched, mode)
+            pieces: Patch | None = None
             if version is None:
                 base = None
-            elif made is not None and made.version.n == version:
-                base = made.body  # read already, to read the page again
+            elif made is not None and made.stored.version.n == version:
+                base = made.stored.body  # read already, to read the page again
+                pieces = made.pieces  # and what the page differs from it in, if proven
             else:
                 base = self._store.version_body(due.article_id, version)
             write = planned.write
             if fetched is not None and mode != "off":
                 write = _masked_reading(write, fetched)
-            applied = self._store.apply(with_capture(write, fetched, mode, base))
+            applied = self._store.apply(with_capture(write, fetched, mode, base, pieces))
             if not applied.conflict:
                 return self._report(due, planned, applied)
         logger.warning("%s: the source's state kept moving; result dropped", due.url)
@@ -178,7 +191,7 @@ class Checker:
         state (the body that made the current version may be read, see :meth:`_gather`)."""
         return self._gather(due)[0]
 
-    def _gather(self, due: DueArticle) -> tuple[Gathered, MadeReading | None]:
+    def _gather(self, due: DueArticle) -> tuple[Gathered, _Made | None]:
         """The fetch and its extraction, and the current version's made page if it was read
         to spare the extraction (see :mod:`newswatch.extract.reread`)."""
         started = self._clock()
@@ -204,16 +217,18 @@ class Checker:
         rules = self._extract_rules.get(due.source)
         # a version read with CSS rules is never read again: a rule may name any attribute
         key = reading_key(due.timezone) if rules is None and fetched.plain_utf8 else None
-        made = self._store.made_reading(due.article_id) if key is not None else None
+        stored = self._store.made_reading(due.article_id) if key is not None else None
+        made = _Made(stored) if stored is not None else None
         reading: str | None = None
         reread: ReadingWrite | None = None
         try:
             again = None
             if made is not None and key is not None:
-                again = self._read_again(due, fetched, made, key)
+                again = self._read_again(due, fetched, made.stored, key)
             if again is not None and made is not None:
-                article, reread = again
-                reading = made.reading
+                article, reread, pieces = again
+                made = _Made(made.stored, pieces)
+                reading = made.stored.reading
                 logger.debug("%s: read as its version's page, nothing read differs", due.url)
             else:
                 read = read_page(
@@ -246,7 +261,7 @@ class Checker:
     @staticmethod
     def _read_again(
         due: DueArticle, fetched: FetchResult, made: MadeReading, key: str
-    ) -> tuple[Article, ReadingWrite | None] | None:
+    ) -> tuple[Article, ReadingWrite | None, Patch | None] | None:
         """The page read as the current version's page was, when it differs from that
         page only in what extraction ignores, and how that version is read from now on if
         this taught something; None to extract it afresh."""
@@ -276,9 +291,9 @@ class Checker:
         if again is None:
             return None
         if again.reading == stored:
-            return again.article, None
+            return again.article, None, again.pieces
         learned = ReadingWrite(version.n, version.hash, again.reading.dumps())
-        return again.article, learned
+        return again.article, learned, again.pieces
 
     def _refetch(self, due: DueArticle) -> Article | None:
         """The page fetched and extracted once more (no validators: a 304 confirms

@@ -73,6 +73,15 @@ _ATTRIBUTE = re.compile(
 )
 _TAG_END = re.compile(rb"[\t\n\f\r /]*>")
 
+Mark = tuple[int, str, int, int]
+"""A marker's place: the piece it is in, the attribute whose value it replaced (empty for a
+comment's text), and where that value or text is in the piece of the page that made the
+version (start, end)."""
+
+Pieces = tuple[int, tuple[tuple[int, int, int, bytes], ...]]
+"""A page as the page that made its version (cut at every ``<``: how many pieces) with
+spans replaced: (piece, start, end, the page's bytes there)."""
+
 
 def ignored(name: str) -> bool:
     """Whether the extractor never reads the attribute ``name`` (lower case)."""
@@ -82,14 +91,15 @@ def ignored(name: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class Mask:
     """Where a later page of a version differed from the page that made it, proven to be
-    only what extraction ignores: the ``marks`` (piece, attribute or "" for a comment text)
+    only what extraction ignores: the ``marks`` (piece, attribute or "" for a comment text,
+    and where the value or text is in that piece of the page that made the version)
     that, replaced by the markers of ``token``, gave the page of SHA-256 ``digest`` (cut
     into ``pieces`` at ``<``), which the parser read with every marker where it was put.
     Any page that gives that very page when so masked reads as the version's page did."""
 
     token: str
     pieces: int
-    marks: tuple[tuple[int, str], ...]
+    marks: tuple[Mark, ...]
     digest: str
 
     def as_dict(self) -> dict[str, object]:
@@ -113,16 +123,18 @@ class Mask:
             or not isinstance(marks, list)
         ):
             return None
-        found: list[tuple[int, str]] = []
+        found: list[Mark] = []
         for mark in marks:
-            if not (isinstance(mark, list) and len(mark) == 2):
+            if not (isinstance(mark, list) and len(mark) == 4):
                 return None
-            piece, name = mark
-            if not isinstance(piece, int) or not isinstance(name, str):
+            piece, name, start, end = mark
+            if not all(isinstance(v, int) for v in (piece, start, end)):
+                return None
+            if not isinstance(name, str) or not 0 <= start <= end:
                 return None
             if name and not (ignored(name) and _NAME.match(name.encode())):
                 return None  # never trust a stored mark with more than the code would make
-            found.append((piece, name))
+            found.append((piece, name, start, end))
         if found != sorted(found, key=lambda m: m[0]):
             return None
         return cls(token, pieces, tuple(found), digest)
@@ -231,6 +243,9 @@ class Reread:
 
     article: Article
     reading: Reading
+    pieces: Pieces | None = None
+    """The page as the page that made the version with the spans it was proven to differ
+    in replaced (a capture stores only those)."""
 
 
 def read_again(
@@ -256,8 +271,11 @@ def read_again(
     known to read alike without a parse; another is compared with ``made`` and parsed, and
     the places it differs become the reading's mask."""
     tree: LexborHTMLParser | None = None
-    body = _masked(page, reading.mask) if reading.mask is not None else None
-    if body is None:
+    masked = _masked(page, reading.mask) if reading.mask is not None else None
+    if masked is not None:
+        body, pieces = masked
+        check_markup(text)  # the budgets extract() holds the page to, on the same text
+    else:
         original = made() if callable(made) else made
         if original is None:
             return None
@@ -265,25 +283,25 @@ def read_again(
         marked = _marked(original, page, token)
         if marked is None:
             return None
-        body, marks = marked
+        body, marks, values = marked
         check_markup(text)  # the budgets extract() holds the page to, on the same text
         tree = LexborHTMLParser(body)
         if not _confirmed(tree, token, marks):
             return None
         mask = Mask(token, original.count(b"<") + 1, tuple(marks), _digest(body))
         reading = replace(reading, mask=mask)
-    else:
-        check_markup(text)
+        spans = tuple((m[0], m[2], m[3], v) for m, v in zip(marks, values, strict=True))
+        pieces = (mask.pieces, spans)
     if url == held.url and reading.stamps_alike(fetched_at):
         article = replace(held, canonical_url=reading.canonical, published_local=None)
-        return Reread(article, reading)
+        return Reread(article, reading, pieces)
     if tree is None:
         tree = LexborHTMLParser(body)
     nodes = meta_nodes(tree)
     meta = read_meta(tree, nodes)
     paragraphs = list(held.paragraphs)
     args = (tree, nodes, meta, url, timezone, fetched_at, held.title, paragraphs, reading.lead)
-    return Reread(finish(*args)[0], reading)
+    return Reread(finish(*args)[0], reading, pieces)
 
 
 # the values and comments furniture changes at every request on most pages (ad and tracking
@@ -320,8 +338,9 @@ def mask_of(page: bytes) -> Mask | None:
         if not name and b"--!>" in page[start : end + 3]:
             return None  # the comment ends there, before its "-->"
         piece += page.count(b"<", at, start)
+        begins = page.rfind(b"<", 0, start) + 1  # where the piece begins (0: the first)
         parts += (page[at:start], _marker(raw_token, len(marks)))
-        marks.append((piece, name))
+        marks.append((piece, name, start - begins, end - begins))
         at = end
     parts.append(page[at:])
     body = b"".join(parts)
@@ -340,53 +359,64 @@ def _marker(token: bytes, k: int) -> bytes:
     return token + b"%dz" % k
 
 
-def _masked(page: bytes, mask: Mask) -> bytes | None:
+def _masked(page: bytes, mask: Mask) -> tuple[bytes, Pieces] | None:
     """``page`` with the values and comment texts ``mask`` names replaced by its markers,
-    when that gives the very page the mask was proven on; else None."""
+    when that gives the very page the mask was proven on, and ``page`` as the page that made
+    the version with those spans replaced (see :data:`Pieces`); else None."""
     pieces = page.split(b"<")
     if len(pieces) != mask.pieces:
         return None
     token = mask.token.encode()
+    spans: list[tuple[int, int, int, bytes]] = []
     k = 0
     marks = mask.marks
     while k < len(marks):
         i = marks[k][0]
         if i >= len(pieces):
             return None
-        names: list[str] = []
-        while k + len(names) < len(marks) and marks[k + len(names)][0] == i:
-            names.append(marks[k + len(names)][1])
+        group = [marks[k]]
+        while k + len(group) < len(marks) and marks[k + len(group)][0] == i:
+            group.append(marks[k + len(group)])
         piece = pieces[i]
-        if names == [""]:
-            masked = _comment_masked(piece, _marker(token, k))
+        if len(group) == 1 and not group[0][1]:
+            found = _comment_masked(piece, _marker(token, k))
         else:
-            masked = _values_masked(piece, names, token, k)
-        if masked is None:
+            found = _values_masked(piece, [m[1] for m in group], token, k)
+        if found is None:
             return None
-        pieces[i] = masked
-        k += len(names)
+        pieces[i], values = found
+        spans += ((i, m[2], m[3], v) for m, v in zip(group, values, strict=True))
+        k += len(group)
     body = b"<".join(pieces)
-    return body if _digest(body) == mask.digest else None
+    if _digest(body) != mask.digest:
+        return None
+    return body, (mask.pieces, tuple(spans))
 
 
-def _comment_masked(piece: bytes, marker: bytes) -> bytes | None:
-    """The comment piece with its text replaced by ``marker`` (see :func:`_comment`)."""
+def _comment_masked(piece: bytes, marker: bytes) -> tuple[bytes, list[bytes]] | None:
+    """The comment piece with its text replaced by ``marker`` (see :func:`_comment`), and
+    that text."""
     end = _comment_end(piece)
-    return None if end is None else b"!--" + marker + b"-->" + piece[end:]
+    if end is None:
+        return None
+    return b"!--" + marker + b"-->" + piece[end:], [piece[3 : end - 3]]
 
 
 _SEPARATORS = b" \t\n\r\f/\"'"
 _SPACE = b" \t\n\r\f"
 
 
-def _values_masked(piece: bytes, names: list[str], token: bytes, k: int) -> bytes | None:
+def _values_masked(
+    piece: bytes, names: list[str], token: bytes, k: int
+) -> tuple[bytes, list[bytes]] | None:
     """The start-tag piece with the quoted values of ``names`` (in order, one each)
-    replaced by the markers numbered from ``k``.
+    replaced by the markers numbered from ``k``, and those values.
 
     Found with plain searches, not by reading the whole tag: whatever is replaced is the
     text between two quotes after ``name =``, and the page it gives is compared with the
     one the mask was proven on, so a place found wrongly only fails the comparison."""
     parts: list[bytes] = []
+    values: list[bytes] = []
     at = 0
     for name in names:
         key = name.encode()
@@ -413,24 +443,20 @@ def _values_masked(piece: bytes, names: list[str], token: bytes, k: int) -> byte
             if close < 0:
                 return None
             parts += (piece[at : i + 1], _marker(token, k))
+            values.append(piece[i + 1 : close])
             k += 1
             at = close
             break
     parts.append(piece[at:])
-    return b"".join(parts)
+    return b"".join(parts), values
 
 
-Mark = tuple[int, str]
-"""A marker's place: the piece it is in, and the attribute whose value it replaced (empty
-for a comment's text)."""
-
-
-def _marked(made: bytes, page: bytes, token: str) -> tuple[bytes, list[Mark]] | None:
+def _marked(made: bytes, page: bytes, token: str) -> tuple[bytes, list[Mark], list[bytes]] | None:
     """``page`` with every value and comment text in which it differs from ``made``
     replaced by a marker (the ``k``-th: the token, ``k``, ``z``), and where each marker is,
     if it differs from ``made`` in nothing else."""
     if made == page:
-        return page, []
+        return page, [], []
     old = made.split(b"<")
     new = page.split(b"<")
     if len(old) != len(new):
@@ -439,21 +465,25 @@ def _marked(made: bytes, page: bytes, token: str) -> tuple[bytes, list[Mark]] | 
     if len(differing) > MAX_DIFFERENCES:
         return None
     marks: list[Mark] = []
+    values: list[bytes] = []
     raw_token = token.encode()
     for i in differing:
         a, b = old[i], new[i]
         if a.startswith(b"!--") and b.startswith(b"!--"):
             piece = _comment(a, b, _marker(raw_token, len(marks)))
-            marks.append((i, ""))
+            end_a, end_b = _comment_end(a), _comment_end(b)
+            if end_a is not None and end_b is not None:
+                marks.append((i, "", 3, end_a - 3))
+                values.append(b[3 : end_b - 3])
         else:
-            piece = _tag(a, b, raw_token, i, marks)
+            piece = _tag(a, b, raw_token, i, marks, values)
         if piece is None:
             return None
         new[i] = piece
     body = b"<".join(new)
     if body.count(raw_token) != len(marks):
         return None  # the token was in the page already: no marker would prove anything
-    return body, marks
+    return body, marks, values
 
 
 def _comment_end(piece: bytes) -> int | None:
@@ -502,7 +532,9 @@ def _values(piece: bytes) -> list[tuple[str, int, int, bool]] | None:
         at = attribute.end()
 
 
-def _tag(a: bytes, b: bytes, token: bytes, i: int, marks: list[Mark]) -> bytes | None:
+def _tag(
+    a: bytes, b: bytes, token: bytes, i: int, marks: list[Mark], values: list[bytes]
+) -> bytes | None:
     """The piece ``b`` (a start tag and the text after it, piece ``i``) with each attribute
     value in which it differs from ``a`` replaced by a marker (added to ``marks``), if those
     values are all quoted, all of ignored attributes, and ``a`` is the same otherwise."""
@@ -522,8 +554,9 @@ def _tag(a: bytes, b: bytes, token: bytes, i: int, marks: list[Mark]) -> bytes |
         if a[start_a:end_a] != value:
             if not (quoted_a and quoted_b and ignored(key_b) and _NAME.match(key_b.encode())):
                 return None
+            values.append(value)
             value = _marker(token, len(marks))
-            marks.append((i, key_b))
+            marks.append((i, key_b, start_a, end_a))
         parts.append(value)
         at_a, at_b = end_a, end_b
     if a[at_a:] != b[at_b:]:
@@ -534,8 +567,8 @@ def _tag(a: bytes, b: bytes, token: bytes, i: int, marks: list[Mark]) -> bytes |
 
 def _confirmed(tree: LexborHTMLParser, token: str, marks: list[Mark]) -> bool:
     """Whether the parser read every marker as what it was put for."""
-    attributes = {f"{token}{k}z": name for k, (_, name) in enumerate(marks) if name}
-    comments = [f"{token}{k}z" for k, (_, name) in enumerate(marks) if not name]
+    attributes = {f"{token}{k}z": mark[1] for k, mark in enumerate(marks) if mark[1]}
+    comments = [f"{token}{k}z" for k, mark in enumerate(marks) if not mark[1]]
     if attributes:
         seen: set[str] = set()
         selector = ",".join(f'[{name}="{marker}"]' for marker, name in attributes.items())
