@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newswatch.archive.bodies import decompress, patch_frame
 from newswatch.cli import main
 from newswatch.extract import read_page
 from newswatch.extract.fetchtime import FetchTime
@@ -501,37 +500,3 @@ def test_the_page_that_makes_a_version_is_masked_before_any_later_page_is_seen()
 )
 def test_a_page_whose_look_alikes_the_parser_reads_otherwise_is_not_masked(furniture: str) -> None:
     assert mask_of(article(after=furniture)) is None
-
-
-def _slots(n: int, slot: str = "top") -> bytes:
-    return article(
-        after=f'<div class="ad" data-slot="{slot}" data-correlator="{n}">Ad</div>'
-        f'<script nonce="n{n}">var t=1</script>'
-    )
-
-
-def test_marks_whose_value_does_not_change_are_dropped_after_the_first_read() -> None:
-    made = _slots(1)
-    first = read_page(made.decode(), URL, fetched_at=T0, raw=made)
-    mask = mask_of(made)
-    assert mask is not None and [m[1] for m in mask.marks] == [
-        "data-slot",
-        "data-correlator",
-        "nonce",
-    ]
-    again = _again(made, _slots(2), first.article, replace(Reading.of("k", first), mask=mask))
-    assert again is not None and again.reading.mask is not None
-    pruned = again.reading.mask
-    assert pruned.pruned and [m[1] for m in pruned.marks] == ["data-correlator", "nonce"]
-    assert again.pieces is not None and len(again.pieces[1]) == 2
-    # the smaller mask proves the next page alone, and what it stores rebuilds that page
-    third = _again(b"", _slots(3), first.article, again.reading)
-    assert third is not None and third.reading is again.reading
-    assert third.pieces is not None
-    frame = patch_frame(third.pieces)
-    assert decompress(frame, made) == _slots(3)
-    # a value that did not change before and changes now: compared with the page again
-    moved = _slots(4, slot="side")
-    assert _again(b"", moved, first.article, again.reading) is None
-    relearned = _again(made, moved, first.article, again.reading)
-    assert relearned is not None and reads(made, moved, reading=again.reading)

@@ -44,7 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
-from itertools import compress, count, pairwise
+from itertools import compress, count
 from operator import ne
 from pathlib import Path
 
@@ -95,15 +95,12 @@ class Mask:
     and where the value or text is in that piece of the page that made the version)
     that, replaced by the markers of ``token``, gave the page of SHA-256 ``digest`` (cut
     into ``pieces`` at ``<``), which the parser read with every marker where it was put.
-    Any page that gives that very page when so masked reads as the version's page did.
-    ``pruned``: the marks whose value a later page had as the version's page did were
-    dropped (see :func:`_pruned`)."""
+    Any page that gives that very page when so masked reads as the version's page did."""
 
     token: str
     pieces: int
     marks: tuple[Mark, ...]
     digest: str
-    pruned: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -111,7 +108,6 @@ class Mask:
             "pieces": self.pieces,
             "marks": [list(m) for m in self.marks],
             "digest": self.digest,
-            "pruned": self.pruned,
         }
 
     @classmethod
@@ -128,23 +124,20 @@ class Mask:
         ):
             return None
         found: list[Mark] = []
-        names: set[str] = set()
         for mark in marks:
-            if type(mark) is not list or len(mark) != 4:
+            if not (isinstance(mark, list) and len(mark) == 4):
                 return None
             piece, name, start, end = mark
-            if type(piece) is not int or type(start) is not int or type(end) is not int:
+            if not all(isinstance(v, int) for v in (piece, start, end)):
                 return None
-            if type(name) is not str or not 0 <= start <= end:
+            if not isinstance(name, str) or not 0 <= start <= end:
                 return None
-            names.add(name)
-            found.append((piece, name, start, end))
-        for name in names:  # never trust a stored mark with more than the code would make
             if name and not (ignored(name) and _NAME.match(name.encode())):
-                return None
-        if any(a[0] > b[0] for a, b in pairwise(found)):
+                return None  # never trust a stored mark with more than the code would make
+            found.append((piece, name, start, end))
+        if found != sorted(found, key=lambda m: m[0]):
             return None
-        return cls(token, pieces, tuple(found), digest, data.get("pruned") is True)
+        return cls(token, pieces, tuple(found), digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,15 +275,6 @@ def read_again(
     if masked is not None:
         body, pieces = masked
         check_markup(text)  # the budgets extract() holds the page to, on the same text
-        mask = reading.mask
-        if mask is not None and not mask.pruned:  # once a version: drop the steady marks
-            original = made() if callable(made) else made
-            smaller = _pruned(original, mask, pieces, page) if original is not None else None
-            if smaller is not None:
-                reading = replace(reading, mask=smaller)
-                again = _masked(page, smaller)
-                if again is not None:
-                    body, pieces = again
     else:
         original = made() if callable(made) else made
         if original is None:
@@ -379,36 +363,6 @@ def _masked(page: bytes, mask: Mask) -> tuple[bytes, Pieces] | None:
     """``page`` with the values and comment texts ``mask`` names replaced by its markers,
     when that gives the very page the mask was proven on, and ``page`` as the page that made
     the version with those spans replaced (see :data:`Pieces`); else None."""
-    masked = _mask_body(page, mask)
-    if masked is None or _digest(masked[0]) != mask.digest:
-        return None
-    return masked
-
-
-def _pruned(made: bytes, mask: Mask, pieces: Pieces, page: bytes) -> Mask | None:
-    """``mask`` without the marks whose value ``page`` (proven alike by ``mask``, as
-    ``pieces`` says) has as ``made`` does: values that did not change with the request
-    (an ad slot's name) need no masking. The marks kept stay proven: a dropped value is put
-    back as it was where the parser read a value or a comment's text. None when there is
-    nothing to drop, or ``made`` is not the page the mask was made for."""
-    cut = made.split(b"<")
-    if len(cut) != mask.pieces:
-        return None
-    kept = tuple(
-        mark
-        for mark, (i, start, end, value) in zip(mask.marks, pieces[1], strict=True)
-        if cut[i][start:end] != value
-    )
-    if len(kept) == len(mask.marks):
-        return replace(mask, pruned=True)
-    smaller = Mask(mask.token, mask.pieces, kept, "", pruned=True)
-    body = _mask_body(page, smaller)
-    return None if body is None else replace(smaller, digest=_digest(body[0]))
-
-
-def _mask_body(page: bytes, mask: Mask) -> tuple[bytes, Pieces] | None:
-    """``page`` with the values and comment texts ``mask`` names replaced by its markers
-    (whatever page that gives), and the spans so replaced; None when a mark is not found."""
     pieces = page.split(b"<")
     if len(pieces) != mask.pieces:
         return None
@@ -433,7 +387,10 @@ def _mask_body(page: bytes, mask: Mask) -> tuple[bytes, Pieces] | None:
         pieces[i], values = found
         spans += ((i, m[2], m[3], v) for m, v in zip(group, values, strict=True))
         k += len(group)
-    return b"<".join(pieces), (mask.pieces, tuple(spans))
+    body = b"<".join(pieces)
+    if _digest(body) != mask.digest:
+        return None
+    return body, (mask.pieces, tuple(spans))
 
 
 def _comment_masked(piece: bytes, marker: bytes) -> tuple[bytes, list[bytes]] | None:
