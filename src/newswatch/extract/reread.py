@@ -307,6 +307,7 @@ def read_again(
 # the values and comments furniture changes at every request on most pages (ad and tracking
 # data, script nonces, render notes), for :func:`mask_of`: a search each, starting with a
 # literal, so that the regular expression engine skips ahead by it
+_DIGIT = re.compile(rb"[0-9]")
 _FURNITURE = (
     re.compile(rb' (data-[a-z0-9_-]+)="([^"<]*)"'),
     re.compile(rb' (nonce)="([^"<]*)"'),
@@ -316,13 +317,16 @@ _FURNITURE = (
 
 def mask_of(page: bytes) -> Mask | None:
     """A mask of the page that makes a version, proven before any later page is seen: its
-    ``data-*`` and ``nonce`` values and its comments, where per-request furniture is on
-    most pages; None when the parser does not confirm them all (a look-alike in a script,
-    say), and the mask is then learned from the first later page that differs."""
+    ``nonce`` values, and its ``data-*`` values and comments that hold a digit (a count, a
+    time, an id: what changes with the request; an ad slot's name does not, and masking it
+    would only cost), where per-request furniture is on most pages; None when the parser
+    does not confirm them all (a look-alike in a script, say), and the mask is then learned
+    from the first later page that differs."""
     spans = sorted(
         (match.start(2), match.end(2), match[1].decode())
         for pattern in _FURNITURE
         for match in pattern.finditer(page)
+        if match[1] == b"nonce" or _DIGIT.search(match[2])
     )
     if not spans:
         return None
