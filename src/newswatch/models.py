@@ -43,6 +43,13 @@ def parse_iso(value: str | None) -> datetime | None:
 # --------------------------------------------------------------------------- extraction
 
 
+PagePatch = tuple[int, tuple[tuple[int, int, int, bytes], ...]]
+"""A page given as another page (its base) cut at every ``<`` (how many pieces), with spans
+of those pieces replaced: (piece, start, end, the page's bytes there), in page order. The
+reader of a page again proves one (:mod:`newswatch.extract.reread`); a capture stores it
+(:mod:`newswatch.archive.bodies`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Stamp:
     """One publish/update/correction stamp read from a page, with where it was read."""

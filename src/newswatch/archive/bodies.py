@@ -30,6 +30,8 @@ import struct
 
 import zstandard
 
+from newswatch.models import PagePatch
+
 LEVEL = 2
 #: the largest body accepted back from a frame (bodies are bounded by fetch.max_bytes;
 #: this only guards against a corrupt frame claiming a huge size)
@@ -54,12 +56,7 @@ PATCH_MAGIC = b"NWP1"
 _SPAN = struct.Struct("<IIII")  # piece index, start, end, length of the new bytes
 
 
-Patch = tuple[int, tuple[tuple[int, int, int, bytes], ...]]
-"""A body as its base cut at every ``<`` (how many pieces) with spans of pieces replaced:
-(piece, start, end, new bytes), in page order."""
-
-
-def patch_frame(patch: Patch) -> bytes:
+def patch_frame(patch: PagePatch) -> bytes:
     """The frame of a body given as ``patch`` against its base."""
     count, spans = patch
     payload = [struct.pack("<I", count)]

@@ -18,8 +18,8 @@ import typing
 from dataclasses import replace
 from typing import Literal
 
-from newswatch.archive.bodies import Patch, compress, decompress, digest, patch_frame
-from newswatch.models import FetchResult
+from newswatch.archive.bodies import compress, decompress, digest, patch_frame
+from newswatch.models import FetchResult, PagePatch
 from newswatch.store import CaptureRole, CaptureWrite, StoredBody, WritePlan
 
 CaptureMode = Literal["versions", "every", "off"]
@@ -65,7 +65,7 @@ def capture_of(
     role: CaptureRole,
     version_n: int | None,
     base: StoredBody | None = None,
-    patch: Patch | None = None,
+    patch: PagePatch | None = None,
 ) -> CaptureWrite:
     """The exchange behind ``fetched`` as a capture (its body compressed and addressed,
     against ``base`` when given, readable and not this very body; as ``patch`` of that
@@ -107,7 +107,7 @@ def with_capture(
     fetched: FetchResult | None,
     mode: CaptureMode,
     base: StoredBody | None = None,
-    patch: Patch | None = None,
+    patch: PagePatch | None = None,
 ) -> WritePlan:
     """``write`` carrying the capture of ``fetched`` when ``mode`` keeps it (compressed
     against ``base``, the stored body :func:`wants_base` asked for, when given, or as

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from newswatch.archive import CaptureMode, base_of, wants_base, with_capture
-from newswatch.archive.bodies import Patch
 from newswatch.check.confirm import Confirmer
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
@@ -38,7 +37,7 @@ from newswatch.judge.plan import (
     plan,
 )
 from newswatch.judge.routing import Rule
-from newswatch.models import Article, FetchResult
+from newswatch.models import Article, FetchResult, PagePatch
 from newswatch.schedule import SchedulePolicy
 from newswatch.store import (
     Applied,
@@ -62,7 +61,7 @@ class _Made:
     capture then stores only those (see :func:`~newswatch.archive.bodies.patch_frame`)."""
 
     stored: MadeReading
-    pieces: Patch | None = None
+    pieces: PagePatch | None = None
 
 
 class PageFetcher(Protocol):
@@ -169,7 +168,7 @@ class Checker:
             fetched = None if isinstance(gathered, FetchFailed) else gathered.fetched
             mode = self._capture.get(due.source, self._capture_default)
             version = wants_base(planned.write, fetched, mode)
-            pieces: Patch | None = None
+            pieces: PagePatch | None = None
             if version is None:
                 base = None
             elif made is not None and made.stored.version.n == version:
@@ -261,7 +260,7 @@ class Checker:
     @staticmethod
     def _read_again(
         due: DueArticle, fetched: FetchResult, made: MadeReading, key: str
-    ) -> tuple[Article, ReadingWrite | None, Patch | None] | None:
+    ) -> tuple[Article, ReadingWrite | None, PagePatch | None] | None:
         """The page read as the current version's page was, when it differs from that
         page only in what extraction ignores, and how that version is read from now on if
         this taught something; None to extract it afresh."""

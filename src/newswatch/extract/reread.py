@@ -54,7 +54,7 @@ from selectolax.lexbor import LexborHTMLParser
 from newswatch.extract.budget import check_markup
 from newswatch.extract.extractor import Read, finish
 from newswatch.extract.meta import meta_nodes, read_meta
-from newswatch.models import Article
+from newswatch.models import Article, PagePatch
 
 #: attributes the extractor never reads (nor the parser, to build the tree): per-request
 #: nonces, ad and tracking data, subresource integrity, image sources, form values
@@ -77,10 +77,6 @@ Mark = tuple[int, str, int, int]
 """A marker's place: the piece it is in, the attribute whose value it replaced (empty for a
 comment's text), and where that value or text is in the piece of the page that made the
 version (start, end)."""
-
-Pieces = tuple[int, tuple[tuple[int, int, int, bytes], ...]]
-"""A page as the page that made its version (cut at every ``<``: how many pieces) with
-spans replaced: (piece, start, end, the page's bytes there)."""
 
 
 def ignored(name: str) -> bool:
@@ -243,7 +239,7 @@ class Reread:
 
     article: Article
     reading: Reading
-    pieces: Pieces | None = None
+    pieces: PagePatch | None = None
     """The page as the page that made the version with the spans it was proven to differ
     in replaced (a capture stores only those)."""
 
@@ -274,7 +270,6 @@ def read_again(
     masked = _masked(page, reading.mask) if reading.mask is not None else None
     if masked is not None:
         body, pieces = masked
-        check_markup(text)  # the budgets extract() holds the page to, on the same text
     else:
         original = made() if callable(made) else made
         if original is None:
@@ -284,7 +279,6 @@ def read_again(
         if marked is None:
             return None
         body, marks, values = marked
-        check_markup(text)  # the budgets extract() holds the page to, on the same text
         tree = LexborHTMLParser(body)
         if not _confirmed(tree, token, marks):
             return None
@@ -292,6 +286,7 @@ def read_again(
         reading = replace(reading, mask=mask)
         spans = tuple((m[0], m[2], m[3], v) for m, v in zip(marks, values, strict=True))
         pieces = (mask.pieces, spans)
+    check_markup(text)  # the budgets extract() holds the page to, on the same text
     if url == held.url and reading.stamps_alike(fetched_at):
         article = replace(held, canonical_url=reading.canonical, published_local=None)
         return Reread(article, reading, pieces)
@@ -363,10 +358,10 @@ def _marker(token: bytes, k: int) -> bytes:
     return token + b"%dz" % k
 
 
-def _masked(page: bytes, mask: Mask) -> tuple[bytes, Pieces] | None:
+def _masked(page: bytes, mask: Mask) -> tuple[bytes, PagePatch] | None:
     """``page`` with the values and comment texts ``mask`` names replaced by its markers,
     when that gives the very page the mask was proven on, and ``page`` as the page that made
-    the version with those spans replaced (see :data:`Pieces`); else None."""
+    the version with those spans replaced (see :data:`~newswatch.models.PagePatch`); else None."""
     pieces = page.split(b"<")
     if len(pieces) != mask.pieces:
         return None
@@ -398,7 +393,7 @@ def _masked(page: bytes, mask: Mask) -> tuple[bytes, Pieces] | None:
 
 
 def _comment_masked(piece: bytes, marker: bytes) -> tuple[bytes, list[bytes]] | None:
-    """The comment piece with its text replaced by ``marker`` (see :func:`_comment`), and
+    """The comment piece with its text replaced by ``marker`` (as :func:`_marked` masks it), and
     that text."""
     end = _comment_end(piece)
     if end is None:
@@ -474,15 +469,17 @@ def _marked(made: bytes, page: bytes, token: str) -> tuple[bytes, list[Mark], li
     for i in differing:
         a, b = old[i], new[i]
         if a.startswith(b"!--") and b.startswith(b"!--"):
-            piece = _comment(a, b, _marker(raw_token, len(marks)))
             end_a, end_b = _comment_end(a), _comment_end(b)
-            if end_a is not None and end_b is not None:
-                marks.append((i, "", 3, end_a - 3))
-                values.append(b[3 : end_b - 3])
+            if end_a is None or end_b is None or a[end_a:] != b[end_b:]:
+                return None  # not the same piece but for its comment text
+            piece = b"!--" + _marker(raw_token, len(marks)) + b"-->" + b[end_b:]
+            marks.append((i, "", 3, end_a - 3))
+            values.append(b[3 : end_b - 3])
         else:
-            piece = _tag(a, b, raw_token, i, marks, values)
-        if piece is None:
-            return None
+            tag = _tag(a, b, raw_token, i, marks, values)
+            if tag is None:
+                return None
+            piece = tag
         new[i] = piece
     body = b"<".join(new)
     if body.count(raw_token) != len(marks):
@@ -499,16 +496,6 @@ def _comment_end(piece: bytes) -> int | None:
     if end < 0 or b"--!>" in piece[3 : end + 3]:
         return None
     return end + 3
-
-
-def _comment(a: bytes, b: bytes, marker: bytes) -> bytes | None:
-    """The piece ``b`` (``!--`` text ``-->`` rest) with its comment text replaced by
-    ``marker``, if ``a`` is the same but for its comment text."""
-    end_a = _comment_end(a)
-    end_b = _comment_end(b)
-    if end_a is None or end_b is None or a[end_a:] != b[end_b:]:
-        return None
-    return b"!--" + marker + b"-->" + b[end_b:]
 
 
 def _values(piece: bytes) -> list[tuple[str, int, int, bool]] | None:
