@@ -26,6 +26,8 @@ from newswatch.normalize import comparable
 EDGE = 3
 #: a note longer than this is prose that happens to start like one
 MAX_NOTE = 1200
+#: characters of a paragraph its note patterns read (each is anchored at its start)
+HEAD = 600
 
 _LABELS = [
     # English
@@ -120,7 +122,11 @@ _SENTENCES = [
 def _plain(text: str) -> str:
     """Accents and other combining marks off, case folded (é -> e, й -> и): patterns and
     paragraphs are both compared in this form."""
+    if text.isascii():  # nothing to decompose: a character loop per paragraph spared
+        return text.casefold()
     key = unicodedata.normalize("NFKD", text)
+    if key.isascii():
+        return key.casefold()
     return "".join(ch for ch in key if not unicodedata.combining(ch)).casefold()
 
 
@@ -159,7 +165,9 @@ def is_note(paragraph: str) -> bool:
     text = paragraph.strip()
     if not text or len(text) > MAX_NOTE:
         return False
-    key = _fold(text)
+    # every pattern is anchored at the start and reads :data:`HEAD` characters at most:
+    # folding the rest of a long paragraph (a character loop) was most of a change's cost
+    key = _fold(text[:HEAD])
     if _UPDATE_LABEL.match(key):
         return bool(_ABOUT_THE_ARTICLE.search(key[:300]))
     return bool(_LABEL.match(key) or _SENTENCE.match(key))
