@@ -15,6 +15,7 @@ import json
 import logging
 import random
 import re
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -469,6 +470,54 @@ def test_the_checker_reads_a_noisy_page_again_and_still_finds_each_revision(
         assert latest is not None and latest.n == 2 and latest.seen_count == 1
     finally:
         store.close()
+
+
+def test_after_an_upgrade_an_unchanged_article_is_read_again_from_its_next_check_on(
+    tmp_path: Path, site: PageServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reading made by other code is not reused; the check that finds the article
+    unchanged reads the version's own page with this code and, when that gives the version
+    exactly, stores the fresh reading, so the checks after it read the page again. A
+    version this code would read otherwise keeps being extracted afresh."""
+    config = write_config(tmp_path, site.url)
+    db = config.parent / "watch.db"
+
+    def check(n: int) -> bool:
+        """Whether the check of the page's ``n``-th noise read it again, without a parse."""
+        caplog.clear()
+        site.content = _noisy(n)
+        result = CliRunner().invoke(main, ["--config", str(config), "check"])
+        assert result.exit_code == 0 and "unchanged" in result.output, result.output
+        return "read as its version's page" in caplog.text
+
+    def stored() -> tuple[str, str]:
+        with sqlite3.connect(db) as conn:
+            [(reading, title)] = conn.execute("SELECT reading, title FROM versions").fetchall()
+        return reading, title
+
+    def made_by_other_code(title: str | None = None) -> None:
+        reading, old_title = stored()
+        data = json.loads(reading)
+        data["key"] = "read by an earlier release"
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                "UPDATE versions SET reading = ?, title = ?",
+                [json.dumps(data), title or old_title],
+            )
+
+    site.content = _noisy(0)
+    CliRunner().invoke(main, ["--config", str(config), "check"])
+    caplog.set_level(logging.DEBUG, logger="newswatch.check")
+    assert check(1)
+    made_by_other_code()
+    assert not check(2)  # the stale reading is not trusted...
+    assert json.loads(stored()[0])["key"] != "read by an earlier release"
+    assert check(3) and check(4)  # ...and the fresh one is used from the next check on
+    # a version whose page this code reads otherwise (here: another title) is never given
+    # a reading: its checks go on extracting the page
+    made_by_other_code(title="A title the page does not hold")
+    assert not check(5) and not check(6)
+    assert json.loads(stored()[0])["key"] == "read by an earlier release"
 
 
 def test_the_page_that_makes_a_version_is_masked_before_any_later_page_is_seen() -> None:

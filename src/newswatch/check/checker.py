@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from newswatch.archive import CaptureMode, base_of, wants_base, with_capture
+from newswatch.charset import plain_utf8
 from newswatch.check.confirm import Confirmer
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
@@ -38,6 +39,7 @@ from newswatch.judge.plan import (
 )
 from newswatch.judge.routing import Rule
 from newswatch.models import Article, FetchResult, PagePatch
+from newswatch.normalize import content_hash
 from newswatch.schedule import SchedulePolicy
 from newswatch.store import (
     Applied,
@@ -242,6 +244,8 @@ class Checker:
                 article = read.article
                 if key is not None:
                     reading = Reading.of(key, read).dumps()
+                    if made is not None:
+                        reread = _refreshed(due, made.stored, key, article)
         except PageTooComplex as exc:  # beyond the extractor's budgets: kept aside, no version
             return Refused(started, fetched, str(exc)), made
         except ExtractError as exc:
@@ -388,6 +392,52 @@ class Checker:
             return [run_one(due) for due in claimed]
         with ThreadPoolExecutor(max_workers=min(workers, len(claimed))) as pool:
             return list(pool.map(run_one, claimed))
+
+
+def _refreshed(
+    due: DueArticle, made: MadeReading, key: str, article: Article
+) -> ReadingWrite | None:
+    """A reading of the current version by the code running now, when the stored one was
+    made by other code (an upgrade) and the page just read is still that version: without
+    it, every later check of an unchanged article would extract its page afresh until the
+    article changed. The version's own page is read again, at the time it was fetched, and
+    the reading is kept only if that gives the version exactly (title, body, stamps,
+    language): then it is what a version made now would have stored, mask included."""
+    stored = Reading.loads(made.reading)
+    version = made.version
+    if stored is not None and stored.key == key:
+        return None  # read by this code: the page simply differs from its version's
+    if content_hash(article.title, article.paragraphs) != version.hash:
+        return None  # a new version: it gets a reading of its own
+    page = base_of(made.body)
+    text = plain_utf8(page) if page is not None else None
+    if page is None or text is None:
+        return None
+    try:
+        read = read_page(
+            text,
+            version.final_url or due.url,
+            due.timezone,
+            fetched_at=version.first_seen_at,
+            raw=page,
+        )
+    except Exception:  # beyond this code's budgets, or an extractor bug: read afresh then
+        logger.debug("%s: its version's page could not be read again", due.url, exc_info=True)
+        return None
+    again = read.article
+    if (
+        again.title != version.title
+        or again.paragraphs != version.paragraphs
+        or (again.published, again.updated, again.language)
+        != (version.published, version.updated, version.language)
+        or again.stamps != version.stamps
+    ):
+        return None  # this code reads the version's page otherwise
+    reading = Reading.of(key, read)
+    mask = mask_of(page)
+    if mask is not None:
+        reading = replace(reading, mask=mask)
+    return ReadingWrite(version.n, version.hash, reading.dumps())
 
 
 def _masked_reading(write: WritePlan, fetched: FetchResult) -> WritePlan:
