@@ -18,6 +18,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from newswatch import politeness
 from newswatch.check import Checker
 from newswatch.errors import HostBackoff, HTTPStatusError, RobotsDisallowed
 from newswatch.fetch import Fetcher
@@ -28,7 +29,7 @@ from newswatch.politeness import (
     host_key,
     parse_retry_after,
 )
-from newswatch.store import SourceSpec, open_store
+from newswatch.store import SourceSpec, open_budgets, open_store
 from tests.conftest import PageServer
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
@@ -329,3 +330,45 @@ def test_short_retry_after_and_503_are_retried_in_place(httpserver: HTTPServer) 
         assert info.value.status == 503 and not answers
     finally:
         fetcher.close()
+
+
+def test_a_shared_place_given_back_is_taken_by_a_waiting_thread_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Places shared with other processes are polled for, backing off; a place a thread of
+    this process gives back wakes one of its threads waiting for the host at once, so a
+    place does not sit free for a poll's length while work waits for it."""
+    monkeypatch.setattr(politeness, "SHARED_POLL", 30.0)  # a poll would outlast the test
+    path = str(tmp_path / "budgets.db")
+    shared, elsewhere = open_budgets(path, hold_seconds=60), open_budgets(path, hold_seconds=60)
+    assert shared is not None and elsewhere is not None
+    polite_ = Politeness(PolitenessSettings(per_host=2, host_delay=0), shared=shared)
+    url = "http://site.example/a"
+    # another process holds one of the host's two places: this one's second thread polls
+    assert elsewhere.take(host_key(url), 2, 10, 0.0) is not None
+    holding, release, second_in = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with polite_.slot(url):
+            holding.set()
+            release.wait(30)
+
+    def second() -> None:
+        with polite_.slot(url):
+            second_in.set()
+
+    one = threading.Thread(target=first, daemon=True)
+    one.start()
+    assert holding.wait(30)
+    two = threading.Thread(target=second, daemon=True)
+    two.start()
+    assert not second_in.wait(0.5)  # both places held: the second waits for one
+    release.set()
+    try:
+        assert second_in.wait(15)  # not after the 30-60 s poll
+    finally:
+        release.set()
+        one.join(5)
+        two.join(60)
+        shared.close()
+        elsewhere.close()

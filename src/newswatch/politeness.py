@@ -225,6 +225,9 @@ class _Host:
     slots: threading.BoundedSemaphore
     lock: threading.Lock = field(default_factory=threading.Lock)
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
+    # a shared place of the host this process gave back: one of its threads waiting for
+    # one tries again at once instead of sleeping out its poll (up to SHARED_POLL_MAX)
+    given_back: threading.Condition = field(default_factory=threading.Condition)
     next_start: float = 0.0  # monotonic time before which no request may start
     not_before: datetime | None = None  # Retry-After
     robots: RobotsRules | None = None
@@ -351,6 +354,8 @@ class Politeness:
                 finally:
                     if token is not None and self.shared is not None:
                         self.shared.give_back(token)
+                        with host.given_back:
+                            host.given_back.notify()
             # the host asked us to wait while this request queued: places given back
 
     def _reserve(self, key: str, host: _Host) -> tuple[str | None, float]:
@@ -368,8 +373,11 @@ class Politeness:
             if taken is not None:
                 return taken
             # full: another process's turn; every waiting thread of every host polls, so
-            # back off (the store is not to be hammered while a slow site holds its places)
-            self.sleep(pause * (1 + self._rng.random()))
+            # back off (the store is not to be hammered while a slow site holds its places),
+            # but take a place this process gives back meanwhile at once (on the real clock:
+            # a place is held for a request, never on an injected one)
+            with host.given_back:
+                host.given_back.wait(pause * (1 + self._rng.random()))
             pause = min(pause * 2, SHARED_POLL_MAX)
 
     def _delayed(self, key: str, step: int) -> None:
