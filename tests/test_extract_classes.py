@@ -819,3 +819,22 @@ def test_a_wire_services_rights_notice_under_the_story_is_left_out() -> None:
     told = "The ruling may not be published until the court has heard both sides, she said."
     extra = f"<p>{notice}</p><p>{told}</p>"
     assert paragraphs(article(extra_inside=extra)) == [*PROSE, told]
+
+
+def test_a_long_caption_closed_by_a_photographers_credit_is_left_out() -> None:
+    caption = (
+        "<div><p>Jane Roe, a photographer from the coast, poses in a marked spot on the last "
+        "summer day at the harbour. She uses a camera with a single-point lens, so she has to "
+        "set everything up before she poses for it. This shoot was to show her followers part "
+        "of her process, and the finished picture should look much more dramatic. "
+        "(John Q. Doe / The Daily Example)</p></div>"
+    )
+    # a paragraph of the story that ends on its sources in brackets stays
+    cited = (
+        "<p>The survey of the town's households found that most of them supported the new "
+        "park, and that the share had grown since the last survey was taken two years ago, "
+        "when the plan was first put to the council and to the residents of the old town "
+        "in a series of meetings held in the spring. (Town Survey/Example Polling)</p>"
+    )
+    assert paragraphs(article(extra_inside=caption)) == PROSE
+    assert paragraphs(article(extra_inside=cited))[-1].endswith("(Town Survey/Example Polling)")

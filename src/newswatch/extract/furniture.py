@@ -589,14 +589,23 @@ _LEADING_CREDIT = re.compile(
     r"(?:\s+[A-Z][\w&.'’-]*){0,4}\s+[A-Z][^/]*?(?:\s+\S+){5}"
 )
 LEADING_CREDIT_CAPTION = 800
+# "... should look much more dramatic. (Jane Q. Roe / The Daily Example)": a photographer's
+# name, a spaced slash and the outlet closing a caption of several sentences (a paragraph of
+# the story cites a source, not a person and an outlet, in brackets at its end)
+_TRAILING_CREDIT = re.compile(
+    r"[.!?”\"]\s*\([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){1,3}\s+/\s+[A-Z][\w.&'’ -]{1,40}\)$"
+)
 
 
 def caption_line(text: str) -> bool:
     """A media caption or credit line (its credit says so) left in the story's flow."""
     if len(text) > CAPTION_LINE:
+        if len(text) > LEADING_CREDIT_CAPTION:
+            return False
+        if text.endswith(")") and " / " in text[-90:]:
+            return _TRAILING_CREDIT.search(text[-100:]) is not None
         return (
-            len(text) <= LEADING_CREDIT_CAPTION
-            and " / " in text[:80]
+            " / " in text[:80]
             and text.endswith((".", "!", "?", '"', "”"))
             and _LEADING_CREDIT.match(text) is not None
         )
