@@ -374,8 +374,9 @@ class Politeness:
                 return taken
             # full: another process's turn; every waiting thread of every host polls, so
             # back off (the store is not to be hammered while a slow site holds its places),
-            # but take a place this process gives back meanwhile at once (on the real clock:
-            # a place is held for a request, never on an injected one)
+            # but wake at once when a thread of this process gives one of the host's back.
+            # This wait is on the real clock, not the injected ``sleep``: places are held
+            # by real requests
             with host.given_back:
                 host.given_back.wait(pause * (1 + self._rng.random()))
             pause = min(pause * 2, SHARED_POLL_MAX)

@@ -410,9 +410,9 @@ def _refreshed(
     if content_hash(article.title, article.paragraphs) != version.hash:
         return None  # a new version: it gets a reading of its own
     page = base_of(made.body)
-    text = plain_utf8(page) if page is not None else None
+    text = None if page is None else plain_utf8(page)
     if page is None or text is None:
-        return None
+        return None  # no page to read again as the version's, or not one read again
     try:
         read = read_page(
             text,
