@@ -22,7 +22,7 @@ from newswatch.check.confirm import Confirmer
 from newswatch.check.report import CheckReport
 from newswatch.clock import Clock, utc_now
 from newswatch.errors import ExtractError, FetchError, HTTPStatusError, PageTooComplex
-from newswatch.extract import ExtractRules, extract, read_page
+from newswatch.extract import ExtractRules
 from newswatch.extract.reread import Reading, mask_of, read_again, reading_key
 from newswatch.judge.decisions import refined_canonical
 from newswatch.judge.plan import (
@@ -232,6 +232,8 @@ class Checker:
                 reading = made.stored.reading
                 logger.debug("%s: read as its version's page, nothing read differs", due.url)
             else:
+                from newswatch.extract.extractor import read_page  # loaded when needed
+
                 read = read_page(
                     fetched.text if fetched.text is not None else fetched.content,
                     fetched.final_url,
@@ -305,6 +307,8 @@ class Checker:
             fetched = self._fetcher.fetch(due.url, robots=due.source not in self._robots_ignored)
             if fetched.not_modified:
                 return None
+            from newswatch.extract.extractor import extract
+
             return extract(
                 fetched.text if fetched.text is not None else fetched.content,
                 fetched.final_url,
@@ -413,6 +417,8 @@ def _refreshed(
     text = None if page is None else plain_utf8(page)
     if page is None or text is None:
         return None  # no page to read again as the version's, or not one read again
+    from newswatch.extract.extractor import read_page
+
     try:
         read = read_page(
             text,

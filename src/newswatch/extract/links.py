@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from newswatch.errors import ExtractError
-from newswatch.extract.extractor import parse
 from newswatch.urls import canonicalize
 
 __all__ = ["check_selector", "extract_links"]
@@ -118,6 +117,8 @@ def extract_links(
     Relative links resolve against ``<base href>`` when the page has one, else
     ``page_url``. Raises :class:`ExtractError` for an invalid selector.
     """
+    from newswatch.extract.extractor import parse  # its stamp readers: not for a link list
+
     tree = parse(html)
     base_node = tree.css_first("base[href]")
     base = page_url

@@ -47,14 +47,17 @@ from functools import cache
 from itertools import compress, count
 from operator import ne
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import selectolax
 from selectolax.lexbor import LexborHTMLParser
 
 from newswatch.extract.budget import check_markup
-from newswatch.extract.extractor import Read, finish
 from newswatch.extract.meta import meta_nodes, read_meta
 from newswatch.models import Article, PagePatch
+
+if TYPE_CHECKING:
+    from newswatch.extract.extractor import Read
 
 #: attributes the extractor never reads (nor the parser, to build the tree): per-request
 #: nonces, ad and tracking data, subresource integrity, image sources, form values
@@ -296,6 +299,8 @@ def read_again(
     meta = read_meta(tree, nodes)
     paragraphs = list(held.paragraphs)
     args = (tree, nodes, meta, url, timezone, fetched_at, held.title, paragraphs, reading.lead)
+    from newswatch.extract.extractor import finish  # the regular expressions it compiles
+
     return Reread(finish(*args)[0], reading, pieces)
 
 
