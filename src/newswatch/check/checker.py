@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+import newswatch.extract as extraction  # its names load on first use (see the package)
 from newswatch.archive import CaptureMode, base_of, wants_base, with_capture
 from newswatch.charset import plain_utf8
 from newswatch.check.confirm import Confirmer
@@ -232,9 +233,7 @@ class Checker:
                 reading = made.stored.reading
                 logger.debug("%s: read as its version's page, nothing read differs", due.url)
             else:
-                from newswatch.extract.extractor import read_page  # loaded when needed
-
-                read = read_page(
+                read = extraction.read_page(
                     fetched.text if fetched.text is not None else fetched.content,
                     fetched.final_url,
                     due.timezone,
@@ -307,9 +306,7 @@ class Checker:
             fetched = self._fetcher.fetch(due.url, robots=due.source not in self._robots_ignored)
             if fetched.not_modified:
                 return None
-            from newswatch.extract.extractor import extract
-
-            return extract(
+            return extraction.extract(
                 fetched.text if fetched.text is not None else fetched.content,
                 fetched.final_url,
                 due.timezone,
@@ -417,10 +414,8 @@ def _refreshed(
     text = None if page is None else plain_utf8(page)
     if page is None or text is None:
         return None  # no page to read again as the version's, or not one read again
-    from newswatch.extract.extractor import read_page
-
     try:
-        read = read_page(
+        read = extraction.read_page(
             text,
             version.final_url or due.url,
             due.timezone,
